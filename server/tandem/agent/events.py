@@ -1,0 +1,148 @@
+"""Events the agent loop emits; every surface (exec JSONL, exec human output, LSP) renders these.
+
+Order within a turn: ``TurnStarted`` -> per item ``ItemStarted`` -> deltas / ``ItemUpdated`` ->
+``ItemCompleted`` (approval requests happen between an item's start and completion) -> ...
+-> ``TurnCompleted``. Payload objects are the wire types of :mod:`tandem.protocol.items`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tandem.protocol.items import Item, PlanStep, ThreadInfo, Turn, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStarted:
+    """A thread was created or resumed."""
+
+    thread: ThreadInfo
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    """A turn began."""
+
+    thread_id: str
+    turn: Turn
+
+
+@dataclass(frozen=True, slots=True)
+class ItemStarted:
+    """An item began (a command starts running, a message starts streaming...)."""
+
+    thread_id: str
+    turn_id: str
+    item: Item
+
+
+@dataclass(frozen=True, slots=True)
+class ItemUpdated:
+    """An item changed while in progress (e.g. the plan)."""
+
+    thread_id: str
+    turn_id: str
+    item: Item
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCompleted:
+    """An item reached its final state."""
+
+    thread_id: str
+    turn_id: str
+    item: Item
+
+
+@dataclass(frozen=True, slots=True)
+class AgentMessageDelta:
+    """A piece of agent message text for item ``item_id``."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of reasoning (summary or raw text) for item ``item_id``."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandOutputDelta:
+    """Output a running command just printed (stdout and stderr merged)."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanUpdated:
+    """The model called ``update_plan``."""
+
+    thread_id: str
+    turn_id: str
+    steps: list[PlanStep]
+    explanation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiffUpdated:
+    """The unified diff of every file the turn changed so far."""
+
+    thread_id: str
+    turn_id: str
+    diff: str
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUsageUpdated:
+    """Token usage after a model response: ``last`` is that response, ``total`` the thread's sum."""
+
+    thread_id: str
+    turn_id: str
+    last: Usage
+    total: Usage
+    context_window: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRetrying:
+    """A model request failed and will be retried after ``delay_s`` seconds.
+
+    ``discarded_item_ids`` name items that had started streaming but never completed: surfaces
+    drop what they showed of them, because the retry starts that output afresh.
+    """
+
+    thread_id: str
+    turn_id: str
+    attempt: int
+    max_attempts: int
+    delay_s: float
+    message: str
+    discarded_item_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnCompleted:
+    """The turn ended; ``turn.status`` says how (completed, interrupted, failed)."""
+
+    thread_id: str
+    turn: Turn
+
+
+Event = (ThreadStarted | TurnStarted | ItemStarted | ItemUpdated | ItemCompleted | AgentMessageDelta
+         | ReasoningDelta | CommandOutputDelta | PlanUpdated | DiffUpdated | TokenUsageUpdated
+         | StreamRetrying | TurnCompleted)
+
+EventSink = Callable[[Event], None]
+"""A listener; called synchronously on the event loop, so it must not block."""

@@ -1,0 +1,232 @@
+"""A thread: one conversation with its history, settings, rollout, listeners and at most one running turn.
+
+History is the list of Responses input items sent to the model; it only ever grows (until
+compaction), so every request is a prefix extension of the previous one. Every item appended to
+the history is also appended to the rollout, which is what ``resume`` reads back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tandem import __version__
+from tandem.agent.context import base_instructions, initial_context
+from tandem.agent.events import Event, EventSink, ThreadStarted
+from tandem.config import Config
+from tandem.errors import BusyError, SessionError
+from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
+from tandem.protocol.enums import ReviewDecision
+from tandem.protocol.items import InputItem, ThreadInfo, Turn
+from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.registry import ToolRegistry
+from tandem.tools.workspace import DiskWorkspace, Workspace
+
+log = logging.getLogger(__name__)
+
+Approver = Callable[[ApprovalRequest], Awaitable[ApprovalResponse]]
+"""Asks the user about one approval request and returns their answer."""
+
+
+async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
+    """The approver of surfaces nobody can answer: every request is declined."""
+    return ApprovalResponse(ReviewDecision.DECLINE)
+
+
+class Thread:
+    """One conversation. Create with :meth:`create` or :meth:`resume`.
+
+    Args:
+        config: resolved settings (model, policies, cwd).
+        client: the model provider client.
+        tools: the tools offered to the model, in offer order.
+        workspace: where file changes are read and written.
+        approver: asks the user; defaults to declining everything.
+        info: the thread's identity and settings as surfaces show them.
+        history: the conversation so far (Responses input items).
+        rollout: where items are persisted, or ``None`` for an ephemeral thread.
+    """
+
+    def __init__(self, *, config: Config, client: ModelClient, tools: ToolRegistry, workspace: Workspace,
+                 approver: Approver | None, info: ThreadInfo, history: list[JsonDict],
+                 rollout: RolloutWriter | None, next_item: int = 0) -> None:
+        self.config = config
+        self.client = client
+        self.tools = tools
+        self.workspace = workspace
+        self.approver: Approver = approver or decline_all
+        self.info = info
+        self.history = history
+        self.rollout = rollout
+        self.session_approvals = SessionApprovals()
+        self.total_usage = TokenUsage()
+        self.turns: list[Turn] = []
+        self._sinks: list[EventSink] = []
+        self._next_item = next_item
+        self._running: asyncio.Task[Turn] | None = None
+
+    # --- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, config: Config, client: ModelClient, tools: ToolRegistry, *,
+               workspace: Workspace | None = None, approver: Approver | None = None,
+               originator: str = "tandem_exec", ephemeral: bool = False) -> Thread:
+        """Start a new thread: records ``session_meta`` and the initial context.
+
+        Raises:
+            SessionError: the rollout file cannot be created.
+        """
+        created = datetime.now(UTC)
+        thread_id = str(uuid.uuid4())
+        path = None if ephemeral else rollout_path(config.sessions_dir, thread_id, created)
+        info = ThreadInfo(id=thread_id, cwd=str(config.cwd), model=config.model,
+                          model_provider=config.provider.id, approval_policy=config.approval_policy.value,
+                          sandbox_mode=config.sandbox_mode.value,
+                          created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                          path=str(path) if path else None)
+        rollout = RolloutWriter(path) if path else None
+        if rollout is not None:
+            rollout.append(RecordKind.SESSION_META, {
+                "version": 1, "id": thread_id, "created_at": info.created_at, "cwd": info.cwd,
+                "model": info.model, "model_provider": info.model_provider,
+                "approval_policy": info.approval_policy, "sandbox_mode": info.sandbox_mode,
+                "originator": originator, "cli_version": __version__})
+        thread = cls(config=config, client=client, tools=tools, workspace=workspace or DiskWorkspace(),
+                     approver=approver, info=info, history=[], rollout=rollout)
+        for item in initial_context(config):
+            thread.record(item)
+        return thread
+
+    @classmethod
+    def resume(cls, path: Path, config: Config, client: ModelClient, tools: ToolRegistry, *,
+               workspace: Workspace | None = None, approver: Approver | None = None) -> Thread:
+        """Continue the thread recorded in ``path`` with the same history.
+
+        The model, provider and policies come from ``config`` (the caller may have changed them);
+        the id, creation time and history come from the rollout.
+
+        Raises:
+            SessionError: the rollout is unreadable or not a Tandem rollout.
+        """
+        rollout = read_rollout(path)
+        meta = rollout.meta
+        info = ThreadInfo(id=rollout.thread_id, cwd=str(meta.get("cwd") or config.cwd), model=config.model,
+                          model_provider=config.provider.id, approval_policy=config.approval_policy.value,
+                          sandbox_mode=config.sandbox_mode.value, created_at=str(meta.get("created_at", "")),
+                          path=str(path))
+        item_numbers = [int(str(event["item"].get("id", ""))[5:]) for event in rollout.events
+                        if isinstance(event.get("item"), dict) and str(event["item"].get("id", "")).startswith("item_")
+                        and str(event["item"]["id"])[5:].isdigit()]
+        thread = cls(config=config, client=client, tools=tools, workspace=workspace or DiskWorkspace(),
+                     approver=approver, info=info, history=list(rollout.items),
+                     rollout=RolloutWriter(path), next_item=max(item_numbers, default=-1) + 1)
+        thread.answer_missing_calls("aborted: the session ended before this call finished")
+        return thread
+
+    # --- events and records ---------------------------------------------------------------
+
+    def subscribe(self, sink: EventSink) -> Callable[[], None]:
+        """Call ``sink`` for every event from now on; returns a function that unsubscribes."""
+        self._sinks.append(sink)
+        return lambda: self._sinks.remove(sink) if sink in self._sinks else None
+
+    def emit(self, event: Event) -> None:
+        """Deliver ``event`` to every listener, in subscription order."""
+        for sink in list(self._sinks):
+            sink(event)
+
+    def announce(self) -> None:
+        """Emit :class:`ThreadStarted` (surfaces call this once they subscribed)."""
+        self.emit(ThreadStarted(self.info))
+
+    def record(self, item: JsonDict) -> None:
+        """Append ``item`` to the history and the rollout."""
+        self.history.append(item)
+        self._persist(RecordKind.RESPONSE_ITEM, item)
+
+    def record_event(self, payload: dict[str, Any]) -> None:
+        """Append a user-visible event to the rollout (never sent to the model)."""
+        self._persist(RecordKind.EVENT_MSG, payload)
+
+    def _persist(self, kind: RecordKind, payload: JsonDict) -> None:
+        if self.rollout is None:
+            return
+        try:
+            self.rollout.append(kind, payload)
+        except SessionError:
+            log.exception("session recording failed; continuing without it")
+            self.rollout = None
+
+    def next_item_id(self) -> str:
+        """A fresh item id, unique within the thread (``item_<n>``)."""
+        item_id = f"item_{self._next_item}"
+        self._next_item += 1
+        return item_id
+
+    def answer_missing_calls(self, output: str) -> int:
+        """Give every tool call in the history that has no output the output ``output``.
+
+        Returns how many calls were answered (a history must never hold an unanswered call).
+        """
+        answered = {item.get("call_id") for item in self.history
+                    if item.get("type") in ("function_call_output", "custom_tool_call_output")}
+        missing = [item for item in self.history
+                   if item.get("type") in ("function_call", "custom_tool_call") and item.get("call_id") not in answered]
+        for call in missing:
+            kind = "function_call_output" if call["type"] == "function_call" else "custom_tool_call_output"
+            self.record({"type": kind, "call_id": call["call_id"], "output": output})
+        return len(missing)
+
+    # --- requests and turns ---------------------------------------------------------------
+
+    def build_request(self) -> ModelRequest:
+        """The next model request: the whole history with fixed instructions and tools."""
+        return ModelRequest(model=self.config.model, instructions=base_instructions(), input=list(self.history),
+                            tools=self.tools.specs(), prompt_cache_key=self.info.id,
+                            reasoning_effort=self.config.model_reasoning_effort,
+                            reasoning_summary=self.config.model_reasoning_summary)
+
+    @property
+    def running_turn(self) -> asyncio.Task[Turn] | None:
+        """The task of the turn in progress, if any."""
+        return self._running if self._running is not None and not self._running.done() else None
+
+    def start_turn(self, input_items: list[InputItem]) -> tuple[Turn, asyncio.Task[Turn]]:
+        """Start a turn in the background; returns the turn (``inProgress``) and its task.
+
+        Raises:
+            BusyError: a turn is already running on this thread.
+            InvalidParamsError: the input cannot be turned into a message.
+        """
+        from tandem.agent.turn import TurnRunner
+
+        if self.running_turn is not None:
+            raise BusyError(f"thread {self.info.id} is already running a turn; interrupt it or steer it")
+        runner = TurnRunner(self, input_items)
+        self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
+        return runner.turn, self._running
+
+    async def run_turn(self, input_items: list[InputItem]) -> Turn:
+        """Run one turn to its end (completed, interrupted or failed) and return it."""
+        _, task = self.start_turn(input_items)
+        return await task
+
+    def interrupt(self) -> bool:
+        """Interrupt the running turn (tools are killed); returns whether one was running."""
+        task = self.running_turn
+        if task is None:
+            return False
+        task.cancel()
+        return True
+
+    def close(self) -> None:
+        """Stop recording."""
+        if self.rollout is not None:
+            self.rollout.close()
+            self.rollout = None

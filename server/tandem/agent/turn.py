@@ -1,0 +1,332 @@
+"""One turn: user input -> (model request -> stream -> tool calls)* -> a response without tool calls.
+
+Loop rules (after Codex's agent loop, reference-facts §1):
+
+* Tool calls start while the stream continues; parallel-safe tools run together, serial ones
+  (apply_patch, update_plan) wait for everything before them. Outputs are recorded in call order
+  and the next request carries them. A response with no tool call ends the turn.
+* Tool errors are outputs (the model reads them and continues); only model failures that survive
+  the retry policy, and unexpected internal errors, fail the turn.
+* A failed stream is retried with the same history plus the items that *completed* before the
+  failure (and their tool outputs); a half-received message is dropped, never resent.
+* Interrupt (task cancel) or "cancel" at an approval: running tools are killed, every call gets an
+  output (``aborted`` if it had none), the ``<turn_aborted>`` marker is appended, the turn ends
+  ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tandem.agent.context import TURN_ABORTED_MARKER, message
+from tandem.agent.events import (
+    AgentMessageDelta,
+    CommandOutputDelta,
+    DiffUpdated,
+    ItemCompleted,
+    ItemStarted,
+    ItemUpdated,
+    PlanUpdated,
+    ReasoningDelta,
+    StreamRetrying,
+    TokenUsageUpdated,
+    TurnCompleted,
+    TurnStarted,
+)
+from tandem.agent.input import preview_text, user_message
+from tandem.agent.tool_scheduler import ToolScheduler
+from tandem.agent.turn_diff import TurnDiffTracker
+from tandem.config import Config
+from tandem.errors import ModelError, TandemError, TurnCancelledError
+from tandem.model.retry import RetryPolicy
+from tandem.model.types import (
+    JsonDict,
+    OutputItemAdded,
+    OutputItemDone,
+    OutputTextDelta,
+    ReasoningSummaryDelta,
+    ReasoningTextDelta,
+    ResponseCompleted,
+    TokenUsage,
+)
+from tandem.patch.applier import FileChange
+from tandem.protocol.enums import TurnStatus
+from tandem.protocol.items import (
+    AgentMessageItem,
+    InputItem,
+    Item,
+    PlanItem,
+    PlanStep,
+    ReasoningItem,
+    Turn,
+    TurnError,
+    Usage,
+    UserMessageItem,
+    dump,
+)
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.base import CallKind, ToolCall
+from tandem.tools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tandem.agent.thread import Thread
+
+log = logging.getLogger(__name__)
+
+_TOOL_CALL_TYPES = {"function_call": CallKind.FUNCTION, "custom_tool_call": CallKind.CUSTOM}
+
+
+def to_usage(usage: TokenUsage) -> Usage:
+    """The wire form of a token count."""
+    return Usage(input_tokens=usage.input_tokens, cached_input_tokens=usage.cached_input_tokens,
+                 output_tokens=usage.output_tokens, reasoning_output_tokens=usage.reasoning_output_tokens,
+                 total_tokens=usage.total_tokens)
+
+
+class _Streaming:
+    """An output item whose deltas are arriving."""
+
+    __slots__ = ("item_id", "kind", "parts")
+
+    def __init__(self, item_id: str, kind: str) -> None:
+        self.item_id = item_id
+        self.kind = kind
+        self.parts: list[str] = []
+
+
+class TurnRunner:
+    """Runs one turn of a thread; also the :class:`~tandem.tools.base.ToolHost` its tools see."""
+
+    def __init__(self, thread: Thread, input_items: list[InputItem]) -> None:
+        self._thread = thread
+        self._input = input_items
+        self.turn = Turn(id=uuid.uuid4().hex[:12], status=TurnStatus.IN_PROGRESS)
+        self._usage = TokenUsage()
+        self._diff = TurnDiffTracker(thread.config.cwd)
+        self._plan: PlanItem | None = None
+        self._retry = RetryPolicy(request_max_retries=thread.config.provider.request_max_retries,
+                                  stream_max_retries=thread.config.provider.stream_max_retries)
+        self._scheduler: ToolScheduler | None = None
+
+    # --- ToolHost -------------------------------------------------------------------------
+
+    @property
+    def thread_id(self) -> str:
+        """The thread's id."""
+        return self._thread.info.id
+
+    @property
+    def turn_id(self) -> str:
+        """This turn's id."""
+        return self.turn.id
+
+    @property
+    def cwd(self) -> Path:
+        """The thread's working directory."""
+        return self._thread.config.cwd
+
+    @property
+    def config(self) -> Config:
+        """The thread's settings."""
+        return self._thread.config
+
+    @property
+    def workspace(self) -> Workspace:
+        """Where file changes are read and written."""
+        return self._thread.workspace
+
+    @property
+    def session_approvals(self) -> SessionApprovals:
+        """The thread's accept-for-session cache."""
+        return self._thread.session_approvals
+
+    def new_item_id(self) -> str:
+        """A fresh item id."""
+        return self._thread.next_item_id()
+
+    def item_started(self, item: Item) -> None:
+        """Announce an item."""
+        self._thread.emit(ItemStarted(self.thread_id, self.turn.id, item))
+
+    def item_updated(self, item: Item) -> None:
+        """Announce an item's new in-progress state."""
+        self._thread.emit(ItemUpdated(self.thread_id, self.turn.id, item))
+
+    def item_completed(self, item: Item) -> None:
+        """Announce an item's final state and record it in the rollout."""
+        self._thread.record_event({"type": "item_completed", "turn_id": self.turn.id, "item": dump(item)})
+        self._thread.emit(ItemCompleted(self.thread_id, self.turn.id, item))
+
+    def command_output(self, item_id: str, delta: str) -> None:
+        """Stream command output to surfaces."""
+        self._thread.emit(CommandOutputDelta(self.thread_id, self.turn.id, item_id, delta))
+
+    def plan_updated(self, steps: list[PlanStep], explanation: str | None) -> None:
+        """Show the plan: the turn's plan item starts on the first call and updates after."""
+        first = self._plan is None
+        self._plan = PlanItem(id=self._plan.id if self._plan else self.new_item_id(), steps=steps,
+                              explanation=explanation)
+        self._thread.emit(PlanUpdated(self.thread_id, self.turn.id, steps, explanation))
+        (self.item_started if first else self.item_updated)(self._plan)
+
+    def files_changed(self, changes: Sequence[FileChange]) -> None:
+        """Fold committed changes into the turn diff and publish it."""
+        self._diff.record(changes)
+        self._thread.emit(DiffUpdated(self.thread_id, self.turn.id, self._diff.diff()))
+
+    async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:
+        """Ask the user through the thread's approver."""
+        return await self._thread.approver(request)
+
+    # --- the turn -------------------------------------------------------------------------
+
+    async def run(self) -> Turn:
+        """Run the turn to its end; never raises (failures end the turn as ``failed``)."""
+        thread = self._thread
+        thread.turns.append(self.turn)
+        thread.record_event({"type": "turn_started", "turn_id": self.turn.id})
+        thread.emit(TurnStarted(self.thread_id, self.turn))
+        status, error = TurnStatus.COMPLETED, None
+        try:
+            self._begin()
+            while await self._sample():
+                pass
+        except (asyncio.CancelledError, TurnCancelledError):
+            status = TurnStatus.INTERRUPTED
+            await self._abort()
+        except ModelError as exc:
+            status, error = TurnStatus.FAILED, str(exc)
+        except TandemError as exc:
+            status, error = TurnStatus.FAILED, str(exc)
+        except Exception as exc:
+            log.exception("internal error in turn %s", self.turn.id)
+            status, error = TurnStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        return self._finish(status, error)
+
+    def _begin(self) -> None:
+        thread = self._thread
+        item = user_message(self._input, self.cwd, self.workspace.fs)
+        thread.record(item)
+        text = preview_text(self._input)
+        thread.record_event({"type": "user_message", "turn_id": self.turn.id, "text": text})
+        if not thread.info.preview:
+            thread.info.preview = " ".join(text.split())[:80]
+        user_item = UserMessageItem(id=self.new_item_id(), content=self._input)
+        self.item_started(user_item)
+        self.item_completed(user_item)
+
+    def _finish(self, status: TurnStatus, error: str | None) -> Turn:
+        if self._plan is not None:
+            self.item_completed(self._plan)
+        turn = self.turn
+        turn.status = status
+        turn.error = TurnError(message=error) if error else None
+        turn.usage = to_usage(self._usage)
+        self._thread.record_event({"type": "turn_completed", "turn": dump(turn)})
+        self._thread.emit(TurnCompleted(self.thread_id, turn))
+        return turn
+
+    async def _abort(self) -> None:
+        scheduler = self._scheduler
+        if scheduler is not None:
+            await scheduler.cancel_and_record()
+        self._thread.answer_missing_calls("aborted")
+        self._thread.record(message("user", TURN_ABORTED_MARKER))
+
+    async def _sample(self) -> bool:
+        """One model request with retries; returns whether tool calls were made (so another follows)."""
+        retries = 0
+        while True:
+            streaming: dict[str, _Streaming] = {}
+            try:
+                return await self._stream_once(streaming)
+            except ModelError as exc:
+                delay = self._retry.next_delay(exc, retries)
+                if delay is None:
+                    raise
+                retries += 1
+                self._thread.emit(StreamRetrying(
+                    self.thread_id, self.turn.id, retries, self._retry.budget_for(exc), delay, str(exc),
+                    discarded_item_ids=[state.item_id for state in streaming.values()]))
+                await asyncio.sleep(delay)
+
+    async def _stream_once(self, streaming: dict[str, _Streaming]) -> bool:
+        thread = self._thread
+        scheduler = self._scheduler = ToolScheduler(self, thread.tools, thread.record)
+        try:
+            async for event in thread.client.stream(thread.build_request()):
+                if isinstance(event, OutputTextDelta | ReasoningSummaryDelta | ReasoningTextDelta):
+                    self._on_delta(event, streaming)
+                elif isinstance(event, OutputItemAdded):
+                    self._on_added(event.item, streaming)
+                elif isinstance(event, OutputItemDone):
+                    self._on_done(event.item, streaming, scheduler)
+                elif isinstance(event, ResponseCompleted):
+                    self._on_usage(event.usage)
+        except ModelError:
+            # A broken stream: calls that completed already ran or are running; finish and record
+            # them so the retried request carries them. Half-received items are dropped.
+            await scheduler.finish_and_record()
+            raise
+        await scheduler.finish_and_record()
+        return scheduler.had_calls
+
+    def _on_added(self, item: JsonDict, streaming: dict[str, _Streaming]) -> None:
+        kind = item.get("type")
+        if kind in ("message", "reasoning"):
+            self._stream_item(str(item.get("id", "")), str(kind), streaming)
+
+    def _stream_item(self, provider_id: str, kind: str, streaming: dict[str, _Streaming]) -> _Streaming:
+        state = streaming.get(provider_id)
+        if state is None:
+            state = streaming[provider_id] = _Streaming(self.new_item_id(), kind)
+            self.item_started(AgentMessageItem(id=state.item_id) if kind == "message"
+                              else ReasoningItem(id=state.item_id))
+        return state
+
+    def _on_delta(self, event: OutputTextDelta | ReasoningSummaryDelta | ReasoningTextDelta,
+                  streaming: dict[str, _Streaming]) -> None:
+        kind = "message" if isinstance(event, OutputTextDelta) else "reasoning"
+        state = self._stream_item(event.item_id, kind, streaming)
+        state.parts.append(event.delta)
+        cls = AgentMessageDelta if kind == "message" else ReasoningDelta
+        self._thread.emit(cls(self.thread_id, self.turn.id, state.item_id, event.delta))
+
+    def _on_done(self, item: JsonDict, streaming: dict[str, _Streaming], scheduler: ToolScheduler) -> None:
+        kind = str(item.get("type", ""))
+        provider_id = str(item.get("id", ""))
+        if kind == "reasoning" and not item.get("encrypted_content"):
+            pass  # without encrypted content a reasoning item cannot be sent back (store: false)
+        else:
+            self._thread.record({key: value for key, value in item.items() if key != "id"})
+        if kind == "message":
+            state = self._stream_item(provider_id, kind, streaming)
+            text = "".join(part.get("text", "") for part in item.get("content") or []
+                           if part.get("type") == "output_text")
+            self.item_completed(AgentMessageItem(id=state.item_id, text=text))
+            streaming.pop(provider_id, None)
+        elif kind == "reasoning":
+            state = self._stream_item(provider_id, kind, streaming)
+            summary = [str(part.get("text", "")) for part in item.get("summary") or []]
+            text = "".join(str(part.get("text", "")) for part in item.get("content") or [])
+            self.item_completed(ReasoningItem(id=state.item_id, summary=summary, text=text))
+            streaming.pop(provider_id, None)
+        elif kind in _TOOL_CALL_TYPES:
+            call_kind = _TOOL_CALL_TYPES[kind]
+            payload = item.get("arguments") if call_kind is CallKind.FUNCTION else item.get("input")
+            scheduler.submit(ToolCall(call_id=str(item.get("call_id", "")), name=str(item.get("name", "")),
+                                      kind=call_kind, payload=str(payload or "")))
+
+    def _on_usage(self, usage: TokenUsage) -> None:
+        self._usage = self._usage + usage
+        thread = self._thread
+        thread.total_usage = thread.total_usage + usage
+        thread.record_event({"type": "token_count", "turn_id": self.turn.id, "last": dump(to_usage(usage)),
+                             "total": dump(to_usage(thread.total_usage))})
+        thread.emit(TokenUsageUpdated(self.thread_id, self.turn.id, to_usage(usage),
+                                      to_usage(thread.total_usage)))

@@ -1,0 +1,146 @@
+"""The ``tandem`` command: ``exec``, ``sessions``, ``apply-patch``, ``demo``.
+
+Each subcommand imports what it needs only when it runs, so ``tandem exec`` starts fast (it never
+imports the LSP stack).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tandem import __version__
+
+
+def _add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-m", "--model", help="model slug, e.g. gpt-5.5")
+    parser.add_argument("--provider", help="model provider id (openai, ollama, lmstudio, or one from config)")
+    parser.add_argument("--oss", action="store_true", help="use a local open-weight model (Ollama by default)")
+    parser.add_argument("-a", "--approval-policy", choices=["untrusted", "on-request", "never"],
+                        help="when to ask before running commands and applying patches")
+    parser.add_argument("-s", "--sandbox", choices=["read-only", "workspace-write", "danger-full-access"],
+                        help="sandbox mode for commands")
+    parser.add_argument("--full-auto", action="store_true",
+                        help="shorthand for --approval-policy on-request --sandbox workspace-write")
+    parser.add_argument("--yolo", "--dangerously-bypass-approvals-and-sandbox", dest="yolo", action="store_true",
+                        help="no approvals and no sandbox (only in a disposable environment)")
+    parser.add_argument("-c", "--config", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config.toml key (TOML value), e.g. -c model_reasoning_effort=\"high\"")
+    parser.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="working directory of the agent")
+
+
+def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):  # type: ignore[no-untyped-def]
+    from tandem.config import ApprovalPolicy, CliOverrides, SandboxMode
+
+    policy, sandbox = args.approval_policy or default_policy, args.sandbox
+    if args.full_auto:
+        policy, sandbox = policy or "on-request", sandbox or "workspace-write"
+    if args.yolo:
+        policy, sandbox = "never", "danger-full-access"
+    return CliOverrides(model=args.model, provider=args.provider, oss=args.oss,
+                        approval_policy=ApprovalPolicy(policy) if policy else None,
+                        sandbox_mode=SandboxMode(sandbox) if sandbox else None,
+                        config_overrides=tuple(args.overrides))
+
+
+def _cmd_exec(args: argparse.Namespace) -> int:
+    from tandem.headless.exec import ExecOptions, run_exec
+
+    resume = None
+    prompt = args.prompt
+    if args.prompt == "resume":
+        if args.last:
+            resume, prompt = "--last", args.rest[0] if args.rest else None
+        elif args.rest:
+            resume, prompt = args.rest[0], args.rest[1] if len(args.rest) > 1 else None
+        else:
+            sys.stderr.write("tandem exec resume: give a session id or --last\n")
+            return 2
+    elif args.rest:
+        sys.stderr.write(f"tandem exec: unexpected arguments {args.rest}; quote the prompt\n")
+        return 2
+    # Headless by default never asks, as with `codex exec` (override with -a / config).
+    options = ExecOptions(prompt=prompt, cwd=(args.cwd or Path.cwd()).resolve(),
+                          cli=_cli_overrides(args, default_policy="never"), json=args.json,
+                          output_last_message=args.output_last_message, resume=resume)
+    return asyncio.run(run_exec(options))
+
+
+def _cmd_sessions(args: argparse.Namespace) -> int:
+    from tandem.headless.sessions_cmd import list_command, show_command
+
+    if args.action == "show":
+        return show_command(args.id, as_json=args.json)
+    return list_command(limit=args.limit, as_json=args.json)
+
+
+def _cmd_apply_patch(args: argparse.Namespace) -> int:
+    from tandem.errors import PatchError
+    from tandem.patch import apply_patch
+
+    text = sys.stdin.read()
+    try:
+        result = apply_patch(text, (args.cwd or Path.cwd()).resolve())
+    except PatchError as exc:
+        sys.stderr.write(f"{exc.message}\n")
+        return 1
+    sys.stdout.write(result.summary() + "\n")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from tandem.headless.demo import run_demo
+
+    return run_demo(keep=args.keep, workdir=args.workdir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``tandem`` command."""
+    parser = argparse.ArgumentParser(prog="tandem", description="Tandem, a coding agent for your editor and terminal.")
+    parser.add_argument("--version", action="version", version=f"tandem {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    exec_p = sub.add_parser("exec", help="run the agent headless on one prompt",
+                            description="Run one turn without an editor. `tandem exec resume <id|--last> [PROMPT]` "
+                                        "continues an earlier session.")
+    exec_p.add_argument("prompt", nargs="?", help="the task; '-' (or nothing, with piped stdin) reads stdin")
+    exec_p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    exec_p.add_argument("--last", action="store_true", help="with `resume`: the newest session in this directory")
+    exec_p.add_argument("--json", action="store_true", help="print JSONL events (same schema as `codex exec --json`)")
+    exec_p.add_argument("-o", "--output-last-message", type=Path, help="write the final agent message to FILE")
+    _add_model_flags(exec_p)
+    exec_p.set_defaults(func=_cmd_exec)
+
+    sessions = sub.add_parser("sessions", help="list or show recorded sessions")
+    sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")
+    sessions.add_argument("id", nargs="?", help="session id (or unique prefix) for `show`")
+    sessions.add_argument("--limit", type=int, default=20)
+    sessions.add_argument("--json", action="store_true")
+    sessions.set_defaults(func=_cmd_sessions)
+
+    patch = sub.add_parser("apply-patch", help="apply an apply_patch-format patch from stdin")
+    patch.add_argument("-C", "--cd", dest="cwd", type=Path, default=None)
+    patch.set_defaults(func=_cmd_apply_patch)
+
+    demo = sub.add_parser("demo", help="watch the agent fix a bug in the bundled example project")
+    demo.add_argument("--keep", action="store_true", help="keep the temporary copy of the project")
+    demo.add_argument("--workdir", type=Path, default=None, help="copy the example project here")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tandem`` console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command == "sessions" and args.action == "show" and not args.id:
+        sys.stderr.write("tandem sessions show: give a session id\n")
+        return 2
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

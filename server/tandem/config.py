@@ -1,0 +1,334 @@
+"""Configuration: `config.toml` files, `-c key=value` overrides and CLI flags, merged into one :class:`Config`.
+
+Order (later wins): built-in defaults, ``$TANDEM_HOME/config.toml`` (default ``~/.tandem``),
+``<project root>/.tandem/config.toml``, ``-c key=value`` overrides, then explicit CLI flags.
+Keys follow Codex's ``config.toml`` where the concept is the same (``model``, ``model_provider``,
+``[model_providers.x]``, ``approval_policy``, ``sandbox_mode``, ``[sandbox_workspace_write]``,
+``project_doc_max_bytes``, ``model_reasoning_effort``, ``model_reasoning_summary``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tandem.errors import ConfigError
+from tandem.protocol.enums import ApprovalPolicy, SandboxMode
+
+__all__ = ["ApprovalPolicy", "CliOverrides", "Config", "ConfigError", "ProviderInfo", "SandboxMode", "WireApi",
+           "load_config"]
+
+OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MODEL = "gpt-5.5"
+DEFAULT_OSS_MODEL = "gpt-oss:20b"
+
+
+class WireApi(StrEnum):
+    """Which HTTP API a provider speaks."""
+
+    RESPONSES = "responses"
+    CHAT = "chat"
+    ANTHROPIC = "anthropic"
+
+
+class ApplyPatchToolType(StrEnum):
+    """How apply_patch is offered: a freeform (custom, grammar-constrained) tool or a JSON function."""
+
+    FREEFORM = "freeform"
+    FUNCTION = "function"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProviderToml(_Strict):
+    """One ``[model_providers.<id>]`` table (Codex keys)."""
+
+    name: str | None = None
+    base_url: str | None = None
+    env_key: str | None = None
+    wire_api: WireApi = WireApi.RESPONSES
+    query_params: dict[str, str] = {}
+    http_headers: dict[str, str] = {}
+    env_http_headers: dict[str, str] = {}
+    request_max_retries: int | None = None
+    stream_max_retries: int | None = None
+    stream_idle_timeout_ms: int | None = None
+    requires_openai_auth: bool = False
+
+
+class SandboxWorkspaceWriteToml(_Strict):
+    """The ``[sandbox_workspace_write]`` table (Codex keys)."""
+
+    writable_roots: list[str] = []
+    network_access: bool = False
+    exclude_tmpdir_env_var: bool = False
+    exclude_slash_tmp: bool = False
+
+
+class ConfigToml(BaseModel):
+    """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str | None = None
+    model_provider: str | None = None
+    model_providers: dict[str, ProviderToml] = {}
+    oss_provider: str | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
+    sandbox_workspace_write: SandboxWorkspaceWriteToml = SandboxWorkspaceWriteToml()
+    project_doc_max_bytes: int = 32 * 1024
+    project_doc_fallback_filenames: list[str] = []
+    model_reasoning_effort: str | None = None
+    model_reasoning_summary: str | None = None
+    apply_patch_tool_type: ApplyPatchToolType | None = None
+    tool_output_token_limit: int = 10_000
+    shell_default_timeout_ms: int = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    """A resolved model provider.
+
+    Attributes:
+        id: the key under ``[model_providers]`` (``openai``, ``ollama``, ...).
+        base_url: API root, e.g. ``https://api.openai.com/v1`` (no trailing slash).
+        env_key: environment variable holding the API key, or ``None`` for keyless local servers.
+        stream_idle_timeout_s: seconds without SSE data before the stream counts as broken.
+    """
+
+    id: str
+    name: str
+    base_url: str
+    env_key: str | None
+    wire_api: WireApi
+    query_params: Mapping[str, str] = field(default_factory=dict)
+    http_headers: Mapping[str, str] = field(default_factory=dict)
+    env_http_headers: Mapping[str, str] = field(default_factory=dict)
+    request_max_retries: int = 4
+    stream_max_retries: int = 5
+    stream_idle_timeout_s: float = 300.0
+    requires_key: bool = False
+
+    def api_key(self, environ: Mapping[str, str]) -> str | None:
+        """The API key from ``environ[env_key]``, or ``None`` when unset or empty."""
+        if self.env_key is None:
+            return None
+        return environ.get(self.env_key) or None
+
+    def headers(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """Static headers plus ``env_http_headers`` whose variables are set (never the API key)."""
+        headers = dict(self.http_headers)
+        for header, var in self.env_http_headers.items():
+            if environ.get(var):
+                headers[header] = environ[var]
+        return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything a thread needs to know, resolved. Paths are absolute."""
+
+    model: str
+    provider: ProviderInfo
+    approval_policy: ApprovalPolicy
+    sandbox_mode: SandboxMode
+    cwd: Path
+    tandem_home: Path
+    project_doc_max_bytes: int = 32 * 1024
+    project_doc_fallback_filenames: tuple[str, ...] = ()
+    model_reasoning_effort: str | None = None
+    model_reasoning_summary: str | None = None
+    apply_patch_tool_type: ApplyPatchToolType = ApplyPatchToolType.FREEFORM
+    network_access: bool = False
+    tool_output_token_limit: int = 10_000
+    shell_default_timeout_ms: int = 10_000
+
+    @property
+    def sessions_dir(self) -> Path:
+        """Where rollouts live: ``$TANDEM_HOME/sessions``."""
+        return self.tandem_home / "sessions"
+
+
+@dataclass(frozen=True, slots=True)
+class CliOverrides:
+    """Values from explicit command-line flags; ``None`` means "not given"."""
+
+    model: str | None = None
+    provider: str | None = None
+    oss: bool = False
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
+    config_overrides: Sequence[str] = ()
+
+
+def tandem_home(environ: Mapping[str, str] | None = None) -> Path:
+    """``$TANDEM_HOME`` if set, else ``~/.tandem``."""
+    env = os.environ if environ is None else environ
+    home = env.get("TANDEM_HOME")
+    return Path(home).expanduser().resolve() if home else Path.home() / ".tandem"
+
+
+def find_project_root(cwd: Path) -> Path:
+    """The nearest ancestor of ``cwd`` (inclusive) holding ``.git``; ``cwd`` itself when there is none."""
+    for directory in (cwd, *cwd.parents):
+        if (directory / ".git").exists():
+            return directory
+    return cwd
+
+
+def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
+    """The providers every install knows; ``OPENAI_BASE_URL`` moves the ``openai`` one."""
+    openai_url = (environ.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL).rstrip("/")
+    return {
+        "openai": ProviderInfo("openai", "OpenAI", openai_url, "OPENAI_API_KEY", WireApi.RESPONSES,
+                               requires_key=openai_url == OPENAI_DEFAULT_BASE_URL),
+        "ollama": ProviderInfo("ollama", "Ollama", "http://localhost:11434/v1", None, WireApi.RESPONSES),
+        "lmstudio": ProviderInfo("lmstudio", "LM Studio", "http://localhost:1234/v1", None, WireApi.RESPONSES),
+    }
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Parse one ``-c key.path=value``; the value is TOML (``true``, ``3``, ``"x"``, ``[1]``) or a bare string.
+
+    Raises:
+        ConfigError: when there is no ``=`` or the key is empty.
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"-c {text!r}: expected key=value, e.g. -c model=\"gpt-5.5\"")
+    try:
+        value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key.split("."), value
+
+
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _validate(raw: dict[str, Any], sources: str) -> ConfigToml:
+    try:
+        return ConfigToml.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise ConfigError(f"invalid configuration ({sources}): {problems}") from exc
+
+
+def _provider(info: ProviderToml, key: str, environ: Mapping[str, str],
+              base: ProviderInfo | None) -> ProviderInfo:
+    base_url = info.base_url or (base.base_url if base else None)
+    if not base_url:
+        raise ConfigError(f"model_providers.{key}: base_url is required")
+    return ProviderInfo(
+        id=key,
+        name=info.name or (base.name if base else key),
+        base_url=base_url.rstrip("/"),
+        env_key=info.env_key if info.env_key is not None else (base.env_key if base else None),
+        wire_api=info.wire_api,
+        query_params=info.query_params,
+        http_headers=info.http_headers,
+        env_http_headers=info.env_http_headers,
+        request_max_retries=min(info.request_max_retries if info.request_max_retries is not None else 4, 100),
+        stream_max_retries=min(info.stream_max_retries if info.stream_max_retries is not None else 5, 100),
+        stream_idle_timeout_s=(info.stream_idle_timeout_ms or 300_000) / 1000.0,
+        requires_key=info.requires_openai_auth or (base.requires_key if base else False),
+    )
+
+
+def load_config(cwd: Path, cli: CliOverrides | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Resolve the configuration for a thread whose working directory is ``cwd``.
+
+    Raises:
+        ConfigError: unreadable or invalid TOML, a bad ``-c`` override, an unknown provider.
+    """
+    env = os.environ if environ is None else environ
+    cli = cli or CliOverrides()
+    cwd = cwd.resolve()
+    home = tandem_home(env)
+    raw: dict[str, Any] = {}
+    sources = [home / "config.toml", find_project_root(cwd) / ".tandem" / "config.toml"]
+    for path in sources:
+        raw = _deep_merge(raw, _read_toml(path))
+    for override in cli.config_overrides:
+        keys, value = parse_override(override)
+        nested: dict[str, Any] = {keys[-1]: value}
+        for key in reversed(keys[:-1]):
+            nested = {key: nested}
+        raw = _deep_merge(raw, nested)
+    toml = _validate(raw, ", ".join(str(p) for p in sources) + ", -c overrides")
+
+    providers = built_in_providers(env)
+    for key, info in toml.model_providers.items():
+        providers[key] = _provider(info, key, env, providers.get(key))
+    provider_id = cli.provider or (toml.oss_provider or "ollama" if cli.oss else None) \
+        or toml.model_provider or "openai"
+    if provider_id not in providers:
+        known = ", ".join(sorted(providers))
+        raise ConfigError(f"unknown model provider {provider_id!r}; known providers: {known}")
+    provider = providers[provider_id]
+    default_model = DEFAULT_OSS_MODEL if cli.oss else DEFAULT_MODEL
+    patch_tool = toml.apply_patch_tool_type or (
+        ApplyPatchToolType.FREEFORM if provider.wire_api is WireApi.RESPONSES else ApplyPatchToolType.FUNCTION)
+    return Config(
+        model=cli.model or toml.model or default_model,
+        provider=provider,
+        approval_policy=cli.approval_policy or toml.approval_policy or ApprovalPolicy.ON_REQUEST,
+        sandbox_mode=cli.sandbox_mode or toml.sandbox_mode or SandboxMode.WORKSPACE_WRITE,
+        cwd=cwd,
+        tandem_home=home,
+        project_doc_max_bytes=toml.project_doc_max_bytes,
+        project_doc_fallback_filenames=tuple(toml.project_doc_fallback_filenames),
+        model_reasoning_effort=toml.model_reasoning_effort,
+        model_reasoning_summary=toml.model_reasoning_summary,
+        apply_patch_tool_type=patch_tool,
+        network_access=toml.sandbox_workspace_write.network_access,
+        tool_output_token_limit=toml.tool_output_token_limit,
+        shell_default_timeout_ms=toml.shell_default_timeout_ms,
+    )
+
+
+def require_credentials(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
+    """The API key to use, checking that a model is reachable in principle.
+
+    Raises:
+        ConfigError: the provider needs a key and none is set; the message says how to configure one.
+    """
+    env = os.environ if environ is None else environ
+    key = config.provider.api_key(env)
+    if key is None and config.provider.requires_key:
+        raise ConfigError(
+            "no model is configured: set OPENAI_API_KEY (and optionally OPENAI_BASE_URL), "
+            "or run with --oss to use a local Ollama, or choose a provider in "
+            f"{config.tandem_home / 'config.toml'} (model_provider = \"...\" with a "
+            "[model_providers.<id>] table giving base_url and env_key)")
+    return key

@@ -1,0 +1,98 @@
+"""Approvals in the terminal: show what the agent wants to do and read y / a / n / c.
+
+Without a terminal to ask (CI, pipes), requests are declined and the model is told, unless the
+caller chose to accept everything (``tandem demo`` run non-interactively does, and says so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from enum import Enum
+from typing import IO
+
+from tandem.headless.human import Style
+from tandem.protocol.enums import ApprovalKind, ReviewDecision
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
+
+_ANSWERS = {"y": ReviewDecision.ACCEPT, "yes": ReviewDecision.ACCEPT,
+            "a": ReviewDecision.ACCEPT_FOR_SESSION, "always": ReviewDecision.ACCEPT_FOR_SESSION,
+            "n": ReviewDecision.DECLINE, "no": ReviewDecision.DECLINE,
+            "c": ReviewDecision.CANCEL, "cancel": ReviewDecision.CANCEL}
+
+
+class ApprovalMode(Enum):
+    """How a terminal approver answers."""
+
+    ASK = "ask"  # prompt on the terminal
+    ACCEPT_ALL = "accept-all"  # accept and say so (demo, scripted runs)
+    DECLINE_ALL = "decline-all"  # decline and say so (no terminal)
+
+
+def open_terminal() -> IO[str] | None:
+    """A readable terminal: stdin when it is one, else ``/dev/tty``, else ``None``."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        return sys.stdin
+    try:
+        return open("/dev/tty", encoding="utf-8")
+    except OSError:
+        return None
+
+
+class TerminalApprover:
+    """An :data:`~tandem.agent.thread.Approver` for `tandem exec` and `tandem demo`.
+
+    Args:
+        mode: ask, accept all, or decline all.
+        err: where requests are shown (stderr).
+        terminal: where answers are read (required for :attr:`ApprovalMode.ASK`).
+    """
+
+    def __init__(self, mode: ApprovalMode, err: IO[str], terminal: IO[str] | None = None) -> None:
+        if mode is ApprovalMode.ASK and terminal is None:
+            mode = ApprovalMode.DECLINE_ALL
+        self._mode = mode
+        self._err = err
+        self._terminal = terminal
+        self._style = Style(err)
+        self._lock = asyncio.Lock()
+
+    def _show(self, request: ApprovalRequest) -> None:
+        s = self._style
+        lines = []
+        if request.kind is ApprovalKind.COMMAND:
+            lines.append(s.bold(s.cyan("approval needed")) + " — run this command?")
+            lines.append(s.bold(f"  $ {request.command}") + (s.dim(f"   (in {request.cwd})") if request.cwd else ""))
+        else:
+            lines.append(s.bold(s.cyan("approval needed")) + " — apply these changes?")
+            for change in request.changes:
+                lines.append(s.diff(change.diff).rstrip("\n"))
+        if request.reason:
+            lines.append(f"  reason: {request.reason}")
+        self._err.write("\n".join(lines) + "\n")
+        self._err.flush()
+
+    def _ask(self) -> ReviewDecision:
+        assert self._terminal is not None
+        while True:
+            self._err.write("  [y] yes  [a] yes, for this session  [n] no, tell the model  [c] cancel the turn > ")
+            self._err.flush()
+            line = self._terminal.readline()
+            if not line:
+                return ReviewDecision.CANCEL
+            answer = _ANSWERS.get(line.strip().lower())
+            if answer is not None:
+                return answer
+
+    async def __call__(self, request: ApprovalRequest) -> ApprovalResponse:
+        """Show ``request`` and return the decision (one prompt at a time)."""
+        async with self._lock:
+            self._show(request)
+            if self._mode is ApprovalMode.ACCEPT_ALL:
+                self._err.write(self._style.dim("  → accepted automatically (non-interactive run)") + "\n")
+                return ApprovalResponse(ReviewDecision.ACCEPT)
+            if self._mode is ApprovalMode.DECLINE_ALL:
+                self._err.write(self._style.dim("  → declined: no terminal to ask; use --approval-policy never "
+                                                "or run interactively") + "\n")
+                return ApprovalResponse(ReviewDecision.DECLINE)
+            return ApprovalResponse(await asyncio.to_thread(self._ask))

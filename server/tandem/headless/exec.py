@@ -1,0 +1,123 @@
+"""``tandem exec``: run one turn headless, print it (human or JSONL), exit 0 / 1 / 130.
+
+Exit codes: 0 the turn completed; 1 it failed (or configuration was wrong); 130 interrupted
+(SIGINT). ``-o FILE`` receives the last agent message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from tandem.agent.events import Event, EventSink, ItemCompleted
+from tandem.agent.thread import Approver, Thread
+from tandem.config import CliOverrides, Config, load_config, require_credentials
+from tandem.errors import TandemError
+from tandem.headless.approver import ApprovalMode, TerminalApprover, open_terminal
+from tandem.headless.human import HumanRenderer
+from tandem.headless.jsonl import JsonlWriter
+from tandem.model.factory import create_client
+from tandem.protocol.enums import TurnStatus
+from tandem.protocol.items import AgentMessageItem, InputItem, TextInput
+from tandem.sessions.store import find_session, latest_session
+from tandem.tools.catalog import default_tools
+
+
+@dataclass(slots=True)
+class ExecOptions:
+    """What ``tandem exec`` was asked to do.
+
+    Attributes:
+        prompt: the user's message; ``None`` or ``"-"`` reads it from stdin.
+        json: write Codex-compatible JSONL events to stdout instead of the human transcript.
+        output_last_message: file that receives the final agent message.
+        resume: a thread id (or prefix) to continue, or ``"--last"`` for the newest in this cwd.
+        approval_mode: how approval requests are answered; ``None`` = ask on a terminal if any.
+    """
+
+    prompt: str | None
+    cwd: Path
+    cli: CliOverrides = field(default_factory=CliOverrides)
+    json: bool = False
+    output_last_message: Path | None = None
+    resume: str | None = None
+    approval_mode: ApprovalMode | None = None
+
+
+def _read_prompt(prompt: str | None, stdin: IO[str]) -> str:
+    if prompt is not None and prompt != "-":
+        return prompt
+    if prompt is None and stdin.isatty():
+        raise TandemError("no prompt given: pass it as an argument, or '-' to read it from stdin")
+    text = stdin.read()
+    if not text.strip():
+        raise TandemError("the prompt read from stdin is empty")
+    return text
+
+
+def _approver(options: ExecOptions, err: IO[str]) -> Approver:
+    mode = options.approval_mode or ApprovalMode.ASK
+    return TerminalApprover(mode, err, open_terminal() if mode is ApprovalMode.ASK else None)
+
+
+def _open_thread(options: ExecOptions, config: Config, approver: Approver) -> Thread:
+    client = create_client(config, require_credentials(config))
+    tools = default_tools(config)
+    if options.resume is None:
+        return Thread.create(config, client, tools, approver=approver, originator="tandem_exec")
+    path = latest_session(config.sessions_dir, config.cwd) if options.resume == "--last" \
+        else find_session(config.sessions_dir, options.resume)
+    return Thread.resume(path, config, client, tools, approver=approver)
+
+
+async def run_exec(options: ExecOptions, out: IO[str] | None = None, err: IO[str] | None = None,
+                   stdin: IO[str] | None = None) -> int:
+    """Run ``tandem exec``; returns the process exit code. Never raises for user errors."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    jsonl = JsonlWriter(out) if options.json else None
+    try:
+        prompt = _read_prompt(options.prompt, stdin or sys.stdin)
+        config = load_config(options.cwd, options.cli)
+        thread = _open_thread(options, config, _approver(options, err))
+    except TandemError as exc:
+        if jsonl is not None:
+            jsonl.write({"type": "error", "message": exc.message})
+        err.write(f"tandem exec: {exc.message}\n")
+        return 1
+    last_message = ""
+
+    def remember(event: Event) -> None:
+        nonlocal last_message
+        if isinstance(event, ItemCompleted) and isinstance(event.item, AgentMessageItem) and event.item.text:
+            last_message = event.item.text
+
+    renderer: EventSink = jsonl if jsonl is not None else HumanRenderer(out, err)
+    thread.subscribe(renderer)
+    thread.subscribe(remember)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        loop.add_signal_handler(signal.SIGINT, thread.interrupt)
+    try:
+        thread.announce()
+        input_items: list[InputItem] = [TextInput(text=prompt)]
+        turn = await thread.run_turn(input_items)
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGINT)
+        thread.close()
+        await thread.client.aclose()
+    if options.output_last_message is not None:
+        try:
+            options.output_last_message.write_text(last_message + ("\n" if last_message else ""), "utf-8")
+        except OSError as exc:
+            err.write(f"tandem exec: cannot write {options.output_last_message}: {exc.strerror}\n")
+            return 1
+    if turn.status is TurnStatus.COMPLETED:
+        return 0
+    return 130 if turn.status is TurnStatus.INTERRUPTED else 1

@@ -1,0 +1,110 @@
+"""``tandem exec --json``: events as JSON Lines with the names and fields of ``codex exec --json``.
+
+Format: Codex exec JSONL (reference-facts §5): ``thread.started{thread_id}``, ``turn.started``,
+``item.started|updated|completed{item}``, ``turn.completed{usage}``, ``turn.failed{error}``,
+``error{message}``. Item types: ``agent_message{text}``, ``reasoning{text}``,
+``command_execution{command, aggregated_output, exit_code, status}``,
+``file_change{changes[{path, kind}], status}``, ``todo_list{items[{text, completed}]}``,
+``error{message}``. As in Codex, messages and reasoning appear only when completed, and user
+messages are not echoed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any
+
+from tandem.agent.events import (
+    Event,
+    ItemCompleted,
+    ItemStarted,
+    ItemUpdated,
+    StreamRetrying,
+    ThreadStarted,
+    TurnCompleted,
+    TurnStarted,
+)
+from tandem.protocol.enums import ItemStatus, PlanStepStatus, TurnStatus
+from tandem.protocol.items import (
+    AgentMessageItem,
+    CommandExecutionItem,
+    ErrorItem,
+    FileChangeItem,
+    Item,
+    PlanItem,
+    ReasoningItem,
+)
+
+_STATUS = {ItemStatus.IN_PROGRESS: "in_progress", ItemStatus.COMPLETED: "completed",
+           ItemStatus.FAILED: "failed", ItemStatus.DECLINED: "declined"}
+
+
+def exec_item(item: Item) -> dict[str, Any] | None:
+    """The Codex exec form of an item, or ``None`` for items Codex does not show."""
+    if isinstance(item, AgentMessageItem):
+        return {"id": item.id, "type": "agent_message", "text": item.text}
+    if isinstance(item, ReasoningItem):
+        return {"id": item.id, "type": "reasoning", "text": "\n\n".join(item.summary) or item.text}
+    if isinstance(item, CommandExecutionItem):
+        return {"id": item.id, "type": "command_execution", "command": item.command,
+                "aggregated_output": item.output, "exit_code": item.exit_code, "status": _STATUS[item.status]}
+    if isinstance(item, FileChangeItem):
+        return {"id": item.id, "type": "file_change",
+                "changes": [{"path": change.move_path or change.path, "kind": change.kind.value}
+                            for change in item.changes],
+                "status": _STATUS[item.status]}
+    if isinstance(item, PlanItem):
+        return {"id": item.id, "type": "todo_list",
+                "items": [{"text": step.step, "completed": step.status is PlanStepStatus.COMPLETED}
+                          for step in item.steps]}
+    if isinstance(item, ErrorItem):
+        return {"id": item.id, "type": "error", "message": item.message}
+    return None
+
+
+def exec_event(event: Event) -> dict[str, Any] | None:
+    """The Codex exec JSONL record for ``event``, or ``None`` when Codex has no such record."""
+    if isinstance(event, ThreadStarted):
+        return {"type": "thread.started", "thread_id": event.thread.id}
+    if isinstance(event, TurnStarted):
+        return {"type": "turn.started"}
+    if isinstance(event, ItemStarted | ItemUpdated):
+        if isinstance(event.item, AgentMessageItem | ReasoningItem):
+            return None
+        item = exec_item(event.item)
+        kind = "item.started" if isinstance(event, ItemStarted) else "item.updated"
+        return {"type": kind, "item": item} if item else None
+    if isinstance(event, ItemCompleted):
+        item = exec_item(event.item)
+        return {"type": "item.completed", "item": item} if item else None
+    if isinstance(event, StreamRetrying):
+        return {"type": "error", "message": f"Reconnecting... {event.attempt}/{event.max_attempts} "
+                                            f"({event.message})"}
+    if isinstance(event, TurnCompleted):
+        turn = event.turn
+        if turn.status is TurnStatus.COMPLETED:
+            usage = turn.usage
+            return {"type": "turn.completed", "usage": {
+                "input_tokens": usage.input_tokens if usage else 0,
+                "cached_input_tokens": usage.cached_input_tokens if usage else 0,
+                "output_tokens": usage.output_tokens if usage else 0}}
+        message = turn.error.message if turn.error else "turn interrupted by the user"
+        return {"type": "turn.failed", "error": {"message": message}}
+    return None
+
+
+class JsonlWriter:
+    """An event sink writing one JSON object per line to ``stream``, flushed per line."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def __call__(self, event: Event) -> None:
+        record = exec_event(event)
+        if record is not None:
+            self.write(record)
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write one record as a line."""
+        self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._stream.flush()

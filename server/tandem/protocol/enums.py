@@ -1,0 +1,77 @@
+"""Enumerations shared by the wire protocol, the configuration and the agent loop.
+
+Values are the strings sent on the wire (camelCase for Tandem's protocol, Codex's spelling for
+the values Codex also has: ``on-request``, ``workspace-write`` ...).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ApprovalPolicy(StrEnum):
+    """When the user is asked before a tool call runs (Codex's ``approval_policy``)."""
+
+    UNTRUSTED = "untrusted"
+    ON_REQUEST = "on-request"
+    NEVER = "never"
+
+
+class SandboxMode(StrEnum):
+    """What commands may touch (Codex's ``sandbox_mode``)."""
+
+    READ_ONLY = "read-only"
+    WORKSPACE_WRITE = "workspace-write"
+    DANGER_FULL_ACCESS = "danger-full-access"
+
+
+class ReviewDecision(StrEnum):
+    """A user's answer to an approval request (DESIGN.md, ``tandem/requestApproval``)."""
+
+    ACCEPT = "accept"
+    ACCEPT_FOR_SESSION = "acceptForSession"
+    DECLINE = "decline"
+    CANCEL = "cancel"
+
+
+class ApprovalKind(StrEnum):
+    """What an approval request is about."""
+
+    COMMAND = "command"
+    FILE_CHANGE = "fileChange"
+    NETWORK = "network"
+
+
+class ItemStatus(StrEnum):
+    """Lifecycle of a tool item (command, file change, MCP call)."""
+
+    IN_PROGRESS = "inProgress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    DECLINED = "declined"
+
+
+class TurnStatus(StrEnum):
+    """How a turn ended (``inProgress`` while it runs)."""
+
+    IN_PROGRESS = "inProgress"
+    COMPLETED = "completed"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
+class ChangeKind(StrEnum):
+    """Kind of one file change."""
+
+    ADD = "add"
+    UPDATE = "update"
+    DELETE = "delete"
+    MOVE = "move"
+
+
+class PlanStepStatus(StrEnum):
+    """Status of one ``update_plan`` step (Codex's values)."""
+
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"

@@ -1,0 +1,156 @@
+"""Rollouts: one append-only JSONL file per thread, flushed after every line.
+
+Format (after Codex's rollout files, reference-facts §4): each line is
+``{"timestamp": "<UTC ISO-8601 ms>", "type": <kind>, "payload": {...}}`` with kinds
+
+* ``session_meta`` (first line): ``{version, id, created_at, cwd, model, model_provider,
+  approval_policy, sandbox_mode, originator, cli_version}``; ``version`` is :data:`ROLLOUT_VERSION`;
+* ``response_item``: one conversation item as sent to the model (Responses input item JSON);
+* ``turn_context``: the settings a turn ran with;
+* ``event_msg``: a user-visible event (``{"type": "item_completed" | "turn_started" | ..., ...}``).
+
+Files live at ``<sessions_dir>/YYYY/MM/DD/rollout-<YYYY-MM-DDTHH-MM-SS>-<thread id>.jsonl``.
+A reader skips a torn last line (a crash mid-write) instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from tandem.errors import SessionError
+
+ROLLOUT_VERSION = 1
+JsonDict = dict[str, Any]
+
+
+class RecordKind(StrEnum):
+    """The ``type`` of a rollout line."""
+
+    SESSION_META = "session_meta"
+    RESPONSE_ITEM = "response_item"
+    TURN_CONTEXT = "turn_context"
+    EVENT_MSG = "event_msg"
+    COMPACTED = "compacted"
+
+
+def utc_now() -> str:
+    """The current time as ``2026-11-22T07:38:20.123Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def rollout_path(sessions_dir: Path, thread_id: str, created: datetime) -> Path:
+    """Where a thread created at ``created`` (aware datetime) keeps its rollout."""
+    stamp = created.astimezone(UTC)
+    return (sessions_dir / f"{stamp:%Y}" / f"{stamp:%m}" / f"{stamp:%d}"
+            / f"rollout-{stamp:%Y-%m-%dT%H-%M-%S}-{thread_id}.jsonl")
+
+
+class RolloutWriter:
+    """Appends records to one rollout file.
+
+    Raises:
+        SessionError: the file cannot be created or written (disk full, permissions).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file: IO[str] | None = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise SessionError(f"cannot write the session file {path}: {exc}") from exc
+
+    def append(self, kind: RecordKind, payload: JsonDict) -> None:
+        """Write one record and flush it to the OS (survives a kill -9 of this process)."""
+        if self._file is None:
+            raise SessionError(f"session file {self.path} is closed")
+        line = json.dumps({"timestamp": utc_now(), "type": kind.value, "payload": payload},
+                          ensure_ascii=False, separators=(",", ":"))
+        try:
+            self._file.write(line + "\n")
+            self._file.flush()
+        except OSError as exc:
+            raise SessionError(f"cannot write the session file {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the file; later appends raise :class:`SessionError`."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass(slots=True)
+class Rollout:
+    """A rollout read back: its metadata, its conversation items and its events, in file order."""
+
+    path: Path
+    meta: JsonDict
+    items: list[JsonDict] = field(default_factory=list)
+    events: list[JsonDict] = field(default_factory=list)
+    turn_contexts: list[JsonDict] = field(default_factory=list)
+    torn_tail: bool = False
+
+    @property
+    def thread_id(self) -> str:
+        """The thread's id from ``session_meta``."""
+        return str(self.meta.get("id", ""))
+
+
+def iter_records(path: Path) -> Iterator[JsonDict]:
+    """Yield every well-formed record; a torn (unparseable) last line is skipped.
+
+    Raises:
+        SessionError: unreadable file, or a corrupt line that is not the last one.
+    """
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SessionError(f"cannot read the session file {path}: {exc}") from exc
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            if number == len(lines):
+                return
+            raise SessionError(f"{path}:{number}: corrupt session record") from exc
+        if isinstance(record, dict):
+            yield record
+
+
+def read_rollout(path: Path) -> Rollout:
+    """Read a whole rollout.
+
+    Raises:
+        SessionError: unreadable, corrupt, not a rollout, or written by a newer Tandem.
+    """
+    records = list(iter_records(path))
+    if not records or records[0].get("type") != RecordKind.SESSION_META:
+        raise SessionError(f"{path} is not a Tandem session file (no session_meta first line)")
+    meta = dict(records[0].get("payload") or {})
+    if int(meta.get("version", 0)) > ROLLOUT_VERSION:
+        raise SessionError(f"{path} was written by a newer Tandem (rollout version {meta.get('version')})")
+    rollout = Rollout(path=path, meta=meta)
+    for record in records[1:]:
+        payload = record.get("payload")
+        if not isinstance(payload, dict):
+            continue
+        kind = record.get("type")
+        if kind == RecordKind.RESPONSE_ITEM:
+            rollout.items.append(payload)
+        elif kind == RecordKind.EVENT_MSG:
+            rollout.events.append(payload)
+        elif kind == RecordKind.TURN_CONTEXT:
+            rollout.turn_contexts.append(payload)
+    try:
+        rollout.torn_tail = not path.read_bytes().endswith(b"\n")
+    except OSError:
+        rollout.torn_tail = False
+    return rollout

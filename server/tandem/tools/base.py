@@ -1,0 +1,150 @@
+"""What a tool is, what it is called with, and what the agent loop provides to it.
+
+A model's tool call (Responses ``function_call`` or ``custom_tool_call``) becomes a
+:class:`ToolCall`; the tool returns a :class:`ToolOutput`, which goes back to the model as
+``function_call_output`` / ``custom_tool_call_output`` with the same ``call_id``. Tool errors are
+outputs too (``success=False``): only fatal errors end a turn (reference-facts §1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any, Protocol
+
+from tandem.config import Config
+from tandem.errors import ToolError
+from tandem.patch.applier import FileChange
+from tandem.protocol.items import Item, PlanStep
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.workspace import Workspace
+
+JsonDict = dict[str, Any]
+
+
+class CallKind(Enum):
+    """How the model called the tool: JSON arguments or freeform input."""
+
+    FUNCTION = "function_call"
+    CUSTOM = "custom_tool_call"
+
+
+class Concurrency(Enum):
+    """Whether a tool may run beside other calls of the same response."""
+
+    PARALLEL = "parallel"
+    SERIAL = "serial"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One call from the model.
+
+    Attributes:
+        call_id: the provider's ``call_id``; the output must carry it back.
+        name: tool name as the model wrote it.
+        kind: function (``payload`` is a JSON object string) or custom (``payload`` is raw input).
+        payload: the arguments JSON or the freeform input text.
+    """
+
+    call_id: str
+    name: str
+    kind: CallKind
+    payload: str
+
+    def arguments(self) -> JsonDict:
+        """The JSON arguments of a function call.
+
+        Raises:
+            ToolError: the arguments are not a JSON object (the message is for the model).
+        """
+        try:
+            value = json.loads(self.payload or "{}")
+        except ValueError as exc:
+            raise ToolError(f"failed to parse function arguments for {self.name}: {exc}") from exc
+        if not isinstance(value, dict):
+            raise ToolError(f"arguments for {self.name} must be a JSON object")
+        return value
+
+    def output_item(self, output: ToolOutput) -> JsonDict:
+        """The Responses input item carrying ``output`` back to the model."""
+        kind = "function_call_output" if self.kind is CallKind.FUNCTION else "custom_tool_call_output"
+        return {"type": kind, "call_id": self.call_id, "output": output.text}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolOutput:
+    """What the model sees after its call. ``success`` is for surfaces and statistics."""
+
+    text: str
+    success: bool = True
+
+
+class ToolHost(Protocol):
+    """What the agent loop gives a running tool: identity, settings, events and the user."""
+
+    @property
+    def thread_id(self) -> str: ...
+
+    @property
+    def turn_id(self) -> str: ...
+
+    @property
+    def cwd(self) -> Path: ...
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def session_approvals(self) -> SessionApprovals: ...
+
+    def new_item_id(self) -> str:
+        """A fresh item id."""
+        ...
+
+    def item_started(self, item: Item) -> None: ...
+
+    def item_updated(self, item: Item) -> None: ...
+
+    def item_completed(self, item: Item) -> None: ...
+
+    def command_output(self, item_id: str, delta: str) -> None: ...
+
+    def plan_updated(self, steps: list[PlanStep], explanation: str | None) -> None: ...
+
+    def files_changed(self, changes: Sequence[FileChange]) -> None:
+        """Record changes for the turn diff."""
+        ...
+
+    async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:
+        """Ask the user; returns their decision (``cancel`` interrupts the turn)."""
+        ...
+
+
+class Tool(Protocol):
+    """A tool the model can call."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def concurrency(self) -> Concurrency: ...
+
+    def spec(self) -> JsonDict:
+        """The tool's definition in Responses API form."""
+        ...
+
+    async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
+        """Run the call.
+
+        Raises:
+            ToolError: the call cannot run as asked; the message goes back to the model.
+            TurnCancelled: the user cancelled the turn at an approval prompt.
+        """
+        ...

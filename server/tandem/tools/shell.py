@@ -1,0 +1,162 @@
+"""``shell_command``: run a shell command in the workspace.
+
+Format: Codex's ``shell_command {command, workdir?, timeout_ms?, sandbox_permissions?,
+justification?}`` (reference-facts §2) — current models are trained on this name and these
+parameters. Output text: ``Exit code: N\\nWall time: X seconds\\nOutput:\\n...`` with head+tail
+truncation. A command that is really an ``apply_patch`` heredoc is intercepted and applied as a
+patch (models do call it through the shell). The child environment is scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from tandem.errors import ToolError, TurnCancelledError
+from tandem.patch.invocation import extract_shell_patch
+from tandem.protocol.enums import ApprovalKind, ItemStatus, ReviewDecision
+from tandem.protocol.items import CommandExecutionItem
+from tandem.sandbox.env import build_child_env
+from tandem.sandbox.safe_commands import is_known_safe
+from tandem.tools.apply_patch import apply_patch_call
+from tandem.tools.approvals import ApprovalRequest, Requirement, command_requirement
+from tandem.tools.base import Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.process import ProcessResult, format_exec_output, run_process, shell_argv
+
+_DESCRIPTION = (
+    "Runs a shell command (bash -c) and returns its exit code and combined stdout/stderr.\n"
+    "Set `workdir` rather than using `cd`. Long output is cut in the middle; prefer focused commands "
+    "(rg, sed -n 'A,Bp', head) over dumping large files. The default timeout is {timeout} ms; pass "
+    "`timeout_ms` for longer tasks such as test suites. Use apply_patch, not the shell, to edit files."
+)
+
+
+class ShellCommandTool:
+    """Runs commands after the approval policy allows them; see the module docstring."""
+
+    name = "shell_command"
+    concurrency = Concurrency.PARALLEL
+
+    def __init__(self, default_timeout_ms: int = 10_000) -> None:
+        self._default_timeout_ms = default_timeout_ms
+
+    def spec(self) -> JsonDict:
+        """Function tool definition (Responses API)."""
+        return {
+            "type": "function",
+            "name": self.name,
+            "description": _DESCRIPTION.format(timeout=self._default_timeout_ms),
+            "strict": False,
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "command": {"type": "string", "description": "The shell command line to run."},
+                    "workdir": {"type": "string", "description": "Working directory (default: the cwd)."},
+                    "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
+                    "sandbox_permissions": {
+                        "type": "string", "enum": ["use_default", "require_escalated"],
+                        "description": "require_escalated asks the user to run this outside the sandbox."},
+                    "justification": {
+                        "type": "string",
+                        "description": "With require_escalated: a one-line question for the user, "
+                                       "e.g. 'Allow installing the test dependencies from PyPI?'"},
+                },
+                "required": ["command"],
+                "additionalProperties": False,
+            },
+        }
+
+    async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
+        """Run the command (or the intercepted patch).
+
+        Raises:
+            ToolError: missing ``command``, bad ``workdir`` or timeout, or a spawn failure.
+            TurnCancelledError: the user chose "cancel" at the approval prompt.
+        """
+        args = call.arguments()
+        command = args.get("command")
+        if isinstance(command, list):  # Codex's older `shell` tool sent argv; accept it
+            command = " ".join(str(part) for part in command)
+        if not isinstance(command, str) or not command.strip():
+            raise ToolError("shell_command: 'command' must be a non-empty string")
+        workdir = _resolve_workdir(args.get("workdir"), host.cwd)
+        intercepted = extract_shell_patch(command)
+        if intercepted is not None:
+            patch_cwd = _resolve_workdir(intercepted.workdir, workdir) if intercepted.workdir else workdir
+            return await apply_patch_call(intercepted.patch, patch_cwd, host)
+        timeout_ms = _timeout(args.get("timeout_ms"), self._default_timeout_ms)
+        escalated = args.get("sandbox_permissions") == "require_escalated"
+        justification = args.get("justification") if isinstance(args.get("justification"), str) else None
+
+        item = CommandExecutionItem(id=host.new_item_id(), command=command, cwd=str(workdir))
+        host.item_started(item)
+        if not await _approved(host, item, escalated=escalated, reason=justification):
+            item.status = ItemStatus.DECLINED
+            item.output = "rejected by user"
+            host.item_completed(item)
+            return ToolOutput("exec command rejected by user", success=False)
+
+        env = build_child_env(os.environ, sandbox_mode=host.config.sandbox_mode.value)
+        try:
+            result = await run_process(shell_argv(command), cwd=workdir, env=env, timeout_s=timeout_ms / 1000,
+                                       on_output=lambda delta: host.command_output(item.id, delta))
+        except asyncio.CancelledError:
+            item.status = ItemStatus.FAILED
+            item.output = "interrupted"
+            host.item_completed(item)
+            raise
+        except ToolError as exc:
+            item.status, item.output = ItemStatus.FAILED, exc.message
+            host.item_completed(item)
+            raise
+        _complete(item, result)
+        host.item_completed(item)
+        return ToolOutput(format_exec_output(result, max_tokens=host.config.tool_output_token_limit),
+                          success=result.exit_code == 0)
+
+
+def _complete(item: CommandExecutionItem, result: ProcessResult) -> None:
+    item.exit_code = 124 if result.timed_out else result.exit_code
+    item.status = ItemStatus.COMPLETED if item.exit_code == 0 else ItemStatus.FAILED
+    item.output = result.output
+    item.duration_ms = round(result.duration_s * 1000)
+
+
+async def _approved(host: ToolHost, item: CommandExecutionItem, *, escalated: bool, reason: str | None) -> bool:
+    requirement = command_requirement(host.config.approval_policy, known_safe=is_known_safe(item.command),
+                                      escalated=escalated)
+    if requirement is Requirement.SKIP or host.session_approvals.command_approved(item.command):
+        return True
+    if requirement is Requirement.FORBID:
+        return False
+    response = await host.request_approval(ApprovalRequest(
+        thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.COMMAND,
+        command=item.command, cwd=item.cwd, reason=reason))
+    if response.decision is ReviewDecision.CANCEL:
+        item.status = ItemStatus.DECLINED
+        host.item_completed(item)
+        raise TurnCancelledError("the user cancelled the turn")
+    if response.decision is ReviewDecision.ACCEPT_FOR_SESSION:
+        host.session_approvals.remember_command(item.command)
+    return response.decision in (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION)
+
+
+def _resolve_workdir(raw: object, cwd: Path) -> Path:
+    if raw is None or raw == "":
+        return cwd
+    if not isinstance(raw, str):
+        raise ToolError("shell_command: 'workdir' must be a string path")
+    path = Path(raw).expanduser()
+    path = (path if path.is_absolute() else cwd / path).resolve()
+    if not path.is_dir():
+        raise ToolError(f"shell_command: workdir {raw!r} is not a directory")
+    return path
+
+
+def _timeout(raw: object, default_ms: int) -> int:
+    if raw is None:
+        return default_ms
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+        raise ToolError("shell_command: 'timeout_ms' must be a positive number of milliseconds")
+    return int(raw)

@@ -1,0 +1,48 @@
+"""Where file changes land: the disk in `tandem exec`, the editor's buffers in `tandem lsp`.
+
+A :class:`Workspace` reads through a :class:`~tandem.patch.fs.FileSystem` (so apply_patch can
+match its context against live editor buffers) and commits a planned change set atomically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Protocol
+
+from tandem.patch.applier import FileChange, commit_changes
+from tandem.patch.fs import DiskFileSystem, FileSystem
+
+
+class Workspace(Protocol):
+    """Reads files and commits change sets."""
+
+    @property
+    def fs(self) -> FileSystem:
+        """What apply_patch reads when it plans a change."""
+        ...
+
+    async def commit(self, changes: Sequence[FileChange]) -> None:
+        """Write every change or none.
+
+        Raises:
+            tandem.errors.PatchApplyError: nothing was written (or everything was rolled back).
+            tandem.errors.ConflictError: the target changed since it was read.
+        """
+        ...
+
+
+class DiskWorkspace:
+    """The local disk; commits run in a worker thread so the event loop never blocks."""
+
+    def __init__(self) -> None:
+        self._fs = DiskFileSystem()
+
+    @property
+    def fs(self) -> FileSystem:
+        """The disk, read directly."""
+        return self._fs
+
+    async def commit(self, changes: Sequence[FileChange]) -> None:
+        """Write ``changes`` atomically (all or nothing) to disk."""
+        await asyncio.to_thread(commit_changes, changes, self._fs)
