@@ -49,19 +49,18 @@ def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):
 def _cmd_exec(args: argparse.Namespace) -> int:
     from tandem.headless.exec import ExecOptions, run_exec
 
-    resume = None
-    prompt = args.prompt
-    if args.prompt == "resume":
+    resume, prompt = None, args.prompt
+    if getattr(args, "resume", False):
         if args.last:
-            resume, prompt = "--last", args.rest[0] if args.rest else None
-        elif args.rest:
-            resume, prompt = args.rest[0], args.rest[1] if len(args.rest) > 1 else None
+            resume, prompt = "--last", args.session_id
+            if args.prompt is not None:
+                sys.stderr.write("tandem exec resume --last: give at most one prompt\n")
+                return 2
+        elif args.session_id:
+            resume = args.session_id
         else:
             sys.stderr.write("tandem exec resume: give a session id or --last\n")
             return 2
-    elif args.rest:
-        sys.stderr.write(f"tandem exec: unexpected arguments {args.rest}; quote the prompt\n")
-        return 2
     # Headless by default never asks, as with `codex exec` (override with -a / config).
     options = ExecOptions(prompt=prompt, cwd=(args.cwd or Path.cwd()).resolve(),
                           cli=_cli_overrides(args, default_policy="never"), json=args.json,
@@ -97,6 +96,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(keep=args.keep, workdir=args.workdir)
 
 
+def _add_exec_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSONL events (same schema as `codex exec --json`)")
+    parser.add_argument("-o", "--output-last-message", type=Path, help="write the final agent message to FILE")
+    _add_model_flags(parser)
+    parser.set_defaults(func=_cmd_exec)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tandem`` command."""
     parser = argparse.ArgumentParser(prog="tandem", description="Tandem, a coding agent for your editor and terminal.")
@@ -107,12 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
                             description="Run one turn without an editor. `tandem exec resume <id|--last> [PROMPT]` "
                                         "continues an earlier session.")
     exec_p.add_argument("prompt", nargs="?", help="the task; '-' (or nothing, with piped stdin) reads stdin")
-    exec_p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
-    exec_p.add_argument("--last", action="store_true", help="with `resume`: the newest session in this directory")
-    exec_p.add_argument("--json", action="store_true", help="print JSONL events (same schema as `codex exec --json`)")
-    exec_p.add_argument("-o", "--output-last-message", type=Path, help="write the final agent message to FILE")
-    _add_model_flags(exec_p)
-    exec_p.set_defaults(func=_cmd_exec)
+    _add_exec_flags(exec_p)
+
+    resume_p = sub.add_parser("exec-resume", help=argparse.SUPPRESS)
+    resume_p.add_argument("session_id", nargs="?", help="session id (or unique prefix)")
+    resume_p.add_argument("prompt", nargs="?")
+    resume_p.add_argument("--last", action="store_true", help="the newest session in this directory")
+    _add_exec_flags(resume_p)
+    resume_p.set_defaults(resume=True)
 
     sessions = sub.add_parser("sessions", help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")
@@ -134,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tandem`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["exec", "resume"]:  # `tandem exec resume ...` has its own positionals
+        argv = ["exec-resume", *argv[2:]]
     args = build_parser().parse_args(argv)
     if args.command == "sessions" and args.action == "show" and not args.id:
         sys.stderr.write("tandem sessions show: give a session id\n")

@@ -61,7 +61,8 @@ def test_files_then_overrides_then_flags(tmp_path: Path, home: Path) -> None:
     sub = project / "pkg"
     sub.mkdir()
     config = load_config(sub, environ=env(home))
-    assert (config.model, config.approval_policy, config.network_access) == ("project-model", ApprovalPolicy.NEVER, True)
+    assert (config.model, config.approval_policy, config.network_access) == (
+        "project-model", ApprovalPolicy.NEVER, True)
     config = load_config(sub, CliOverrides(config_overrides=['model="cli-model"', "approval_policy=untrusted"]),
                          environ=env(home))
     assert (config.model, config.approval_policy) == ("cli-model", ApprovalPolicy.UNTRUSTED)
@@ -94,7 +95,7 @@ def test_invalid_values_name_the_key(tmp_path: Path, home: Path) -> None:
 
 def test_broken_toml_names_the_file(tmp_path: Path, home: Path) -> None:
     (home / "config.toml").write_text("model = \n")
-    with pytest.raises(ConfigError, match="config.toml"):
+    with pytest.raises(ConfigError, match=r"config\.toml"):
         load_config(tmp_path, environ=env(home))
 
 

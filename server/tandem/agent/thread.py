@@ -19,7 +19,7 @@ from tandem import __version__
 from tandem.agent.context import base_instructions, initial_context
 from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.config import Config
-from tandem.errors import BusyError, SessionError
+from tandem.errors import BusyError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
 from tandem.protocol.enums import ReviewDecision
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
@@ -67,6 +67,8 @@ class Thread:
         self.session_approvals = SessionApprovals()
         self.total_usage = TokenUsage()
         self.turns: list[Turn] = []
+        self.turn_starts: dict[str, int] = {}
+        self.pending_input: list[list[InputItem]] = []
         self._sinks: list[EventSink] = []
         self._next_item = next_item
         self._running: asyncio.Task[Turn] | None = None
@@ -76,8 +78,9 @@ class Thread:
     @classmethod
     def create(cls, config: Config, client: ModelClient, tools: ToolRegistry, *,
                workspace: Workspace | None = None, approver: Approver | None = None,
-               originator: str = "tandem_exec", ephemeral: bool = False) -> Thread:
-        """Start a new thread: records ``session_meta`` and the initial context.
+               originator: str = "tandem_exec", ephemeral: bool = False,
+               initial_items: list[JsonDict] | None = None) -> Thread:
+        """Start a new thread: records ``session_meta`` and the initial context (or ``initial_items``).
 
         Raises:
             SessionError: the rollout file cannot be created.
@@ -99,7 +102,7 @@ class Thread:
                 "originator": originator, "cli_version": __version__})
         thread = cls(config=config, client=client, tools=tools, workspace=workspace or DiskWorkspace(),
                      approver=approver, info=info, history=[], rollout=rollout)
-        for item in initial_context(config):
+        for item in initial_context(config) if initial_items is None else initial_items:
             thread.record(item)
         return thread
 
@@ -126,7 +129,30 @@ class Thread:
         thread = cls(config=config, client=client, tools=tools, workspace=workspace or DiskWorkspace(),
                      approver=approver, info=info, history=list(rollout.items),
                      rollout=RolloutWriter(path), next_item=max(item_numbers, default=-1) + 1)
+        thread.turn_starts = dict(rollout.turn_starts)
         thread.answer_missing_calls("aborted: the session ended before this call finished")
+        return thread
+
+    @classmethod
+    def fork(cls, source: Thread, turn_id: str | None = None, *, approver: Approver | None = None,
+             ephemeral: bool = False) -> Thread:
+        """A new thread whose history is ``source``'s up to and including turn ``turn_id`` (default: all).
+
+        Raises:
+            NotFoundError: ``turn_id`` is not a turn of ``source``.
+        """
+        end = len(source.history)
+        if turn_id is not None:
+            if turn_id not in source.turn_starts:
+                raise NotFoundError(f"thread {source.info.id} has no turn {turn_id}")
+            later = [start for tid, start in source.turn_starts.items() if start > source.turn_starts[turn_id]]
+            end = min(later, default=len(source.history))
+        thread = cls.create(source.config, source.client, source.tools, workspace=source.workspace,
+                            approver=approver or source.approver, originator="tandem_fork", ephemeral=ephemeral,
+                            initial_items=source.history[:end])
+        thread.turn_starts = {tid: start for tid, start in source.turn_starts.items() if start < end}
+        thread.record_event({"type": "forked_from", "thread_id": source.info.id, "turn_id": turn_id})
+        thread.answer_missing_calls("aborted")
         return thread
 
     # --- events and records ---------------------------------------------------------------
@@ -216,6 +242,16 @@ class Thread:
         """Run one turn to its end (completed, interrupted or failed) and return it."""
         _, task = self.start_turn(input_items)
         return await task
+
+    def steer(self, input_items: list[InputItem]) -> None:
+        """Queue input for the running turn; it is sent with the turn's next model request.
+
+        Raises:
+            BusyError: no turn is running (start one instead).
+        """
+        if self.running_turn is None:
+            raise BusyError(f"thread {self.info.id} has no running turn to steer; start a turn instead")
+        self.pending_input.append(input_items)
 
     def interrupt(self) -> bool:
         """Interrupt the running turn (tools are killed); returns whether one was running."""

@@ -194,8 +194,8 @@ class TurnRunner:
         status, error = TurnStatus.COMPLETED, None
         try:
             self._begin()
-            while await self._sample():
-                pass
+            while await self._sample() or self._thread.pending_input:
+                pass  # tool calls (or steered input) need another model request
         except (asyncio.CancelledError, TurnCancelledError):
             status = TurnStatus.INTERRUPTED
             await self._abort()
@@ -209,14 +209,17 @@ class TurnRunner:
         return self._finish(status, error)
 
     def _begin(self) -> None:
+        self._thread.turn_starts[self.turn.id] = len(self._thread.history)
+        self._add_user_input(self._input)
+
+    def _add_user_input(self, input_items: list[InputItem]) -> None:
         thread = self._thread
-        item = user_message(self._input, self.cwd, self.workspace.fs)
-        thread.record(item)
-        text = preview_text(self._input)
+        thread.record(user_message(input_items, self.cwd, self.workspace.fs))
+        text = preview_text(input_items)
         thread.record_event({"type": "user_message", "turn_id": self.turn.id, "text": text})
         if not thread.info.preview:
             thread.info.preview = " ".join(text.split())[:80]
-        user_item = UserMessageItem(id=self.new_item_id(), content=self._input)
+        user_item = UserMessageItem(id=self.new_item_id(), content=input_items)
         self.item_started(user_item)
         self.item_completed(user_item)
 
@@ -235,11 +238,14 @@ class TurnRunner:
         scheduler = self._scheduler
         if scheduler is not None:
             await scheduler.cancel_and_record()
+        self._thread.pending_input.clear()
         self._thread.answer_missing_calls("aborted")
         self._thread.record(message("user", TURN_ABORTED_MARKER))
 
     async def _sample(self) -> bool:
         """One model request with retries; returns whether tool calls were made (so another follows)."""
+        while self._thread.pending_input:
+            self._add_user_input(self._thread.pending_input.pop(0))
         retries = 0
         while True:
             streaming: dict[str, _Streaming] = {}

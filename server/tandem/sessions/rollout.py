@@ -87,13 +87,17 @@ class RolloutWriter:
 
 @dataclass(slots=True)
 class Rollout:
-    """A rollout read back: its metadata, its conversation items and its events, in file order."""
+    """A rollout read back: its metadata, its conversation items and its events, in file order.
+
+    ``turn_starts`` maps each turn id to the index in ``items`` where that turn's items begin.
+    """
 
     path: Path
     meta: JsonDict
     items: list[JsonDict] = field(default_factory=list)
     events: list[JsonDict] = field(default_factory=list)
     turn_contexts: list[JsonDict] = field(default_factory=list)
+    turn_starts: dict[str, int] = field(default_factory=dict)
     torn_tail: bool = False
 
     @property
@@ -147,6 +151,8 @@ def read_rollout(path: Path) -> Rollout:
             rollout.items.append(payload)
         elif kind == RecordKind.EVENT_MSG:
             rollout.events.append(payload)
+            if payload.get("type") == "turn_started":
+                rollout.turn_starts[str(payload.get("turn_id"))] = len(rollout.items)
         elif kind == RecordKind.TURN_CONTEXT:
             rollout.turn_contexts.append(payload)
     try:

@@ -12,11 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from tandem.config import ApplyPatchToolType
-from tandem.errors import PatchApplyError, ToolError, TurnCancelledError
+from tandem.errors import ConflictError, PatchApplyError, TandemError, ToolError, TurnCancelledError
 from tandem.patch import (
     APPLY_PATCH_LARK_GRAMMAR,
     ChangeKind,
     FileChange,
+    Patch,
     PatchResult,
     parse_patch,
     plan_patch,
@@ -79,12 +80,9 @@ class ApplyPatchTool:
             ToolError: malformed patch, context not found, file problems, or a rejected change.
             TurnCancelledError: the user chose "cancel" at the approval prompt.
         """
-        if call.kind is CallKind.CUSTOM:
-            text = call.payload
-        else:
-            text = call.arguments().get("input")
-            if not isinstance(text, str):
-                raise ToolError("apply_patch: 'input' must be the patch text")
+        text: object = call.payload if call.kind is CallKind.CUSTOM else call.arguments().get("input")
+        if not isinstance(text, str):
+            raise ToolError("apply_patch: 'input' must be the patch text")
         return await apply_patch_call(text, host.cwd, host)
 
 
@@ -110,8 +108,8 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         host.item_completed(item)
         return ToolOutput(rejected or "patch rejected by user", success=False)
     try:
-        await host.workspace.commit(changes)
-    except ToolError:
+        changes, note = await _commit(host, patch, changes, cwd, rebase=not rejected)
+    except TandemError:
         item.status = ItemStatus.FAILED
         host.item_completed(item)
         raise
@@ -119,7 +117,28 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
     item.status = ItemStatus.COMPLETED
     host.item_completed(item)
     summary = PatchResult(changes, cwd).summary()
-    return ToolOutput(summary + (f"\n\n{rejected}" if rejected else ""))
+    return ToolOutput("\n\n".join(part for part in (summary, rejected, note) if part))
+
+
+async def _commit(host: ToolHost, patch: Patch, changes: list[FileChange], cwd: Path,
+                  rebase: bool) -> tuple[list[FileChange], str]:
+    """Commit; if the user edited a target meanwhile, re-plan once against the new text (re-base).
+
+    Raises:
+        ConflictError: the target changed and the patch no longer applies (or only some hunks were
+            accepted, which cannot be re-based); nothing was written.
+    """
+    try:
+        return changes, await host.workspace.commit(changes)
+    except ConflictError as first:
+        if not rebase:
+            raise
+        try:
+            rebased = plan_patch(patch, cwd, host.workspace.fs)
+        except PatchApplyError as exc:
+            raise ConflictError(f"conflict: {first.message}, and the patch no longer applies to the new text "
+                                f"({exc.message}); nothing was changed — read the file again") from exc
+        return rebased, await host.workspace.commit(rebased)
 
 
 async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChange],

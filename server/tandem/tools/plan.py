@@ -69,7 +69,7 @@ class UpdatePlanTool:
             if not isinstance(raw, dict) or not isinstance(raw.get("step"), str):
                 raise ToolError(f"update_plan: plan[{index}] must be an object with a 'step' string")
             try:
-                status = PlanStepStatus(raw.get("status"))
+                status = PlanStepStatus(str(raw.get("status")))
             except ValueError:
                 raise ToolError(f"update_plan: plan[{index}].status must be one of "
                                 "pending, in_progress, completed") from None

@@ -22,8 +22,8 @@ class Workspace(Protocol):
         """What apply_patch reads when it plans a change."""
         ...
 
-    async def commit(self, changes: Sequence[FileChange]) -> None:
-        """Write every change or none.
+    async def commit(self, changes: Sequence[FileChange]) -> str:
+        """Write every change or none; returns a note for the model ("" when there is nothing to say).
 
         Raises:
             tandem.errors.PatchApplyError: nothing was written (or everything was rolled back).
@@ -43,6 +43,7 @@ class DiskWorkspace:
         """The disk, read directly."""
         return self._fs
 
-    async def commit(self, changes: Sequence[FileChange]) -> None:
+    async def commit(self, changes: Sequence[FileChange]) -> str:
         """Write ``changes`` atomically (all or nothing) to disk."""
         await asyncio.to_thread(commit_changes, changes, self._fs)
+        return ""

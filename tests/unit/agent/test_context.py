@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ def test_fallback_filenames(tmp_path: Path) -> None:
 
 def test_environment_context_fields(tmp_path: Path) -> None:
     config = config_for(tmp_path, tmp_path, "approval_policy=untrusted")
-    xml = environment_context(config, datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc))
+    xml = environment_context(config, datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     assert xml.startswith("<environment_context>") and xml.endswith("</environment_context>")
     for fragment in (f"<cwd>{tmp_path.resolve()}</cwd>", "<approval_policy>untrusted</approval_policy>",
                      "<sandbox_mode>workspace-write</sandbox_mode>", "<network_access>restricted</network_access>",

@@ -1,0 +1,203 @@
+"""The bridge to the client: edits with document versions, approval round trips, progress.
+
+* Edits: one ``workspace/applyEdit`` per commit, with a ``TextDocumentEdit`` of minimal line
+  edits carrying the open document's version, and ``CreateFile`` / ``RenameFile`` /
+  ``DeleteFile`` for adds, moves and deletes. A client that refuses the edit (VS Code does,
+  silently, on a version mismatch) produces a :class:`~tandem.errors.ConflictError` — never an
+  overwrite.
+* Approvals: ``tandem/requestApproval`` to clients that announced ``experimental.tandem``;
+  others get ``window/showMessageRequest`` with Accept / Accept for session / Decline / Cancel
+  turn, so Neovim, Helix or Emacs work with no extension. Every request is followed by
+  ``tandem/serverRequest/resolved``; an interrupted turn withdraws its pending request and a late
+  reply is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from tandem.errors import ApprovalError, ConflictError
+from tandem.lsp.documents import LiveFileSystem, path_to_uri
+from tandem.lsp.server import TandemLanguageServer
+from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.textedits import PositionEncoding, line_edits
+from tandem.protocol import methods
+from tandem.protocol.enums import ApprovalKind, ReviewDecision
+from tandem.protocol.items import dump
+from tandem.protocol.messages import (
+    ChangeProposal,
+    HunkInfo,
+    RequestApprovalParams,
+    RequestApprovalResult,
+    ServerRequestResolvedNotification,
+)
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
+
+log = logging.getLogger(__name__)
+
+_FALLBACK_ACTIONS = {"Accept": ReviewDecision.ACCEPT, "Accept for session": ReviewDecision.ACCEPT_FOR_SESSION,
+                     "Decline": ReviewDecision.DECLINE, "Cancel turn": ReviewDecision.CANCEL}
+CLIENT_SETTLE_S = 2.0
+
+
+class EditorBridge:
+    """Talks to the client on behalf of threads.
+
+    Args:
+        server: the pygls server (its protocol sends and receives).
+        documents: the live file system (buffers + overlay).
+    """
+
+    def __init__(self, server: TandemLanguageServer, documents: LiveFileSystem) -> None:
+        self._server = server
+        self.documents = documents
+        self.tandem_client = False
+        self.encoding = PositionEncoding.UTF16
+        self._pending: dict[str, asyncio.Future[Any]] = {}
+
+    def configure(self, params: types.InitializeParams) -> None:
+        """Read what the client announced in ``initialize``."""
+        experimental = params.capabilities.experimental
+        self.tandem_client = isinstance(experimental, dict) and bool(experimental.get("tandem"))
+        general = params.capabilities.general
+        encodings = (general.position_encodings if general else None) or []
+        for choice in (types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf32):
+            if choice in encodings and types.PositionEncodingKind.Utf16 not in encodings:
+                self.encoding = PositionEncoding(choice.value)
+
+    def notify(self, method: str, params: Any) -> None:
+        """Send a notification (params: a wire model or a JSON dict)."""
+        payload = dump(params) if hasattr(params, "model_dump") else params
+        self._server.protocol.notify(method, payload)
+
+    # --- edits ------------------------------------------------------------------------------
+
+    def _text_edits(self, old: str, new: str) -> list[types.TextEdit | types.AnnotatedTextEdit]:
+        return [types.TextEdit(range=types.Range(start=types.Position(e.start_line, e.start_char),
+                                                 end=types.Position(e.end_line, e.end_char)), new_text=e.new_text)
+                for e in line_edits(old, new, self.encoding)]
+
+    def _document_edit(self, path: Path, old: str, new: str, *, existing: bool) -> types.TextDocumentEdit:
+        doc = self.documents.document(path) if existing else None
+        current = self.documents.text(path) if existing else None
+        if current is not None and current != old:
+            raise ConflictError(f"{path.name} changed in the editor since the patch was planned")
+        version = doc.version if doc is not None else None
+        return types.TextDocumentEdit(
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=path_to_uri(path), version=version),
+            edits=self._text_edits(old, new))
+
+    def workspace_edit(self, changes: Sequence[FileChange]) -> types.WorkspaceEdit:
+        """The WorkspaceEdit for a planned change set (document versions taken now).
+
+        Raises:
+            ConflictError: a buffer no longer holds the text the change was planned against.
+        """
+        ops: list[Any] = []
+        for change in changes:
+            uri = path_to_uri(change.path)
+            if change.kind is ChangeKind.ADD:
+                ops.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
+                ops.append(self._document_edit(change.path, "", change.new_text or "", existing=False))
+            elif change.kind is ChangeKind.DELETE:
+                current = self.documents.text(change.path)
+                if current is not None and current != change.old_text:
+                    raise ConflictError(f"{change.path.name} changed in the editor since the patch was planned")
+                ops.append(types.DeleteFile(uri=uri, options=types.DeleteFileOptions(ignore_if_not_exists=True)))
+            elif change.move_path is not None:
+                ops.append(self._document_edit(change.path, change.old_text or "", change.new_text or "",
+                                               existing=True))
+                ops.append(types.RenameFile(old_uri=uri, new_uri=path_to_uri(change.move_path),
+                                            options=types.RenameFileOptions(overwrite=False)))
+            else:
+                ops.append(self._document_edit(change.path, change.old_text or "", change.new_text or "",
+                                               existing=True))
+        return types.WorkspaceEdit(document_changes=ops)
+
+    async def apply(self, changes: Sequence[FileChange], label: str) -> None:
+        """Apply a planned change set in the editor.
+
+        Raises:
+            ConflictError: the client refused the edit (e.g. the document version moved on).
+        """
+        edit = self.workspace_edit(changes)
+        result = await self._server.workspace_apply_edit_async(
+            types.ApplyWorkspaceEditParams(edit=edit, label=label))
+        if not result.applied:
+            reason = result.failure_reason or "the editor refused the edit"
+            raise ConflictError(f"the editor did not apply the change: {reason}")
+        touched: list[Path] = []
+        for change in changes:
+            self.documents.expect(change.path, None if change.move_path else change.new_text)
+            touched.append(change.path)
+            if change.move_path is not None:
+                self.documents.expect(change.move_path, change.new_text)
+                touched.append(change.move_path)
+        await asyncio.gather(*(self.documents.wait_for_client(path, CLIENT_SETTLE_S) for path in touched
+                               if self.documents.document(path) is not None))
+
+    # --- approvals --------------------------------------------------------------------------
+
+    async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:
+        """Ask the user; cancellation of the caller withdraws the request (``serverRequest/resolved``).
+
+        Raises:
+            ApprovalError: the client answered with an error or a malformed result.
+        """
+        request_id = f"approval-{uuid.uuid4().hex[:12]}"
+        try:
+            if self.tandem_client:
+                return await self._ask_tandem(request_id, request)
+            return await self._ask_message(request_id, request)
+        finally:
+            self._pending.pop(request_id, None)
+            self.notify(methods.SERVER_REQUEST_RESOLVED,
+                        ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id))
+
+    async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
+        params = RequestApprovalParams(
+            thread_id=request.thread_id, turn_id=request.turn_id, item_id=request.item_id, kind=request.kind,
+            command=request.command, cwd=request.cwd, reason=request.reason,
+            changes=[ChangeProposal(path=c.path, kind=c.kind, diff=c.diff, move_path=c.move_path,
+                                    hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks])
+                     for c in request.changes] or None)
+        raw = await self._send(request_id, methods.REQUEST_APPROVAL, dump(params))
+        result = raw.result if hasattr(raw, "result") else raw
+        try:
+            answer = RequestApprovalResult.model_validate(result)
+        except ValueError as exc:
+            raise ApprovalError(f"the editor sent a malformed approval reply: {result!r}") from exc
+        return ApprovalResponse(answer.decision, answer.accepted_hunk_ids)
+
+    async def _ask_message(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
+        if request.kind is ApprovalKind.COMMAND:
+            text = f"Tandem wants to run: {request.command}" + (f"\n({request.reason})" if request.reason else "")
+        else:
+            files = ", ".join(c.path for c in request.changes)
+            text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in request.changes)[:4000]
+        params = types.ShowMessageRequestParams(
+            type=types.MessageType.Info, message=text,
+            actions=[types.MessageActionItem(title=title) for title in _FALLBACK_ACTIONS])
+        result = await self._send(request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, params)
+        title = getattr(result, "title", None)
+        return ApprovalResponse(_FALLBACK_ACTIONS.get(title or "", ReviewDecision.DECLINE))
+
+    async def _send(self, request_id: str, method: str, params: Any) -> Any:
+        future = self._server.protocol.send_request_async(method, params, msg_id=request_id)
+        self._pending[request_id] = future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            # Withdraw: tell the client, and drop pygls' pending future so a late reply is ignored.
+            self._server.protocol._request_futures.pop(request_id, None)
+            self._server.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=request_id))
+            raise
+        except Exception as exc:
+            raise ApprovalError(f"the editor failed the approval request: {exc}") from exc

@@ -1,0 +1,217 @@
+"""Params and results of Tandem's custom LSP methods (DESIGN.md, "The custom LSP protocol").
+
+Modelled on Codex's app-server v2 (thread / turn / item) and carried over LSP; every name here
+is camelCase on the wire. Method names are in :mod:`tandem.protocol.methods`.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ChangeKind, ReviewDecision, SandboxMode
+from tandem.protocol.items import InputItem, Item, PlanStep, ThreadInfo, Turn, Usage, WireModel
+
+# --- client -> server requests ---------------------------------------------------------------
+
+
+class ThreadStartParams(WireModel):
+    """``tandem/thread/start``: a new thread; unset fields come from the configuration."""
+
+    cwd: str | None = None
+    model: str | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
+
+
+class ThreadResult(WireModel):
+    """Result of ``thread/start`` and ``thread/fork``."""
+
+    thread: ThreadInfo
+
+
+class ThreadListParams(WireModel):
+    """``tandem/thread/list``: recorded threads, newest first."""
+
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class ThreadListResult(WireModel):
+    """Result of ``thread/list``."""
+
+    threads: list[ThreadInfo]
+
+
+class ThreadResumeParams(WireModel):
+    """``tandem/thread/resume``: load a recorded thread (also after a server restart)."""
+
+    thread_id: str
+
+
+class ThreadResumeResult(WireModel):
+    """The thread and the items of its transcript, oldest first."""
+
+    thread: ThreadInfo
+    items: list[Item]
+
+
+class ThreadForkParams(WireModel):
+    """``tandem/thread/fork``: a new thread with the history up to ``turn_id`` (inclusive; default all)."""
+
+    thread_id: str
+    turn_id: str | None = None
+
+
+class TurnStartParams(WireModel):
+    """``tandem/turn/start``: returns at once; the turn's events follow as notifications."""
+
+    thread_id: str
+    input: list[InputItem] = Field(min_length=1)
+
+
+class TurnResult(WireModel):
+    """Result of ``turn/start``."""
+
+    turn: Turn
+
+
+class TurnInterruptParams(WireModel):
+    """``tandem/turn/interrupt``."""
+
+    thread_id: str
+    turn_id: str | None = None
+
+
+class TurnSteerParams(WireModel):
+    """``tandem/turn/steer``: queue input into the running turn (sent with the next model request)."""
+
+    thread_id: str
+    input: list[InputItem] = Field(min_length=1)
+
+
+class ChangeDecisionParams(WireModel):
+    """``tandem/change/accept`` and ``tandem/change/reject``: a pending change, or some of its hunks."""
+
+    thread_id: str
+    change_id: str
+    hunk_ids: list[str] | None = None
+
+
+class UndoParams(WireModel):
+    """``tandem/undo``: revert the agent's edits of a turn (default: the last turn that changed files)."""
+
+    thread_id: str
+    turn_id: str | None = None
+
+
+class EmptyResult(WireModel):
+    """A result with nothing to say."""
+
+
+# --- server -> client ------------------------------------------------------------------------
+
+
+class HunkInfo(WireModel):
+    """One hunk of a proposed file change."""
+
+    id: str
+    header: str
+    diff: str
+
+
+class ChangeProposal(WireModel):
+    """One file of a proposed change."""
+
+    path: str
+    kind: ChangeKind
+    diff: str
+    hunks: list[HunkInfo]
+    move_path: str | None = None
+
+
+class RequestApprovalParams(WireModel):
+    """``tandem/requestApproval`` (server -> client request)."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    kind: ApprovalKind
+    command: str | None = None
+    cwd: str | None = None
+    reason: str | None = None
+    changes: list[ChangeProposal] | None = None
+
+
+class RequestApprovalResult(WireModel):
+    """The client's answer; ``accepted_hunk_ids`` narrows a file-change accept to some hunks."""
+
+    decision: ReviewDecision
+    accepted_hunk_ids: list[str] | None = None
+
+
+class TurnNotification(WireModel):
+    """``tandem/turn/started`` and ``tandem/turn/completed``."""
+
+    thread_id: str
+    turn: Turn
+
+
+class ItemNotification(WireModel):
+    """``tandem/item/started``, ``tandem/item/updated`` and ``tandem/item/completed``."""
+
+    thread_id: str
+    turn_id: str
+    item: Item
+
+
+class DeltaNotification(WireModel):
+    """``tandem/item/agentMessageDelta``, ``reasoningDelta`` and ``commandOutputDelta``."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    delta: str
+
+
+class PlanUpdatedNotification(WireModel):
+    """``tandem/turn/planUpdated``."""
+
+    thread_id: str
+    turn_id: str
+    plan: list[PlanStep]
+    explanation: str | None = None
+
+
+class DiffUpdatedNotification(WireModel):
+    """``tandem/turn/diffUpdated``: the unified diff of everything the turn changed so far."""
+
+    thread_id: str
+    turn_id: str
+    diff: str
+
+
+class TokenUsageNotification(WireModel):
+    """``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response."""
+
+    thread_id: str
+    used: Usage
+    last: Usage
+    context_window: int | None = None
+
+
+class StreamRetryNotification(WireModel):
+    """``tandem/turn/streamRetry``: a model request failed and will be retried."""
+
+    thread_id: str
+    turn_id: str
+    attempt: int
+    max_attempts: int
+    delay_ms: int
+    message: str
+    discarded_item_ids: list[str] = Field(default_factory=list)
+
+
+class ServerRequestResolvedNotification(WireModel):
+    """``tandem/serverRequest/resolved``: an approval request was answered or withdrawn."""
+
+    thread_id: str
+    request_id: str

@@ -1,0 +1,324 @@
+"""The agent loop in-process against the scripted model server: tools, ordering, errors, interrupts."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import last_outputs, message, patch_call, respond, shell, tool_outputs
+from tandem.agent.context import TURN_ABORTED_MARKER
+from tandem.agent.events import (
+    AgentMessageDelta,
+    Event,
+    ItemCompleted,
+    ItemStarted,
+    ItemUpdated,
+    PlanUpdated,
+    StreamRetrying,
+    TurnCompleted,
+    TurnStarted,
+)
+from tandem.agent.thread import Approver, Thread
+from tandem.config import ApprovalPolicy, CliOverrides, load_config
+from tandem.model.responses import ResponsesClient
+from tandem.protocol.enums import ItemStatus, ReviewDecision, TurnStatus
+from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem, TextInput
+from tandem.testing import ScriptedModelServer
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
+from tandem.tools.catalog import default_tools
+
+
+class Harness:
+    """A thread wired to a scripted server, recording every event."""
+
+    def __init__(self, thread: Thread, server: ScriptedModelServer) -> None:
+        self.thread = thread
+        self.server = server
+        self.events: list[Event] = []
+        thread.subscribe(self.events.append)
+
+    async def turn(self, text: str) -> Any:
+        return await self.thread.run_turn([TextInput(text=text)])
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [r.body for r in self.server.requests]
+
+    def completed(self, kind: type) -> list[Any]:
+        return [e.item for e in self.events if isinstance(e, ItemCompleted) and isinstance(e.item, kind)]
+
+
+@pytest.fixture
+def harness(model_server: Callable[..., ScriptedModelServer], workspace: Path,
+            tandem_home: Path) -> Callable[..., Harness]:
+    def make(responses: list[dict[str, Any]], *, policy: ApprovalPolicy = ApprovalPolicy.NEVER,
+             approver: Approver | None = None, overrides: tuple[str, ...] = ()) -> Harness:
+        server = model_server(responses)
+        config = load_config(workspace, CliOverrides(approval_policy=policy, config_overrides=overrides))
+        client = ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"])
+        thread = Thread.create(config, client, default_tools(config), approver=approver)
+        return Harness(thread, server)
+
+    return make
+
+
+async def test_parallel_shell_calls_really_run_together(harness, workspace: Path) -> None:
+    os.mkfifo(workspace / "pipe")
+    # The reader blocks until the writer runs: this only finishes if both run at the same time.
+    h = harness([respond(shell("cat pipe", timeout_ms=20_000), shell("echo hi > pipe", timeout_ms=20_000)),
+                 respond(message("done"))])
+    turn = await h.turn("go")
+    assert turn.status is TurnStatus.COMPLETED
+    outputs = last_outputs(h.bodies()[1])
+    assert outputs[0].startswith("Exit code: 0") and outputs[0].endswith("hi\n")
+    assert outputs[1].startswith("Exit code: 0")
+
+
+async def test_patch_waits_for_earlier_commands_and_outputs_keep_call_order(harness, workspace: Path) -> None:
+    h = harness([respond(shell("printf one > a.txt"),
+                         patch_call("*** Begin Patch\n*** Update File: a.txt\n-one\n+two\n*** End Patch"),
+                         shell("cat a.txt")),
+                 respond(message("done"))])
+    await h.turn("go")
+    first, second, third = last_outputs(h.bodies()[1])
+    assert first.startswith("Exit code: 0")
+    assert second == "Success. Updated the following files:\nM a.txt"
+    assert third.endswith("Output:\ntwo")  # the read after the patch saw the patched file
+    assert (workspace / "a.txt").read_text() == "two"  # no final newline before, none after
+
+
+async def test_tool_errors_go_back_to_the_model_and_the_turn_continues(harness, workspace: Path) -> None:
+    (workspace / "a.py").write_text("x = 1\n")
+    bad_patch = "*** Begin Patch\n*** Update File: a.py\n-y = 2\n+y = 3\n*** End Patch"
+    h = harness([respond(patch_call(bad_patch), {"type": "function_call", "name": "no_such_tool", "arguments": {}},
+                         {"type": "function_call", "name": "shell_command", "arguments": "{not json"}),
+                 respond(message("I could not apply it."))])
+    turn = await h.turn("go")
+    assert turn.status is TurnStatus.COMPLETED
+    patch_out, unknown_out, bad_args_out = last_outputs(h.bodies()[1])
+    assert patch_out.startswith("apply_patch verification failed") and "a.py" in patch_out and "y = 2" in patch_out
+    assert unknown_out == "unsupported call: no_such_tool"
+    assert "failed to parse function arguments" in bad_args_out
+    assert (workspace / "a.py").read_text() == "x = 1\n"
+
+
+async def test_interrupt_kills_the_command_answers_every_call_and_tells_the_model(harness, workspace: Path) -> None:
+    h = harness([respond(shell("echo started; echo $$ > pid; exec sleep 600", timeout_ms=600_000),
+                         patch_call("*** Begin Patch\n*** Add File: later.txt\n+x\n*** End Patch")),
+                 respond(message("next turn"))])
+    started = asyncio.Event()
+    h.thread.subscribe(lambda e: started.set() if isinstance(e, ItemStarted)
+                       and isinstance(e.item, CommandExecutionItem) else None)
+    _, task = h.thread.start_turn([TextInput(text="go")])
+    await asyncio.wait_for(started.wait(), 10)
+    while not (workspace / "pid").exists() or not (workspace / "pid").read_text().strip():
+        await asyncio.sleep(0.01)
+    pid = int((workspace / "pid").read_text())
+    assert h.thread.interrupt()
+    turn = await asyncio.wait_for(task, 10)
+    assert turn.status is TurnStatus.INTERRUPTED
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert not (workspace / "later.txt").exists()
+    history = h.thread.history
+    answered = {i["call_id"] for i in history if i["type"].endswith("_output")}
+    calls = {i["call_id"] for i in history if i["type"] in ("function_call", "custom_tool_call")}
+    assert calls and calls == answered
+    assert history[-1]["content"][0]["text"] == TURN_ABORTED_MARKER
+    assert isinstance(h.events[-1], TurnCompleted) and h.events[-1].turn.status is TurnStatus.INTERRUPTED
+    # The next turn starts from a consistent history that includes the marker.
+    assert (await h.turn("carry on")).status is TurnStatus.COMPLETED
+    assert any(item.get("content", [{}])[0].get("text") == TURN_ABORTED_MARKER
+               for item in h.bodies()[-1]["input"] if item.get("type") == "message")
+
+
+async def test_broken_stream_is_retried_without_resending_the_half_message(harness) -> None:
+    half = respond(message("This sentence will be cut off somewhere in the middle of it."),
+                   fault={"kind": "disconnect", "after_events": 4})
+    h = harness([half, respond(message("Complete answer."))])
+    turn = await h.turn("hello")
+    assert turn.status is TurnStatus.COMPLETED
+    first, second = h.bodies()
+    assert first["input"] == second["input"]  # nothing from the broken attempt was kept
+    retry = next(e for e in h.events if isinstance(e, StreamRetrying))
+    assert retry.attempt == 1 and retry.discarded_item_ids
+    deltas = [e for e in h.events if isinstance(e, AgentMessageDelta)]
+    assert {d.item_id for d in deltas} - set(retry.discarded_item_ids)  # the retry streamed a new item
+    texts = [e.item.text for e in h.events if isinstance(e, ItemCompleted) and hasattr(e.item, "text")]
+    assert texts == ["Complete answer."]
+
+
+async def test_completed_calls_survive_a_broken_stream_and_run_once(harness, workspace: Path) -> None:
+    h = harness([respond(shell("echo ran >> log.txt"), message("and now a long message that breaks"),
+                         fault={"kind": "disconnect", "after_events": 7}),
+                 respond(message("ok"))])
+    turn = await h.turn("go")
+    assert turn.status is TurnStatus.COMPLETED
+    assert (workspace / "log.txt").read_text() == "ran\n"  # executed exactly once
+    retried = h.bodies()[1]["input"]
+    assert retried[-2]["type"] == "function_call" and retried[-1]["type"] == "function_call_output"
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "http_error", "status": 500, "body": {"error": {"message": "boom"}}},
+    {"kind": "http_error", "status": 429, "body": {"error": {"message": "slow down"}}, "headers": {"Retry-After": "0"}},
+    {"kind": "response_failed", "code": "rate_limit_exceeded", "message": "Rate limit. Please try again in 10ms."},
+    {"kind": "no_completed"},
+    {"kind": "malformed_json", "after_events": 1},
+])
+async def test_transient_failures_are_retried(harness, fault: dict[str, Any]) -> None:
+    first: dict[str, Any] = {"fault": fault}
+    if fault["kind"] != "http_error":
+        first["output"] = [message("partial")]
+    h = harness([first, respond(message("fine"))])
+    turn = await h.turn("hi")
+    assert turn.status is TurnStatus.COMPLETED, turn.error
+    assert len(h.bodies()) == 2
+    assert any(isinstance(e, StreamRetrying) for e in h.events)
+
+
+async def test_idle_stream_times_out_and_is_retried(harness) -> None:
+    h = harness([{"fault": {"kind": "stall", "after_events": 1, "seconds": 30}, "output": [message("x")]},
+                 respond(message("fine"))],
+                overrides=("model_providers.openai.stream_idle_timeout_ms=300",))
+    turn = await h.turn("hi")
+    assert turn.status is TurnStatus.COMPLETED
+    assert "no data from the model" in next(e for e in h.events if isinstance(e, StreamRetrying)).message
+
+
+async def test_quota_errors_fail_at_once_and_retries_are_bounded(harness) -> None:
+    h = harness([{"fault": {"kind": "http_error", "status": 429,
+                            "body": {"error": {"message": "You exceeded your quota", "code": "insufficient_quota"}}}}])
+    turn = await h.turn("hi")
+    assert turn.status is TurnStatus.FAILED and "quota" in turn.error.message
+    assert len(h.bodies()) == 1
+    h2 = harness([{"fault": {"kind": "no_completed"}, "output": [message("x")]}] * 3,
+                 overrides=("model_providers.openai.stream_max_retries=1",))
+    turn = await h2.turn("hi")
+    assert turn.status is TurnStatus.FAILED
+    assert "stream closed before response.completed" in turn.error.message
+    assert len(h2.bodies()) == 2
+
+
+async def test_requests_are_strict_prefix_extensions_over_a_multi_turn_session(harness, workspace: Path) -> None:
+    reasoning = {"type": "reasoning", "summary": "thinking", "encrypted_content": "enc-1"}
+    plain_reasoning = {"type": "reasoning", "summary": "not carried"}
+    h = harness([respond(reasoning, shell("echo a")), respond(message("one")),
+                 respond(plain_reasoning, patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch")),
+                 respond(message("two")), respond(message("three"))])
+    for text in ("first", "second", "third"):
+        assert (await h.turn(text)).status is TurnStatus.COMPLETED
+    bodies = h.bodies()
+    assert len(bodies) == 5
+    for previous, current in itertools.pairwise(bodies):
+        assert current["instructions"] == previous["instructions"]
+        assert current["tools"] == previous["tools"]
+        assert len(current["input"]) > len(previous["input"])
+        assert current["input"][: len(previous["input"])] == previous["input"]
+    for body in bodies:
+        assert body["store"] is False and body["stream"] is True
+        assert body["prompt_cache_key"] == h.thread.info.id
+        assert [t["name"] for t in body["tools"]] == ["shell_command", "apply_patch", "update_plan"]
+    carried = [i for i in bodies[1]["input"] if i["type"] == "reasoning"]
+    assert carried == [{"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}],
+                        "encrypted_content": "enc-1"} | {k: v for k, v in carried[0].items()
+                                                          if k not in ("type", "summary", "encrypted_content")}]
+    assert all(i.get("summary") != [{"type": "summary_text", "text": "not carried"}]
+               for i in bodies[3]["input"] if i["type"] == "reasoning")
+    patch_tool = bodies[0]["tools"][1]
+    assert patch_tool["type"] == "custom" and patch_tool["format"]["syntax"] == "lark"
+    assert "Begin Patch" in patch_tool["format"]["definition"]
+    assert tool_outputs(bodies[3])  # the custom tool call's output went back as custom_tool_call_output
+    assert any(i["type"] == "custom_tool_call_output" for i in bodies[3]["input"])
+
+
+async def test_event_order_for_a_turn(harness) -> None:
+    h = harness([respond(shell("true")), respond(message("bye"))])
+    await h.turn("go")
+    kinds = [type(e).__name__ for e in h.events]
+    assert kinds[0] == "TurnStarted" and kinds[-1] == "TurnCompleted"
+    started = {e.item.id for e in h.events if isinstance(e, ItemStarted)}
+    completed = [e.item.id for e in h.events if isinstance(e, ItemCompleted)]
+    assert started == set(completed) and len(completed) == len(set(completed))
+    for item_id in completed:
+        first = next(i for i, e in enumerate(h.events) if isinstance(e, ItemStarted) and e.item.id == item_id)
+        last = next(i for i, e in enumerate(h.events) if isinstance(e, ItemCompleted) and e.item.id == item_id)
+        assert first < last
+    assert isinstance(h.events[0], TurnStarted)
+
+
+async def test_plan_updates_become_one_plan_item(harness) -> None:
+    plan = {"type": "function_call", "name": "update_plan",
+            "arguments": {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "pending"}]}}
+    plan2 = {"type": "function_call", "name": "update_plan",
+             "arguments": {"plan": [{"step": "a", "status": "completed"}, {"step": "b", "status": "completed"}]}}
+    bad = {"type": "function_call", "name": "update_plan",
+           "arguments": {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "in_progress"}]}}
+    h = harness([respond(plan), respond(bad), respond(plan2), respond(message("done"))])
+    await h.turn("go")
+    assert len([e for e in h.events if isinstance(e, PlanUpdated)]) == 2
+    assert last_outputs(h.bodies()[2]) == ["update_plan: at most one step can be in_progress at a time"]
+    started = [e for e in h.events if isinstance(e, ItemStarted) and isinstance(e.item, PlanItem)]
+    updated = [e for e in h.events if isinstance(e, ItemUpdated) and isinstance(e.item, PlanItem)]
+    done = h.completed(PlanItem)
+    assert len(started) == 1 and len(updated) == 1 and len(done) == 1
+    assert [s.status.value for s in done[0].steps] == ["completed", "completed"]
+
+
+async def test_patch_through_the_shell_is_intercepted(harness, workspace: Path) -> None:
+    command = "apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: new.txt\n+hello\n*** End Patch\nEOF"
+    h = harness([respond(shell(command)), respond(message("ok"))])
+    await h.turn("go")
+    assert (workspace / "new.txt").read_text() == "hello\n"
+    assert last_outputs(h.bodies()[1]) == ["Success. Updated the following files:\nA new.txt"]
+    assert h.completed(FileChangeItem) and not h.completed(CommandExecutionItem)
+
+
+async def test_timeouts_kill_the_command_and_report_124(harness) -> None:
+    h = harness([respond(shell("echo before; sleep 30", timeout_ms=300)), respond(message("ok"))])
+    await h.turn("go")
+    out = last_outputs(h.bodies()[1])[0]
+    assert out.startswith("Exit code: 124") and "before" in out and "timed out" in out
+
+
+class ScriptedApprover:
+    def __init__(self, *decisions: ReviewDecision) -> None:
+        self.decisions = list(decisions)
+        self.requests: list[ApprovalRequest] = []
+
+    async def __call__(self, request: ApprovalRequest) -> ApprovalResponse:
+        self.requests.append(request)
+        return ApprovalResponse(self.decisions.pop(0))
+
+
+async def test_untrusted_asks_for_unsafe_commands_and_remembers_session_approvals(harness, workspace: Path) -> None:
+    approver = ScriptedApprover(ReviewDecision.DECLINE, ReviewDecision.ACCEPT_FOR_SESSION)
+    h = harness([respond(shell("ls")), respond(shell("touch x")), respond(shell("touch y")),
+                 respond(shell("touch y")), respond(message("ok"))],
+                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    await h.turn("go")
+    bodies = h.bodies()
+    assert last_outputs(bodies[1])[0].startswith("Exit code: 0")  # ls: known safe, not asked
+    assert last_outputs(bodies[2]) == ["exec command rejected by user"]
+    assert not (workspace / "x").exists()
+    assert last_outputs(bodies[3])[0].startswith("Exit code: 0")
+    assert last_outputs(bodies[4])[0].startswith("Exit code: 0")  # remembered: not asked again
+    assert [r.command for r in approver.requests] == ["touch x", "touch y"]
+    declined = [i for i in h.completed(CommandExecutionItem) if i.status is ItemStatus.DECLINED]
+    assert [i.command for i in declined] == ["touch x"]
+
+
+async def test_cancel_at_an_approval_interrupts_the_turn(harness, workspace: Path) -> None:
+    approver = ScriptedApprover(ReviewDecision.CANCEL)
+    h = harness([respond(patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch"))],
+                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    turn = await h.turn("go")
+    assert turn.status is TurnStatus.INTERRUPTED
+    assert not (workspace / "n.txt").exists()
+    assert approver.requests[0].changes[0].path == "n.txt" and approver.requests[0].changes[0].hunks
+    assert h.thread.history[-1]["content"][0]["text"] == TURN_ABORTED_MARKER

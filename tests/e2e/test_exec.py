@@ -1,0 +1,147 @@
+"""`tandem exec` end to end: the real CLI in a subprocess against the scripted model server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import TEST_API_KEY, jsonl, last_outputs, message, patch_call, respond, run_tandem, shell
+
+FIX = """*** Begin Patch
+*** Update File: app.py
+@@ def greet(name):
+-    return "Hello " + nam
++    return "Hello " + name
+*** End Patch"""
+
+
+def make_app(workspace: Path) -> Path:
+    app = workspace / "app.py"
+    app.write_text('def greet(name):\n    return "Hello " + nam\n')
+    return app
+
+
+def test_json_events_follow_codex_exec_schema(model_server, workspace: Path) -> None:
+    app = make_app(workspace)
+    server = model_server([
+        respond(shell("cat app.py")),
+        respond(message("Fixing the typo."), patch_call(FIX)),
+        respond(message("Done: `greet` now uses `name`.")),
+    ])
+    result = run_tandem("exec", "--json", "fix app.py", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    events = jsonl(result.stdout)
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "thread.started" and kinds[1] == "turn.started" and kinds[-1] == "turn.completed"
+    items = [(e["type"], e["item"]["type"]) for e in events if e["type"].startswith("item.")]
+    assert items == [
+        ("item.started", "command_execution"), ("item.completed", "command_execution"),
+        ("item.completed", "agent_message"),
+        ("item.started", "file_change"), ("item.completed", "file_change"),
+        ("item.completed", "agent_message"),
+    ]
+    command = next(e["item"] for e in events if e["type"] == "item.completed"
+                   and e["item"]["type"] == "command_execution")
+    assert command["command"] == "cat app.py" and command["exit_code"] == 0 and command["status"] == "completed"
+    assert "return \"Hello \" + nam" in command["aggregated_output"]
+    change = next(e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "file_change")
+    assert change == {"id": change["id"], "type": "file_change", "changes": [{"path": "app.py", "kind": "update"}],
+                      "status": "completed"}
+    assert events[-1]["usage"]["input_tokens"] > 0 and "cached_input_tokens" in events[-1]["usage"]
+    assert app.read_text() == 'def greet(name):\n    return "Hello " + name\n'
+    # The model saw the command's output and the patch result, in Codex's formats.
+    requests = server.requests
+    assert len(requests) == 3
+    assert last_outputs(requests[1].body)[0].startswith("Exit code: 0\nWall time: ")
+    assert last_outputs(requests[2].body) == ["Success. Updated the following files:\nM app.py"]
+
+
+def test_human_output_streams_answer_to_stdout_and_the_rest_to_stderr(model_server, workspace: Path) -> None:
+    make_app(workspace)
+    model_server([respond(shell("cat app.py")), respond(patch_call(FIX)), respond(message("All fixed."))])
+    result = run_tandem("exec", "fix app.py", "-o", "last.md", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "All fixed." in result.stdout
+    assert "$ cat app.py" in result.stderr and "exit 0" in result.stderr
+    assert "turn diff" in result.stderr and '+    return "Hello " + name' in result.stderr
+    assert (workspace / "last.md").read_text() == "All fixed.\n"
+
+
+def test_prompt_from_stdin(model_server, workspace: Path) -> None:
+    server = model_server([respond(message("ok"))])
+    result = run_tandem("exec", "-", cwd=workspace, stdin="what is in here?\n")
+    assert result.returncode == 0, result.stderr
+    user_text = server.requests[0].body["input"][-1]["content"][0]["text"]
+    assert user_text == "what is in here?\n"
+
+
+def test_without_a_model_it_says_how_to_configure_one(tandem_home: Path, workspace: Path) -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    result = run_tandem("exec", "hello", cwd=workspace, env=env)
+    assert result.returncode == 1
+    assert "OPENAI_API_KEY" in result.stderr and "--oss" in result.stderr
+
+
+def test_failed_turn_exits_1_with_turn_failed(model_server, workspace: Path) -> None:
+    model_server([{"fault": {"kind": "http_error", "status": 401,
+                             "body": {"error": {"message": "Incorrect API key provided"}}}}])
+    result = run_tandem("exec", "--json", "hi", cwd=workspace)
+    assert result.returncode == 1
+    failed = jsonl(result.stdout)[-1]
+    assert failed["type"] == "turn.failed" and "Incorrect API key" in failed["error"]["message"]
+
+
+def test_resume_continues_the_same_history(model_server, workspace: Path, tandem_home: Path) -> None:
+    server = model_server([respond(message("first answer")), respond(message("second answer"))])
+    first = run_tandem("exec", "--json", "first question", cwd=workspace)
+    thread_id = jsonl(first.stdout)[0]["thread_id"]
+    second = run_tandem("exec", "resume", thread_id[:8], "second question", "--json", cwd=workspace)
+    assert second.returncode == 0, second.stderr
+    assert jsonl(second.stdout)[0]["thread_id"] == thread_id
+    one, two = (r.body for r in server.requests)
+    assert two["input"][: len(one["input"])] == one["input"][: len(one["input"])]
+    texts = [part["text"] for item in two["input"] if item.get("type") == "message"
+             for part in item["content"] if "text" in part]
+    assert "first question" in texts and "first answer" in texts and texts[-1] == "second question"
+    assert two["prompt_cache_key"] == one["prompt_cache_key"] == thread_id
+    last = run_tandem("exec", "resume", "--last", "third", cwd=workspace)
+    assert last.returncode == 1  # the script is exhausted, but it did resume the same thread
+    assert server.requests[-1].body["prompt_cache_key"] == thread_id
+
+
+def test_sessions_list_and_show(model_server, workspace: Path) -> None:
+    make_app(workspace)
+    model_server([respond(shell("cat app.py")), respond(message("It greets people."))])
+    thread_id = jsonl(run_tandem("exec", "--json", "what does app.py do?", cwd=workspace).stdout)[0]["thread_id"]
+    listed = run_tandem("sessions", "list", cwd=workspace)
+    assert thread_id in listed.stdout and "what does app.py do?" in listed.stdout
+    shown = run_tandem("sessions", "show", thread_id[:6], cwd=workspace)
+    assert shown.returncode == 0
+    assert "$ cat app.py" in shown.stdout and "It greets people." in shown.stdout
+    as_json = run_tandem("sessions", "list", "--json", cwd=workspace)
+    assert json.loads(as_json.stdout.splitlines()[0])["id"] == thread_id
+    missing = run_tandem("sessions", "show", "ffffffff", cwd=workspace)
+    assert missing.returncode == 1 and "no session" in missing.stderr
+
+
+def test_api_key_never_reaches_commands_logs_or_rollouts(model_server, workspace: Path, tandem_home: Path) -> None:
+    server = model_server([respond(shell("env")), respond(message("done"))])
+    result = run_tandem("exec", "--json", "show env", cwd=workspace)
+    assert result.returncode == 0
+    env_output = last_outputs(server.requests[1].body)[0]
+    assert "PATH=" in env_output and TEST_API_KEY not in env_output and "OPENAI_API_KEY" not in env_output
+    assert TEST_API_KEY not in result.stdout + result.stderr
+    for rollout in (tandem_home / "sessions").rglob("*.jsonl"):
+        assert TEST_API_KEY not in rollout.read_text()
+    assert server.requests[0].headers.get("authorization") == f"Bearer {TEST_API_KEY}"
+
+
+def test_apply_patch_command(workspace: Path) -> None:
+    app = make_app(workspace)
+    result = run_tandem("apply-patch", cwd=workspace, stdin=FIX)
+    assert result.returncode == 0 and result.stdout == "Success. Updated the following files:\nM app.py\n"
+    assert "+ name" in app.read_text()
+    again = run_tandem("apply-patch", cwd=workspace, stdin=FIX)
+    assert again.returncode == 1 and "app.py" in again.stderr
