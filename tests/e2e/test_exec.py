@@ -145,3 +145,29 @@ def test_apply_patch_command(workspace: Path) -> None:
     assert "+ name" in app.read_text()
     again = run_tandem("apply-patch", cwd=workspace, stdin=FIX)
     assert again.returncode == 1 and "app.py" in again.stderr
+
+
+def test_model_cwd_and_function_form_of_apply_patch(model_server, workspace: Path, tmp_path: Path) -> None:
+    make_app(workspace)
+    fn_call = {"type": "function_call", "name": "apply_patch", "arguments": {"input": FIX}}
+    server = model_server([respond(fn_call), respond(message("done"))])
+    result = run_tandem("exec", "-m", "my-model", "-C", str(workspace), "-c", 'apply_patch_tool_type="function"',
+                        "fix it", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    first = server.requests[0].body
+    assert first["model"] == "my-model"
+    patch_tool = next(t for t in first["tools"] if t["name"] == "apply_patch")
+    assert patch_tool["type"] == "function" and patch_tool["parameters"]["required"] == ["input"]
+    assert f"<cwd>{workspace}</cwd>" in json.dumps(first["input"])
+    assert last_outputs(server.requests[1].body) == ["Success. Updated the following files:\nM app.py"]
+    assert "+ name" in (workspace / "app.py").read_text()
+
+
+def test_agents_md_reaches_the_model(model_server, workspace: Path) -> None:
+    (workspace / ".git").mkdir()
+    (workspace / "AGENTS.md").write_text("Always run `make check` before finishing.\n")
+    server = model_server([respond(message("ok"))])
+    assert run_tandem("exec", "hi", cwd=workspace).returncode == 0
+    texts = [part["text"] for item in server.requests[0].body["input"] for part in item.get("content", [])]
+    agents = next(t for t in texts if t.startswith("# AGENTS.md instructions"))
+    assert "<INSTRUCTIONS>\nAlways run `make check` before finishing.\n</INSTRUCTIONS>" in agents
