@@ -90,6 +90,12 @@ def _cmd_apply_patch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_lsp(args: argparse.Namespace) -> int:
+    from tandem.lsp.app import run_stdio
+
+    return run_stdio(_cli_overrides(args), log_file=args.log_file)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from tandem.headless.demo import run_demo
 
@@ -121,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     resume_p.add_argument("--last", action="store_true", help="the newest session in this directory")
     _add_exec_flags(resume_p)
     resume_p.set_defaults(resume=True)
+
+    lsp = sub.add_parser("lsp", help="run the language server on stdin/stdout",
+                         description="The agent as a language server (LSP over stdio) for VS Code, Neovim, Helix, ...")
+    _add_model_flags(lsp)
+    lsp.add_argument("--log-file", help="write logs here instead of stderr")
+    lsp.set_defaults(func=_cmd_lsp)
 
     sessions = sub.add_parser("sessions", help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")

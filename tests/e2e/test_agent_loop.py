@@ -223,7 +223,7 @@ async def test_requests_are_strict_prefix_extensions_over_a_multi_turn_session(h
     for body in bodies:
         assert body["store"] is False and body["stream"] is True
         assert body["prompt_cache_key"] == h.thread.info.id
-        assert [t["name"] for t in body["tools"]] == ["shell_command", "apply_patch", "update_plan"]
+        assert [t["name"] for t in body["tools"]] == ["shell_command", "apply_patch", "update_plan", "read_file"]
     carried = [i for i in bodies[1]["input"] if i["type"] == "reasoning"]
     assert carried == [{"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}],
                         "encrypted_content": "enc-1"} | {k: v for k, v in carried[0].items()
@@ -322,3 +322,12 @@ async def test_cancel_at_an_approval_interrupts_the_turn(harness, workspace: Pat
     assert not (workspace / "n.txt").exists()
     assert approver.requests[0].changes[0].path == "n.txt" and approver.requests[0].changes[0].hunks
     assert h.thread.history[-1]["content"][0]["text"] == TURN_ABORTED_MARKER
+
+
+async def test_read_file_numbers_lines_and_pages(harness, workspace: Path) -> None:
+    (workspace / "big.py").write_text("".join(f"line {n}\n" for n in range(1, 11)))
+    read = {"type": "function_call", "name": "read_file", "arguments": {"file_path": "big.py", "offset": 4, "limit": 2}}
+    missing = {"type": "function_call", "name": "read_file", "arguments": {"file_path": "nope.py"}}
+    h = harness([respond(read, missing), respond(message("ok"))])
+    await h.turn("go")
+    assert last_outputs(h.bodies()[1]) == ["L4: line 4\nL5: line 5", "read_file: nope.py does not exist"]

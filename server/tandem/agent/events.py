@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from tandem.patch.applier import FileChange
 from tandem.protocol.items import Item, PlanStep, ThreadInfo, Turn, Usage
 
 
@@ -105,6 +107,17 @@ class DiffUpdated:
 
 
 @dataclass(frozen=True, slots=True)
+class FilesChanged:
+    """Item ``item_id`` committed ``changes`` (full before/after texts, for review, undo and checkpoints)."""
+
+    thread_id: str
+    turn_id: str
+    item_id: str
+    changes: list[FileChange]
+    cwd: Path
+
+
+@dataclass(frozen=True, slots=True)
 class TokenUsageUpdated:
     """Token usage after a model response: ``last`` is that response, ``total`` the thread's sum."""
 
@@ -141,7 +154,7 @@ class TurnCompleted:
 
 
 Event = (ThreadStarted | TurnStarted | ItemStarted | ItemUpdated | ItemCompleted | AgentMessageDelta
-         | ReasoningDelta | CommandOutputDelta | PlanUpdated | DiffUpdated | TokenUsageUpdated
+         | ReasoningDelta | CommandOutputDelta | PlanUpdated | DiffUpdated | FilesChanged | TokenUsageUpdated
          | StreamRetrying | TurnCompleted)
 
 EventSink = Callable[[Event], None]

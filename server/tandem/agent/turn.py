@@ -28,6 +28,7 @@ from tandem.agent.events import (
     AgentMessageDelta,
     CommandOutputDelta,
     DiffUpdated,
+    FilesChanged,
     ItemCompleted,
     ItemStarted,
     ItemUpdated,
@@ -174,9 +175,10 @@ class TurnRunner:
         self._thread.emit(PlanUpdated(self.thread_id, self.turn.id, steps, explanation))
         (self.item_started if first else self.item_updated)(self._plan)
 
-    def files_changed(self, changes: Sequence[FileChange]) -> None:
-        """Fold committed changes into the turn diff and publish it."""
+    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path) -> None:
+        """Publish committed changes of item ``item_id`` and the turn diff they lead to."""
         self._diff.record(changes)
+        self._thread.emit(FilesChanged(self.thread_id, self.turn.id, item_id, list(changes), cwd))
         self._thread.emit(DiffUpdated(self.thread_id, self.turn.id, self._diff.diff()))
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:

@@ -123,7 +123,7 @@ class _Planner:
         return display_path(path, self.cwd)
 
     def resolve(self, raw: str) -> Path:
-        return Path(os.path.normpath(self.cwd / Path(raw).expanduser()))
+        return Path(os.path.normpath(self.cwd / raw))
 
     def exists(self, path: Path) -> bool:
         if path in self.live:

@@ -142,10 +142,12 @@ class DiskTransaction:
         self._order.append(path)
 
     def write(self, path: Path, data: bytes, mode: int | None) -> None:
-        """Create or replace the file at ``path`` (parents created as needed), atomically."""
-        self._save(path)
-        self._created_dirs += self._fs.make_parents(path)
-        self._fs.write_atomic(path, data, mode)
+        """Create or replace the file at ``path`` (parents created as needed), atomically; through a
+        symlink, the link's target is what gets rewritten (and restored on rollback)."""
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path
+        self._save(target)
+        self._created_dirs += self._fs.make_parents(target)
+        self._fs.write_atomic(target, data, mode)
 
     def remove(self, path: Path) -> None:
         """Delete the file at ``path``."""

@@ -16,7 +16,6 @@ heredoc body is taken literally (no ``$`` expansion even for ``<<EOF``), as the 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 
 _COMMANDS = ("apply_patch", "applypatch")
@@ -38,22 +37,71 @@ class ShellPatch:
     workdir: str | None
 
 
-def _split(text: str) -> list[str] | None:
-    try:
-        return shlex.split(text, posix=True)
-    except ValueError:
-        return None
+def _words(text: str) -> list[str] | None:
+    """Split a simple command into words like a POSIX shell does (quotes, backslashes; ``&&`` is a
+    word of its own). None for anything more: unterminated quotes, other operators (``; | & < > ( )``),
+    unquoted ``$`` or backquote expansions."""
+    words: list[str] = []
+    current: list[str] = []
+    in_word = False
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char in " \t\n":
+            if in_word:
+                words.append("".join(current))
+                current, in_word = [], False
+            i += 1
+            continue
+        if char == "&" and text.startswith("&&", i):
+            if in_word:
+                words.append("".join(current))
+                current, in_word = [], False
+            words.append("&&")
+            i += 2
+            continue
+        if char in ";&|<>()$`":
+            return None
+        in_word = True
+        if char == "'":
+            end = text.find("'", i + 1)
+            if end < 0:
+                return None
+            current.append(text[i + 1:end])
+            i = end + 1
+        elif char == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    return None
+                char = text[i]
+                if char == '"':
+                    i += 1
+                    break
+                if char == "\\" and i + 1 < n and text[i + 1] in '"\\$`\n':
+                    current.append("" if text[i + 1] == "\n" else text[i + 1])
+                    i += 2
+                    continue
+                current.append(char)
+                i += 1
+        elif char == "\\":
+            if i + 1 < n and text[i + 1] != "\n":
+                current.append(text[i + 1])
+            i += 2
+        else:
+            current.append(char)
+            i += 1
+    if in_word:
+        words.append("".join(current))
+    return words
 
 
 def _cd_prefix(prefix: str) -> tuple[bool, str | None]:
     """(valid, workdir) for the text before the apply_patch command: "" or ``cd <dir> &&``."""
     if not prefix.strip():
         return True, None
-    match = re.fullmatch(r"\s*(cd\s+.+?)\s*&&\s*", prefix, re.DOTALL)
-    if match is None:
-        return False, None
-    words = _split(match.group(1))
-    if words is None or len(words) != 2 or words[0] != "cd":
+    words = _words(prefix)
+    if words is None or len(words) != 3 or words[0] != "cd" or words[2] != "&&":
         return False, None
     return True, words[1]
 
@@ -80,7 +128,7 @@ def _heredoc(command: str) -> ShellPatch | None:
 
 
 def _argument(command: str) -> ShellPatch | None:
-    words = _split(command)
+    words = _words(command)
     if words is None:
         return None
     workdir: str | None = None
@@ -95,7 +143,7 @@ def _shell_script(command: str) -> str | None:
     """The script of ``bash -lc '<script>'`` (and similar), or None."""
     if not command.lstrip().startswith(tuple(_SHELLS)):
         return None
-    words = _split(command)
+    words = _words(command)
     if not words or words[0] not in _SHELLS or len(words) < 3:
         return None
     flags = words[1:-1]

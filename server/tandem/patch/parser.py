@@ -12,9 +12,11 @@ Format: Codex apply_patch grammar (reference-facts §2; the Lark form is ``apply
     *** End Patch
 
 Leniencies (models produce these): a heredoc wrapper (``<<'EOF'`` ... ``EOF``, also with
-``apply_patch``/``applypatch`` in front), marker lines padded with whitespace, CRLF line breaks,
-the first chunk of an Update without its ``@@`` line, an empty line inside a chunk (an empty
-context line) and unified-diff range headers (``@@ -3,4 +3,5 @@ def f():`` counts as ``@@ def f():``).
+``apply_patch``/``applypatch`` in front), ``***`` marker lines padded with whitespace, CRLF line
+breaks, blank lines around the patch and between file operations, the first chunk of an Update
+without its ``@@`` line, an empty line inside a chunk (an empty context line) and unified-diff
+range headers (``@@ -3,4 +3,5 @@ def f():`` counts as ``@@ def f():``). An ``@@`` line must start
+at column 0: `` @@ x`` is a context line whose text is ``@@ x``.
 """
 
 from __future__ import annotations
@@ -221,9 +223,6 @@ class _Parser:
                     raise self.error(f"'*** End of File' in '*** Update File: {path}' must follow a chunk's lines")
                 chunks.append(current.build(True))
                 current = None
-            elif stripped.startswith("*** "):
-                raise self.error(f"unexpected marker {_quote(line)} in '*** Update File: {path}': expected "
-                                 "'@@', a change line, '*** End of File' or the next file operation")
             elif current is None and chunks and not stripped:
                 pass  # blank lines after '*** End of File'
             else:
@@ -246,12 +245,11 @@ class _Parser:
     @staticmethod
     def _anchor(line: str) -> str | None:
         """The anchor text of an ``@@`` line ("" for a bare ``@@``), or None when it is not one."""
-        stripped = line.strip()
-        if stripped == "@@":
+        if line.rstrip() == "@@":
             return ""
-        if not line.lstrip().startswith("@@ "):
-            return None
-        text = line.lstrip()[3:].strip()
+        if not line.startswith("@@ "):
+            return None  # " @@ x" is a context line whose text is "@@ x"
+        text = line[3:].strip()
         ranged = _RANGE_HEADER.match(text)
         return (ranged.group(1) or "").strip() if ranged else text
 
@@ -271,6 +269,9 @@ class _Parser:
         elif not line.strip():
             chunk.old.append("")  # a whitespace-only line: an empty context line
             chunk.new.append("")
+        elif line.startswith("***"):
+            raise self.error(f"unexpected marker {_quote(line)} in '*** Update File: {path}': expected '@@', "
+                             "a change line, '*** End of File' or the next file operation")
         else:
             raise self.error(f"unexpected line {_quote(line)} in update hunk for '{path}': lines must start "
                              "with ' ' (context), '+' (added) or '-' (removed)")

@@ -103,6 +103,17 @@ class UndoParams(WireModel):
     turn_id: str | None = None
 
 
+class ReviewResult(WireModel):
+    """Result of ``change/accept``, ``change/reject`` and ``undo``.
+
+    ``done``: hunk ids the action applied to; ``kept``: hunk ids left alone because the user edited
+    them since the agent wrote them.
+    """
+
+    done: list[str]
+    kept: list[str] = Field(default_factory=list)
+
+
 class EmptyResult(WireModel):
     """A result with nothing to say."""
 

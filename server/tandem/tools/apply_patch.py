@@ -113,7 +113,7 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         item.status = ItemStatus.FAILED
         host.item_completed(item)
         raise
-    host.files_changed(changes)
+    host.files_changed(item.id, changes, cwd)
     item.status = ItemStatus.COMPLETED
     host.item_completed(item)
     summary = PatchResult(changes, cwd).summary()

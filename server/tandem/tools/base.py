@@ -118,8 +118,8 @@ class ToolHost(Protocol):
 
     def plan_updated(self, steps: list[PlanStep], explanation: str | None) -> None: ...
 
-    def files_changed(self, changes: Sequence[FileChange]) -> None:
-        """Record changes for the turn diff."""
+    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path) -> None:
+        """Report changes item ``item_id`` committed (for the turn diff, review and undo)."""
         ...
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:

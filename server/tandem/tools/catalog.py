@@ -5,14 +5,16 @@ from __future__ import annotations
 from tandem.config import Config
 from tandem.tools.apply_patch import ApplyPatchTool
 from tandem.tools.plan import UpdatePlanTool
+from tandem.tools.read_file import ReadFileTool
 from tandem.tools.registry import ToolRegistry
 from tandem.tools.shell import ShellCommandTool
 
 
 def default_tools(config: Config) -> ToolRegistry:
-    """``shell_command``, ``apply_patch`` (freeform or function per config), ``update_plan``."""
+    """``shell_command``, ``apply_patch`` (freeform or function per config), ``update_plan``, ``read_file``."""
     return ToolRegistry([
         ShellCommandTool(default_timeout_ms=config.shell_default_timeout_ms),
         ApplyPatchTool(config.apply_patch_tool_type),
         UpdatePlanTool(),
+        ReadFileTool(),
     ])

@@ -56,7 +56,8 @@ def test_bash_wrapper_with_double_quotes_and_cd() -> None:
 def test_patch_as_one_argument() -> None:
     assert extract_shell_patch(f"apply_patch {shlex.quote(PATCH)}") == ShellPatch(PATCH, None)
     assert extract_shell_patch(f"cd sub && applypatch {shlex.quote(PATCH)}") == ShellPatch(PATCH, "sub")
-    assert extract_shell_patch(f"bash -lc {shlex.quote('apply_patch ' + shlex.quote(PATCH))}") == ShellPatch(PATCH, None)
+    wrapped = f"bash -lc {shlex.quote('apply_patch ' + shlex.quote(PATCH))}"
+    assert extract_shell_patch(wrapped) == ShellPatch(PATCH, None)
 
 
 def test_a_patch_line_equal_to_the_delimiter_with_spaces_does_not_end_the_heredoc() -> None:

@@ -1,0 +1,239 @@
+"""Change sets: what each apply_patch item changed, reviewed hunk by hunk after it landed.
+
+Every committed file change becomes a :class:`ChangeSet` (id = the ``fileChange`` item id) whose
+hunks start ``pending``. Accepting a hunk only marks it reviewed. Rejecting a hunk — or undoing a
+turn — reverts the hunk in today's text, and only where the text is still what the agent wrote:
+a hunk the user edited since is kept and reported, never overwritten (user edits elsewhere in the
+file are untouched). Reverts are applied through the same workspace as the agent's edits (the
+editor's buffer for open files, the disk otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from tandem.errors import NotFoundError
+from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.diff import DiffHunk, split_hunks
+from tandem.patch.hunk_revert import locate_hunk, revert_hunk
+from tandem.tools.workspace import Workspace
+
+
+class HunkState(StrEnum):
+    """Review state of one hunk."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class TrackedHunk:
+    """A hunk and its review state."""
+
+    hunk: DiffHunk
+    state: HunkState = HunkState.PENDING
+
+
+@dataclass(slots=True)
+class TrackedFile:
+    """One file of a change set; ``path`` is where the file is now (a move's destination)."""
+
+    change: FileChange
+    path: Path
+    hunks: list[TrackedHunk]
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    """The files one ``fileChange`` item changed."""
+
+    id: str
+    thread_id: str
+    turn_id: str
+    files: list[TrackedFile] = field(default_factory=list)
+
+    def hunk_ids(self) -> list[str]:
+        """Every hunk id, in file order."""
+        return [h.hunk.id for f in self.files for h in f.hunks]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewResult:
+    """What a review action did: hunks it applied to, and hunks it had to keep (edited since)."""
+
+    done: list[str]
+    kept: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingHunk:
+    """A pending hunk located in a document, for code lenses and code actions (0-based lines)."""
+
+    change_id: str
+    thread_id: str
+    hunk_id: str
+    start_line: int
+    line_count: int
+    header: str
+
+
+class ChangeTracker:
+    """All change sets of the server's threads.
+
+    Args:
+        workspace: applies reverts (and reads today's text).
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+        self._sets: dict[str, ChangeSet] = {}
+
+    def record(self, thread_id: str, turn_id: str, change_id: str, changes: Iterable[FileChange], cwd: Path) -> None:
+        """Track what item ``change_id`` committed."""
+        files = [TrackedFile(change, change.move_path or change.path,
+                             [TrackedHunk(h) for h in split_hunks(change, cwd)]) for change in changes]
+        self._sets[change_id] = ChangeSet(change_id, thread_id, turn_id, files)
+
+    def get(self, change_id: str) -> ChangeSet:
+        """The change set ``change_id``.
+
+        Raises:
+            NotFoundError: no such change.
+        """
+        change_set = self._sets.get(change_id)
+        if change_set is None:
+            raise NotFoundError(f"no change {change_id!r}")
+        return change_set
+
+    def _text(self, path: Path) -> str | None:
+        try:
+            return self._workspace.fs.read_bytes(path).decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def pending_in(self, path: Path) -> list[PendingHunk]:
+        """Pending hunks located in ``path``'s current text, in line order."""
+        text = self._text(path)
+        if text is None:
+            return []
+        found: list[PendingHunk] = []
+        for change_set in self._sets.values():
+            for tracked in change_set.files:
+                if tracked.path != path:
+                    continue
+                for hunk in tracked.hunks:
+                    if hunk.state is not HunkState.PENDING:
+                        continue
+                    where = locate_hunk(text, hunk.hunk)
+                    if where is not None:
+                        found.append(PendingHunk(change_set.id, change_set.thread_id, hunk.hunk.id, where[0],
+                                                 where[1], hunk.hunk.header))
+        return sorted(found, key=lambda p: p.start_line)
+
+    def _select(self, change_set: ChangeSet, hunk_ids: Iterable[str] | None) -> set[str]:
+        wanted = set(change_set.hunk_ids()) if hunk_ids is None else set(hunk_ids)
+        unknown = wanted - set(change_set.hunk_ids())
+        if unknown:
+            raise NotFoundError(f"change {change_set.id} has no hunk {sorted(unknown)[0]!r}")
+        return wanted
+
+    def accept(self, change_id: str, hunk_ids: Iterable[str] | None = None) -> ReviewResult:
+        """Mark hunks reviewed and kept (the text is already in place).
+
+        Raises:
+            NotFoundError: unknown change or hunk.
+        """
+        change_set = self.get(change_id)
+        wanted = self._select(change_set, hunk_ids)
+        done = []
+        for tracked in change_set.files:
+            for hunk in tracked.hunks:
+                if hunk.hunk.id in wanted and hunk.state is HunkState.PENDING:
+                    hunk.state = HunkState.ACCEPTED
+                    done.append(hunk.hunk.id)
+        return ReviewResult(done, [])
+
+    async def reject(self, change_id: str, hunk_ids: Iterable[str] | None = None) -> ReviewResult:
+        """Revert hunks (pending or accepted) where the text is still what the agent wrote.
+
+        Raises:
+            NotFoundError: unknown change or hunk.
+            ConflictError / PatchApplyError: the revert could not be applied (nothing changed).
+        """
+        change_set = self.get(change_id)
+        return await self._revert(change_set, self._select(change_set, hunk_ids))
+
+    async def undo_turn(self, thread_id: str, turn_id: str | None) -> ReviewResult:
+        """Revert every change of a turn (default: the thread's last turn with changes), newest first.
+
+        Raises:
+            NotFoundError: the thread has no such turn with changes.
+        """
+        sets = [s for s in self._sets.values() if s.thread_id == thread_id]
+        if turn_id is None:
+            if not sets:
+                raise NotFoundError(f"thread {thread_id} has no changes to undo")
+            turn_id = sets[-1].turn_id
+        chosen = [s for s in sets if s.turn_id == turn_id]
+        if not chosen:
+            raise NotFoundError(f"turn {turn_id} of thread {thread_id} changed no files")
+        done: list[str] = []
+        kept: list[str] = []
+        for change_set in reversed(chosen):
+            result = await self._revert(change_set, set(change_set.hunk_ids()))
+            done += result.done
+            kept += result.kept
+        return ReviewResult(done, kept)
+
+    async def _revert(self, change_set: ChangeSet, wanted: set[str]) -> ReviewResult:
+        done: list[str] = []
+        kept: list[str] = []
+        edits: list[FileChange] = []
+        for tracked in change_set.files:
+            targets = [h for h in tracked.hunks if h.hunk.id in wanted and h.state is not HunkState.REJECTED]
+            if not targets:
+                continue
+            current = self._text(tracked.path)
+            edit, ok = self._file_revert(tracked, current, targets)
+            if edit is not None:
+                edits.append(edit)
+            for hunk in targets:
+                if hunk.hunk.id in ok:
+                    done.append(hunk.hunk.id)
+                else:
+                    kept.append(hunk.hunk.id)
+        if edits:
+            await self._workspace.commit(edits)
+        for tracked in change_set.files:
+            for hunk in tracked.hunks:
+                if hunk.hunk.id in done:
+                    hunk.state = HunkState.REJECTED
+        return ReviewResult(done, kept)
+
+    @staticmethod
+    def _file_revert(tracked: TrackedFile, current: str | None,
+                     targets: list[TrackedHunk]) -> tuple[FileChange | None, set[str]]:
+        change = tracked.change
+        ids = {h.hunk.id for h in targets}
+        if change.kind is ChangeKind.ADD:
+            if current is None or current != change.new_text or len(targets) != len(tracked.hunks):
+                return None, set()
+            return FileChange(tracked.path, ChangeKind.DELETE, current, None), ids
+        if change.kind is ChangeKind.DELETE:
+            if current is not None:
+                return None, set()
+            return FileChange(tracked.path, ChangeKind.ADD, None, change.old_text), ids
+        if current is None:
+            return None, set()
+        text, ok = current, set[str]()
+        for hunk in targets:
+            reverted = revert_hunk(text, hunk.hunk)
+            if reverted is not None:
+                text, ok = reverted, ok | {hunk.hunk.id}
+        if text == current:
+            return None, ok
+        return FileChange(tracked.path, ChangeKind.UPDATE, current, text), ok

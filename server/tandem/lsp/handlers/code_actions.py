@@ -1,0 +1,188 @@
+"""Code actions, code lenses and the ``workspace/executeCommand`` commands behind them.
+
+Listing is cheap: actions carry only ``data`` and get their command in ``codeAction/resolve``
+(clients that cannot resolve commands get them inline). Actions: "Ask Tandem…" on a selection
+(``refactor.rewrite``), "Fix with Tandem" per diagnostic (``quickfix``; the diagnostic, its range
+and the code around it go into the turn), "Explain with Tandem", and for a pending hunk under the
+cursor "Accept hunk" / "Reject hunk" / "Accept change" / "Reject change". Code lenses show
+Accept / Reject above every pending hunk.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from tandem.errors import InvalidParamsError
+from tandem.lsp.documents import uri_to_path
+from tandem.lsp.hub import ThreadHub
+from tandem.lsp.server import TandemLanguageServer, rpc_errors
+from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
+from tandem.protocol.messages import ThreadStartParams
+
+ASK, FIX, EXPLAIN = "tandem.ask", "tandem.fix", "tandem.explain"
+ACCEPT_HUNK, REJECT_HUNK = "tandem.acceptHunk", "tandem.rejectHunk"
+ACCEPT_CHANGE, REJECT_CHANGE, UNDO = "tandem.acceptChange", "tandem.rejectChange", "tandem.undo"
+COMMANDS = (ASK, FIX, EXPLAIN, ACCEPT_HUNK, REJECT_HUNK, ACCEPT_CHANGE, REJECT_CHANGE, UNDO)
+_TITLES = {ASK: "Ask Tandem…", FIX: "Fix with Tandem", EXPLAIN: "Explain with Tandem",
+           ACCEPT_HUNK: "Tandem: Accept hunk", REJECT_HUNK: "Tandem: Reject hunk",
+           ACCEPT_CHANGE: "Tandem: Accept change", REJECT_CHANGE: "Tandem: Reject change"}
+CONTEXT_LINES = 8
+DEFAULT_ASK = "Improve this code. Keep its behaviour unless it is wrong."
+
+
+def _range(raw: Any) -> Range:
+    return Range.model_validate(raw)
+
+
+def _lsp_range(rng: types.Range) -> dict[str, Any]:
+    return {"start": {"line": rng.start.line, "character": rng.start.character},
+            "end": {"line": rng.end.line, "character": rng.end.character}}
+
+
+def _action(command: str, kind: str, args: dict[str, Any], inline_command: bool,
+            diagnostics: list[types.Diagnostic] | None = None) -> types.CodeAction:
+    cmd = types.Command(title=_TITLES[command], command=command, arguments=[args]) if inline_command else None
+    return types.CodeAction(title=_TITLES[command], kind=kind, diagnostics=diagnostics, command=cmd,
+                            data={"command": command, "args": args})
+
+
+def _arg(args: tuple[Any, ...]) -> dict[str, Any]:
+    if len(args) != 1 or not isinstance(args[0], dict):
+        raise InvalidParamsError("expected one JSON object argument")
+    return args[0]
+
+
+def _str(value: Any, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidParamsError(f"{name} must be a non-empty string")
+    return value
+
+
+def register(server: TandemLanguageServer, hub: ThreadHub) -> None:
+    """Register code actions, code lenses and commands."""
+
+    def resolves_commands() -> bool:
+        text = server.client_capabilities.text_document
+        support = text.code_action.resolve_support if text and text.code_action else None
+        return bool(support and "command" in support.properties)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite,
+                           types.CodeActionKind.Empty], resolve_provider=True))
+    def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
+        inline = not resolves_commands()
+        uri, rng = params.text_document.uri, params.range
+        actions: list[types.CodeAction] = []
+        path = uri_to_path(uri)
+        if path is not None:
+            for pending in hub.tracker.pending_in(path):
+                if pending.start_line <= rng.start.line < pending.start_line + max(pending.line_count, 1):
+                    hunk_args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
+                    change_args = {"changeId": pending.change_id}
+                    actions += [_action(ACCEPT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
+                                _action(REJECT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
+                                _action(ACCEPT_CHANGE, types.CodeActionKind.Empty, change_args, inline),
+                                _action(REJECT_CHANGE, types.CodeActionKind.Empty, change_args, inline)]
+        for diagnostic in params.context.diagnostics:
+            args = {"uri": uri, "range": _lsp_range(diagnostic.range), "message": diagnostic.message}
+            actions.append(_action(FIX, types.CodeActionKind.QuickFix, args, inline, [diagnostic]))
+        if rng.start != rng.end:
+            args = {"uri": uri, "range": _lsp_range(rng)}
+            actions.append(_action(ASK, types.CodeActionKind.RefactorRewrite, args, inline))
+        actions.append(_action(EXPLAIN, types.CodeActionKind.Empty, {"uri": uri, "range": _lsp_range(rng)}, inline))
+        return actions
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    def resolve(action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        command = data.get("command")
+        if command in _TITLES and action.command is None:
+            action.command = types.Command(title=_TITLES[command], command=command, arguments=[data.get("args", {})])
+        return action
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+    def code_lens(params: types.CodeLensParams) -> list[types.CodeLens]:
+        path = uri_to_path(params.text_document.uri)
+        lenses: list[types.CodeLens] = []
+        for pending in hub.tracker.pending_in(path) if path is not None else []:
+            at = types.Range(start=types.Position(pending.start_line, 0), end=types.Position(pending.start_line, 0))
+            args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
+            lenses.append(types.CodeLens(range=at, command=types.Command(
+                title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])))
+            lenses.append(types.CodeLens(range=at, command=types.Command(
+                title="✗ Reject", command=REJECT_HUNK, arguments=[args])))
+        return lenses
+
+    def start(input_items: list[InputItem]) -> dict[str, Any]:
+        thread = hub.create(ThreadStartParams())
+        turn = hub.start_turn(thread.info.id, input_items)
+        return {"threadId": thread.info.id, "turnId": turn.id}
+
+    def surrounding(uri: str, rng: Range) -> Range:
+        start = max(rng.start.line - CONTEXT_LINES, 0)
+        return Range(start=Position(line=start, character=0),
+                     end=Position(line=rng.end.line + CONTEXT_LINES + 1, character=0))
+
+    @server.command(ASK)
+    @rpc_errors
+    async def ask(*args: Any) -> dict[str, Any]:
+        arg = _arg(args)
+        prompt = arg.get("prompt") if isinstance(arg.get("prompt"), str) and arg.get("prompt") else DEFAULT_ASK
+        return start([SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
+                      TextInput(text=str(prompt))])
+
+    @server.command(FIX)
+    @rpc_errors
+    async def fix(*args: Any) -> dict[str, Any]:
+        arg = _arg(args)
+        uri, rng, message = _str(arg.get("uri"), "uri"), _range(arg.get("range")), _str(arg.get("message"), "message")
+        return start([DiagnosticInput(uri=uri, range=rng, message=message),
+                      SelectionInput(uri=uri, range=surrounding(uri, rng)),
+                      TextInput(text=f"Fix this problem reported at {Path(uri).name} line {rng.start.line + 1}: "
+                                     f"{message}")])
+
+    @server.command(EXPLAIN)
+    @rpc_errors
+    async def explain(*args: Any) -> dict[str, Any]:
+        arg = _arg(args)
+        return start([SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
+                      TextInput(text="Explain what this code does and anything surprising about it. "
+                                     "Do not change any files.")])
+
+    async def review(arg: dict[str, Any], accept: bool, whole: bool) -> dict[str, Any]:
+        change_id = _str(arg.get("changeId"), "changeId")
+        hunks = None if whole else [_str(arg.get("hunkId"), "hunkId")]
+        result = hub.tracker.accept(change_id, hunks) if accept else await hub.tracker.reject(change_id, hunks)
+        hub.refresh_code_lenses()
+        return {"done": result.done, "kept": result.kept}
+
+    @server.command(ACCEPT_HUNK)
+    @rpc_errors
+    async def accept_hunk(*args: Any) -> dict[str, Any]:
+        return await review(_arg(args), accept=True, whole=False)
+
+    @server.command(REJECT_HUNK)
+    @rpc_errors
+    async def reject_hunk(*args: Any) -> dict[str, Any]:
+        return await review(_arg(args), accept=False, whole=False)
+
+    @server.command(ACCEPT_CHANGE)
+    @rpc_errors
+    async def accept_change(*args: Any) -> dict[str, Any]:
+        return await review(_arg(args), accept=True, whole=True)
+
+    @server.command(REJECT_CHANGE)
+    @rpc_errors
+    async def reject_change(*args: Any) -> dict[str, Any]:
+        return await review(_arg(args), accept=False, whole=True)
+
+    @server.command(UNDO)
+    @rpc_errors
+    async def undo(*args: Any) -> dict[str, Any]:
+        arg = _arg(args)
+        result = await hub.tracker.undo_turn(_str(arg.get("threadId"), "threadId"), arg.get("turnId"))
+        hub.refresh_code_lenses()
+        return {"done": result.done, "kept": result.kept}
