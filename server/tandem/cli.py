@@ -96,6 +96,17 @@ def _cmd_lsp(args: argparse.Namespace) -> int:
     return run_stdio(_cli_overrides(args), log_file=args.log_file)
 
 
+def _cmd_protocol(args: argparse.Namespace) -> int:
+    from tandem.protocol.schema import schema_text
+
+    text = schema_text()
+    if args.out:
+        args.out.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from tandem.headless.demo import run_demo
 
@@ -133,6 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_flags(lsp)
     lsp.add_argument("--log-file", help="write logs here instead of stderr")
     lsp.set_defaults(func=_cmd_lsp)
+
+    protocol = sub.add_parser("protocol", help="print the JSON Schema of Tandem's LSP protocol")
+    protocol.add_argument("what", choices=["schema"])
+    protocol.add_argument("--out", type=Path, help="write it to this file instead of stdout")
+    protocol.set_defaults(func=_cmd_protocol)
 
     sessions = sub.add_parser("sessions", help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")

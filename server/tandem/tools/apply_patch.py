@@ -98,6 +98,8 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         changes = plan_patch(patch, cwd, host.workspace.fs)
     except PatchApplyError as exc:
         raise ToolError(f"apply_patch verification failed: {exc.message}") from exc
+    if not changes:
+        return ToolOutput("The patch makes no changes; nothing was written.")
     item = FileChangeItem(id=host.new_item_id(), changes=[
         FileUpdateChange(path=_display(c.path, cwd), kind=_wire_kind(c), diff=unified_diff(c, cwd),
                          move_path=_display(c.move_path, cwd) if c.move_path else None) for c in changes])
