@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from helpers import TEST_API_KEY
 from tandem.testing import ScriptedModelServer
+
+from helpers import TEST_API_KEY
 
 
 @pytest.fixture

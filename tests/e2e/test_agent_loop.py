@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from helpers import last_outputs, message, patch_call, respond, shell, tool_outputs
 from tandem.agent.context import TURN_ABORTED_MARKER
 from tandem.agent.events import (
     AgentMessageDelta,
@@ -32,6 +31,8 @@ from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 from tandem.tools.catalog import default_tools
+
+from helpers import last_outputs, message, patch_call, respond, shell, tool_outputs
 
 
 class Harness:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_editor import FakeEditor, start_editor
 
 from tandem.testing import ScriptedModelServer
+
+from fake_editor import FakeEditor, start_editor
 
 Starter = Callable[..., Any]
 
@@ -31,7 +32,8 @@ async def lsp(tandem_home: Path, workspace: Path) -> AsyncIterator[Starter]:
     yield start
     for editor, server in started:
         try:
-            await editor.client.shutdown_session()
+            if not editor.client._stop_event.is_set():
+                await editor.client.shutdown_session()
+                await editor.client.stop()
         finally:
-            await editor.client.stop()
             server.stop()

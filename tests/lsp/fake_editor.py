@@ -151,6 +151,7 @@ class FakeEditor:
                     return types.ApplyWorkspaceEditResult(applied=False,
                                                           failure_reason=f"version mismatch for {uri}")
         changed: list[str] = []
+        reopened: list[tuple[str, str]] = []
         for change in changes:
             if isinstance(change, types.TextDocumentEdit):
                 uri = change.text_document.uri
@@ -175,13 +176,18 @@ class FakeEditor:
                 if change.old_uri in self.docs:
                     old.write_text(self.docs[change.old_uri][1]) if not old.exists() else None
                 old.rename(new_path)
-                if change.old_uri in self.docs:
+                if change.old_uri in self.docs:  # VS Code: the old document closes, the new one opens
                     self.docs[change.new_uri] = self.docs.pop(change.old_uri)
+                    reopened.append((change.old_uri, change.new_uri))
             elif isinstance(change, types.DeleteFile):
                 Path(change.uri.removeprefix("file://")).unlink(missing_ok=True)
                 self.docs.pop(change.uri, None)
         loop = asyncio.get_running_loop()
-        for uri in changed:  # like VS Code: the reply goes out before the didChange
+        for old_uri, new_uri in reopened:
+            version, text = self.docs[new_uri]
+            loop.call_soon(self._reopen, old_uri, new_uri, version, text)
+        for uri in [u for u in changed if u in self.docs and u not in {new for _, new in reopened}]:
+            # like VS Code: the reply goes out before the didChange
             version, text = self.docs[uri]
             loop.call_soon(lambda uri=uri, version=version, text=text: self.client.text_document_did_change(
                 types.DidChangeTextDocumentParams(
@@ -189,10 +195,20 @@ class FakeEditor:
                     content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)])))
         return types.ApplyWorkspaceEditResult(applied=True)
 
+    def _reopen(self, old_uri: str, new_uri: str, version: int, text: str) -> None:
+        self.client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=old_uri)))
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=new_uri, language_id="python", version=version, text=text)))
+
 
 async def start_editor(root: Path, env: dict[str, str], *, tandem: bool = True,
                        extra_args: tuple[str, ...] = ()) -> FakeEditor:
     client = make_test_lsp_client()
+    converter = client.protocol._converter
+    # lsprotocol decodes any item with a "command" key as a Command; a CodeAction's command is an object.
+    converter.register_structure_hook(types.Command | types.CodeAction, lambda obj, _: converter.structure(
+        obj, types.Command if isinstance(obj.get("command"), str) else types.CodeAction))
     editor = FakeEditor(client, root)
     await client.start_io(sys.executable, "-m", "tandem.cli", "lsp", *extra_args, env=env, cwd=str(root))
     capabilities = client_capabilities("visual-studio-code")

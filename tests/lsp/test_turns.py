@@ -1,28 +1,154 @@
-"""Threads, turns and streaming over LSP."""
+"""Threads, turns, streaming order, concurrency, interrupts and work-done progress over LSP."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
-from helpers import message, patch_call, respond, shell
+from lsprotocol import types
 
 from tandem.protocol import methods
 
+from helpers import message, respond, shell
 
-async def test_turn_streams_items_and_completes(lsp, workspace: Path) -> None:
+
+def text(value: str) -> list[dict[str, str]]:
+    return [{"type": "text", "text": value}]
+
+
+async def start_thread(editor, **params) -> str:  # type: ignore[no-untyped-def]
+    return str((await editor.request(methods.THREAD_START, params))["thread"]["id"])
+
+
+async def test_turn_streams_items_in_order_and_completes(lsp, workspace: Path) -> None:
     (workspace / "a.py").write_text("x = 1\n")
-    editor, server = await lsp([respond(shell("cat a.py")), respond(message("It sets x to one."))])
+    editor, _ = await lsp([respond(shell("cat a.py")), respond(message("It sets x to one."))])
     thread = (await editor.request(methods.THREAD_START, {}))["thread"]
-    assert thread["cwd"] == str(workspace)
-    turn = (await editor.request(methods.TURN_START, {"threadId": thread["id"],
-                                                      "input": [{"type": "text", "text": "what is a.py?"}]}))["turn"]
-    assert turn["status"] == "inProgress"
+    assert thread["cwd"] == str(workspace) and thread["approvalPolicy"] == "on-request"
+    params = {"threadId": thread["id"], "input": text("what is a.py?")}
+    turn = (await editor.request(methods.TURN_START, params))["turn"]
+    assert turn["status"] == "inProgress"  # turn/start returns at once
     done = await editor.wait_for(methods.TURN_COMPLETED)
     assert done["turn"]["status"] == "completed" and done["turn"]["id"] == turn["id"]
-    kinds = [(m, p.get("item", {}).get("type")) for m, p in editor.notes if m.startswith("tandem/item/") and "item" in p]
-    assert (methods.ITEM_COMPLETED, "commandExecution") in kinds
+    assert done["turn"]["usage"]["inputTokens"] > 0
+    names = [m for m, _ in editor.notes]
+    assert names[0] == methods.TURN_STARTED and names[-1] == methods.TURN_COMPLETED
+    for item_id in {p["item"]["id"] for m, p in editor.notes if m == methods.ITEM_COMPLETED}:
+        started = next(i for i, (m, p) in enumerate(editor.notes) if m == methods.ITEM_STARTED
+                       and p["item"]["id"] == item_id)
+        completed = next(i for i, (m, p) in enumerate(editor.notes) if m == methods.ITEM_COMPLETED
+                         and p["item"]["id"] == item_id)
+        assert started < completed
     deltas = "".join(p["delta"] for m, p in editor.notes if m == methods.AGENT_MESSAGE_DELTA)
     assert deltas == "It sets x to one."
     command = next(p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED
                    and p["item"]["type"] == "commandExecution")
     assert command["exitCode"] == 0 and "x = 1" in command["output"]
+    assert any(m == methods.COMMAND_OUTPUT_DELTA and "x = 1" in p["delta"] for m, p in editor.notes)
+    usage = await editor.wait_for(methods.TOKEN_USAGE)
+    assert usage["threadId"] == thread["id"] and usage["used"]["totalTokens"] > 0
+
+
+async def test_one_slow_thread_does_not_block_another(lsp, workspace: Path) -> None:
+    os.mkfifo(workspace / "gate")
+    # Thread A's command blocks until the test opens the gate; thread B must finish meanwhile.
+    editor, _ = await lsp([respond(shell("cat gate", timeout_ms=30_000)), respond(message("B done")),
+                           respond(message("A done"))])
+    slow = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": slow, "input": text("slow")})
+    await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
+    fast = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": fast, "input": text("fast")})
+    done = await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["threadId"] == fast)
+    assert done["turn"]["status"] == "completed"
+    assert not any(m == methods.TURN_COMPLETED and p["threadId"] == slow for m, p in editor.notes)
+    with open(workspace / "gate", "w") as gate:
+        gate.write("open\n")
+    slow_done = await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["threadId"] == slow)
+    assert slow_done["turn"]["status"] == "completed"
+
+
+async def test_interrupt_kills_the_running_command(lsp, workspace: Path) -> None:
+    editor, _ = await lsp([respond(shell("echo $$ > pid; exec sleep 600", timeout_ms=600_000))])
+    thread = await start_thread(editor)
+    turn = (await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go")}))["turn"]
+    await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
+    while not (workspace / "pid").exists() or not (workspace / "pid").read_text().strip():
+        await asyncio.sleep(0.01)
+    pid = int((workspace / "pid").read_text())
+    await editor.request(methods.TURN_INTERRUPT, {"threadId": thread, "turnId": turn["id"]})
+    done = await editor.wait_for(methods.TURN_COMPLETED)
+    assert done["turn"]["status"] == "interrupted"
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
+
+
+async def test_turn_is_work_done_progress_and_cancelling_it_interrupts(lsp, workspace: Path) -> None:
+    editor, _ = await lsp([respond(shell("sleep 600", timeout_ms=600_000))])
+    thread = await start_thread(editor)
+    turn = (await editor.request(methods.TURN_START, {"threadId": thread, "input": text("wait a while")}))["turn"]
+    token = f"tandem-turn-{turn['id']}"
+    await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
+    for _ in range(500):
+        reports = editor.client.progress_reports.get(token, [])
+        if any(isinstance(r, types.WorkDoneProgressReport) for r in reports):
+            break
+        await asyncio.sleep(0.01)
+    begin = editor.client.progress_reports[token][0]
+    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable and begin.message == "wait a while"
+    assert any(isinstance(r, types.WorkDoneProgressReport) and r.message == "$ sleep 600"
+               for r in editor.client.progress_reports[token])
+    editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
+    done = await editor.wait_for(methods.TURN_COMPLETED)
+    assert done["turn"]["status"] == "interrupted"
+    for _ in range(500):
+        if isinstance(editor.client.progress_reports[token][-1], types.WorkDoneProgressEnd):
+            break
+        await asyncio.sleep(0.01)
+    assert isinstance(editor.client.progress_reports[token][-1], types.WorkDoneProgressEnd)
+
+
+async def test_steering_adds_input_to_the_running_turn(lsp, workspace: Path) -> None:
+    os.mkfifo(workspace / "gate")
+    editor, server = await lsp([respond(shell("cat gate", timeout_ms=30_000)), respond(message("ok, in French"))])
+    thread = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("do it")})
+    await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
+    await editor.request(methods.TURN_STEER, {"threadId": thread, "input": text("answer in French")})
+    with open(workspace / "gate", "w") as gate:
+        gate.write("x\n")
+    await editor.wait_for(methods.TURN_COMPLETED)
+    last_input = server.requests[-1].body["input"]
+    assert last_input[-1]["role"] == "user" and last_input[-1]["content"][0]["text"] == "answer in French"
+    assert last_input[-2]["type"] == "function_call_output"
+
+
+async def test_resume_after_restart_and_fork(lsp, workspace: Path) -> None:
+    editor, _ = await lsp([respond(message("first")), respond(message("second"))])
+    thread = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("one")})
+    first = await editor.wait_for(methods.TURN_COMPLETED)
+    await editor.client.shutdown_session()
+    await editor.client.stop()
+
+    editor2, server2 = await lsp([respond(message("after restart")), respond(message("forked"))])
+    listed = (await editor2.request(methods.THREAD_LIST, {}))["threads"]
+    assert [t["id"] for t in listed] == [thread] and listed[0]["preview"] == "one"
+    resumed = await editor2.request(methods.THREAD_RESUME, {"threadId": thread})
+    assert [i["type"] for i in resumed["items"]] == ["userMessage", "agentMessage"]
+    assert resumed["items"][1]["text"] == "first"
+    await editor2.request(methods.TURN_START, {"threadId": thread, "input": text("two")})
+    await editor2.wait_for(methods.TURN_COMPLETED)
+    texts = [p["text"] for i in server2.requests[0].body["input"] for p in i.get("content", []) if "text" in p]
+    assert texts[-3:] == ["one", "first", "two"]
+    fork = (await editor2.request(methods.THREAD_FORK, {"threadId": thread, "turnId": first["turn"]["id"]}))["thread"]
+    assert fork["id"] != thread
+    await editor2.request(methods.TURN_START, {"threadId": fork["id"], "input": text("other way")})
+    await editor2.wait_for(methods.TURN_COMPLETED, lambda p: p["threadId"] == fork["id"])
+    fork_texts = [p["text"] for i in server2.requests[1].body["input"] for p in i.get("content", []) if "text" in p]
+    assert fork_texts[-3:] == ["one", "first", "other way"] and "two" not in fork_texts

@@ -31,6 +31,10 @@ def create_server(defaults: CliOverrides | None = None) -> tuple[TandemLanguageS
         encoding = server.workspace.position_encoding
         editor.encoding = PositionEncoding(str(getattr(encoding, "value", encoding) or "utf-16"))
 
+    @server.feature(types.SHUTDOWN)
+    async def shutdown(params: None) -> None:
+        await hub.shutdown()
+
     for module in (threads, turns, changes, code_actions, documents):
         module.register(server, hub)
     return server, hub
@@ -41,6 +45,8 @@ def run_stdio(defaults: CliOverrides | None = None, log_file: str | None = None)
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     logging.basicConfig(level=logging.INFO, handlers=[handler],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("pygls", "httpx"):  # they log every message at INFO: slow, and not for users
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     server, _ = create_server(defaults)
     server.start_io()
     return 0

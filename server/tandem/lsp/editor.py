@@ -128,8 +128,11 @@ class EditorBridge:
             ConflictError: the client refused the edit (e.g. the document version moved on).
         """
         edit = self.workspace_edit(changes)
-        result = await self._server.workspace_apply_edit_async(
-            types.ApplyWorkspaceEditParams(edit=edit, label=label))
+        try:
+            result = await self._server.workspace_apply_edit_async(
+                types.ApplyWorkspaceEditParams(edit=edit, label=label))
+        except Exception as exc:
+            raise ConflictError(f"the editor failed to apply the change: {exc}") from exc
         if not result.applied:
             reason = result.failure_reason or "the editor refused the edit"
             raise ConflictError(f"the editor did not apply the change: {reason}")
@@ -158,8 +161,9 @@ class EditorBridge:
             return await self._ask_message(request_id, request)
         finally:
             self._pending.pop(request_id, None)
-            self.notify(methods.SERVER_REQUEST_RESOLVED,
-                        ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id))
+            if self.tandem_client:
+                self.notify(methods.SERVER_REQUEST_RESOLVED,
+                            ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id))
 
     async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
         params = RequestApprovalParams(

@@ -54,6 +54,7 @@ class ThreadHub:
         self._defaults = defaults
         self.threads: dict[str, Thread] = {}
         self._progress: dict[str, str] = {}
+        self._activity: dict[str, str] = {}
         self._background: set[asyncio.Future[None]] = set()
 
     # --- configuration ------------------------------------------------------------------
@@ -174,6 +175,8 @@ class ThreadHub:
         preview = " ".join(text for item in input_items if (text := getattr(item, "text", None)))[:60]
         progress.begin(token, types.WorkDoneProgressBegin(title="Tandem", message=preview or "working",
                                                           cancellable=True))
+        if turn.id in self._activity:  # something started while the client was creating the progress
+            self._report(turn.id, self._activity[turn.id])
         cancel = progress.tokens.get(token)
         if cancel is not None:
             loop = asyncio.get_running_loop()
@@ -200,15 +203,27 @@ class ThreadHub:
         if isinstance(event, ItemStarted) and isinstance(event.item, CommandExecutionItem):
             self._report(event.turn_id, f"$ {event.item.command}")
         elif isinstance(event, TurnCompleted):
+            self._activity.pop(event.turn.id, None)
             token = self._progress.pop(event.turn.id, None)
             if token is not None:
                 self._server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=event.turn.status.value))
                 self._server.work_done_progress.tokens.pop(token, None)
 
     def _report(self, turn_id: str, message: str) -> None:
+        self._activity[turn_id] = message
         token = self._progress.get(turn_id)
         if token is not None:
             self._server.work_done_progress.report(token, types.WorkDoneProgressReport(message=message[:80]))
+
+    async def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Interrupt every running turn (killing its commands) and wait for them to end."""
+        tasks = [task for thread in self.threads.values() if (task := thread.running_turn) is not None]
+        for thread in self.threads.values():
+            thread.interrupt()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s)
+        for thread in self.threads.values():
+            thread.close()
 
     def refresh_code_lenses(self) -> None:
         """Ask the client to re-query code lenses (when it supports ``workspace/codeLens/refresh``)."""

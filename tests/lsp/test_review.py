@@ -1,0 +1,89 @@
+"""Reviewing landed changes: code lenses per hunk, accept/reject hunks, undo a turn without git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types
+
+from tandem.protocol import methods
+
+from helpers import message, patch_call, respond
+
+ORIGINAL = "".join(f"line {n}\n" for n in range(1, 31))
+PATCH = ("*** Begin Patch\n*** Update File: f.py\n@@\n line 2\n-line 3\n+LINE THREE\n line 4\n"
+         "@@\n line 24\n-line 25\n+LINE TWENTY-FIVE\n line 26\n*** End Patch")
+PATCHED = ORIGINAL.replace("line 3\n", "LINE THREE\n").replace("line 25\n", "LINE TWENTY-FIVE\n")
+
+
+async def patched(lsp, workspace: Path):  # type: ignore[no-untyped-def]
+    (workspace / "f.py").write_text(ORIGINAL)
+    editor, _ = await lsp([respond(patch_call(PATCH)), respond(message("done"))])
+    uri = editor.open("f.py")
+    thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": "edit"}]})
+    done = await editor.wait_for(methods.TURN_COMPLETED)
+    change = next(p["item"] for m, p in editor.notes
+                  if m == methods.ITEM_COMPLETED and p["item"]["type"] == "fileChange")
+    assert editor.text("f.py") == PATCHED
+    return editor, uri, thread, done["turn"]["id"], change["id"]
+
+
+async def lenses(editor, uri: str) -> list[types.CodeLens]:  # type: ignore[no-untyped-def]
+    return await editor.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))) or []
+
+
+async def test_code_lenses_sit_above_each_pending_hunk_and_accept_removes_them(lsp, workspace: Path) -> None:
+    editor, uri, _, _, change_id = await patched(lsp, workspace)
+    found = await lenses(editor, uri)
+    assert [(lens.range.start.line, lens.command.title) for lens in found if lens.command] == [
+        (0, "✓ Accept (Tandem)"), (0, "✗ Reject"), (21, "✓ Accept (Tandem)"), (21, "✗ Reject")]
+    assert editor.refreshes >= 1  # the server asked the client to re-query lenses
+    args = found[0].command.arguments[0] if found[0].command and found[0].command.arguments else {}
+    result = await editor.command(found[0].command.command, args) if found[0].command else None
+    assert result["done"] == [args["hunkId"]]
+    remaining = await lenses(editor, uri)
+    assert {lens.range.start.line for lens in remaining} == {21}
+    assert editor.text("f.py") == PATCHED  # accepting changes nothing
+    accepted = await editor.request(methods.CHANGE_ACCEPT, {"threadId": "-", "changeId": change_id})
+    assert len(accepted["done"]) == 1 and not await lenses(editor, uri)
+
+
+async def test_reject_one_hunk_reverts_only_it(lsp, workspace: Path) -> None:
+    editor, uri, _, _, _change_id = await patched(lsp, workspace)
+    second = (await lenses(editor, uri))[3]
+    assert second.command is not None and second.command.title == "✗ Reject"
+    await editor.command(second.command.command, *(second.command.arguments or []))
+    assert editor.text("f.py") == ORIGINAL.replace("line 3\n", "LINE THREE\n")
+    assert [lens.range.start.line for lens in await lenses(editor, uri)] == [0, 0]
+
+
+async def test_undo_reverts_the_turn_but_keeps_user_edits(lsp, workspace: Path) -> None:
+    editor, _, thread, turn_id, _ = await patched(lsp, workspace)
+    user_text = PATCHED.replace("line 10\n", "line 10 edited by the user\n").replace(
+        "LINE TWENTY-FIVE\n", "LINE TWENTY-FIVE, tweaked by the user\n")
+    editor.type("f.py", user_text)
+    result = await editor.request(methods.UNDO, {"threadId": thread, "turnId": turn_id})
+    assert len(result["done"]) == 1 and len(result["kept"]) == 1  # the tweaked hunk is kept
+    assert editor.text("f.py") == user_text.replace("LINE THREE\n", "line 3\n")
+
+
+async def test_code_actions_on_a_pending_hunk_resolve_lazily(lsp, workspace: Path) -> None:
+    editor, uri, _, _, _ = await patched(lsp, workspace)
+    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(2, 0), end=types.Position(2, 0)),
+        context=types.CodeActionContext(diagnostics=[])))
+    titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert titles == ["Tandem: Accept hunk", "Tandem: Reject hunk", "Tandem: Accept change",
+                      "Tandem: Reject change", "Explain with Tandem"]
+    reject = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Tandem: Reject hunk")
+    # VS Code can resolve only `edit` lazily, so its actions carry their command inline; a client that can
+    # resolve `command` gets bare actions, and codeAction/resolve fills the command in from `data`.
+    assert reject.command is not None
+    resolved = await editor.client.code_action_resolve_async(
+        types.CodeAction(title=reject.title, kind=reject.kind, data=reject.data))
+    assert resolved.command is not None and resolved.command.command == "tandem.rejectHunk"
+    await editor.command(resolved.command.command, *(resolved.command.arguments or []))
+    assert editor.text("f.py") == ORIGINAL.replace("line 25\n", "LINE TWENTY-FIVE\n")
