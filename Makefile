@@ -9,18 +9,20 @@ APT_PACKAGES := python3-venv git
 
 .PHONY: demo test lint typecheck unit bench system-deps clean
 
-# System packages the tools need; installed only when missing and when we are root.
+# System packages: required ones (python3-venv, git) and the real editors the tests drive
+# (neovim). Installed with apt when missing and we are root; without root, a missing required
+# package stops here and a missing editor only skips its tests.
 system-deps:
-	@missing=""; \
+	@missing=""; optional=""; \
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing system packages:$$missing"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "please install:$$missing" >&2; exit 1; fi; \
-	fi
+	command -v nvim >/dev/null 2>&1 || optional="$$optional neovim"; \
+	if [ -n "$$missing$$optional" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing system packages:$$missing$$optional"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing $$optional >/dev/null \
+	    || { [ -z "$$missing" ] || exit 1; }; \
+	elif [ -n "$$missing" ]; then echo "please install:$$missing" >&2; exit 1; fi
 
 $(STAMP): pyproject.toml | system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
