@@ -13,86 +13,21 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from tandem.errors import ConfigError
-from tandem.protocol.enums import ApprovalPolicy, SandboxMode
+from tandem.protocol.enums import ApplyPatchToolType, ApprovalPolicy, SandboxMode, WireApi
 
-__all__ = ["ApprovalPolicy", "CliOverrides", "Config", "ConfigError", "ProviderInfo", "SandboxMode", "WireApi",
-           "load_config"]
+if TYPE_CHECKING:
+    from tandem.config_toml import ConfigToml, ProviderToml
+
+__all__ = ["ApplyPatchToolType", "ApprovalPolicy", "CliOverrides", "Config", "ConfigError", "ProviderInfo",
+           "SandboxMode", "WireApi", "load_config"]
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_OSS_MODEL = "gpt-oss:20b"
-
-
-class WireApi(StrEnum):
-    """Which HTTP API a provider speaks."""
-
-    RESPONSES = "responses"
-    CHAT = "chat"
-    ANTHROPIC = "anthropic"
-
-
-class ApplyPatchToolType(StrEnum):
-    """How apply_patch is offered: a freeform (custom, grammar-constrained) tool or a JSON function."""
-
-    FREEFORM = "freeform"
-    FUNCTION = "function"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ProviderToml(_Strict):
-    """One ``[model_providers.<id>]`` table (Codex keys)."""
-
-    name: str | None = None
-    base_url: str | None = None
-    env_key: str | None = None
-    wire_api: WireApi = WireApi.RESPONSES
-    query_params: dict[str, str] = {}
-    http_headers: dict[str, str] = {}
-    env_http_headers: dict[str, str] = {}
-    request_max_retries: int | None = None
-    stream_max_retries: int | None = None
-    stream_idle_timeout_ms: int | None = None
-    requires_openai_auth: bool = False
-
-
-class SandboxWorkspaceWriteToml(_Strict):
-    """The ``[sandbox_workspace_write]`` table (Codex keys)."""
-
-    writable_roots: list[str] = []
-    network_access: bool = False
-    exclude_tmpdir_env_var: bool = False
-    exclude_slash_tmp: bool = False
-
-
-class ConfigToml(BaseModel):
-    """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    model: str | None = None
-    model_provider: str | None = None
-    model_providers: dict[str, ProviderToml] = {}
-    oss_provider: str | None = None
-    approval_policy: ApprovalPolicy | None = None
-    sandbox_mode: SandboxMode | None = None
-    sandbox_workspace_write: SandboxWorkspaceWriteToml = SandboxWorkspaceWriteToml()
-    project_doc_max_bytes: int = 32 * 1024
-    project_doc_fallback_filenames: list[str] = []
-    model_reasoning_effort: str | None = None
-    model_reasoning_summary: str | None = None
-    apply_patch_tool_type: ApplyPatchToolType | None = None
-    tool_output_token_limit: int = 10_000
-    shell_default_timeout_ms: int = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +170,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _validate(raw: dict[str, Any], sources: str) -> ConfigToml:
+    from pydantic import ValidationError
+
+    from tandem.config_toml import ConfigToml
+
     try:
         return ConfigToml.model_validate(raw)
     except ValidationError as exc:

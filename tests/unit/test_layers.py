@@ -12,10 +12,11 @@ import tandem
 PACKAGE = Path(tandem.__file__).parent
 
 # Lower number = lower layer. A module may import its own layer's package or anything lower.
-LAYERS: dict[str, int] = {
+LAYERS: dict[str, float] = {
     "protocol": 0,
     "errors": 0,
     "config": 1,
+    "config_toml": 0.5,
     "model": 2,
     "patch": 2,
     "sessions": 2,

@@ -1,43 +1,155 @@
-"""Building and running the Tandem language server (``tandem lsp``)."""
+"""Building and running the Tandem language server (``tandem lsp``).
+
+Start-up matters: ``initialize`` is answered with only pygls and this package's light modules
+loaded. Handlers are registered by name and import their module (and with it pydantic, httpx and
+the agent) on first use; right after ``initialized`` a worker thread imports them in the
+background, so the first real request does not wait either.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+import inspect
 import logging
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from tandem.config import CliOverrides
-from tandem.lsp.documents import LiveFileSystem
-from tandem.lsp.editor import EditorBridge
-from tandem.lsp.handlers import changes, code_actions, documents, threads, turns
-from tandem.lsp.hub import ThreadHub
+from tandem.lsp import commands
 from tandem.lsp.server import TandemLanguageServer
-from tandem.patch.textedits import PositionEncoding
+from tandem.protocol import methods
+
+if TYPE_CHECKING:
+    from tandem.lsp.hub import ThreadHub
+
+log = logging.getLogger(__name__)
+
+_H = "tandem.lsp.handlers"
+# (method, options, "module:function"); handlers take (hub, params).
+FEATURES: list[tuple[str, Any, str]] = [
+    (methods.THREAD_START, None, f"{_H}.threads:thread_start"),
+    (methods.THREAD_LIST, None, f"{_H}.threads:thread_list"),
+    (methods.THREAD_RESUME, None, f"{_H}.threads:thread_resume"),
+    (methods.THREAD_FORK, None, f"{_H}.threads:thread_fork"),
+    (methods.TURN_START, None, f"{_H}.turns:turn_start"),
+    (methods.TURN_INTERRUPT, None, f"{_H}.turns:turn_interrupt"),
+    (methods.TURN_STEER, None, f"{_H}.turns:turn_steer"),
+    (methods.CHANGE_ACCEPT, None, f"{_H}.changes:change_accept"),
+    (methods.CHANGE_REJECT, None, f"{_H}.changes:change_reject"),
+    (methods.UNDO, None, f"{_H}.changes:undo"),
+    (types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite,
+                           types.CodeActionKind.Empty], resolve_provider=True), f"{_H}.code_actions:code_actions"),
+    (types.CODE_ACTION_RESOLVE, None, f"{_H}.code_actions:resolve"),
+    (types.TEXT_DOCUMENT_CODE_LENS, None, f"{_H}.code_actions:code_lens"),
+]
+COMMANDS: list[tuple[str, str]] = [
+    (commands.ASK, f"{_H}.code_actions:ask"),
+    (commands.FIX, f"{_H}.code_actions:fix"),
+    (commands.EXPLAIN, f"{_H}.code_actions:explain"),
+    (commands.ACCEPT_HUNK, f"{_H}.code_actions:accept_hunk"),
+    (commands.REJECT_HUNK, f"{_H}.code_actions:reject_hunk"),
+    (commands.ACCEPT_CHANGE, f"{_H}.code_actions:accept_change"),
+    (commands.REJECT_CHANGE, f"{_H}.code_actions:reject_change"),
+    (commands.UNDO, f"{_H}.code_actions:undo"),
+]
 
 
-def create_server(defaults: CliOverrides | None = None) -> tuple[TandemLanguageServer, ThreadHub]:
-    """A server with every feature registered; ``defaults`` apply under each thread's own settings."""
-    server = TandemLanguageServer()
-    editor = EditorBridge(server, LiveFileSystem(lambda: server.workspace))
-    hub = ThreadHub(server, editor, defaults or CliOverrides())
+def _target(spec: str) -> Callable[..., Any]:
+    module, name = spec.split(":")
+    function: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return function
 
-    @server.feature(types.INITIALIZE)
-    def initialize(params: types.InitializeParams) -> None:
-        editor.configure(params)
 
-    @server.feature(types.INITIALIZED)
-    def initialized(params: types.InitializedParams) -> None:
-        encoding = server.workspace.position_encoding
-        editor.encoding = PositionEncoding(str(getattr(encoding, "value", encoding) or "utf-16"))
+class App:
+    """The server plus its lazily built thread hub.
 
-    @server.feature(types.SHUTDOWN)
-    async def shutdown(params: None) -> None:
-        await hub.shutdown()
+    Args:
+        defaults: settings from the command line, under each thread's own.
+    """
 
-    for module in (threads, turns, changes, code_actions, documents):
-        module.register(server, hub)
-    return server, hub
+    def __init__(self, defaults: CliOverrides | None = None) -> None:
+        self.server = TandemLanguageServer()
+        self._defaults = defaults or CliOverrides()
+        self._hub: ThreadHub | None = None
+        self._init: types.InitializeParams | None = None
+        self._register()
+
+    @property
+    def hub(self) -> ThreadHub:
+        """The thread hub (built, and the agent stack imported, on first use)."""
+        if self._hub is None:
+            from tandem.lsp.documents import LiveFileSystem
+            from tandem.lsp.editor import EditorBridge
+            from tandem.lsp.hub import ThreadHub
+
+            editor = EditorBridge(self.server, LiveFileSystem(lambda: self.server.workspace))
+            if self._init is not None:
+                editor.configure(self._init, self.server.workspace.position_encoding)
+            self._hub = ThreadHub(self.server, editor, self._defaults)
+        return self._hub
+
+    def _handler(self, spec: str) -> Callable[..., Any]:
+        async def handler(*args: Any) -> Any:
+            result = _target(spec)(self.hub, *args)
+            return await result if inspect.isawaitable(result) else result
+
+        handler.__name__ = spec.rsplit(":", 1)[1]
+        return handler
+
+    def _register(self) -> None:
+        server = self.server
+        for method, options, spec in FEATURES:
+            server.feature(method, options)(self._handler(spec))
+        for name, spec in COMMANDS:
+            server.command(name)(self._handler(spec))
+
+        @server.feature(types.INITIALIZE)
+        def initialize(params: types.InitializeParams) -> None:
+            self._init = params
+
+        @server.feature(types.INITIALIZED)
+        def initialized(params: types.InitializedParams) -> None:
+            asyncio.get_running_loop().run_in_executor(None, self._warm_up)
+
+        @server.feature(types.SHUTDOWN)
+        async def shutdown(params: None) -> None:
+            if self._hub is not None:
+                await self._hub.shutdown()
+
+        @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+        def did_open(params: types.DidOpenTextDocumentParams) -> None:
+            self._document_changed(params.text_document.uri)
+
+        @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+        def did_change(params: types.DidChangeTextDocumentParams) -> None:
+            self._document_changed(params.text_document.uri)
+
+        @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+        def did_close(params: types.DidCloseTextDocumentParams) -> None:
+            self._document_changed(params.text_document.uri)
+
+    def _document_changed(self, uri: str) -> None:
+        """pygls already updated its copy; an edit Tandem is waiting on may now be confirmed."""
+        if self._hub is not None:
+            self._hub.editor.documents.client_changed(uri)
+
+    @staticmethod
+    def _warm_up() -> None:
+        for module in sorted({spec.split(":")[0] for _, _, spec in FEATURES}):
+            try:
+                importlib.import_module(module)
+            except ImportError:  # the first request will import it again and report the error
+                log.exception("warm-up import of %s failed", module)
+
+
+def create_server(defaults: CliOverrides | None = None) -> App:
+    """A server with every feature registered."""
+    return App(defaults)
 
 
 def run_stdio(defaults: CliOverrides | None = None, log_file: str | None = None) -> int:
@@ -47,6 +159,5 @@ def run_stdio(defaults: CliOverrides | None = None, log_file: str | None = None)
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("pygls", "httpx"):  # they log every message at INFO: slow, and not for users
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    server, _ = create_server(defaults)
-    server.start_io()
+    create_server(defaults).server.start_io()
     return 0

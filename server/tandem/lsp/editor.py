@@ -62,15 +62,11 @@ class EditorBridge:
         self.encoding = PositionEncoding.UTF16
         self._pending: dict[str, asyncio.Future[Any]] = {}
 
-    def configure(self, params: types.InitializeParams) -> None:
-        """Read what the client announced in ``initialize``."""
+    def configure(self, params: types.InitializeParams, encoding: Any) -> None:
+        """Read what the client announced in ``initialize`` and the position encoding pygls chose."""
         experimental = params.capabilities.experimental
-        self.tandem_client = isinstance(experimental, dict) and bool(experimental.get("tandem"))
-        general = params.capabilities.general
-        encodings = (general.position_encodings if general else None) or []
-        for choice in (types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf32):
-            if choice in encodings and types.PositionEncodingKind.Utf16 not in encodings:
-                self.encoding = PositionEncoding(choice.value)
+        self.tandem_client = isinstance(experimental, dict) and experimental.get("tandem") is not None
+        self.encoding = PositionEncoding(str(getattr(encoding, "value", encoding) or "utf-16"))
 
     def notify(self, method: str, params: Any) -> None:
         """Send a notification (params: a wire model or a JSON dict)."""

@@ -57,6 +57,11 @@ class ThreadHub:
         self._activity: dict[str, str] = {}
         self._background: set[asyncio.Future[None]] = set()
 
+    @property
+    def client_capabilities(self) -> types.ClientCapabilities:
+        """What the client announced in ``initialize``."""
+        return self._server.client_capabilities
+
     # --- configuration ------------------------------------------------------------------
 
     def root(self) -> Path:

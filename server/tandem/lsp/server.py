@@ -2,27 +2,21 @@
 
 ``TandemProtocol`` keeps the params of Tandem's custom requests as plain JSON (pygls would turn
 unknown params into namedtuples); handlers validate them into :mod:`tandem.protocol.messages`
-types. Every handler error is mapped to a JSON-RPC error in one place (:func:`rpc_errors`):
-a :class:`~tandem.errors.TandemError` keeps its code and message, a validation error becomes
-InvalidParams naming the field, anything else is InternalError — and the server keeps running.
+types (:mod:`tandem.lsp.rpc` maps every handler error to a JSON-RPC error). This module stays
+light — no pydantic, no agent — so ``initialize`` is answered before the agent stack is loaded.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 from lsprotocol import types
-from pydantic import BaseModel, ValidationError
-from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
 
 from tandem import __version__
-from tandem.errors import InvalidParamsError, JsonRpcCode, TandemError
 from tandem.protocol import methods
 
 log = logging.getLogger(__name__)
@@ -85,49 +79,3 @@ class TandemLanguageServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors instead of popping "Error in server" messages at the user."""
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
-
-
-def to_rpc_error(exc: Exception) -> JsonRpcException:
-    """The JSON-RPC error for ``exc`` (see the module docstring)."""
-    if isinstance(exc, ValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'params'}: {e['msg']}" for e in exc.errors())
-        return JsonRpcException(message=f"invalid params: {problems}", code=int(JsonRpcCode.INVALID_PARAMS))
-    if isinstance(exc, TandemError):
-        return JsonRpcException(message=exc.message, code=int(exc.jsonrpc_code))
-    return JsonRpcException(message=f"internal error: {type(exc).__name__}: {exc}",
-                            code=int(JsonRpcCode.INTERNAL_ERROR))
-
-
-P = TypeVar("P", bound=BaseModel)
-Handler = Callable[[P], Awaitable[BaseModel | dict[str, Any] | None]]
-
-
-def rpc_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """Wrap an async handler so every exception leaves as a JSON-RPC error (the one error boundary)."""
-
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except JsonRpcException:
-            raise
-        except Exception as exc:
-            if not isinstance(exc, TandemError | ValidationError):
-                log.exception("internal error in handler %s", fn.__name__)
-            raise to_rpc_error(exc) from exc
-
-    return wrapper
-
-
-def parse_params(model: type[P], params: Any) -> P:
-    """Validate raw JSON params into ``model``.
-
-    Raises:
-        ValidationError: (mapped to InvalidParams by :func:`rpc_errors`).
-        InvalidParamsError: params are not a JSON object.
-    """
-    if params is None:
-        params = {}
-    if not isinstance(params, dict):
-        raise InvalidParamsError("params must be a JSON object")
-    return model.model_validate(params)

@@ -75,3 +75,18 @@ class PlanStepStatus(StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+
+
+class WireApi(StrEnum):
+    """Which HTTP API a provider speaks."""
+
+    RESPONSES = "responses"
+    CHAT = "chat"
+    ANTHROPIC = "anthropic"
+
+
+class ApplyPatchToolType(StrEnum):
+    """How apply_patch is offered: a freeform (custom, grammar-constrained) tool or a JSON function."""
+
+    FREEFORM = "freeform"
+    FUNCTION = "function"

@@ -19,7 +19,7 @@ from tandem.protocol.enums import ChangeKind, ItemStatus, PlanStepStatus, TurnSt
 class WireModel(BaseModel):
     """Base of every wire type: camelCase aliases, populate by Python name, unknown keys ignored."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 def dump(model: BaseModel) -> dict[str, Any]:

@@ -16,16 +16,13 @@ from typing import Any
 from lsprotocol import types
 
 from tandem.errors import InvalidParamsError
+from tandem.lsp.commands import ACCEPT_CHANGE, ACCEPT_HUNK, ASK, EXPLAIN, FIX, REJECT_CHANGE, REJECT_HUNK
 from tandem.lsp.documents import uri_to_path
 from tandem.lsp.hub import ThreadHub
-from tandem.lsp.server import TandemLanguageServer, rpc_errors
+from tandem.lsp.rpc import rpc_errors
 from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
 from tandem.protocol.messages import ThreadStartParams
 
-ASK, FIX, EXPLAIN = "tandem.ask", "tandem.fix", "tandem.explain"
-ACCEPT_HUNK, REJECT_HUNK = "tandem.acceptHunk", "tandem.rejectHunk"
-ACCEPT_CHANGE, REJECT_CHANGE, UNDO = "tandem.acceptChange", "tandem.rejectChange", "tandem.undo"
-COMMANDS = (ASK, FIX, EXPLAIN, ACCEPT_HUNK, REJECT_HUNK, ACCEPT_CHANGE, REJECT_CHANGE, UNDO)
 _TITLES = {ASK: "Ask Tandem…", FIX: "Fix with Tandem", EXPLAIN: "Explain with Tandem",
            ACCEPT_HUNK: "Tandem: Accept hunk", REJECT_HUNK: "Tandem: Reject hunk",
            ACCEPT_CHANGE: "Tandem: Accept change", REJECT_CHANGE: "Tandem: Reject change"}
@@ -61,128 +58,137 @@ def _str(value: Any, name: str) -> str:
     return value
 
 
-def register(server: TandemLanguageServer, hub: ThreadHub) -> None:
-    """Register code actions, code lenses and commands."""
+def _resolves_commands(hub: ThreadHub) -> bool:
+    text = hub.client_capabilities.text_document
+    support = text.code_action.resolve_support if text and text.code_action else None
+    return bool(support and "command" in support.properties)
 
-    def resolves_commands() -> bool:
-        text = server.client_capabilities.text_document
-        support = text.code_action.resolve_support if text and text.code_action else None
-        return bool(support and "command" in support.properties)
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite,
-                           types.CodeActionKind.Empty], resolve_provider=True))
-    def code_actions(params: types.CodeActionParams) -> list[types.CodeAction]:
-        inline = not resolves_commands()
-        uri, rng = params.text_document.uri, params.range
-        actions: list[types.CodeAction] = []
-        path = uri_to_path(uri)
-        if path is not None:
-            for pending in hub.tracker.pending_in(path):
-                if pending.start_line <= rng.start.line < pending.start_line + max(pending.line_count, 1):
-                    hunk_args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
-                    change_args = {"changeId": pending.change_id}
-                    actions += [_action(ACCEPT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
-                                _action(REJECT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
-                                _action(ACCEPT_CHANGE, types.CodeActionKind.Empty, change_args, inline),
-                                _action(REJECT_CHANGE, types.CodeActionKind.Empty, change_args, inline)]
-        for diagnostic in params.context.diagnostics:
-            args = {"uri": uri, "range": _lsp_range(diagnostic.range), "message": diagnostic.message}
-            actions.append(_action(FIX, types.CodeActionKind.QuickFix, args, inline, [diagnostic]))
-        if rng.start != rng.end:
-            args = {"uri": uri, "range": _lsp_range(rng)}
-            actions.append(_action(ASK, types.CodeActionKind.RefactorRewrite, args, inline))
-        actions.append(_action(EXPLAIN, types.CodeActionKind.Empty, {"uri": uri, "range": _lsp_range(rng)}, inline))
-        return actions
+def code_actions(hub: ThreadHub, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """``textDocument/codeAction``: review actions for a pending hunk under the cursor, then agent actions."""
+    inline = not _resolves_commands(hub)
+    uri, rng = params.text_document.uri, params.range
+    actions: list[types.CodeAction] = []
+    path = uri_to_path(uri)
+    if path is not None:
+        for pending in hub.tracker.pending_in(path):
+            if pending.start_line <= rng.start.line < pending.start_line + max(pending.line_count, 1):
+                hunk_args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
+                change_args = {"changeId": pending.change_id}
+                actions += [_action(ACCEPT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
+                            _action(REJECT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
+                            _action(ACCEPT_CHANGE, types.CodeActionKind.Empty, change_args, inline),
+                            _action(REJECT_CHANGE, types.CodeActionKind.Empty, change_args, inline)]
+    for diagnostic in params.context.diagnostics:
+        args = {"uri": uri, "range": _lsp_range(diagnostic.range), "message": diagnostic.message}
+        actions.append(_action(FIX, types.CodeActionKind.QuickFix, args, inline, [diagnostic]))
+    if rng.start != rng.end:
+        actions.append(_action(ASK, types.CodeActionKind.RefactorRewrite, {"uri": uri, "range": _lsp_range(rng)},
+                               inline))
+    actions.append(_action(EXPLAIN, types.CodeActionKind.Empty, {"uri": uri, "range": _lsp_range(rng)}, inline))
+    return actions
 
-    @server.feature(types.CODE_ACTION_RESOLVE)
-    def resolve(action: types.CodeAction) -> types.CodeAction:
-        data = action.data if isinstance(action.data, dict) else {}
-        command = data.get("command")
-        if command in _TITLES and action.command is None:
-            action.command = types.Command(title=_TITLES[command], command=command, arguments=[data.get("args", {})])
-        return action
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
-    def code_lens(params: types.CodeLensParams) -> list[types.CodeLens]:
-        path = uri_to_path(params.text_document.uri)
-        lenses: list[types.CodeLens] = []
-        for pending in hub.tracker.pending_in(path) if path is not None else []:
-            at = types.Range(start=types.Position(pending.start_line, 0), end=types.Position(pending.start_line, 0))
-            args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
-            lenses.append(types.CodeLens(range=at, command=types.Command(
-                title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])))
-            lenses.append(types.CodeLens(range=at, command=types.Command(
-                title="✗ Reject", command=REJECT_HUNK, arguments=[args])))
-        return lenses
+def resolve(hub: ThreadHub, action: types.CodeAction) -> types.CodeAction:
+    """``codeAction/resolve``: fill in the command from ``data``."""
+    data = action.data if isinstance(action.data, dict) else {}
+    command = data.get("command")
+    if command in _TITLES and action.command is None:
+        action.command = types.Command(title=_TITLES[command], command=command, arguments=[data.get("args", {})])
+    return action
 
-    def start(input_items: list[InputItem]) -> dict[str, Any]:
-        thread = hub.create(ThreadStartParams())
-        turn = hub.start_turn(thread.info.id, input_items)
-        return {"threadId": thread.info.id, "turnId": turn.id}
 
-    def surrounding(uri: str, rng: Range) -> Range:
-        start = max(rng.start.line - CONTEXT_LINES, 0)
-        return Range(start=Position(line=start, character=0),
-                     end=Position(line=rng.end.line + CONTEXT_LINES + 1, character=0))
+def code_lens(hub: ThreadHub, params: types.CodeLensParams) -> list[types.CodeLens]:
+    """``textDocument/codeLens``: Accept / Reject above every pending hunk."""
+    path = uri_to_path(params.text_document.uri)
+    lenses: list[types.CodeLens] = []
+    for pending in hub.tracker.pending_in(path) if path is not None else []:
+        at = types.Range(start=types.Position(pending.start_line, 0), end=types.Position(pending.start_line, 0))
+        args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
+        lenses.append(types.CodeLens(range=at, command=types.Command(
+            title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])))
+        lenses.append(types.CodeLens(range=at, command=types.Command(
+            title="✗ Reject", command=REJECT_HUNK, arguments=[args])))
+    return lenses
 
-    @server.command(ASK)
-    @rpc_errors
-    async def ask(*args: Any) -> dict[str, Any]:
-        arg = _arg(args)
-        prompt = arg.get("prompt") if isinstance(arg.get("prompt"), str) and arg.get("prompt") else DEFAULT_ASK
-        return start([SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
-                      TextInput(text=str(prompt))])
 
-    @server.command(FIX)
-    @rpc_errors
-    async def fix(*args: Any) -> dict[str, Any]:
-        arg = _arg(args)
-        uri, rng, message = _str(arg.get("uri"), "uri"), _range(arg.get("range")), _str(arg.get("message"), "message")
-        return start([DiagnosticInput(uri=uri, range=rng, message=message),
-                      SelectionInput(uri=uri, range=surrounding(uri, rng)),
-                      TextInput(text=f"Fix this problem reported at {Path(uri).name} line {rng.start.line + 1}: "
-                                     f"{message}")])
+def _start(hub: ThreadHub, input_items: list[InputItem]) -> dict[str, Any]:
+    thread = hub.create(ThreadStartParams())
+    turn = hub.start_turn(thread.info.id, input_items)
+    return {"threadId": thread.info.id, "turnId": turn.id}
 
-    @server.command(EXPLAIN)
-    @rpc_errors
-    async def explain(*args: Any) -> dict[str, Any]:
-        arg = _arg(args)
-        return start([SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
-                      TextInput(text="Explain what this code does and anything surprising about it. "
-                                     "Do not change any files.")])
 
-    async def review(arg: dict[str, Any], accept: bool, whole: bool) -> dict[str, Any]:
-        change_id = _str(arg.get("changeId"), "changeId")
-        hunks = None if whole else [_str(arg.get("hunkId"), "hunkId")]
-        result = hub.tracker.accept(change_id, hunks) if accept else await hub.tracker.reject(change_id, hunks)
-        hub.refresh_code_lenses()
-        return {"done": result.done, "kept": result.kept}
+def _surrounding(rng: Range) -> Range:
+    start = max(rng.start.line - CONTEXT_LINES, 0)
+    return Range(start=Position(line=start, character=0),
+                 end=Position(line=rng.end.line + CONTEXT_LINES + 1, character=0))
 
-    @server.command(ACCEPT_HUNK)
-    @rpc_errors
-    async def accept_hunk(*args: Any) -> dict[str, Any]:
-        return await review(_arg(args), accept=True, whole=False)
 
-    @server.command(REJECT_HUNK)
-    @rpc_errors
-    async def reject_hunk(*args: Any) -> dict[str, Any]:
-        return await review(_arg(args), accept=False, whole=False)
+@rpc_errors
+async def ask(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.ask {uri, range, prompt?}``: a new thread and turn about the selection."""
+    arg = _arg(args)
+    prompt = arg.get("prompt") if isinstance(arg.get("prompt"), str) and arg.get("prompt") else DEFAULT_ASK
+    return _start(hub, [SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
+                        TextInput(text=str(prompt))])
 
-    @server.command(ACCEPT_CHANGE)
-    @rpc_errors
-    async def accept_change(*args: Any) -> dict[str, Any]:
-        return await review(_arg(args), accept=True, whole=True)
 
-    @server.command(REJECT_CHANGE)
-    @rpc_errors
-    async def reject_change(*args: Any) -> dict[str, Any]:
-        return await review(_arg(args), accept=False, whole=True)
+@rpc_errors
+async def fix(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.fix {uri, range, message}``: fix a diagnostic (with the code around it)."""
+    arg = _arg(args)
+    uri, rng, message = _str(arg.get("uri"), "uri"), _range(arg.get("range")), _str(arg.get("message"), "message")
+    return _start(hub, [DiagnosticInput(uri=uri, range=rng, message=message),
+                        SelectionInput(uri=uri, range=_surrounding(rng)),
+                        TextInput(text=f"Fix this problem reported at {Path(uri).name} line {rng.start.line + 1}: "
+                                       f"{message}")])
 
-    @server.command(UNDO)
-    @rpc_errors
-    async def undo(*args: Any) -> dict[str, Any]:
-        arg = _arg(args)
-        result = await hub.tracker.undo_turn(_str(arg.get("threadId"), "threadId"), arg.get("turnId"))
-        hub.refresh_code_lenses()
-        return {"done": result.done, "kept": result.kept}
+
+@rpc_errors
+async def explain(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.explain {uri, range}``: explain the code, change nothing."""
+    arg = _arg(args)
+    return _start(hub, [SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
+                        TextInput(text="Explain what this code does and anything surprising about it. "
+                                       "Do not change any files.")])
+
+
+async def _review(hub: ThreadHub, arg: dict[str, Any], accept: bool, whole: bool) -> dict[str, Any]:
+    change_id = _str(arg.get("changeId"), "changeId")
+    hunks = None if whole else [_str(arg.get("hunkId"), "hunkId")]
+    result = hub.tracker.accept(change_id, hunks) if accept else await hub.tracker.reject(change_id, hunks)
+    hub.refresh_code_lenses()
+    return {"done": result.done, "kept": result.kept}
+
+
+@rpc_errors
+async def accept_hunk(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.acceptHunk {changeId, hunkId}``."""
+    return await _review(hub, _arg(args), accept=True, whole=False)
+
+
+@rpc_errors
+async def reject_hunk(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.rejectHunk {changeId, hunkId}``."""
+    return await _review(hub, _arg(args), accept=False, whole=False)
+
+
+@rpc_errors
+async def accept_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.acceptChange {changeId}``."""
+    return await _review(hub, _arg(args), accept=True, whole=True)
+
+
+@rpc_errors
+async def reject_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.rejectChange {changeId}``."""
+    return await _review(hub, _arg(args), accept=False, whole=True)
+
+
+@rpc_errors
+async def undo(hub: ThreadHub, *args: Any) -> dict[str, Any]:
+    """``tandem.undo {threadId, turnId?}``."""
+    arg = _arg(args)
+    result = await hub.tracker.undo_turn(_str(arg.get("threadId"), "threadId"), arg.get("turnId"))
+    hub.refresh_code_lenses()
+    return {"done": result.done, "kept": result.kept}

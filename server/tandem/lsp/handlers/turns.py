@@ -1,4 +1,4 @@
-"""``tandem/turn/*``: start (returns at once), interrupt, steer."""
+"""``tandem/turn/*``: start (returns at once), interrupt (returns once the turn stopped), steer."""
 
 from __future__ import annotations
 
@@ -6,37 +6,35 @@ import asyncio
 from typing import Any
 
 from tandem.lsp.hub import ThreadHub
-from tandem.lsp.server import TandemLanguageServer, parse_params, rpc_errors
-from tandem.protocol import methods
+from tandem.lsp.rpc import parse_params, rpc_errors
 from tandem.protocol.items import dump
 from tandem.protocol.messages import EmptyResult, TurnInterruptParams, TurnResult, TurnStartParams, TurnSteerParams
 
 INTERRUPT_WAIT_S = 5.0
 
 
-def register(server: TandemLanguageServer, hub: ThreadHub) -> None:
-    """Register the turn methods."""
+@rpc_errors
+async def turn_start(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/turn/start``."""
+    params = parse_params(TurnStartParams, request)
+    return dump(TurnResult(turn=hub.start_turn(params.thread_id, params.input)))
 
-    @server.feature(methods.TURN_START)
-    @rpc_errors
-    async def turn_start(request: Any) -> dict[str, Any]:
-        params = parse_params(TurnStartParams, request)
-        return dump(TurnResult(turn=hub.start_turn(params.thread_id, params.input)))
 
-    @server.feature(methods.TURN_INTERRUPT)
-    @rpc_errors
-    async def turn_interrupt(request: Any) -> dict[str, Any]:
-        params = parse_params(TurnInterruptParams, request)
-        thread = hub.get(params.thread_id)
-        task = thread.running_turn
-        if task is not None and (params.turn_id is None or task.get_name() == f"turn {params.turn_id}"):
-            thread.interrupt()
-            await asyncio.wait([task], timeout=INTERRUPT_WAIT_S)  # reply once the turn really stopped
-        return dump(EmptyResult())
+@rpc_errors
+async def turn_interrupt(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/turn/interrupt``."""
+    params = parse_params(TurnInterruptParams, request)
+    thread = hub.get(params.thread_id)
+    task = thread.running_turn
+    if task is not None and (params.turn_id is None or task.get_name() == f"turn {params.turn_id}"):
+        thread.interrupt()
+        await asyncio.wait([task], timeout=INTERRUPT_WAIT_S)  # reply once the turn really stopped
+    return dump(EmptyResult())
 
-    @server.feature(methods.TURN_STEER)
-    @rpc_errors
-    async def turn_steer(request: Any) -> dict[str, Any]:
-        params = parse_params(TurnSteerParams, request)
-        hub.get(params.thread_id).steer(params.input)
-        return dump(EmptyResult())
+
+@rpc_errors
+async def turn_steer(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/turn/steer``."""
+    params = parse_params(TurnSteerParams, request)
+    hub.get(params.thread_id).steer(params.input)
+    return dump(EmptyResult())

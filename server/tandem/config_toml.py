@@ -1,0 +1,60 @@
+"""The schema of ``config.toml`` (pydantic models), kept apart so importing :mod:`tandem.config` stays cheap.
+
+Keys follow Codex's ``config.toml`` where the concept is the same.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from tandem.protocol.enums import ApplyPatchToolType, ApprovalPolicy, SandboxMode, WireApi
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProviderToml(_Strict):
+    """One ``[model_providers.<id>]`` table (Codex keys)."""
+
+    name: str | None = None
+    base_url: str | None = None
+    env_key: str | None = None
+    wire_api: WireApi = WireApi.RESPONSES
+    query_params: dict[str, str] = {}
+    http_headers: dict[str, str] = {}
+    env_http_headers: dict[str, str] = {}
+    request_max_retries: int | None = None
+    stream_max_retries: int | None = None
+    stream_idle_timeout_ms: int | None = None
+    requires_openai_auth: bool = False
+
+
+class SandboxWorkspaceWriteToml(_Strict):
+    """The ``[sandbox_workspace_write]`` table (Codex keys)."""
+
+    writable_roots: list[str] = []
+    network_access: bool = False
+    exclude_tmpdir_env_var: bool = False
+    exclude_slash_tmp: bool = False
+
+
+class ConfigToml(BaseModel):
+    """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    model: str | None = None
+    model_provider: str | None = None
+    model_providers: dict[str, ProviderToml] = {}
+    oss_provider: str | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
+    sandbox_workspace_write: SandboxWorkspaceWriteToml = SandboxWorkspaceWriteToml()
+    project_doc_max_bytes: int = 32 * 1024
+    project_doc_fallback_filenames: list[str] = []
+    model_reasoning_effort: str | None = None
+    model_reasoning_summary: str | None = None
+    apply_patch_tool_type: ApplyPatchToolType | None = None
+    tool_output_token_limit: int = 10_000
+    shell_default_timeout_ms: int = 10_000
