@@ -46,6 +46,7 @@ test: lint typecheck unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/exec_overhead.py
+	$(PY) benchmarks/lsp_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache server/*.egg-info

@@ -109,3 +109,15 @@ async def test_closed_files_are_written_on_disk_and_open_ones_moved_in_the_edito
     assert editor.text("moved.py") == "kept\n" and not (workspace / "open.py").exists()
     assert last_outputs(server.requests[1].body)[0].startswith(
         "Success. Updated the following files:\nA added.py\nM closed.py\nM moved.py")
+
+
+async def test_deleting_an_open_file_goes_through_the_editor(lsp, workspace: Path) -> None:
+    (workspace / "gone.py").write_text("bye\n")
+    editor, _ = await lsp([respond(patch_call("*** Begin Patch\n*** Delete File: gone.py\n*** End Patch")),
+                           respond(message("ok"))])
+    uri = editor.open("gone.py")
+    await start_turn(editor)
+    await editor.wait_for(methods.TURN_COMPLETED)
+    (edit,) = editor.edits
+    assert edit["documentChanges"] == [{"kind": "delete", "uri": uri, "options": {"ignoreIfNotExists": True}}]
+    assert not (workspace / "gone.py").exists()

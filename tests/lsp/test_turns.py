@@ -152,3 +152,22 @@ async def test_resume_after_restart_and_fork(lsp, workspace: Path) -> None:
     await editor2.wait_for(methods.TURN_COMPLETED, lambda p: p["threadId"] == fork["id"])
     fork_texts = [p["text"] for i in server2.requests[1].body["input"] for p in i.get("content", []) if "text" in p]
     assert fork_texts[-3:] == ["one", "first", "other way"] and "two" not in fork_texts
+
+
+async def test_plan_and_turn_diff_notifications(lsp, workspace: Path) -> None:
+    (workspace / "n.txt").write_text("one\n")
+    plan = {"type": "function_call", "name": "update_plan",
+            "arguments": {"explanation": "small job", "plan": [{"step": "edit n.txt", "status": "in_progress"}]}}
+    patch = {"type": "custom_tool_call", "name": "apply_patch",
+             "input": "*** Begin Patch\n*** Update File: n.txt\n-one\n+two\n*** End Patch"}
+    editor, _ = await lsp([respond(plan, patch), respond(message("done"))])
+    thread = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go")})
+    await editor.wait_for(methods.TURN_COMPLETED)
+    planned = await editor.wait_for(methods.PLAN_UPDATED)
+    assert planned["explanation"] == "small job"
+    assert planned["plan"] == [{"step": "edit n.txt", "status": "in_progress"}]
+    diff = await editor.wait_for(methods.DIFF_UPDATED)
+    assert diff["diff"] == "--- a/n.txt\n+++ b/n.txt\n@@ -1 +1 @@\n-one\n+two\n"
+    order = [m for m, _ in editor.notes]
+    assert order.index(methods.PLAN_UPDATED) < order.index(methods.DIFF_UPDATED) < order.index(methods.TURN_COMPLETED)
