@@ -1,0 +1,49 @@
+/**
+ * Protocol types for code shared by the extension host and the webview: re-exports of the types
+ * generated from the server's JSON Schema (src/protocol/generated.ts), plus the item union.
+ */
+import type {
+  AgentMessageItem,
+  CommandExecutionItem,
+  ContextCompactionItem,
+  ErrorItem,
+  FileChangeItem,
+  PlanItem,
+  ReasoningItem,
+  UserMessageItem,
+} from "../protocol/generated";
+
+export type {
+  AgentMessageItem,
+  ApprovalKind,
+  ChangeProposal,
+  CommandExecutionItem,
+  DeltaNotification,
+  DiffUpdatedNotification,
+  FileChangeItem,
+  HunkInfo,
+  ItemNotification,
+  PlanItem,
+  PlanStep,
+  PlanUpdatedNotification,
+  ReasoningItem,
+  RequestApprovalParams,
+  RequestApprovalResult,
+  ReviewDecision,
+  ThreadInfo,
+  TokenUsageNotification,
+  Turn,
+  TurnNotification,
+  UserMessageItem,
+} from "../protocol/generated";
+
+/** Any transcript item (discriminated by `type`). */
+export type Item =
+  | UserMessageItem
+  | AgentMessageItem
+  | ReasoningItem
+  | CommandExecutionItem
+  | FileChangeItem
+  | PlanItem
+  | ContextCompactionItem
+  | ErrorItem;

@@ -1,0 +1,126 @@
+/**
+ * The postMessage protocol between the extension host and the chat webview.
+ *
+ * The webview is a standalone page: it renders only from these messages and asks for everything
+ * through them, so it can be driven in a plain browser (tests feed it recorded messages).
+ * Host -> webview messages forward the server's `tandem/*` notifications as they are, plus thread
+ * lists, approval prompts and settings; webview -> host messages are user intents.
+ */
+import type {
+  ApprovalKind,
+  ChangeProposal,
+  Item,
+  ReviewDecision,
+  ThreadInfo,
+} from "./protocolTypes";
+
+export type { Item };
+
+/** A server notification forwarded verbatim (method is one of the `tandem/*` notification names). */
+export interface NotificationMessage {
+  type: "notification";
+  method: string;
+  params: Record<string, unknown>;
+}
+
+/** The thread list changed (after start, resume, fork or list). */
+export interface ThreadsMessage {
+  type: "threads";
+  threads: ThreadInfo[];
+  activeThreadId: string | null;
+}
+
+/** A thread was opened (new, resumed or forked): replace the transcript with these items. */
+export interface ThreadOpenedMessage {
+  type: "threadOpened";
+  thread: ThreadInfo;
+  items: Item[];
+}
+
+/** An approval the user can answer in the panel (it is also shown as a VS Code notification). */
+export interface ApprovalMessage {
+  type: "approval";
+  requestId: string;
+  threadId: string;
+  turnId: string;
+  itemId: string;
+  kind: ApprovalKind;
+  command?: string | null;
+  cwd?: string | null;
+  reason?: string | null;
+  changes?: ChangeProposal[] | null;
+}
+
+/** An approval was answered elsewhere or withdrawn: remove its prompt. */
+export interface ApprovalResolvedMessage {
+  type: "approvalResolved";
+  requestId: string;
+}
+
+/** Status shown in the panel header. */
+export interface StatusMessage {
+  type: "status";
+  model: string | null;
+  connected: boolean;
+  busy: boolean;
+  usedTokens: number | null;
+  contextWindow: number | null;
+}
+
+/** Text to place in the composer (e.g. "Add selection to chat"). */
+export interface InsertMessage {
+  type: "insert";
+  text: string;
+  mention?: Mention;
+}
+
+/** The result of a file search for @-mentions. */
+export interface MentionResultsMessage {
+  type: "mentionResults";
+  query: string;
+  files: string[];
+}
+
+/** Something went wrong that the user should see in the panel. */
+export interface ErrorMessage {
+  type: "error";
+  message: string;
+}
+
+export type HostToWebview =
+  | NotificationMessage
+  | ThreadsMessage
+  | ThreadOpenedMessage
+  | ApprovalMessage
+  | ApprovalResolvedMessage
+  | StatusMessage
+  | InsertMessage
+  | MentionResultsMessage
+  | ErrorMessage;
+
+/** An @-mention attached to a prompt: a workspace-relative path, optionally a line range (1-based). */
+export interface Mention {
+  path: string;
+  startLine?: number;
+  endLine?: number;
+}
+
+/** Image pasted into the composer. */
+export interface PastedImage {
+  dataUrl: string;
+  name: string;
+}
+
+export type WebviewToHost =
+  | { type: "ready" }
+  | { type: "send"; text: string; mentions: Mention[]; images: PastedImage[] }
+  | { type: "interrupt" }
+  | { type: "newThread" }
+  | { type: "selectThread"; threadId: string }
+  | { type: "forkThread"; threadId: string; turnId?: string }
+  | { type: "listThreads" }
+  | { type: "approve"; requestId: string; decision: ReviewDecision; acceptedHunkIds?: string[] }
+  | { type: "openFile"; path: string; line?: number }
+  | { type: "openDiff"; itemId: string }
+  | { type: "slash"; command: "new" | "compact" | "undo" | "review"; args?: string }
+  | { type: "searchMentions"; query: string };
