@@ -55,3 +55,18 @@ def last_outputs(body: dict[str, Any]) -> list[str]:
             break
         outputs.append(item["output"])
     return list(reversed(outputs))
+
+
+def processes_named(marker: str) -> list[int]:
+    """Host pids whose argv[0] is ``marker`` (works across pid namespaces, unlike ``$$``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv0 = (entry / "cmdline").read_bytes().split(b"\0", 1)[0]
+        except OSError:
+            continue
+        if argv0 == marker.encode():
+            found.append(int(entry.name))
+    return found

@@ -107,6 +107,31 @@ def _cmd_protocol(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from tandem.config import load_config
+    from tandem.errors import ConfigError
+    from tandem.sandbox.cli import run_sandboxed
+
+    command = list(args.command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        sys.stderr.write("tandem sandbox: give a command after --\n")
+        return 2
+    try:
+        config = load_config((args.cwd or Path.cwd()).resolve(), _cli_overrides(args))
+    except ConfigError as exc:
+        sys.stderr.write(f"tandem sandbox: {exc.message}\n")
+        return 2
+    return run_sandboxed(config, command, config.sandbox_mode)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from tandem.sandbox.cli import doctor
+
+    return doctor()
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from tandem.headless.demo import run_demo
 
@@ -144,6 +169,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_flags(lsp)
     lsp.add_argument("--log-file", help="write logs here instead of stderr")
     lsp.set_defaults(func=_cmd_lsp)
+
+    sandbox = sub.add_parser(
+        "sandbox", help="run one command under the sandbox policy",
+        description="Run CMD as the shell tool would: the current directory is the workspace root; same scrubbed "
+                    "environment, limits and sandbox. Exits with CMD's status.")
+    _add_model_flags(sandbox)
+    sandbox.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
+    sandbox.set_defaults(func=_cmd_sandbox)
+
+    doctor = sub.add_parser("doctor", help="report which sandbox mechanisms this machine has")
+    doctor.set_defaults(func=_cmd_doctor)
 
     protocol = sub.add_parser("protocol", help="print the JSON Schema of Tandem's LSP protocol")
     protocol.add_argument("what", choices=["schema"])

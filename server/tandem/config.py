@@ -70,6 +70,16 @@ class ProviderInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class SandboxLimits:
+    """Resource limits of sandboxed commands (``[sandbox_limits]``); 0 means no limit."""
+
+    cpu_seconds: int = 600
+    address_space_mb: int = 8192
+    file_size_mb: int = 2048
+    max_pids: int = 1024
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a thread needs to know, resolved. Paths are absolute."""
 
@@ -85,6 +95,11 @@ class Config:
     model_reasoning_summary: str | None = None
     apply_patch_tool_type: ApplyPatchToolType = ApplyPatchToolType.FREEFORM
     network_access: bool = False
+    writable_roots: tuple[Path, ...] = ()
+    exclude_slash_tmp: bool = False
+    exclude_tmpdir_env_var: bool = False
+    limits: SandboxLimits = field(default_factory=lambda: SandboxLimits())
+    env_exclude: tuple[str, ...] = ()
     tool_output_token_limit: int = 10_000
     shell_default_timeout_ms: int = 10_000
 
@@ -251,6 +266,11 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
         model_reasoning_summary=toml.model_reasoning_summary,
         apply_patch_tool_type=patch_tool,
         network_access=toml.sandbox_workspace_write.network_access,
+        writable_roots=tuple(Path(p).expanduser().resolve() for p in toml.sandbox_workspace_write.writable_roots),
+        exclude_slash_tmp=toml.sandbox_workspace_write.exclude_slash_tmp,
+        exclude_tmpdir_env_var=toml.sandbox_workspace_write.exclude_tmpdir_env_var,
+        limits=SandboxLimits(**toml.sandbox_limits.model_dump()),
+        env_exclude=tuple(toml.shell_environment_policy.exclude),
         tool_output_token_limit=toml.tool_output_token_limit,
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
     )

@@ -39,6 +39,21 @@ class SandboxWorkspaceWriteToml(_Strict):
     exclude_slash_tmp: bool = False
 
 
+class SandboxLimitsToml(_Strict):
+    """Tandem's ``[sandbox_limits]`` table: resource limits of sandboxed commands (0 = no limit)."""
+
+    cpu_seconds: int = 600
+    address_space_mb: int = 8192
+    file_size_mb: int = 2048
+    max_pids: int = 1024
+
+
+class ShellEnvironmentPolicyToml(_Strict):
+    """Codex's ``[shell_environment_policy]``: extra name patterns to drop from commands' environment."""
+
+    exclude: list[str] = []
+
+
 class ConfigToml(BaseModel):
     """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more)."""
 
@@ -51,6 +66,8 @@ class ConfigToml(BaseModel):
     approval_policy: ApprovalPolicy | None = None
     sandbox_mode: SandboxMode | None = None
     sandbox_workspace_write: SandboxWorkspaceWriteToml = SandboxWorkspaceWriteToml()
+    sandbox_limits: SandboxLimitsToml = SandboxLimitsToml()
+    shell_environment_policy: ShellEnvironmentPolicyToml = ShellEnvironmentPolicyToml()
     project_doc_max_bytes: int = 32 * 1024
     project_doc_fallback_filenames: list[str] = []
     model_reasoning_effort: str | None = None

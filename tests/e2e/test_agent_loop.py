@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 from tandem.tools.catalog import default_tools
 
-from helpers import last_outputs, message, patch_call, respond, shell, tool_outputs
+from helpers import last_outputs, message, patch_call, processes_named, respond, shell, tool_outputs
 
 
 class Harness:
@@ -109,22 +110,17 @@ async def test_tool_errors_go_back_to_the_model_and_the_turn_continues(harness, 
 
 
 async def test_interrupt_kills_the_command_answers_every_call_and_tells_the_model(harness, workspace: Path) -> None:
-    h = harness([respond(shell("echo started; echo $$ > pid; exec sleep 600", timeout_ms=600_000),
+    marker = f"tandem-test-{uuid.uuid4().hex[:8]}"
+    h = harness([respond(shell(f"echo started; exec -a {marker} sleep 600", timeout_ms=600_000),
                          patch_call("*** Begin Patch\n*** Add File: later.txt\n+x\n*** End Patch")),
                  respond(message("next turn"))])
-    started = asyncio.Event()
-    h.thread.subscribe(lambda e: started.set() if isinstance(e, ItemStarted)
-                       and isinstance(e.item, CommandExecutionItem) else None)
     _, task = h.thread.start_turn([TextInput(text="go")])
-    await asyncio.wait_for(started.wait(), 10)
-    while not (workspace / "pid").exists() or not (workspace / "pid").read_text().strip():
+    while not processes_named(marker):  # the command is running (inside the sandbox's pid namespace)
         await asyncio.sleep(0.01)
-    pid = int((workspace / "pid").read_text())
     assert h.thread.interrupt()
     turn = await asyncio.wait_for(task, 10)
     assert turn.status is TurnStatus.INTERRUPTED
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    assert processes_named(marker) == []
     assert not (workspace / "later.txt").exists()
     history = h.thread.history
     answered = {i["call_id"] for i in history if i["type"].endswith("_output")}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from pathlib import Path
 
 from lsprotocol import types
 
 from tandem.protocol import methods
 
-from helpers import message, respond, shell
+from helpers import message, processes_named, respond, shell
 
 
 def text(value: str) -> list[dict[str, str]]:
@@ -70,22 +71,17 @@ async def test_one_slow_thread_does_not_block_another(lsp, workspace: Path) -> N
 
 
 async def test_interrupt_kills_the_running_command(lsp, workspace: Path) -> None:
-    editor, _ = await lsp([respond(shell("echo $$ > pid; exec sleep 600", timeout_ms=600_000))])
+    marker = f"tandem-test-{uuid.uuid4().hex[:8]}"
+    editor, _ = await lsp([respond(shell(f"exec -a {marker} sleep 600", timeout_ms=600_000))])
     thread = await start_thread(editor)
     turn = (await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go")}))["turn"]
     await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
-    while not (workspace / "pid").exists() or not (workspace / "pid").read_text().strip():
+    while not processes_named(marker):
         await asyncio.sleep(0.01)
-    pid = int((workspace / "pid").read_text())
     await editor.request(methods.TURN_INTERRUPT, {"threadId": thread, "turnId": turn["id"]})
     done = await editor.wait_for(methods.TURN_COMPLETED)
     assert done["turn"]["status"] == "interrupted"
-    try:
-        os.kill(pid, 0)
-        alive = True
-    except ProcessLookupError:
-        alive = False
-    assert not alive
+    assert processes_named(marker) == []
 
 
 async def test_turn_is_work_done_progress_and_cancelling_it_interrupts(lsp, workspace: Path) -> None:

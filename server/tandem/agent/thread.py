@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -21,8 +23,9 @@ from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.config import Config
 from tandem.errors import BusyError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
-from tandem.protocol.enums import ReviewDecision
+from tandem.protocol.enums import ReviewDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
+from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
 from tandem.tools.registry import ToolRegistry
@@ -72,6 +75,7 @@ class Thread:
         self._sinks: list[EventSink] = []
         self._next_item = next_item
         self._running: asyncio.Task[Turn] | None = None
+        self._private_tmp: Path | None = None
 
     # --- construction ---------------------------------------------------------------------
 
@@ -261,8 +265,21 @@ class Thread:
         task.cancel()
         return True
 
+    def sandbox_policy(self, mode: SandboxMode | None = None) -> SandboxPolicy:
+        """The sandbox policy for this thread's commands (``mode`` overrides the configured mode).
+
+        Sandboxed commands get a private ``/tmp``: a directory of this thread, kept across its
+        commands and removed by :meth:`close`.
+        """
+        if self._private_tmp is None:
+            self._private_tmp = Path(tempfile.mkdtemp(prefix=f"tandem-tmp-{self.info.id[:8]}-"))
+        return policy_for(self.config, self.config.cwd, mode, private_tmp=self._private_tmp)
+
     def close(self) -> None:
-        """Stop recording."""
+        """Stop recording and remove the thread's private /tmp."""
         if self.rollout is not None:
             self.rollout.close()
             self.rollout = None
+        if self._private_tmp is not None:
+            shutil.rmtree(self._private_tmp, ignore_errors=True)
+            self._private_tmp = None

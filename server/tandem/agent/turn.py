@@ -56,7 +56,7 @@ from tandem.model.types import (
     TokenUsage,
 )
 from tandem.patch.applier import FileChange
-from tandem.protocol.enums import TurnStatus
+from tandem.protocol.enums import SandboxMode, TurnStatus
 from tandem.protocol.items import (
     AgentMessageItem,
     InputItem,
@@ -70,6 +70,7 @@ from tandem.protocol.items import (
     UserMessageItem,
     dump,
 )
+from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
 from tandem.tools.base import CallKind, ToolCall
 from tandem.tools.workspace import Workspace
@@ -145,6 +146,10 @@ class TurnRunner:
     def session_approvals(self) -> SessionApprovals:
         """The thread's accept-for-session cache."""
         return self._thread.session_approvals
+
+    def sandbox_policy(self, mode: SandboxMode | None = None) -> SandboxPolicy:
+        """The thread's sandbox policy (``mode`` overrides the configured one)."""
+        return self._thread.sandbox_policy(mode)
 
     def new_item_id(self) -> str:
         """A fresh item id."""

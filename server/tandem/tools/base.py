@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from tandem.config import Config
 from tandem.errors import ToolError
 from tandem.patch.applier import FileChange
+from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanStep
+from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
 from tandem.tools.workspace import Workspace
 
@@ -106,6 +108,10 @@ class ToolHost(Protocol):
 
     def new_item_id(self) -> str:
         """A fresh item id."""
+        ...
+
+    def sandbox_policy(self, mode: SandboxMode | None = None) -> SandboxPolicy:
+        """The sandbox policy for commands of this thread (``mode`` overrides the configured one)."""
         ...
 
     def item_started(self, item: Item) -> None: ...

@@ -127,6 +127,7 @@ async def run_process(
     on_output: Callable[[str], None] | None = None,
     max_capture_bytes: int = 1 << 20,
     stdin: bytes | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> ProcessResult:
     """Run ``argv`` to completion (or timeout) and return its exit code and output.
 
@@ -142,6 +143,7 @@ async def run_process(
             the error is logged and streaming stops; the command keeps running.
         max_capture_bytes: bound on the bytes kept for ``ProcessResult.output``.
         stdin: bytes fed to the child's stdin, then closed; ``None`` = ``/dev/null``.
+        pass_fds: extra file descriptors the child inherits (e.g. a seccomp filter for bubblewrap).
 
     Returns:
         A :class:`ProcessResult`. A timeout is a result (``timed_out=True``), not an error.
@@ -156,7 +158,7 @@ async def run_process(
         raise ToolError("cannot run an empty command")
     if timeout_s is not None and not timeout_s > 0:
         raise ToolError(f"timeout must be a positive number of seconds, got {timeout_s}")
-    run = _Run(argv, cwd, env, stdin, on_output, max_capture_bytes)
+    run = _Run(argv, cwd, env, stdin, on_output, max_capture_bytes, pass_fds)
     try:
         return await run.wait(timeout_s)
     except asyncio.CancelledError:
@@ -173,7 +175,8 @@ class _Run:
     """One running child: its pipes, exit watcher, output sinks and process-tree killer."""
 
     def __init__(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], stdin: bytes | None,
-                 on_output: Callable[[str], None] | None, max_capture_bytes: int) -> None:
+                 on_output: Callable[[str], None] | None, max_capture_bytes: int,
+                 pass_fds: Sequence[int] = ()) -> None:
         self._loop = asyncio.get_running_loop()
         self._tag = os.urandom(16).hex()
         self._buffer = HeadTailBuffer(max_capture_bytes)
@@ -187,7 +190,8 @@ class _Run:
         self._poller: asyncio.Task[None] | None = None
         self._reaped = False
         self._start = time.monotonic()
-        self._proc, self._read_fd, self._stdin_fd = _spawn(argv, cwd, {**env, EXEC_ID_ENV: self._tag}, stdin)
+        self._proc, self._read_fd, self._stdin_fd = _spawn(argv, cwd, {**env, EXEC_ID_ENV: self._tag}, stdin,
+                                                           pass_fds)
         self.pid = self._proc.pid
         try:
             os.set_blocking(self._read_fd, False)
@@ -345,15 +349,15 @@ class _Run:
         self._reap()
 
 
-def _spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str],
-           stdin: bytes | None) -> tuple[subprocess.Popen[bytes], int, int | None]:
+def _spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str], stdin: bytes | None,
+           pass_fds: Sequence[int] = ()) -> tuple[subprocess.Popen[bytes], int, int | None]:
     """Start the child; returns (process, output read fd, stdin write fd or None)."""
     read_fd, write_fd = os.pipe()  # close-on-exec; Popen dup2()s write_fd onto 1 and 2
     stdin_r, stdin_w = os.pipe() if stdin is not None else (None, None)
     try:
         proc = subprocess.Popen(
             list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL if stdin_r is None else stdin_r,
-            stdout=write_fd, stderr=write_fd, start_new_session=True, close_fds=True)
+            stdout=write_fd, stderr=write_fd, start_new_session=True, close_fds=True, pass_fds=tuple(pass_fds))
     except (OSError, ValueError, TypeError) as exc:
         for fd in (read_fd, stdin_w):
             if fd is not None:

@@ -13,11 +13,14 @@ import asyncio
 import os
 from pathlib import Path
 
-from tandem.errors import ToolError, TurnCancelledError
+from tandem.errors import SandboxError, ToolError, TurnCancelledError
 from tandem.patch.invocation import extract_shell_patch
-from tandem.protocol.enums import ApprovalKind, ItemStatus, ReviewDecision
+from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ItemStatus, ReviewDecision, SandboxMode
 from tandem.protocol.items import CommandExecutionItem
+from tandem.sandbox.denials import denial_note, looks_denied
 from tandem.sandbox.env import build_child_env
+from tandem.sandbox.probe import Strength, probe
+from tandem.sandbox.runner import prepare
 from tandem.sandbox.safe_commands import is_known_safe
 from tandem.tools.apply_patch import apply_patch_call
 from tandem.tools.approvals import ApprovalRequest, Requirement, command_requirement
@@ -91,29 +94,58 @@ class ShellCommandTool:
 
         item = CommandExecutionItem(id=host.new_item_id(), command=command, cwd=str(workdir))
         host.item_started(item)
-        if not await _approved(host, item, escalated=escalated, reason=justification):
-            item.status = ItemStatus.DECLINED
-            item.output = "rejected by user"
+        sandbox_missing = host.config.sandbox_mode is not SandboxMode.DANGER_FULL_ACCESS and \
+            probe().strength is Strength.NONE
+        refusal = await _approve(host, item, escalated=escalated or sandbox_missing, reason=justification,
+                                 sandbox_missing=sandbox_missing)
+        if refusal is not None:
+            item.status, item.output = ItemStatus.DECLINED, refusal
             host.item_completed(item)
-            return ToolOutput("exec command rejected by user", success=False)
-
-        env = build_child_env(os.environ, sandbox_mode=host.config.sandbox_mode.value)
-        try:
-            result = await run_process(shell_argv(command), cwd=workdir, env=env, timeout_s=timeout_ms / 1000,
-                                       on_output=lambda delta: host.command_output(item.id, delta))
-        except asyncio.CancelledError:
-            item.status = ItemStatus.FAILED
-            item.output = "interrupted"
-            host.item_completed(item)
-            raise
-        except ToolError as exc:
-            item.status, item.output = ItemStatus.FAILED, exc.message
-            host.item_completed(item)
-            raise
+            return ToolOutput(refusal, success=False)
+        mode = SandboxMode.DANGER_FULL_ACCESS if escalated or sandbox_missing else None
+        result, sandboxed = await _execute(command, workdir, timeout_ms, host, item, mode)
+        note = ""
+        if sandboxed and looks_denied(result):
+            if host.config.approval_policy is ApprovalPolicy.UNTRUSTED and await _retry_unsandboxed(host, item):
+                result, sandboxed = await _execute(command, workdir, timeout_ms, host, item,
+                                                   SandboxMode.DANGER_FULL_ACCESS)
+            else:
+                note = denial_note(host.config.sandbox_mode)
         _complete(item, result)
         host.item_completed(item)
-        return ToolOutput(format_exec_output(result, max_tokens=host.config.tool_output_token_limit),
-                          success=result.exit_code == 0)
+        text = format_exec_output(result, max_tokens=host.config.tool_output_token_limit)
+        return ToolOutput(text + (f"\n{note}" if note else ""), success=result.exit_code == 0)
+
+
+async def _execute(command: str, workdir: Path, timeout_ms: int, host: ToolHost, item: CommandExecutionItem,
+                   mode: SandboxMode | None) -> tuple[ProcessResult, bool]:
+    """Run once under the thread's policy (``mode`` overrides it); returns the result and whether it was sandboxed.
+
+    Raises:
+        ToolError: the sandbox could not be set up or the process could not start.
+    """
+    policy = host.sandbox_policy(mode)
+    env = build_child_env(os.environ, sandbox_mode=policy.mode.value, extra_deny_patterns=policy.env_exclude)
+    try:
+        launch = prepare(shell_argv(command), policy, workdir, env)
+    except SandboxError as exc:
+        raise ToolError(exc.message) from exc
+    try:
+        result = await run_process(launch.argv, cwd=workdir, env=launch.env, timeout_s=timeout_ms / 1000,
+                                   pass_fds=launch.pass_fds,
+                                   on_output=lambda delta: host.command_output(item.id, delta))
+    except asyncio.CancelledError:
+        item.status = ItemStatus.FAILED
+        item.output = "interrupted"
+        host.item_completed(item)
+        raise
+    except ToolError as exc:
+        item.status, item.output = ItemStatus.FAILED, exc.message
+        host.item_completed(item)
+        raise
+    finally:
+        launch.close()
+    return result, launch.sandboxed
 
 
 def _complete(item: CommandExecutionItem, result: ProcessResult) -> None:
@@ -123,13 +155,24 @@ def _complete(item: CommandExecutionItem, result: ProcessResult) -> None:
     item.duration_ms = round(result.duration_s * 1000)
 
 
-async def _approved(host: ToolHost, item: CommandExecutionItem, *, escalated: bool, reason: str | None) -> bool:
-    requirement = command_requirement(host.config.approval_policy, known_safe=is_known_safe(item.command),
-                                      escalated=escalated)
+async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: bool, reason: str | None,
+                   sandbox_missing: bool) -> str | None:
+    """Ask when the policy says so; returns None to run, or the refusal text for the model.
+
+    Raises:
+        TurnCancelledError: the user chose "cancel".
+    """
+    policy = host.config.approval_policy
+    requirement = command_requirement(policy, known_safe=is_known_safe(item.command), escalated=escalated)
+    if sandbox_missing and policy is ApprovalPolicy.NEVER:
+        return ("exec command rejected: no sandbox is available on this machine and the approval policy "
+                "(never) does not allow asking the user; see `tandem doctor`")
     if requirement is Requirement.SKIP or host.session_approvals.command_approved(item.command):
-        return True
+        return None
     if requirement is Requirement.FORBID:
-        return False
+        return "exec command rejected by the approval policy"
+    if sandbox_missing:
+        reason = "No sandbox is available on this machine: this command would run with your full permissions."
     response = await host.request_approval(ApprovalRequest(
         thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.COMMAND,
         command=item.command, cwd=item.cwd, reason=reason))
@@ -139,6 +182,19 @@ async def _approved(host: ToolHost, item: CommandExecutionItem, *, escalated: bo
         raise TurnCancelledError("the user cancelled the turn")
     if response.decision is ReviewDecision.ACCEPT_FOR_SESSION:
         host.session_approvals.remember_command(item.command)
+    if response.decision in (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION):
+        return None
+    return "exec command rejected by user"
+
+
+async def _retry_unsandboxed(host: ToolHost, item: CommandExecutionItem) -> bool:
+    """Under ``untrusted``: ask whether to run a command the sandbox blocked again without it."""
+    response = await host.request_approval(ApprovalRequest(
+        thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.COMMAND,
+        command=item.command, cwd=item.cwd,
+        reason="The sandbox blocked this command. Run it again without the sandbox?"))
+    if response.decision is ReviewDecision.CANCEL:
+        raise TurnCancelledError("the user cancelled the turn")
     return response.decision in (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION)
 
 

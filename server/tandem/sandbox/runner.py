@@ -1,0 +1,139 @@
+"""Turning a command line into a sandboxed launch: bubblewrap outside, the inner launcher inside.
+
+Layout (reference-facts §3, "working layout"): ``bwrap`` with a read-only ``/``, the writable roots
+bound read-write, ``.git``/``.tandem`` re-bound read-only, a fresh ``/dev`` and ``/proc`` (the agent
+and its ``/proc/<pid>/environ`` are invisible), tmpfs ``/run``, a private ``/tmp``, new pid/ipc/uts
+(and, without network, net) namespaces, ``--cap-drop ALL``, ``--die-with-parent`` and the seccomp
+filter; inside it the launcher (``python -I -S launcher.py``) applies resource limits, joins the
+pids cgroup and applies Landlock, then execs the command. Killing bubblewrap kills the whole pid
+namespace, daemons included.
+
+Without bubblewrap (``Strength.REDUCED``) the launcher alone applies Landlock (reads limited to
+the system directories and the workspace, ``/proc`` hidden but for this process) and seccomp; it
+cannot keep ``.git`` read-only inside a writable root or hide the host's ``/tmp``. With neither,
+:func:`prepare` refuses (the caller asks the user instead).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tandem.errors import SandboxError
+from tandem.sandbox.cgroup import PidsCgroup
+from tandem.sandbox.policy import SandboxPolicy
+from tandem.sandbox.probe import Mechanisms, Strength, probe
+from tandem.sandbox.seccomp import filter_bpf
+
+LAUNCHER = Path(__file__).with_name("launcher.py")
+DEVICE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx")
+MB = 1024 * 1024
+
+
+@dataclass(slots=True)
+class Launch:
+    """A command ready to spawn: pass ``argv``, ``env`` and ``pass_fds`` to the process runner, then
+    call :meth:`close` once it has exited."""
+
+    argv: list[str]
+    env: dict[str, str]
+    pass_fds: tuple[int, ...] = ()
+    sandboxed: bool = False
+    _fds: list[int] = field(default_factory=list)
+    _cgroup: PidsCgroup | None = None
+
+    def close(self) -> None:
+        """Release the seccomp descriptor and remove the cgroup (killing stragglers). Never raises."""
+        for fd in self._fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
+
+
+def _memfd(data: bytes) -> int:
+    fd = os.memfd_create("tandem-seccomp", 0)  # no MFD_CLOEXEC: the child inherits it via pass_fds
+    os.write(fd, data)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _rlimits(policy: SandboxPolicy) -> dict[str, int]:
+    limits = policy.limits
+    return {"cpu": limits.cpu_seconds, "as": limits.address_space_mb * MB, "fsize": limits.file_size_mb * MB}
+
+
+def _reduced_read_paths(policy: SandboxPolicy) -> list[str]:
+    paths = [str(entry) for entry in Path("/").iterdir() if entry.name not in ("proc", "sys")]
+    return [*paths, f"/proc/{os.getpid()}", "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
+            "/proc/loadavg", "/proc/sys/kernel", "/sys/devices/system/cpu"]
+
+
+def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, cgroup: PidsCgroup | None) -> list[str]:
+    argv = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/run"]
+    if not policy.network:
+        argv.append("--unshare-net")
+    if policy.private_tmp is not None:
+        argv += ["--bind", str(policy.private_tmp), "/tmp"]
+    else:
+        argv += ["--tmpfs", "/tmp", "--remount-ro", "/tmp"]
+    for root in policy.writable_roots:
+        argv += ["--bind", str(root), str(root)]
+    for path in policy.read_only_subpaths:
+        argv += ["--ro-bind", str(path), str(path)]
+    if cgroup is not None:
+        argv += ["--bind", str(cgroup.procs), str(cgroup.procs)]
+    return [*argv, "--chdir", str(cwd), "--seccomp", str(seccomp_fd), "--"]
+
+
+def prepare(command: Sequence[str], policy: SandboxPolicy, cwd: Path, env: Mapping[str, str],
+            mechanisms: Mechanisms | None = None) -> Launch:
+    """Wrap ``command`` (argv) so it runs under ``policy``.
+
+    Raises:
+        SandboxError: the policy needs a sandbox and this machine has none (see ``tandem doctor``),
+            or setting it up failed.
+    """
+    child_env = dict(env)
+    if not policy.sandboxed:
+        return Launch(list(command), child_env)
+    found = mechanisms or probe()
+    if found.strength is Strength.NONE:
+        raise SandboxError("no sandbox is available on this machine (" + "; ".join(found.problems) +
+                           "); commands need approval or danger-full-access")
+    cgroup = PidsCgroup(found.pids_cgroup, policy.limits.max_pids) if found.pids_cgroup else None
+    launch = Launch([], child_env, sandboxed=True, _cgroup=cgroup)
+    try:
+        seccomp_fd = _memfd(filter_bpf(policy.network))
+        launch._fds.append(seccomp_fd)
+        launch.pass_fds = (seccomp_fd,)
+        spec: dict[str, object] = {"rlimits": _rlimits(policy)}
+        if cgroup is not None:
+            spec["cgroup_procs"] = str(cgroup.procs)
+        writable = [str(root) for root in policy.writable_roots]
+        if found.bwrap:
+            writable += ["/tmp", "/dev/shm"] if policy.private_tmp is not None else ["/dev/shm"]
+            spec["landlock"] = {"read": ["/"], "write": writable, "files": list(DEVICE_FILES), "net": policy.network}
+            prefix = _bwrap_argv(found.bwrap, policy, cwd, seccomp_fd, cgroup)
+        else:
+            if policy.private_tmp is not None:
+                writable.append(str(policy.private_tmp))
+                child_env["TMPDIR"] = str(policy.private_tmp)
+            spec["landlock"] = {"read": _reduced_read_paths(policy), "write": [*writable, "/dev/shm"],
+                                "files": list(DEVICE_FILES), "net": policy.network}
+            spec["seccomp_fd"] = seccomp_fd
+            prefix = []
+        launch.argv = [*prefix, sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *command]
+    except (OSError, SandboxError) as exc:
+        launch.close()
+        raise SandboxError(f"cannot set up the sandbox: {exc}") from exc
+    return launch

@@ -1,0 +1,60 @@
+"""The seccomp filter of sandboxed commands, compiled to classic BPF with libseccomp (pyseccomp).
+
+Denied with EPERM (reference-facts §3: layers that namespaces and Landlock do not cover):
+
+* ``ptrace``, ``process_vm_readv/writev`` — no inspecting or driving other processes (the agent);
+* ``io_uring_setup/enter/register`` — io_uring bypasses seccomp checks of the operations it runs;
+* ``bpf``, ``perf_event_open``, ``userfaultfd``, ``keyctl``, ``add_key``, ``request_key`` — kernel
+  attack surface and the keyring;
+* sockets: with the network off, every ``socket``/``socketpair`` whose domain is not ``AF_UNIX``
+  (no TCP, UDP/DNS, raw, netlink or vsock); with the network on, still ``AF_PACKET``, ``AF_VSOCK``
+  and ``SOCK_RAW``.
+
+Syscalls of other architectures (e.g. 32-bit x86 on x86_64) kill the process (libseccomp's default
+bad-arch action). The filter is loaded by bubblewrap (``--seccomp FD``) or by the inner launcher.
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import tempfile
+
+from tandem.errors import SandboxError
+
+AF_UNIX = 1
+AF_PACKET = 17
+AF_VSOCK = 40
+SOCK_RAW = 3
+SOCK_TYPE_MASK = 0xF
+
+ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
+                 "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key")
+
+
+@functools.cache
+def filter_bpf(network: bool) -> bytes:
+    """The compiled filter (a ``struct sock_filter[]`` image) for the given network setting.
+
+    Raises:
+        SandboxError: libseccomp is not available.
+    """
+    try:
+        import pyseccomp as sc
+    except (ImportError, OSError) as exc:
+        raise SandboxError(f"seccomp is unavailable: {exc}") from exc
+    deny = sc.ERRNO(errno.EPERM)
+    rules = sc.SyscallFilter(sc.ALLOW)
+    for name in ALWAYS_DENIED:
+        rules.add_rule(deny, name)
+    for call in ("socket", "socketpair"):
+        if network:
+            rules.add_rule(deny, call, sc.Arg(0, sc.EQ, AF_PACKET))
+            rules.add_rule(deny, call, sc.Arg(0, sc.EQ, AF_VSOCK))
+            rules.add_rule(deny, call, sc.Arg(1, sc.MASKED_EQ, SOCK_TYPE_MASK, SOCK_RAW))
+        else:
+            rules.add_rule(deny, call, sc.Arg(0, sc.NE, AF_UNIX))
+    with tempfile.TemporaryFile() as handle:
+        rules.export_bpf(handle)
+        handle.seek(0)
+        return handle.read()
