@@ -3,7 +3,7 @@
  * the chat shows, which turns run, token usage, the latest `fileChange` items (for "open diff").
  * No `vscode` import: unit and contract tests drive it directly.
  */
-import type { FileChangeItem, ThreadInfo, Turn, Usage } from "./shared/protocolTypes";
+import type { FileChangeItem, ThreadInfo, Turn, Usage } from "./protocol/generated";
 import { isNotification, type TandemNotification } from "./notifications";
 
 /** Usage of one thread: `used.totalTokens` of `tandem/thread/tokenUsage`, and the context window. */

@@ -1,15 +1,15 @@
 """The inner sandbox launcher: applies limits, Landlock and seccomp to itself, then execs the command.
 
-Run as ``python -I -S launcher.py SPEC_JSON -- CMD ARGS...`` (standalone: standard library only, no
-site-packages, so it starts in a few milliseconds). SPEC_JSON keys, all optional:
+Run as ``python -I -S launcher.py [OPTIONS] -- CMD ARGS...`` (standalone: a few standard-library
+modules only — no site-packages, no json/re/argparse — so it starts in a few milliseconds). Options:
 
-* ``rlimits``: ``{"cpu": seconds, "as": bytes, "fsize": bytes}`` (0 or absent = unchanged);
-* ``cgroup_procs``: a ``cgroup.procs`` file to join (the pids cgroup of this command);
-* ``landlock``: ``{"read": [paths], "write": [paths], "files": [paths], "net": bool}`` — read-only
-  hierarchies, writable hierarchies, device files that need read/write/ioctl, and whether TCP is
-  allowed (ABI >= 4); with ABI >= 6 the command is also scoped: no signals to, and no abstract
-  unix sockets of, processes outside the sandbox;
-* ``seccomp_fd``: an inherited file descriptor holding a compiled BPF filter to install (when
+* ``--cpu SECONDS``, ``--as BYTES``, ``--fsize BYTES``: resource limits (0 = unchanged);
+* ``--cgroup FILE``: a ``cgroup.procs`` file to join (the pids cgroup of this command);
+* ``--landlock``: apply Landlock with the following rules: ``--read PATH`` (read/execute beneath),
+  ``--write PATH`` (everything beneath), ``--file PATH`` (a device file to read/write/ioctl),
+  ``--net`` (TCP allowed; otherwise denied with ABI >= 4). With ABI >= 6 the command is also scoped:
+  no signals to, and no abstract unix sockets of, processes outside the sandbox;
+* ``--seccomp-fd FD``: an inherited file descriptor holding a compiled BPF filter to install (when
   bubblewrap has not installed it already).
 
 Rules and ABI: Linux ``landlock.h`` (rulesets, path-beneath rules, scopes) and ``seccomp(2)``.
@@ -20,9 +20,7 @@ command unsandboxed), 127 when the command is not found.
 from __future__ import annotations
 
 import ctypes
-import json
 import os
-import platform
 import resource
 import struct
 import sys
@@ -57,7 +55,7 @@ def _libc() -> ctypes.CDLL:
 
 
 def _syscall(libc: ctypes.CDLL, name: str, *args: object) -> int:
-    number = SYS.get(platform.machine(), SYS["x86_64"])[name]
+    number = SYS.get(os.uname().machine, SYS["x86_64"])[name]
     result = int(libc.syscall(number, *args))
     if result < 0:
         err = ctypes.get_errno()
@@ -80,7 +78,7 @@ def join_cgroup(procs: str) -> None:
 
 
 def _landlock_abi(libc: ctypes.CDLL) -> int:
-    number = SYS.get(platform.machine(), SYS["x86_64"])["landlock_create_ruleset"]
+    number = SYS.get(os.uname().machine, SYS["x86_64"])["landlock_create_ruleset"]
     return max(int(libc.syscall(number, None, 0, LANDLOCK_CREATE_RULESET_VERSION)), 0)
 
 
@@ -143,24 +141,51 @@ def apply_seccomp(fd: int) -> None:
     _syscall(libc, "seccomp", SECCOMP_SET_MODE_FILTER, 0, fprog_buffer)
 
 
+def parse(argv: list[str]) -> tuple[dict[str, object], list[str]]:
+    """Split ``argv`` (without the program name) into a spec and the command.
+
+    Raises:
+        ValueError: malformed options or no command.
+    """
+    spec: dict[str, object] = {"read": [], "write": [], "files": []}
+    rest = list(argv)
+    while rest and rest[0] != "--":
+        option = rest.pop(0)
+        if option in ("--landlock", "--net"):
+            spec[option[2:]] = True
+            continue
+        if not rest:
+            raise ValueError(f"{option} needs a value")
+        value = rest.pop(0)
+        if option in ("--read", "--write", "--file"):
+            paths = spec[option[2:] + ("s" if option == "--file" else "")]
+            assert isinstance(paths, list)
+            paths.append(value)
+        elif option in ("--cpu", "--as", "--fsize", "--seccomp-fd"):
+            spec[option[2:]] = int(value)
+        elif option == "--cgroup":
+            spec["cgroup"] = value
+        else:
+            raise ValueError(f"unknown option {option}")
+    if len(rest) < 2:
+        raise ValueError("no command after --")
+    return spec, rest[1:]
+
+
 def main(argv: list[str]) -> int:
-    """Apply SPEC then exec the command; returns only on failure."""
-    if len(argv) < 4 or argv[2] != "--":
-        sys.stderr.write("usage: launcher.py SPEC_JSON -- CMD [ARGS...]\n")
-        return 126
+    """Apply the options, then exec the command; returns only on failure."""
     try:
-        spec = json.loads(argv[1])
-        apply_rlimits(spec.get("rlimits") or {})
-        if spec.get("cgroup_procs"):
-            join_cgroup(spec["cgroup_procs"])
-        if spec.get("landlock") is not None:
-            apply_landlock(spec["landlock"])
-        if spec.get("seccomp_fd") is not None:
-            apply_seccomp(int(spec["seccomp_fd"]))
+        spec, command = parse(argv[1:])
+        apply_rlimits({key: int(spec.get(key) or 0) for key in ("cpu", "as", "fsize")})  # type: ignore[call-overload]
+        if spec.get("cgroup"):
+            join_cgroup(str(spec["cgroup"]))
+        if spec.get("landlock"):
+            apply_landlock(spec)
+        if spec.get("seccomp-fd") is not None:
+            apply_seccomp(int(spec["seccomp-fd"]))  # type: ignore[call-overload]
     except (LaunchError, OSError, ValueError) as exc:
         sys.stderr.write(f"tandem sandbox: cannot apply the sandbox: {exc}\n")
         return 126
-    command = argv[3:]
     try:
         os.execvp(command[0], command)
     except FileNotFoundError:

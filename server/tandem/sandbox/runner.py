@@ -17,7 +17,7 @@ cannot keep ``.git`` read-only inside a writable root or hide the host's ``/tmp`
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -31,6 +31,17 @@ from tandem.sandbox.probe import Mechanisms, Strength, probe
 from tandem.sandbox.seccomp import filter_bpf
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+
+
+@functools.cache
+def launcher_python() -> str:
+    """The interpreter for the launcher: the system's ``python3`` when present (distribution builds
+    start ~2 ms faster than most virtualenv/pyenv builds; the launcher needs only the standard
+    library), else this interpreter."""
+    if SYSTEM_PYTHON.exists() and os.access(SYSTEM_PYTHON, os.X_OK):
+        return str(SYSTEM_PYTHON)
+    return sys.executable
 DEVICE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx")
 MB = 1024 * 1024
 
@@ -65,9 +76,22 @@ def _memfd(data: bytes) -> int:
     return fd
 
 
-def _rlimits(policy: SandboxPolicy) -> dict[str, int]:
+def _launcher_options(policy: SandboxPolicy, cgroup: PidsCgroup | None, read: Sequence[str],
+                      write: Sequence[str], seccomp_fd: int | None) -> list[str]:
     limits = policy.limits
-    return {"cpu": limits.cpu_seconds, "as": limits.address_space_mb * MB, "fsize": limits.file_size_mb * MB}
+    options = ["--cpu", str(limits.cpu_seconds), "--as", str(limits.address_space_mb * MB),
+               "--fsize", str(limits.file_size_mb * MB)]
+    if cgroup is not None:
+        options += ["--cgroup", str(cgroup.procs)]
+    options.append("--landlock")
+    for flag, paths in (("--read", read), ("--write", write), ("--file", DEVICE_FILES)):
+        for path in paths:
+            options += [flag, path]
+    if policy.network:
+        options.append("--net")
+    if seccomp_fd is not None:
+        options += ["--seccomp-fd", str(seccomp_fd)]
+    return options
 
 
 def _reduced_read_paths(policy: SandboxPolicy) -> list[str]:
@@ -116,23 +140,19 @@ def prepare(command: Sequence[str], policy: SandboxPolicy, cwd: Path, env: Mappi
         seccomp_fd = _memfd(filter_bpf(policy.network))
         launch._fds.append(seccomp_fd)
         launch.pass_fds = (seccomp_fd,)
-        spec: dict[str, object] = {"rlimits": _rlimits(policy)}
-        if cgroup is not None:
-            spec["cgroup_procs"] = str(cgroup.procs)
         writable = [str(root) for root in policy.writable_roots]
         if found.bwrap:
             writable += ["/tmp", "/dev/shm"] if policy.private_tmp is not None else ["/dev/shm"]
-            spec["landlock"] = {"read": ["/"], "write": writable, "files": list(DEVICE_FILES), "net": policy.network}
             prefix = _bwrap_argv(found.bwrap, policy, cwd, seccomp_fd, cgroup)
+            options = _launcher_options(policy, cgroup, ["/"], writable, None)
         else:
             if policy.private_tmp is not None:
                 writable.append(str(policy.private_tmp))
                 child_env["TMPDIR"] = str(policy.private_tmp)
-            spec["landlock"] = {"read": _reduced_read_paths(policy), "write": [*writable, "/dev/shm"],
-                                "files": list(DEVICE_FILES), "net": policy.network}
-            spec["seccomp_fd"] = seccomp_fd
             prefix = []
-        launch.argv = [*prefix, sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(spec), "--", *command]
+            options = _launcher_options(policy, cgroup, _reduced_read_paths(policy), [*writable, "/dev/shm"],
+                                        seccomp_fd)
+        launch.argv = [*prefix, launcher_python(), "-I", "-S", str(LAUNCHER), *options, "--", *command]
     except (OSError, SandboxError) as exc:
         launch.close()
         raise SandboxError(f"cannot set up the sandbox: {exc}") from exc

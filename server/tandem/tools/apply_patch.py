@@ -147,7 +147,9 @@ async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChang
                    cwd: Path) -> tuple[list[FileChange], str]:
     """The changes to commit (possibly fewer hunks) and a note for the model about what was rejected."""
     paths = [p for c in changes for p in (c.path, c.move_path) if p is not None]
-    requirement = patch_requirement(host.config.approval_policy, paths, [host.config.cwd])
+    sandbox = host.sandbox_policy()
+    roots = [Path("/")] if not sandbox.sandboxed else list(sandbox.writable_roots)
+    requirement = patch_requirement(host.config.approval_policy, paths, roots, sandbox.read_only_subpaths)
     if requirement is Requirement.SKIP or host.session_approvals.paths_approved(paths):
         return changes, ""
     if requirement is Requirement.FORBID:

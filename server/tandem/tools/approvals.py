@@ -79,10 +79,22 @@ def command_requirement(policy: ApprovalPolicy, *, known_safe: bool, escalated: 
     return Requirement.ASK if escalated else Requirement.SKIP
 
 
-def patch_requirement(policy: ApprovalPolicy, paths: Iterable[Path], writable_roots: Iterable[Path]) -> Requirement:
-    """Whether an apply_patch touching ``paths`` (absolute) needs the user."""
+def patch_requirement(policy: ApprovalPolicy, paths: Iterable[Path], writable_roots: Iterable[Path],
+                      protected: Iterable[Path] = ()) -> Requirement:
+    """Whether an apply_patch touching ``paths`` (absolute) needs the user.
+
+    ``writable_roots`` are the sandbox's (``/`` under danger-full-access, none under read-only);
+    paths under ``protected`` (``.git``, ``.tandem``) count as outside them.
+    """
     roots = [root.resolve() for root in writable_roots]
-    inside = all(any(path.resolve().is_relative_to(root) for root in roots) for path in paths)
+    guarded = [path.resolve() for path in protected]
+
+    def writable(path: Path) -> bool:
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(root) for root in roots) and \
+            not any(resolved.is_relative_to(guard) for guard in guarded)
+
+    inside = all(writable(path) for path in paths)
     if policy is ApprovalPolicy.UNTRUSTED:
         return Requirement.ASK
     if policy is ApprovalPolicy.NEVER:

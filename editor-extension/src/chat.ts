@@ -1,0 +1,253 @@
+/**
+ * The chat panel's logic, without `vscode`: turns webview intents (`WebviewToHost`,
+ * src/shared/webviewMessages.ts) into `tandem/*` requests and keeps the page informed
+ * (`HostToWebview`). The VS Code specifics (posting to the webview, opening files and diffs,
+ * searching the workspace) come in through {@link ChatHost}; chatPanel.ts provides them.
+ */
+import type { ApprovalBroker, ApprovalPresenter } from "./approvalBroker";
+import type { TandemNotification } from "./notifications";
+import { errorCode, errorMessage, type TandemRpc } from "./rpc/connection";
+import { ERROR_CODES } from "./protocol/methods";
+import type { ThreadInfo, TurnStartParams } from "./protocol/generated";
+import type { Item } from "./shared/protocolTypes";
+import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost } from "./shared/webviewMessages";
+import { buildTurnInput, type TurnInput } from "./mentions";
+import { threadStartParams, type TandemSettings } from "./settings";
+import type { ThreadStore } from "./threads";
+
+/** What the controller needs from the editor. */
+export interface ChatHost {
+  /** Post a message to the webview (dropped while no page is listening). */
+  post(message: HostToWebview): void;
+  /** The workspace folder's path: `cwd` of new threads (undefined: the server's root). */
+  cwd(): string | undefined;
+  /** A workspace-relative or absolute path as a `file:` URI string. */
+  toUri(path: string): string;
+  /** Workspace files whose path contains `query`, workspace-relative, at most 20. */
+  findFiles(query: string): Promise<string[]>;
+  /** Open a file (workspace-relative or absolute) at a 1-based line. */
+  openFile(path: string, line?: number): Promise<void>;
+  /** Show the diff of a `fileChange` item (or the review of a pending proposal for it). */
+  openDiff(itemId: string): Promise<void>;
+  /** Tell the user something in passing (e.g. what an undo did). */
+  info(message: string): void;
+}
+
+export interface ChatDeps {
+  rpc: TandemRpc;
+  store: ThreadStore;
+  broker: ApprovalBroker;
+  settings: () => TandemSettings;
+  connected: () => boolean;
+  host: ChatHost;
+}
+
+/** Slash commands the server has no method for yet. */
+const UNSUPPORTED_SLASH = new Set(["compact", "review"]);
+
+export class ChatController {
+  constructor(private readonly deps: ChatDeps) {}
+
+  /** Handle one message from the webview; failures are shown in the panel, never thrown. */
+  async handle(message: WebviewToHost): Promise<void> {
+    try {
+      await this.dispatch(message);
+    } catch (error) {
+      this.deps.host.post({ type: "error", message: errorMessage(error) });
+    }
+  }
+
+  /** Forward a server notification to the page verbatim. */
+  forward(notification: TandemNotification): void {
+    this.deps.host.post({ type: "notification", method: notification.method, params: notification.params });
+  }
+
+  /** The page (re)loaded: send status, threads, the active thread's transcript and pending approvals. */
+  async ready(): Promise<void> {
+    const { host, store, broker } = this.deps;
+    host.post(this.status());
+    host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
+    if (this.deps.connected()) {
+      await this.listThreads().catch(() => undefined);
+      const active = store.activeThreadId;
+      if (active) await this.openThread(active).catch(() => undefined);
+    }
+    for (const approval of broker.pending()) host.post({ type: "approval", requestId: approval.requestId, ...approval.params });
+  }
+
+  /** The panel's status line. */
+  status(): StatusMessage {
+    const { store, settings } = this.deps;
+    const active = store.activeThread();
+    const usage = store.usage();
+    return {
+      type: "status",
+      model: active?.info?.model || settings().model || null,
+      connected: this.deps.connected(),
+      busy: Boolean(active?.runningTurnId),
+      usedTokens: usage?.usedTokens ?? null,
+      contextWindow: usage?.contextWindow ?? null,
+    };
+  }
+
+  /** Approvals in the panel: `approval` when asked, `approvalResolved` when answered elsewhere or withdrawn. */
+  presenter(): ApprovalPresenter {
+    return {
+      show: ({ requestId, params }) => this.deps.host.post({ type: "approval", requestId, ...params }),
+      dismiss: (requestId) => this.deps.host.post({ type: "approvalResolved", requestId }),
+    };
+  }
+
+  /** Start a new thread with the settings and make it the chat's thread. */
+  async newThread(): Promise<ThreadInfo> {
+    const { thread } = await this.deps.rpc.request(
+      "tandem/thread/start",
+      threadStartParams(this.deps.settings(), this.deps.host.cwd()),
+    );
+    this.opened(thread, []);
+    return thread;
+  }
+
+  /** Resume a thread (loaded or recorded) and show its transcript. */
+  async openThread(threadId: string): Promise<ThreadInfo> {
+    const { thread, items } = await this.deps.rpc.request("tandem/thread/resume", { threadId });
+    this.opened(thread, items);
+    return thread;
+  }
+
+  /** Fork a thread (up to `turnId`) and show the fork. */
+  async forkThread(threadId: string, turnId?: string): Promise<ThreadInfo> {
+    const { rpc } = this.deps;
+    const { thread } = await rpc.request("tandem/thread/fork", turnId ? { threadId, turnId } : { threadId });
+    const items = await rpc.request("tandem/thread/resume", { threadId: thread.id }).then((r) => r.items, () => []);
+    this.opened(thread, items);
+    return thread;
+  }
+
+  /** Refresh the thread list from the server. */
+  async listThreads(): Promise<ThreadInfo[]> {
+    const { threads } = await this.deps.rpc.request("tandem/thread/list", {});
+    this.deps.store.setList(threads);
+    this.postThreads();
+    return threads;
+  }
+
+  /**
+   * Send a message: a new thread first if there is none; `turn/steer` into a running turn,
+   * otherwise `turn/start` (resuming the thread once if the server no longer has it loaded, e.g.
+   * after a restart).
+   */
+  async send(text: string, mentions: readonly Mention[] = [], images: readonly PastedImage[] = []): Promise<void> {
+    const input = buildTurnInput({ text, mentions, images }, (p) => this.deps.host.toUri(p));
+    if (input.length === 0) return;
+    const { store, rpc } = this.deps;
+    const threadId = store.activeThreadId ?? (await this.newThread()).id;
+    if (store.get(threadId)?.runningTurnId) {
+      await rpc.request("tandem/turn/steer", { threadId, input: input as TurnStartParams["input"] });
+      return;
+    }
+    const { turn } = await this.startTurn(threadId, input);
+    store.turnStarted(threadId, turn);
+  }
+
+  /** Interrupt the active thread's running turn (nothing when none runs). */
+  async interrupt(): Promise<boolean> {
+    const active = this.deps.store.activeThread();
+    if (!active?.runningTurnId) return false;
+    await this.deps.rpc.request("tandem/turn/interrupt", { threadId: active.id, turnId: active.runningTurnId });
+    return true;
+  }
+
+  /** Undo the active thread's last turn that changed files (`tandem/undo`); returns what the server reported. */
+  async undo(): Promise<string> {
+    const threadId = this.deps.store.activeThreadId;
+    if (!threadId) throw new Error("There is no Tandem thread to undo.");
+    const { done, kept } = await this.deps.rpc.request("tandem/undo", { threadId });
+    const summary = done.length === 0 && (kept ?? []).length === 0
+      ? "Nothing to undo."
+      : `Undid ${done.length} hunk${done.length === 1 ? "" : "s"}` +
+        ((kept ?? []).length ? `; kept ${kept!.length} you edited since.` : ".");
+    this.deps.host.info(summary);
+    return summary;
+  }
+
+  private async dispatch(message: WebviewToHost): Promise<void> {
+    const { host, broker } = this.deps;
+    switch (message.type) {
+      case "ready":
+        return this.ready();
+      case "send":
+        return this.send(message.text, message.mentions, message.images);
+      case "interrupt":
+        await this.interrupt();
+        return;
+      case "newThread":
+        await this.newThread();
+        return;
+      case "selectThread":
+        await this.openThread(message.threadId);
+        return;
+      case "forkThread":
+        await this.forkThread(message.threadId, message.turnId);
+        return;
+      case "listThreads":
+        await this.listThreads();
+        return;
+      case "approve": {
+        const result = message.acceptedHunkIds
+          ? { decision: message.decision, acceptedHunkIds: message.acceptedHunkIds }
+          : { decision: message.decision };
+        if (!broker.answer(message.requestId, result)) host.post({ type: "approvalResolved", requestId: message.requestId });
+        return;
+      }
+      case "openFile":
+        return host.openFile(message.path, message.line);
+      case "openDiff":
+        return host.openDiff(message.itemId);
+      case "slash":
+        return this.slash(message.command);
+      case "searchMentions": {
+        const files = await host.findFiles(message.query);
+        host.post({ type: "mentionResults", query: message.query, files });
+        return;
+      }
+    }
+  }
+
+  private async slash(command: string): Promise<void> {
+    if (command === "new") {
+      await this.newThread();
+    } else if (command === "undo") {
+      await this.undo();
+    } else if (UNSUPPORTED_SLASH.has(command)) {
+      this.deps.host.post({ type: "error", message: `/${command} is not supported by this server version.` });
+    } else {
+      this.deps.host.post({ type: "error", message: `Unknown command /${command}.` });
+    }
+  }
+
+  private async startTurn(threadId: string, input: TurnInput) {
+    const params = { threadId, input: input as TurnStartParams["input"] };
+    try {
+      return await this.deps.rpc.request("tandem/turn/start", params);
+    } catch (error) {
+      if (errorCode(error) !== ERROR_CODES.notFound) throw error;
+      await this.deps.rpc.request("tandem/thread/resume", { threadId });
+      return this.deps.rpc.request("tandem/turn/start", params);
+    }
+  }
+
+  private opened(thread: ThreadInfo, items: Item[]): void {
+    const { store, host } = this.deps;
+    store.upsert(thread);
+    store.setActive(thread.id);
+    host.post({ type: "threadOpened", thread, items });
+    this.postThreads();
+    host.post(this.status());
+  }
+
+  private postThreads(): void {
+    const { store, host } = this.deps;
+    host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
+  }
+}

@@ -1,0 +1,424 @@
+/**
+ * The page's view state and the pure reducer that builds it from host messages (no DOM here).
+ *
+ * The transcript is `order` (entry ids, top to bottom) + `entries` (by id). Entries are replaced,
+ * never mutated, so the renderer updates exactly the cards whose entry object changed.
+ * `reduceAll` folds a batch of messages (one animation frame's worth) copying the maps once.
+ */
+import type {
+  ItemNotification,
+  ItemStatus,
+  TandemMethods,
+  TurnStatus,
+  Usage,
+} from "../src/protocol/generated";
+import type {
+  CommandExecutionItem,
+  FileChangeItem,
+  PlanStep,
+  ThreadInfo,
+  UserMessageItem,
+} from "../src/shared/protocolTypes";
+import type { ApprovalMessage, HostToWebview, Item, MentionResultsMessage } from "../src/shared/webviewMessages";
+import { appendCapped, cappedFrom, type CappedText, EMPTY_TEXT, stripAnsi } from "./capped";
+
+export interface UserEntry { kind: "user"; id: string; turnId: string | null; item: UserMessageItem }
+export interface AgentEntry { kind: "agent"; id: string; turnId: string | null; text: string; streaming: boolean }
+export interface ReasoningEntry {
+  kind: "reasoning"; id: string; turnId: string | null; summary: string[]; text: string; streaming: boolean;
+}
+export interface CommandEntry {
+  kind: "command"; id: string; turnId: string | null; command: string; cwd: string; status: ItemStatus;
+  exitCode: number | null; durationMs: number | null; output: CappedText;
+}
+export interface FileChangeEntry {
+  kind: "fileChange"; id: string; turnId: string | null; changes: FileChangeItem["changes"]; status: ItemStatus;
+}
+export interface PlanEntry {
+  kind: "plan"; id: string; turnId: string | null; steps: PlanStep[]; explanation: string | null; done: boolean;
+}
+export interface CompactionEntry { kind: "compaction"; id: string; turnId: string | null; summary: string }
+export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; message: string }
+export interface ApprovalEntry { kind: "approval"; id: string; turnId: string; request: ApprovalMessage }
+export interface TurnEntry {
+  kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
+  diff: string;
+}
+/** A problem reported by the host (`error` message). */
+export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }
+
+export type Entry =
+  | UserEntry | AgentEntry | ReasoningEntry | CommandEntry | FileChangeEntry | PlanEntry | CompactionEntry
+  | ErrorEntry | ApprovalEntry | TurnEntry | NoticeEntry;
+
+export interface StatusView {
+  model: string | null;
+  connected: boolean;
+  busy: boolean;
+  /** The thread's total tokens. */
+  usedTokens: number | null;
+  /** Tokens of the latest model request (how full the context is). */
+  lastTokens: number | null;
+  contextWindow: number | null;
+}
+
+export interface RetryView { attempt: number; maxAttempts: number; message: string }
+
+export interface ViewState {
+  threads: ThreadInfo[];
+  activeThreadId: string | null;
+  thread: ThreadInfo | null;
+  status: StatusView;
+  order: readonly string[];
+  entries: Readonly<Record<string, Entry>>;
+  /** The running turn, if any. */
+  activeTurnId: string | null;
+  /** Entry id of each turn's plan (a turn has one plan, updated in place). */
+  planByTurn: Readonly<Record<string, string>>;
+  /** Latest `diffUpdated` diff of each turn. */
+  turnDiffs: Readonly<Record<string, string>>;
+  retry: RetryView | null;
+  mentionResults: MentionResultsMessage | null;
+  /** Counter for ids of entries the page makes up (notices). */
+  seq: number;
+}
+
+export function initialState(): ViewState {
+  return {
+    threads: [],
+    activeThreadId: null,
+    thread: null,
+    status: { model: null, connected: false, busy: false, usedTokens: null, lastTokens: null, contextWindow: null },
+    order: [],
+    entries: {},
+    activeTurnId: null,
+    planByTurn: {},
+    turnDiffs: {},
+    retry: null,
+    mentionResults: null,
+    seq: 0,
+  };
+}
+
+/** Whether a turn is running (the stop button shows). */
+export function isRunning(state: ViewState): boolean {
+  return state.activeTurnId !== null || state.status.busy;
+}
+
+export function reduce(state: ViewState, message: HostToWebview): ViewState {
+  return reduceAll(state, [message]);
+}
+
+/** Folds `messages` into `state`; `state` itself is left untouched. */
+export function reduceAll(state: ViewState, messages: readonly HostToWebview[]): ViewState {
+  if (messages.length === 0) return state;
+  const draft = new Draft(state);
+  for (const message of messages) draft.apply(message);
+  return draft.finish();
+}
+
+type Params<M extends keyof TandemMethods> = TandemMethods[M]["params"];
+
+/** A mutable working copy; the maps are copied on first write. */
+class Draft {
+  private s: ViewState;
+  private order: string[] | null = null;
+  private entries: Record<string, Entry> | null = null;
+
+  constructor(state: ViewState) {
+    this.s = { ...state };
+  }
+
+  finish(): ViewState {
+    if (this.order) this.s.order = this.order;
+    if (this.entries) this.s.entries = this.entries;
+    return this.s;
+  }
+
+  // --- transcript primitives ------------------------------------------------------------
+
+  private get(id: string): Entry | undefined {
+    return (this.entries ?? this.s.entries)[id];
+  }
+
+  private ids(): string[] {
+    return (this.order ??= [...this.s.order]);
+  }
+
+  private map(): Record<string, Entry> {
+    return (this.entries ??= { ...this.s.entries });
+  }
+
+  /** Sets entry `entry.id`; new entries go at the end (or right after `after` when it is shown). */
+  private put(entry: Entry, after?: string): void {
+    const map = this.map();
+    if (!(entry.id in map)) {
+      const ids = this.ids();
+      const at = after === undefined ? -1 : ids.lastIndexOf(after);
+      if (at < 0) ids.push(entry.id);
+      else ids.splice(at + 1, 0, entry.id);
+    }
+    map[entry.id] = entry;
+  }
+
+  private remove(id: string): void {
+    if (this.get(id) === undefined) return;
+    delete this.map()[id];
+    const ids = this.ids();
+    const at = ids.indexOf(id);
+    if (at >= 0) ids.splice(at, 1);
+  }
+
+  private clearTranscript(): void {
+    this.order = [];
+    this.entries = {};
+    this.s.planByTurn = {};
+    this.s.turnDiffs = {};
+    this.s.activeTurnId = null;
+    this.s.retry = null;
+  }
+
+  // --- messages -------------------------------------------------------------------------
+
+  apply(message: HostToWebview): void {
+    switch (message.type) {
+      case "threads":
+        this.s.threads = message.threads;
+        this.s.activeThreadId = message.activeThreadId;
+        if (message.activeThreadId !== null && this.s.thread?.id !== message.activeThreadId) {
+          this.s.thread = message.threads.find((t) => t.id === message.activeThreadId) ?? this.s.thread;
+        }
+        break;
+      case "threadOpened":
+        this.clearTranscript();
+        this.s.thread = message.thread;
+        this.s.activeThreadId = message.thread.id;
+        if (!this.s.threads.some((t) => t.id === message.thread.id)) this.s.threads = [message.thread, ...this.s.threads];
+        this.s.status = { ...this.s.status, model: message.thread.model || this.s.status.model, busy: false };
+        for (const item of message.items) this.upsertItem(item, null, true);
+        break;
+      case "status":
+        this.s.status = {
+          ...this.s.status,
+          model: message.model,
+          connected: message.connected,
+          busy: message.busy,
+          usedTokens: message.usedTokens,
+          contextWindow: message.contextWindow,
+        };
+        break;
+      case "approval":
+        this.put({ kind: "approval", id: approvalId(message.requestId), turnId: message.turnId, request: message },
+          message.itemId);
+        break;
+      case "approvalResolved":
+        this.remove(approvalId(message.requestId));
+        break;
+      case "mentionResults":
+        this.s.mentionResults = message;
+        break;
+      case "error":
+        this.s.seq += 1;
+        this.put({ kind: "notice", id: `notice:${this.s.seq}`, turnId: null, message: message.message });
+        break;
+      case "insert":
+        break; // the composer handles it; nothing to show in the transcript
+      case "notification":
+        this.notification(message.method, message.params);
+        break;
+    }
+  }
+
+  private notification(method: string, params: Record<string, unknown>): void {
+    const threadId = params["threadId"];
+    if (typeof threadId === "string" && this.s.activeThreadId !== null && threadId !== this.s.activeThreadId) return;
+    switch (method as keyof TandemMethods) {
+      case "tandem/turn/started": {
+        const p = params as unknown as Params<"tandem/turn/started">;
+        this.s.activeTurnId = p.turn.id;
+        this.s.status = { ...this.s.status, busy: true };
+        this.s.retry = null;
+        break;
+      }
+      case "tandem/turn/completed":
+        this.turnCompleted(params as unknown as Params<"tandem/turn/completed">);
+        break;
+      case "tandem/item/started":
+      case "tandem/item/updated": {
+        const p = params as unknown as ItemNotification;
+        this.upsertItem(p.item as Item, p.turnId, false);
+        this.s.retry = null;
+        break;
+      }
+      case "tandem/item/completed": {
+        const p = params as unknown as ItemNotification;
+        this.upsertItem(p.item as Item, p.turnId, true);
+        break;
+      }
+      case "tandem/item/agentMessageDelta": {
+        const p = params as unknown as Params<"tandem/item/agentMessageDelta">;
+        const e = this.get(p.itemId);
+        const base: AgentEntry = e?.kind === "agent" ? e
+          : { kind: "agent", id: p.itemId, turnId: p.turnId, text: "", streaming: true };
+        this.put({ ...base, text: base.text + p.delta, streaming: true });
+        this.s.retry = null;
+        break;
+      }
+      case "tandem/item/reasoningDelta": {
+        const p = params as unknown as Params<"tandem/item/reasoningDelta">;
+        const e = this.get(p.itemId);
+        const base: ReasoningEntry = e?.kind === "reasoning" ? e
+          : { kind: "reasoning", id: p.itemId, turnId: p.turnId, summary: [], text: "", streaming: true };
+        this.put({ ...base, text: base.text + p.delta, streaming: true });
+        this.s.retry = null;
+        break;
+      }
+      case "tandem/item/commandOutputDelta": {
+        const p = params as unknown as Params<"tandem/item/commandOutputDelta">;
+        const e = this.get(p.itemId);
+        if (e?.kind === "command") this.put({ ...e, output: appendCapped(e.output, stripAnsi(p.delta)) });
+        break;
+      }
+      case "tandem/turn/planUpdated": {
+        const p = params as unknown as Params<"tandem/turn/planUpdated">;
+        this.putPlan(p.turnId, null, p.plan, p.explanation ?? null, false);
+        break;
+      }
+      case "tandem/turn/diffUpdated": {
+        const p = params as unknown as Params<"tandem/turn/diffUpdated">;
+        this.s.turnDiffs = { ...this.s.turnDiffs, [p.turnId]: p.diff };
+        const turn = this.get(turnEntryId(p.turnId));
+        if (turn?.kind === "turn") this.put({ ...turn, diff: p.diff });
+        break;
+      }
+      case "tandem/turn/streamRetry": {
+        const p = params as unknown as Params<"tandem/turn/streamRetry">;
+        for (const id of p.discardedItemIds ?? []) this.remove(id);
+        this.s.retry = { attempt: p.attempt, maxAttempts: p.maxAttempts, message: p.message };
+        break;
+      }
+      case "tandem/thread/tokenUsage": {
+        const p = params as unknown as Params<"tandem/thread/tokenUsage">;
+        this.s.status = {
+          ...this.s.status,
+          usedTokens: p.used.totalTokens ?? this.s.status.usedTokens,
+          lastTokens: p.last.totalTokens ?? this.s.status.lastTokens,
+          contextWindow: p.contextWindow ?? this.s.status.contextWindow,
+        };
+        break;
+      }
+      case "tandem/serverRequest/resolved": {
+        const p = params as unknown as Params<"tandem/serverRequest/resolved">;
+        this.remove(approvalId(p.requestId));
+        break;
+      }
+      default:
+        break; // requests and unknown notifications are not for the transcript
+    }
+  }
+
+  private turnCompleted(p: Params<"tandem/turn/completed">): void {
+    const turnId = p.turn.id;
+    const ids = this.ids();
+    for (const id of [...ids]) {
+      const e = this.get(id);
+      if (!e || e.turnId !== turnId) continue;
+      if (e.kind === "approval") this.remove(id); // withdrawn with the turn
+      else if ((e.kind === "agent" || e.kind === "reasoning") && e.streaming) this.put({ ...e, streaming: false });
+      else if (e.kind === "plan" && !e.done) this.put({ ...e, done: true });
+    }
+    this.put({
+      kind: "turn",
+      id: turnEntryId(turnId),
+      turnId,
+      status: p.turn.status ?? "completed",
+      error: p.turn.error?.message ?? null,
+      usage: p.turn.usage ?? null,
+      diff: this.s.turnDiffs[turnId] ?? "",
+    });
+    if (this.s.activeTurnId === turnId || this.s.activeTurnId === null) {
+      this.s.activeTurnId = null;
+      this.s.status = { ...this.s.status, busy: false };
+    }
+    this.s.retry = null;
+  }
+
+  private putPlan(turnId: string | null, itemId: string | null, steps: PlanStep[], explanation: string | null,
+    done: boolean): void {
+    const known = turnId !== null ? this.s.planByTurn[turnId] : undefined;
+    const id = known ?? itemId ?? `plan:${turnId ?? "?"}`;
+    const prev = this.get(id);
+    this.put({
+      kind: "plan",
+      id,
+      turnId,
+      steps,
+      explanation: explanation ?? (prev?.kind === "plan" ? prev.explanation : null),
+      done: done || (prev?.kind === "plan" && prev.done),
+    });
+    if (turnId !== null && known === undefined) this.s.planByTurn = { ...this.s.planByTurn, [turnId]: id };
+  }
+
+  /** Adds or refreshes the entry of `item`; `final` for completed items (and resumed transcripts). */
+  private upsertItem(item: Item, turnId: string | null, final: boolean): void {
+    const prev = this.get(item.id);
+    switch (item.type) {
+      case "userMessage":
+        this.put({ kind: "user", id: item.id, turnId, item });
+        break;
+      case "agentMessage": {
+        const streamed = prev?.kind === "agent" ? prev.text : "";
+        this.put({ kind: "agent", id: item.id, turnId, text: item.text || streamed, streaming: !final });
+        break;
+      }
+      case "reasoning": {
+        const streamed = prev?.kind === "reasoning" ? prev.text : "";
+        const summary = item.summary ?? [];
+        const text = final && (summary.length > 0 || item.text) ? item.text ?? "" : item.text || streamed;
+        this.put({ kind: "reasoning", id: item.id, turnId, summary, text, streaming: !final });
+        break;
+      }
+      case "commandExecution":
+        this.put(commandEntry(item, turnId, prev));
+        break;
+      case "fileChange":
+        this.put({ kind: "fileChange", id: item.id, turnId, changes: item.changes, status: item.status ?? "inProgress" });
+        break;
+      case "plan":
+        this.putPlan(turnId, item.id, item.steps, item.explanation ?? null, final);
+        break;
+      case "contextCompaction":
+        this.put({ kind: "compaction", id: item.id, turnId, summary: item.summary ?? "" });
+        break;
+      case "error":
+        this.put({ kind: "error", id: item.id, turnId, message: item.message });
+        break;
+      default:
+        break; // an item type this page does not know yet
+    }
+  }
+}
+
+function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: Entry | undefined): CommandEntry {
+  const streamed = prev?.kind === "command" ? prev.output : EMPTY_TEXT;
+  const output = item.output ? cappedFrom(stripAnsi(item.output)) : streamed;
+  return {
+    kind: "command",
+    id: item.id,
+    turnId,
+    command: item.command,
+    cwd: item.cwd,
+    status: item.status ?? "inProgress",
+    exitCode: item.exitCode ?? null,
+    durationMs: item.durationMs ?? null,
+    output,
+  };
+}
+
+export function approvalId(requestId: string): string {
+  return `approval:${requestId}`;
+}
+
+export function turnEntryId(turnId: string): string {
+  return `turn:${turnId}`;
+}
