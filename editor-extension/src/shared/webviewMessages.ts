@@ -121,6 +121,7 @@ export type WebviewToHost =
   | { type: "listThreads" }
   | { type: "approve"; requestId: string; decision: ReviewDecision; acceptedHunkIds?: string[] }
   | { type: "openFile"; path: string; line?: number }
-  | { type: "openDiff"; itemId: string }
+  /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
+  | { type: "openDiff"; itemId: string; path?: string }
   | { type: "slash"; command: "new" | "compact" | "undo" | "review"; args?: string }
   | { type: "searchMentions"; query: string };

@@ -42,6 +42,9 @@ _SHELLS = frozenset({"bash", "sh", "zsh"})
 _SHELL_DIRS = ("", "/bin/", "/usr/bin/", "/usr/local/bin/")
 _WRAPPER_FLAGS = frozenset({"-c", "-lc"})
 _DQ_ESCAPABLE = frozenset('$`"\\')
+# bash reserved words: tree-sitter parses some (`time`, `coproc`) as ordinary command names.
+_RESERVED = frozenset({"!", "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if",
+                       "in", "select", "then", "time", "until", "while", "{", "}", "[[", "]]"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,10 @@ class _Walker:
                 raise _NotPlain(_describe(child))
         if not argv or not argv[0]:
             raise _NotPlain("assignment without a command" if env else "empty command name")
+        # Reserved words, job specs (`%1` = `fg %1`) and `A=b` (an assignment to bash) are no command
+        # names; refused even when quoted (conservative).
+        if argv[0] in _RESERVED or argv[0].startswith("%") or "=" in argv[0]:
+            raise _NotPlain(f"not plain: {argv[0]!r} is no ordinary command name")
         self.commands.append(SimpleCommand(tuple(argv), tuple(env), operator))
 
     def assignment(self, node: Node) -> tuple[str, str]:

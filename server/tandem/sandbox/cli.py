@@ -16,7 +16,7 @@ from tandem.errors import SandboxError
 from tandem.protocol.enums import SandboxMode
 from tandem.sandbox.env import build_child_env
 from tandem.sandbox.policy import policy_for
-from tandem.sandbox.probe import Strength, probe
+from tandem.sandbox.probe import Strength, probe_now
 from tandem.sandbox.runner import prepare
 
 
@@ -51,7 +51,7 @@ def run_sandboxed(config: Config, command: Sequence[str], mode: SandboxMode | No
 def doctor(out: IO[str] | None = None) -> int:
     """Print which sandbox mechanisms this machine has; exit 0 when the full sandbox is available."""
     out = out or sys.stdout
-    found = probe()
+    found = probe_now()
     out.write(f"bubblewrap:   {found.bwrap or 'missing'}\n")
     out.write(f"landlock:     {'ABI ' + str(found.landlock_abi) if found.landlock_abi else 'unavailable'}\n")
     out.write(f"seccomp:      {'available (libseccomp)' if found.seccomp else 'unavailable'}\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -96,9 +97,60 @@ def _read(path: Path) -> str:
         return ""
 
 
+def _cache_key() -> str:
+    bwrap = shutil.which("bwrap")
+    try:
+        stat = Path(bwrap).stat() if bwrap else None
+    except OSError:
+        stat = None
+    stamp = f"{stat.st_mtime_ns}:{stat.st_size}" if stat else "-"
+    return f"v1|{bwrap}|{stamp}|{os.uname().release}|{os.geteuid()}"
+
+
+def _cache_file() -> Path:
+    home = os.environ.get("TANDEM_HOME")
+    return (Path(home) if home else Path.home() / ".tandem") / "cache" / "sandbox-probe.json"
+
+
+def _load_cached(key: str) -> Mechanisms | None:
+    try:
+        data = json.loads(_cache_file().read_text("utf-8"))
+        if data.get("key") != key:
+            return None
+        return Mechanisms(bwrap=data["bwrap"], landlock_abi=int(data["landlock_abi"]), seccomp=bool(data["seccomp"]),
+                          pids_cgroup=Path(data["pids_cgroup"]) if data["pids_cgroup"] else None,
+                          problems=tuple(data["problems"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store(key: str, found: Mechanisms) -> None:
+    path = _cache_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"key": key, "bwrap": found.bwrap, "landlock_abi": found.landlock_abi,
+                                    "seccomp": found.seccomp,
+                                    "pids_cgroup": str(found.pids_cgroup) if found.pids_cgroup else None,
+                                    "problems": list(found.problems)}), "utf-8")
+    except OSError:
+        pass
+
+
 @functools.cache
 def probe() -> Mechanisms:
-    """Probe once; later calls return the same answer."""
+    """What this machine has: from a cache in ``$TANDEM_HOME/cache`` keyed by the bwrap binary, the
+    kernel release and the user, else probed (and cached). Later calls return the same answer."""
+    key = _cache_key()
+    cached = _load_cached(key)
+    if cached is not None:
+        return cached
+    found = probe_now()
+    _store(key, found)
+    return found
+
+
+def probe_now() -> Mechanisms:
+    """Probe every mechanism now (``tandem doctor`` does; it also refreshes the cache)."""
     problems: list[str] = []
     bwrap = shutil.which("bwrap")
     if bwrap is None:

@@ -49,7 +49,7 @@ def test_quote_removal(command: str, argv: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("command", [
     "ls\\\n-la",  # one word `ls-la` to bash
     'echo "a$"', "echo a#b", "X=1", "X+=1 ls", "X=(a b) ls", "echo ==", "'' x", "ls\r", "declare x=1",
-    "export FOO=1", "coproc ls", "ls;;", "echo {a,b}",
+    "export FOO=1", "coproc ls", "time ls", "function f", "ls;;", "echo {a,b}",
 ])
 def test_not_plain(command: str) -> None:
     assert analyze(command).commands is None
@@ -112,19 +112,18 @@ def test_timing_report() -> None:
 # would show. Unknown command names reach `command_not_found_handle`, which records its argv.
 
 _BASH = shutil.which("bash")
-_HANDLER = 'command_not_found_handle() { printf "%s\\037" "$@" >> "$REC"; printf "\\036" >> "$REC"; return 0; }\n'
+_HANDLER = 'command_not_found_handle() { printf "%s\\037" "$@" > "$REC/$BASHPID.$RANDOM"; return 0; }\n'
 _BUILTINS: set[str] = set()
 
 
 def _bash_segments(command: str, tmp: Path) -> list[tuple[str, ...]]:
     rec = tmp / "rec"
-    rec.unlink(missing_ok=True)
+    shutil.rmtree(rec, ignore_errors=True)
+    rec.mkdir()
     env = {"PATH": "/nonexistent", "REC": str(rec), "HOME": str(tmp)}
     subprocess.run([_BASH or "bash", "--norc", "--noprofile", "-c", _HANDLER + command], cwd=tmp / "work",
                    env=env, capture_output=True, timeout=10, check=False)
-    if not rec.exists():
-        return []
-    records = rec.read_text("utf-8", "surrogateescape").split("\x1e")[:-1]
+    records = [path.read_text("utf-8", "surrogateescape") for path in rec.iterdir()]
     return [tuple(r.split("\x1f")[:-1]) for r in records]
 
 

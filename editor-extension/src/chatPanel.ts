@@ -1,0 +1,170 @@
+/**
+ * The host side of the chat view (`tandem.chat`, a webview view in the Tandem activity-bar
+ * container). Serves `dist/webview.js` + `dist/webview.css` (built from webview/ by esbuild.mjs)
+ * in a page with a strict CSP and a per-load nonce, relays messages
+ * (src/shared/webviewMessages.ts) to and from {@link ChatController}, and provides the
+ * controller's editor operations ({@link ChatHost}).
+ *
+ * Messages posted before the page said `ready` are dropped, except `insert` (queued); on `ready`
+ * the controller sends the whole state again.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { ChatController, ChatHost } from "./chat";
+import { mentionGlob, rankMentionResults } from "./mentions";
+import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
+
+export const CHAT_VIEW_ID = "tandem.chat";
+
+const INTENTS = new Set<WebviewToHost["type"]>([
+  "ready", "send", "interrupt", "newThread", "selectThread", "forkThread", "listThreads", "approve",
+  "openFile", "openDiff", "slash", "searchMentions",
+]);
+
+/** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */
+export function isWebviewMessage(value: unknown): value is WebviewToHost {
+  const type = (value as { type?: unknown } | null)?.type;
+  return typeof type === "string" && INTENTS.has(type as WebviewToHost["type"]);
+}
+
+/**
+ * The page: `<div id="app">`, the stylesheet and the script, under a CSP that allows only our
+ * own files (scripts also need the nonce) and `data:` images (pasted screenshots).
+ */
+export function chatHtml(opts: { cspSource: string; scriptUri: string; styleUri: string; nonce: string; built: boolean }): string {
+  const csp = [
+    "default-src 'none'",
+    `img-src ${opts.cspSource} data:`,
+    `style-src ${opts.cspSource}`,
+    `font-src ${opts.cspSource}`,
+    `script-src 'nonce-${opts.nonce}'`,
+  ].join("; ");
+  const body = opts.built
+    ? `<div id="app"></div>\n  <script nonce="${opts.nonce}" src="${opts.scriptUri}"></script>`
+    : `<div id="app"><p>The Tandem chat page is not built (dist/webview.js is missing). Run <code>npm run build</code> in editor-extension.</p></div>`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="UTF-8">
+  <meta http-equiv="Content-Security-Policy" content="${csp}">
+  <meta name="viewport" content="width=device-width, initial-scale=1.0">
+  <link rel="stylesheet" href="${opts.styleUri}">
+  <title>Tandem</title>
+</head>
+<body>
+  ${body}
+</body>
+</html>`;
+}
+
+/** The view provider and the editor side of the chat controller. */
+export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private queue: HostToWebview[] = [];
+  private readonly postEmitter = new vscode.EventEmitter<HostToWebview>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Every message posted to the page (for the extension API / tests). */
+  readonly onDidPost = this.postEmitter.event;
+  controller: ChatController | undefined;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly diffs: { openDiff(itemId: string): Promise<void> }) {}
+
+  register(): vscode.Disposable {
+    this.disposables.push(
+      vscode.window.registerWebviewViewProvider(CHAT_VIEW_ID, this, { webviewOptions: { retainContextWhenHidden: true } }),
+    );
+    return this;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    const dist = vscode.Uri.joinPath(this.extensionUri, "dist");
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist, vscode.Uri.joinPath(this.extensionUri, "media")] };
+    view.webview.html = chatHtml({
+      cspSource: view.webview.cspSource,
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.js")).toString(),
+      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, "webview.css")).toString(),
+      nonce: randomBytes(16).toString("hex"),
+      built: existsSync(path.join(dist.fsPath, "webview.js")),
+    });
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      view.onDidDispose(() => {
+        if (this.view === view) {
+          this.view = undefined;
+          this.ready = false;
+        }
+      }),
+    );
+  }
+
+  /** Handle a message from the page (also used by the extension API to simulate the page). */
+  async receive(message: unknown): Promise<void> {
+    if (!isWebviewMessage(message) || !this.controller) return;
+    if (message.type === "ready") {
+      this.ready = true;
+      await this.controller.handle(message);
+      for (const queued of this.queue.splice(0)) this.post(queued);
+      return;
+    }
+    await this.controller.handle(message);
+  }
+
+  /** Reveal the view (VS Code's generated `<viewId>.focus` command). */
+  async reveal(): Promise<void> {
+    await vscode.commands.executeCommand(`${CHAT_VIEW_ID}.focus`);
+  }
+
+  // --- ChatHost ---------------------------------------------------------------------------
+
+  post(message: HostToWebview): void {
+    this.postEmitter.fire(message);
+    if (this.view && this.ready) {
+      void this.view.webview.postMessage(message);
+    } else if (message.type === "insert") {
+      this.queue.push(message);
+    }
+  }
+
+  cwd(): string | undefined {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  }
+
+  toUri(p: string): string {
+    return this.resolve(p).toString();
+  }
+
+  async findFiles(query: string): Promise<string[]> {
+    const uris = await vscode.workspace.findFiles(mentionGlob(query), undefined, 100);
+    return rankMentionResults(uris.map((u) => vscode.workspace.asRelativePath(u, false)), query, 20);
+  }
+
+  async openFile(p: string, line?: number): Promise<void> {
+    const document = await vscode.workspace.openTextDocument(this.resolve(p));
+    const at = line && line > 0 ? new vscode.Position(line - 1, 0) : undefined;
+    await vscode.window.showTextDocument(document, { preview: true, selection: at ? new vscode.Range(at, at) : undefined });
+  }
+
+  openDiff(itemId: string): Promise<void> {
+    return this.diffs.openDiff(itemId);
+  }
+
+  info(message: string): void {
+    void vscode.window.showInformationMessage(`Tandem: ${message}`);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.postEmitter.dispose();
+  }
+
+  private resolve(p: string): vscode.Uri {
+    if (path.isAbsolute(p)) return vscode.Uri.file(p);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder ? vscode.Uri.joinPath(folder.uri, ...p.split("/").filter(Boolean)) : vscode.Uri.file(path.resolve(p));
+  }
+}
