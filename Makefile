@@ -9,14 +9,16 @@ APT_PACKAGES := python3-venv git
 
 .PHONY: demo test lint typecheck unit bench system-deps clean
 
-# System packages: required ones (python3-venv, git) and the real editors the tests drive
-# (neovim). Installed with apt when missing and we are root; without root, a missing required
+# System packages: required ones (python3-venv, git), the sandbox's (bubblewrap, libseccomp2)
+# and the real editors the tests drive (neovim). Installed with apt when missing and we are root; without root, a missing required
 # package stops here and a missing editor only skips its tests.
 system-deps:
 	@missing=""; optional=""; \
 	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v nvim >/dev/null 2>&1 || optional="$$optional neovim"; \
+	command -v bwrap >/dev/null 2>&1 || optional="$$optional bubblewrap"; \
+	ldconfig -p 2>/dev/null | grep -q libseccomp.so.2 || optional="$$optional libseccomp2"; \
 	if [ -n "$$missing$$optional" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing system packages:$$missing$$optional"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \

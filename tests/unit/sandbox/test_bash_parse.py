@@ -147,8 +147,10 @@ _word_part = st.one_of(
     st.sampled_from(["*", "?", "~", "{a,b}", "[ab]", "\\x", "$x", "#", "!", "a=b", "$'q'", "\\\n"]),
 )
 _word = st.lists(_word_part, min_size=1, max_size=3).map("".join)
-_simple = st.lists(_word, min_size=1, max_size=4).map(lambda ws: "c" + ws[0].lstrip("'\"") + " " + " ".join(ws[1:]))
-_separator = st.sampled_from([" && ", " || ", "; ", " | ", "\n", " & ", " ; ", " |& ", " "])
+_assignments = st.sampled_from(["", "A=1 ", "B='x y' ", "C= ", "D=a=b E=$'q' "])
+_simple = st.tuples(_assignments, st.lists(_word, min_size=1, max_size=4)).map(
+    lambda t: t[0] + "c" + t[1][0].lstrip("'\"") + " " + " ".join(t[1][1:]))
+_separator = st.sampled_from([" && ", " || ", "; ", " | ", "\n", " & ", " ; ", " |& ", " ", "&&\n", " |\n", "\n\n"])
 _line = st.tuples(_simple, st.lists(st.tuples(_separator, _simple), max_size=2)).map(
     lambda t: t[0] + "".join(sep + cmd for sep, cmd in t[1]))
 
