@@ -15,7 +15,6 @@ export const TAIL_MAX = 16_000;
 export const EMPTY_TEXT: CappedText = { head: "", tail: "", omitted: 0 };
 
 // CSI / OSC escape sequences (colours, cursor moves, titles) and stray carriage returns of progress bars.
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
 
 /** `text` without terminal escape sequences; `\r\n` becomes `\n`. */

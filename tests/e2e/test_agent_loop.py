@@ -328,3 +328,33 @@ async def test_read_file_numbers_lines_and_pages(harness, workspace: Path) -> No
     h = harness([respond(read, missing), respond(message("ok"))])
     await h.turn("go")
     assert last_outputs(h.bodies()[1]) == ["L4: line 4\nL5: line 5", "read_file: nope.py does not exist"]
+
+
+async def test_session_approvals_match_normalised_commands_and_prefix_rules_persist(
+        harness, workspace: Path, tandem_home: Path) -> None:
+    approver = ScriptedApprover(ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE)
+    h = harness([respond(shell("touch a")), respond(shell("FOO=1 bash -lc 'touch a'")),
+                 respond(shell("touch a && ls")),
+                 respond(shell("mkdir -p d/e", prefix_rule=["mkdir", "-p"])), respond(shell("mkdir -p f")),
+                 respond(message("ok"))],
+                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    await h.turn("go")
+    assert [r.command for r in approver.requests] == ["touch a", "mkdir -p d/e"]
+    assert approver.requests[1].prefix_rule == ("mkdir", "-p")
+    assert (workspace / "d" / "e").is_dir() and (workspace / "f").is_dir()
+    stored = (tandem_home / "rules" / "prefix_rules.json").read_text()
+    assert '"mkdir"' in stored and '"-p"' in stored
+    # A new thread starts with the persisted rule: not asked again.
+    approver2 = ScriptedApprover()
+    h2 = harness([respond(shell("mkdir -p g")), respond(message("ok"))], policy=ApprovalPolicy.UNTRUSTED,
+                 approver=approver2)
+    await h2.turn("go")
+    assert approver2.requests == [] and (workspace / "g").is_dir()
+
+
+async def test_unrelated_prefix_rules_are_not_offered(harness) -> None:
+    approver = ScriptedApprover(ReviewDecision.ACCEPT)
+    h = harness([respond(shell("touch x", prefix_rule=["rm"])), respond(message("ok"))],
+                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    await h.turn("go")
+    assert approver.requests[0].prefix_rule is None

@@ -19,14 +19,14 @@ export interface CancellationTokenLike {
 
 /** Receives server -> client notifications. */
 export interface NotificationSource {
-  onNotification(method: string, handler: (params: never) => void): DisposableLike;
+  onNotification(method: string, handler: (params: unknown) => void): DisposableLike;
 }
 
 /** Answers server -> client requests. */
 export interface RequestTarget {
   onRequest(
     method: string,
-    handler: (params: never, token: CancellationTokenLike) => Promise<unknown>,
+    handler: (params: unknown, token: CancellationTokenLike) => Promise<unknown>,
   ): DisposableLike;
 }
 

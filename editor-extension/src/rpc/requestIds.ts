@@ -10,7 +10,7 @@
 
 /** Minimal shape of a vscode-jsonrpc `MessageReader` (any version). */
 export interface MessageReaderLike {
-  listen(callback: (message: never) => void): unknown;
+  listen(callback: (message: unknown) => void): unknown;
 }
 
 interface RequestLike {
@@ -57,7 +57,7 @@ export class ServerRequestIds {
             target.listen(((message: unknown) => {
               observe(message);
               callback(message);
-            }) as (message: never) => void);
+            }));
         }
         const value: unknown = Reflect.get(target, prop, target);
         return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;

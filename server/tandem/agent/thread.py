@@ -27,7 +27,7 @@ from tandem.protocol.enums import ReviewDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
-from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
 from tandem.tools.registry import ToolRegistry
 from tandem.tools.workspace import DiskWorkspace, Workspace
 
@@ -67,7 +67,7 @@ class Thread:
         self.info = info
         self.history = history
         self.rollout = rollout
-        self.session_approvals = SessionApprovals()
+        self.session_approvals = SessionApprovals(load_rules(config.tandem_home), store_rules(config.tandem_home))
         self.total_usage = TokenUsage()
         self.turns: list[Turn] = []
         self.turn_starts: dict[str, int] = {}

@@ -17,6 +17,7 @@ from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 _ANSWERS = {"y": ReviewDecision.ACCEPT, "yes": ReviewDecision.ACCEPT,
             "a": ReviewDecision.ACCEPT_FOR_SESSION, "always": ReviewDecision.ACCEPT_FOR_SESSION,
+            "p": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
             "n": ReviewDecision.DECLINE, "no": ReviewDecision.DECLINE,
             "c": ReviewDecision.CANCEL, "cancel": ReviewDecision.CANCEL}
 
@@ -72,15 +73,19 @@ class TerminalApprover:
         self._err.write("\n".join(lines) + "\n")
         self._err.flush()
 
-    def _ask(self) -> ReviewDecision:
+    def _ask(self, prefix_rule: tuple[str, ...] | None) -> ReviewDecision:
         assert self._terminal is not None
+        always = f"  [p] always allow `{' '.join(prefix_rule)} …`" if prefix_rule else ""
         while True:
-            self._err.write("  [y] yes  [a] yes, for this session  [n] no, tell the model  [c] cancel the turn > ")
+            self._err.write(f"  [y] yes  [a] yes, for this session{always}  [n] no, tell the model  "
+                            "[c] cancel the turn > ")
             self._err.flush()
             line = self._terminal.readline()
             if not line:
                 return ReviewDecision.CANCEL
             answer = _ANSWERS.get(line.strip().lower())
+            if answer is ReviewDecision.ACCEPT_WITH_PREFIX_RULE and not prefix_rule:
+                continue
             if answer is not None:
                 return answer
 
@@ -95,4 +100,4 @@ class TerminalApprover:
                 self._err.write(self._style.dim("  → declined: no terminal to ask; use --approval-policy never "
                                                 "or run interactively") + "\n")
                 return ApprovalResponse(ReviewDecision.DECLINE)
-            return ApprovalResponse(await asyncio.to_thread(self._ask))
+            return ApprovalResponse(await asyncio.to_thread(self._ask, request.prefix_rule))

@@ -165,6 +165,7 @@ class EditorBridge:
         params = RequestApprovalParams(
             thread_id=request.thread_id, turn_id=request.turn_id, item_id=request.item_id, kind=request.kind,
             command=request.command, cwd=request.cwd, reason=request.reason,
+            prefix_rule=list(request.prefix_rule) if request.prefix_rule else None,
             changes=[ChangeProposal(path=c.path, kind=c.kind, diff=c.diff, move_path=c.move_path,
                                     hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks])
                      for c in request.changes] or None)
@@ -182,12 +183,17 @@ class EditorBridge:
         else:
             files = ", ".join(c.path for c in request.changes)
             text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in request.changes)[:4000]
+        actions = dict(_FALLBACK_ACTIONS)
+        if request.prefix_rule:
+            actions = {**dict(list(actions.items())[:2]),
+                       f"Always allow `{' '.join(request.prefix_rule)} …`": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
+                       **dict(list(actions.items())[2:])}
         params = types.ShowMessageRequestParams(
             type=types.MessageType.Info, message=text,
-            actions=[types.MessageActionItem(title=title) for title in _FALLBACK_ACTIONS])
+            actions=[types.MessageActionItem(title=title) for title in actions])
         result = await self._send(request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, params)
         title = getattr(result, "title", None)
-        return ApprovalResponse(_FALLBACK_ACTIONS.get(title or "", ReviewDecision.DECLINE))
+        return ApprovalResponse(actions.get(title or "", ReviewDecision.DECLINE))
 
     async def _send(self, request_id: str, method: str, params: Any) -> Any:
         future = self._server.protocol.send_request_async(method, params, msg_id=request_id)

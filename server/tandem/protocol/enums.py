@@ -30,6 +30,7 @@ class ReviewDecision(StrEnum):
 
     ACCEPT = "accept"
     ACCEPT_FOR_SESSION = "acceptForSession"
+    ACCEPT_WITH_PREFIX_RULE = "acceptWithPrefixRule"
     DECLINE = "decline"
     CANCEL = "cancel"
 

@@ -150,6 +150,7 @@ class RequestApprovalParams(WireModel):
     cwd: str | None = None
     reason: str | None = None
     changes: list[ChangeProposal] | None = None
+    prefix_rule: list[str] | None = None
 
 
 class RequestApprovalResult(WireModel):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser
+    from tree_sitter import Node, Parser, Tree
 
 __all__ = ["ParseResult", "SimpleCommand", "analyze", "parse_command", "parse_plain"]
 
@@ -95,9 +95,9 @@ def _get_parser() -> Parser:
     return _parser
 
 
-def _parse_tree(script: str) -> Node:
+def _parse_tree(source: bytes) -> Tree:
     with _lock:  # a tree_sitter.Parser is not safe to share between threads
-        return _get_parser().parse(script.encode("utf-8")).root_node
+        return _get_parser().parse(source)
 
 
 def parse_plain(script: str) -> list[SimpleCommand] | None:
@@ -144,12 +144,16 @@ def _parse_script(script: str) -> tuple[tuple[SimpleCommand, ...] | None, str]:
         return None, "control character"
     if not script.strip():
         return None, "empty command"
-    root = _parse_tree(script)
     try:
-        if root.has_error:
+        source = script.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON
+        return None, "not valid UTF-8"
+    tree = _parse_tree(source)
+    try:
+        if tree.root_node.has_error:
             raise _NotPlain("syntax error")
-        walker = _Walker(script.encode("utf-8"))
-        walker.sequence(root, "")
+        walker = _Walker(source)
+        walker.sequence(tree.root_node, "")
     except _NotPlain as exc:
         return None, exc.reason
     if not walker.commands:

@@ -167,7 +167,7 @@ async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChang
         raise TurnCancelledError("the user cancelled the turn")
     if response.decision is ReviewDecision.DECLINE:
         return [], "patch rejected by user"
-    if response.decision is ReviewDecision.ACCEPT_FOR_SESSION:
+    if response.decision in (ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE):
         host.session_approvals.remember_paths(paths)
     if response.accepted_hunk_ids is None:
         return changes, ""

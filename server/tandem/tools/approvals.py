@@ -9,19 +9,25 @@ Rules (Codex's approval policies, reference-facts §3):
 * ``untrusted``: only known-safe read-only commands run without asking; every file change is asked.
 
 The user's answer is a :class:`~tandem.protocol.enums.ReviewDecision`. ``acceptForSession`` is
-remembered per thread: for commands by exact command text (normalisation comes with the sandbox
-issue), for file changes per file path.
+remembered per thread — for commands per normalised segment (``FOO=1 cmd`` and ``bash -lc 'cmd'``
+match ``cmd``; a chain is approved segment by segment), for file changes per file path;
+``acceptWithPrefixRule`` persists the prefix the model proposed (``prefix_rule``, e.g.
+``["git", "pull"]``) in ``$TANDEM_HOME/rules/prefix_rules.json`` for every later thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
 from tandem.patch.diff import DiffHunk
 from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ChangeKind, ReviewDecision
+from tandem.sandbox.command_rules import ApprovalRules
+
+log = logging.getLogger(__name__)
 
 
 class Requirement(Enum):
@@ -55,6 +61,7 @@ class ApprovalRequest:
     cwd: str | None = None
     reason: str | None = None
     changes: list[FileChangeProposal] = field(default_factory=list)
+    prefix_rule: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +110,37 @@ def patch_requirement(policy: ApprovalPolicy, paths: Iterable[Path], writable_ro
 
 
 class SessionApprovals:
-    """What the user accepted "for this session" in one thread."""
+    """What the user accepted in one thread: commands "for this session" (matched per normalised
+    segment, see :mod:`tandem.sandbox.command_rules`), persisted prefix rules, and files of patches.
 
-    def __init__(self) -> None:
-        self._commands: set[str] = set()
+    Args:
+        rules: the command rules to start from (persisted prefix rules are loaded into it).
+        on_prefix_rule: called with every new prefix rule, to persist it.
+    """
+
+    def __init__(self, rules: ApprovalRules | None = None,
+                 on_prefix_rule: Callable[[ApprovalRules], None] | None = None) -> None:
+        self._rules = rules if rules is not None else ApprovalRules()
+        self._on_prefix_rule = on_prefix_rule
         self._paths: set[Path] = set()
 
     def remember_command(self, command: str) -> None:
-        """Accept ``command`` for the rest of the thread."""
-        self._commands.add(command.strip())
+        """Accept ``command`` (each of its segments) for the rest of the thread."""
+        self._rules.remember_command(command)
 
-    def command_approved(self, command: str) -> bool:
-        """Whether ``command`` was accepted for the session."""
-        return command.strip() in self._commands
+    def remember_prefix(self, prefix: Sequence[str]) -> None:
+        """Always accept commands whose argv starts with ``prefix`` (persisted when a store is attached).
+
+        Raises:
+            ValueError: an empty or malformed prefix.
+        """
+        self._rules.remember_prefix(prefix)
+        if self._on_prefix_rule is not None:
+            self._on_prefix_rule(self._rules)
+
+    def command_approved(self, command: str, *, escalated: bool = False) -> bool:
+        """Whether every segment of ``command`` is approved (known-safe segments count unless escalated)."""
+        return self._rules.approved(command, allow_known_safe=not escalated)
 
     def remember_paths(self, paths: Iterable[Path]) -> None:
         """Accept further changes to these files for the rest of the thread."""
@@ -125,3 +150,32 @@ class SessionApprovals:
         """Whether every path was accepted for the session (an empty set is not approved)."""
         resolved = [path.resolve() for path in paths]
         return bool(resolved) and all(path in self._paths for path in resolved)
+
+
+def prefix_rules_file(tandem_home: Path) -> Path:
+    """Where persisted prefix rules live: ``$TANDEM_HOME/rules/prefix_rules.json``."""
+    return tandem_home / "rules" / "prefix_rules.json"
+
+
+def load_rules(tandem_home: Path) -> ApprovalRules:
+    """The persisted prefix rules (an empty set when the file is missing or unreadable)."""
+    try:
+        return ApprovalRules.from_json(prefix_rules_file(tandem_home).read_text("utf-8"))
+    except (OSError, ValueError):
+        return ApprovalRules()
+
+
+def store_rules(tandem_home: Path) -> Callable[[ApprovalRules], None]:
+    """A callback that writes the rules' prefix rules atomically to :func:`prefix_rules_file`."""
+
+    def store(rules: ApprovalRules) -> None:
+        path = prefix_rules_file(tandem_home)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_suffix(".tmp")
+            temp.write_text(ApprovalRules(rules.prefix_rules).to_json(), "utf-8")
+            temp.replace(path)
+        except OSError:
+            log.warning("could not persist approval prefix rules to %s", path)
+
+    return store

@@ -17,6 +17,7 @@ from tandem.errors import SandboxError, ToolError, TurnCancelledError
 from tandem.patch.invocation import extract_shell_patch
 from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ItemStatus, ReviewDecision, SandboxMode
 from tandem.protocol.items import CommandExecutionItem
+from tandem.sandbox.command_rules import normalize
 from tandem.sandbox.denials import denial_note, looks_denied
 from tandem.sandbox.env import build_child_env
 from tandem.sandbox.probe import Strength, probe
@@ -33,6 +34,9 @@ _DESCRIPTION = (
     "(rg, sed -n 'A,Bp', head) over dumping large files. The default timeout is {timeout} ms; pass "
     "`timeout_ms` for longer tasks such as test suites. Use apply_patch, not the shell, to edit files."
 )
+
+
+_ACCEPTED = (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE)
 
 
 class ShellCommandTool:
@@ -64,6 +68,10 @@ class ShellCommandTool:
                         "type": "string",
                         "description": "With require_escalated: a one-line question for the user, "
                                        "e.g. 'Allow installing the test dependencies from PyPI?'"},
+                    "prefix_rule": {
+                        "type": "array", "items": {"type": "string"},
+                        "description": "Optional: a command prefix (e.g. [\"npm\", \"test\"]) the user may allow "
+                                       "from now on, so similar commands are not asked again."},
                 },
                 "required": ["command"],
                 "additionalProperties": False,
@@ -97,7 +105,8 @@ class ShellCommandTool:
         sandbox_missing = host.config.sandbox_mode is not SandboxMode.DANGER_FULL_ACCESS and \
             probe().strength is Strength.NONE
         refusal = await _approve(host, item, escalated=escalated or sandbox_missing, reason=justification,
-                                 sandbox_missing=sandbox_missing)
+                                 sandbox_missing=sandbox_missing,
+                                 prefix_rule=_prefix_rule(args.get("prefix_rule"), command))
         if refusal is not None:
             item.status, item.output = ItemStatus.DECLINED, refusal
             host.item_completed(item)
@@ -155,8 +164,19 @@ def _complete(item: CommandExecutionItem, result: ProcessResult) -> None:
     item.duration_ms = round(result.duration_s * 1000)
 
 
+def _prefix_rule(raw: object, command: str) -> tuple[str, ...] | None:
+    """The model's proposed prefix rule, kept only when it is a prefix of every segment of ``command``."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(word, str) and word for word in raw):
+        return None
+    prefix = tuple(raw)
+    segments = normalize(command)
+    if not segments or not all(segment[:len(prefix)] == prefix for segment in segments):
+        return None
+    return prefix
+
+
 async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: bool, reason: str | None,
-                   sandbox_missing: bool) -> str | None:
+                   sandbox_missing: bool, prefix_rule: tuple[str, ...] | None = None) -> str | None:
     """Ask when the policy says so; returns None to run, or the refusal text for the model.
 
     Raises:
@@ -167,7 +187,7 @@ async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: boo
     if sandbox_missing and policy is ApprovalPolicy.NEVER:
         return ("exec command rejected: no sandbox is available on this machine and the approval policy "
                 "(never) does not allow asking the user; see `tandem doctor`")
-    if requirement is Requirement.SKIP or host.session_approvals.command_approved(item.command):
+    if requirement is Requirement.SKIP or host.session_approvals.command_approved(item.command, escalated=escalated):
         return None
     if requirement is Requirement.FORBID:
         return "exec command rejected by the approval policy"
@@ -175,14 +195,16 @@ async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: boo
         reason = "No sandbox is available on this machine: this command would run with your full permissions."
     response = await host.request_approval(ApprovalRequest(
         thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.COMMAND,
-        command=item.command, cwd=item.cwd, reason=reason))
+        command=item.command, cwd=item.cwd, reason=reason, prefix_rule=prefix_rule))
     if response.decision is ReviewDecision.CANCEL:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
         raise TurnCancelledError("the user cancelled the turn")
     if response.decision is ReviewDecision.ACCEPT_FOR_SESSION:
         host.session_approvals.remember_command(item.command)
-    if response.decision in (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION):
+    if response.decision is ReviewDecision.ACCEPT_WITH_PREFIX_RULE and prefix_rule is not None:
+        host.session_approvals.remember_prefix(prefix_rule)
+    if response.decision in _ACCEPTED:
         return None
     return "exec command rejected by user"
 
@@ -195,7 +217,7 @@ async def _retry_unsandboxed(host: ToolHost, item: CommandExecutionItem) -> bool
         reason="The sandbox blocked this command. Run it again without the sandbox?"))
     if response.decision is ReviewDecision.CANCEL:
         raise TurnCancelledError("the user cancelled the turn")
-    return response.decision in (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION)
+    return response.decision in _ACCEPTED
 
 
 def _resolve_workdir(raw: object, cwd: Path) -> Path:

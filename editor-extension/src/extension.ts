@@ -1,0 +1,185 @@
+/**
+ * Activation: wires the language client, the notification router, the thread store, the approval
+ * broker and its presenters (notification, chat panel, diff review), the chat view, inline ask,
+ * the status bar and the palette commands. All agent logic stays in the server.
+ *
+ * `activate` returns a small API ({@link TandemApi}) for tests running in the extension host.
+ * If the environment variable `TANDEM_EXTENSION_TEST_MODULE` names a JavaScript file, it is
+ * loaded after activation and its exported `run(api, vscode)` is called (test harness hook).
+ */
+import * as vscode from "vscode";
+import { ApprovalBroker, registerApprovalHandler, type PendingApproval } from "./approvalBroker";
+import { notificationPresenter } from "./approvals";
+import { ChatController } from "./chat";
+import { ChatPanel } from "./chatPanel";
+import { TandemClient } from "./client";
+import { COMMANDS, registerCommands } from "./commands";
+import { InlineAsk } from "./inlineAsk";
+import { NotificationRouter, type TandemNotification } from "./notifications";
+import type { ClientRequestMethod, ParamsOf, ResultOf } from "./protocol/methods";
+import { ProposalManager } from "./proposals";
+import { tandemRpc } from "./rpc/connection";
+import { readSettings, RESTART_KEYS, type TandemSettings } from "./settings";
+import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
+import type { RequestApprovalResult } from "./shared/protocolTypes";
+import { TandemStatusBar } from "./statusBar";
+import { ThreadStore } from "./threads";
+
+/** What `activate` returns (`vscode.extensions.getExtension("tandem.tandem").exports`). */
+export interface TandemApi {
+  readonly version: 1;
+  /** Resolves once the server has started (or failed to). */
+  whenStarted(): Promise<void>;
+  isRunning(): boolean;
+  request<M extends ClientRequestMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  onNotification(listener: (n: TandemNotification) => void): vscode.Disposable;
+  /** Messages posted to the chat page. */
+  onWebviewMessage(listener: (m: HostToWebview) => void): vscode.Disposable;
+  /** Act as the chat page (e.g. `{type:"send", ...}`). */
+  fromWebview(message: WebviewToHost): Promise<void>;
+  pendingApprovals(): PendingApproval[];
+  answerApproval(requestId: string, result: RequestApprovalResult): boolean;
+  /** The diff documents of a pending file-change review. */
+  proposalDocuments(requestId: string): { original: vscode.Uri; proposed: vscode.Uri }[];
+  activeThreadId(): string | null;
+  statusText(): string;
+  restart(): Promise<void>;
+}
+
+let client: TandemClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<TandemApi> {
+  const output = vscode.window.createOutputChannel("Tandem");
+  const log = (error: unknown) => output.appendLine(`[tandem] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  const settings = (): TandemSettings => readSettings(vscode.workspace.getConfiguration("tandem"));
+  const root = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+
+  const store = new ThreadStore();
+  const router = new NotificationRouter(log);
+  const broker = new ApprovalBroker(log);
+  const proposals = new ProposalManager(broker, root);
+
+  client = new TandemClient({
+    output,
+    settings,
+    wire: (c, ids) => [router.attach(c), registerApprovalHandler(c, broker, ids)],
+    onStopped: () => {
+      broker.withdrawAll();
+      store.resetRunning();
+    },
+  });
+  const tandemClient = client;
+  const rpc = tandemRpc(() => tandemClient.sender());
+
+  const panel = new ChatPanel(context.extensionUri, {
+    openDiff: async (itemId) => {
+      const pending = proposals.reviewForItem(itemId) ?? broker.pending().find((p) => p.params.itemId === itemId && p.params.kind === "fileChange");
+      if (pending) return proposals.open(pending);
+      const change = store.fileChange(itemId);
+      if (!change) throw new Error("That change is no longer known to this window.");
+      return proposals.showApplied(change.item, store.get(change.threadId)?.info?.cwd ?? root());
+    },
+  });
+  const controller = new ChatController({ rpc, store, broker, settings, connected: () => tandemClient.running, host: panel });
+  panel.controller = controller;
+
+  const statusBar = new TandemStatusBar(COMMANDS.openChat);
+  const updateStatus = () => {
+    const usage = store.usage();
+    statusBar.update({
+      connected: tandemClient.running,
+      model: store.activeThread()?.info?.model || settings().model || null,
+      running: store.anyRunning(),
+      pendingApprovals: broker.pending().length,
+      usedTokens: usage?.usedTokens ?? null,
+      contextWindow: usage?.contextWindow ?? null,
+    });
+    panel.post(controller.status());
+  };
+
+  router.listen((n) => store.apply(n));
+  router.listen((n) => broker.onNotification(n));
+  router.listen((n) => controller.forward(n));
+
+  const inlineAsk = new InlineAsk(rpc, router, store, async (threadId) => {
+    await controller.openThread(threadId);
+    await panel.reveal();
+  });
+
+  context.subscriptions.push(
+    output,
+    tandemClient,
+    panel.register(),
+    proposals.register(),
+    statusBar,
+    broker.addPresenter(notificationPresenter(() => settings().modalApprovals)),
+    broker.addPresenter(controller.presenter()),
+    broker.addPresenter(proposals.presenter()),
+    toDisposable(store.onDidChange(updateStatus)),
+    toDisposable(broker.onDidChange(updateStatus)),
+    tandemClient.onDidChangeRunning(updateStatus),
+    ...registerCommands({
+      rpc,
+      store,
+      broker,
+      controller,
+      revealChat: () => panel.reveal(),
+      insertIntoChat: (mention) => panel.post({ type: "insert", text: "", mention }),
+      inlineAsk: () => inlineAsk.run(),
+      restart: () => tandemClient.restart(),
+      showLogs: () => output.show(true),
+      applyProposal: (requestId) => proposals.applyAccepted(requestId),
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!RESTART_KEYS.some((key) => e.affectsConfiguration(`tandem.${key}`))) return;
+      updateStatus();
+      const choice = await vscode.window.showInformationMessage("Tandem: restart the server to apply the new settings?", "Restart");
+      if (choice === "Restart") await tandemClient.restart();
+    }),
+  );
+  updateStatus();
+  const started = tandemClient.start();
+
+  const api: TandemApi = {
+    version: 1,
+    whenStarted: () => started,
+    isRunning: () => tandemClient.running,
+    request: (method, params) => rpc.request(method, params),
+    onNotification: (listener) => toDisposable(router.listen(listener)),
+    onWebviewMessage: (listener) => panel.onDidPost(listener),
+    fromWebview: (message) => panel.receive(message),
+    pendingApprovals: () => broker.pending(),
+    answerApproval: (requestId, result) => broker.answer(requestId, result),
+    proposalDocuments: (requestId) => proposals.documents(requestId),
+    activeThreadId: () => store.activeThreadId,
+    statusText: () => statusBar.text,
+    restart: () => tandemClient.restart(),
+  };
+  runTestModule(api, log);
+  return api;
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}
+
+function toDisposable(d: { dispose(): unknown }): vscode.Disposable {
+  return new vscode.Disposable(() => void d.dispose());
+}
+
+/** The test-harness hook (see the module comment). */
+function runTestModule(api: TandemApi, log: (error: unknown) => void): void {
+  const modulePath = process.env.TANDEM_EXTENSION_TEST_MODULE;
+  if (!modulePath) return;
+  try {
+    // A runtime path: esbuild leaves this require alone (not a string literal).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const loaded = require(modulePath) as {
+      run?: (api: TandemApi, vscodeApi: typeof vscode) => unknown;
+    };
+    void Promise.resolve(loaded.run?.(api, vscode)).catch(log);
+  } catch (error) {
+    log(error);
+  }
+}

@@ -1,0 +1,131 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+vi.mock("vscode", () => import("./vscodeStub"));
+
+import { stub } from "./vscodeStub";
+import { ApprovalBroker, registerApprovalHandler } from "../../src/approvalBroker";
+import { approvalText, notificationPresenter } from "../../src/approvals";
+import { NotificationRouter } from "../../src/notifications";
+import { ServerRequestIds } from "../../src/rpc/requestIds";
+import type { RequestApprovalParams } from "../../src/shared/protocolTypes";
+import type { HostToWebview } from "../../src/shared/webviewMessages";
+import { fakeChat, tokenSource } from "./helpers";
+
+const command: RequestApprovalParams = {
+  threadId: "t1",
+  turnId: "u1",
+  itemId: "i1",
+  kind: "command",
+  command: "rm -rf build",
+  cwd: "/ws",
+  reason: "clean the build",
+};
+
+/** A broker with the real notification presenter and the chat panel presenter (as in extension.ts). */
+function setup(modal = false) {
+  const broker = new ApprovalBroker();
+  const chat = fakeChat({ broker });
+  broker.addPresenter(notificationPresenter(() => modal));
+  broker.addPresenter(chat.controller.presenter());
+  return { broker, posts: chat.posts, controller: chat.controller };
+}
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+beforeEach(() => stub.reset());
+
+describe("command approvals", () => {
+  it("shows a notification with the four buttons and the same prompt in the panel", async () => {
+    const { broker, posts } = setup();
+    stub.warningAnswer = new Promise(() => undefined); // the user has not clicked yet
+    void broker.handle(command, undefined, "approval-1");
+    await flush();
+    expect(stub.warnings).toHaveLength(1);
+    expect(stub.warnings[0]!.message).toContain("Tandem wants to run: rm -rf build");
+    expect(stub.warnings[0]!.items).toEqual(["Accept", "Accept for session", "Decline", "Cancel turn"]);
+    expect(stub.warnings[0]!.options).toMatchObject({ modal: false });
+    expect(posts).toContainEqual({ type: "approval", requestId: "approval-1", ...command });
+  });
+
+  it("the notification's answer is the reply, and the panel prompt is withdrawn", async () => {
+    const { broker, posts } = setup();
+    stub.warningAnswer = "Accept for session";
+    const reply = await broker.handle(command, undefined, "approval-2");
+    expect(reply).toEqual({ decision: "acceptForSession" });
+    expect(posts).toContainEqual({ type: "approvalResolved", requestId: "approval-2" });
+    expect(broker.pending()).toEqual([]);
+  });
+
+  it("the panel's answer is the reply; a later click on the notification is ignored", async () => {
+    const { broker, controller } = setup();
+    let click: (answer: string) => void = () => undefined;
+    stub.warningAnswer = new Promise((resolve) => (click = resolve));
+    const reply = broker.handle(command, undefined, "approval-3");
+    await controller.handle({ type: "approve", requestId: "approval-3", decision: "decline" });
+    expect(await reply).toEqual({ decision: "decline" });
+    click("Accept");
+    await flush();
+    expect(broker.answer("approval-3", { decision: "accept" })).toBe(false);
+  });
+
+  it("a dismissed notification leaves the request to the panel; a dismissed modal declines", async () => {
+    const plain = setup(false);
+    stub.warningAnswer = undefined;
+    void plain.broker.handle(command, undefined, "approval-4");
+    await flush();
+    expect(plain.broker.pending().map((p) => p.requestId)).toEqual(["approval-4"]);
+
+    const modal = setup(true);
+    const reply = await modal.broker.handle(command, undefined, "approval-5");
+    expect(reply).toEqual({ decision: "decline" });
+    expect(stub.warnings.at(-1)!.options).toMatchObject({ modal: true, detail: "Reason: clean the build\nIn: /ws" });
+  });
+
+  it("is withdrawn by tandem/serverRequest/resolved", async () => {
+    const { broker, posts } = setup();
+    stub.warningAnswer = new Promise(() => undefined);
+    const router = new NotificationRouter();
+    router.listen((n) => broker.onNotification(n));
+    const reply = broker.handle(command, undefined, "approval-6");
+    router.dispatch("tandem/serverRequest/resolved", { threadId: "t1", requestId: "approval-6" });
+    expect(await reply).toEqual({ decision: "decline" });
+    expect(posts).toContainEqual({ type: "approvalResolved", requestId: "approval-6" });
+  });
+
+  it("is withdrawn when the server cancels the request ($/cancelRequest -> token)", async () => {
+    const { broker, posts } = setup();
+    stub.warningAnswer = new Promise(() => undefined);
+    const source = tokenSource();
+    const reply = broker.handle(command, source.token, "approval-7");
+    source.cancel();
+    expect(await reply).toEqual({ decision: "decline" });
+    expect(posts.filter((p: HostToWebview) => p.type === "approvalResolved")).toEqual([{ type: "approvalResolved", requestId: "approval-7" }]);
+  });
+
+  it("network approvals read differently; file changes get no notification", async () => {
+    expect(approvalText({ ...command, kind: "network", command: "curl example.com" }).message).toBe(
+      "Tandem needs network access: curl example.com",
+    );
+    const presenter = notificationPresenter(() => false);
+    expect(await presenter.show({ requestId: "x", params: { ...command, kind: "fileChange", command: null } })).toBeUndefined();
+    expect(stub.warnings).toHaveLength(0);
+  });
+});
+
+describe("registerApprovalHandler", () => {
+  it("answers tandem/requestApproval with the broker, knowing the JSON-RPC id from the reader tap", async () => {
+    const broker = new ApprovalBroker();
+    const ids = new ServerRequestIds(["tandem/requestApproval"]);
+    let handler: ((params: unknown, token: ReturnType<typeof tokenSource>["token"]) => Promise<unknown>) | undefined;
+    registerApprovalHandler({ onRequest: (method, h) => ((handler = h), expect(method).toBe("tandem/requestApproval"), { dispose() {} }) }, broker, ids);
+    // What vscode-jsonrpc does: the reader delivers the message, the handler gets the same params object.
+    const message = { jsonrpc: "2.0", id: "approval-abc", method: "tandem/requestApproval", params: { ...command } };
+    let deliver: (m: unknown) => void = () => undefined;
+    ids.tap({ listen: (cb: (m: unknown) => void) => (deliver = cb) }).listen(() => undefined);
+    deliver(message);
+    const reply = handler!(message.params, tokenSource().token);
+    expect(broker.pending().map((p) => p.requestId)).toEqual(["approval-abc"]);
+    broker.answer("approval-abc", { decision: "accept", acceptedHunkIds: ["ignored for commands"] });
+    expect(await reply).toEqual({ decision: "accept" });
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Entry of the chat page (bundled to dist/webview.js). Host messages are queued and folded into
+ * the view state once per animation frame; the header, transcript and composer then update only
+ * what changed. Everything the user does goes back to the host as a WebviewToHost message.
+ */
+import type { HostToWebview } from "../src/shared/webviewMessages";
+import { createBridge } from "./bridge";
+import { Composer, type Draft } from "./composer";
+import { h, setText } from "./dom";
+import type { RenderContext } from "./render/common";
+import { HeaderView } from "./render/header";
+import { TranscriptView } from "./render/transcript";
+import { initialState, isRunning, reduceAll, type ViewState } from "./state";
+
+/** Past this many queued messages (a hidden panel gets no animation frames) fold them at once. */
+const MAX_QUEUE = 1_000;
+
+interface Saved {
+  draft?: Draft;
+}
+
+function start(): void {
+  const bridge = createBridge();
+  let state: ViewState = initialState();
+  let rendered: ViewState | null = null;
+  const queue: HostToWebview[] = [];
+  let scheduled = false;
+
+  const ctx: RenderContext = {
+    post: (m) => bridge.post(m),
+    cwd: () => state.thread?.cwd ?? null,
+    threadId: () => state.activeThreadId,
+  };
+  const header = new HeaderView(ctx.post);
+  const composer = new Composer(ctx.post, (draft) => bridge.setState({ draft } satisfies Saved));
+  const list = h("div", { class: "transcript-list" });
+  const empty = h("div", { class: "empty" },
+    h("p", { class: "empty-title" }, "Ask Tandem to work on your code."),
+    h("p", {}, "Type @ to attach a file, / for commands (/new, /compact, /undo, /review). Paste images with Ctrl+V."));
+  const scroller = h("main", {
+    class: "transcript", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation",
+  }, empty, list);
+  const retry = h("div", { class: "retry", role: "status", hidden: true });
+  const transcript = new TranscriptView(scroller, list, ctx, () => composer.focus());
+
+  const root = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
+  root.replaceChildren(header.el, scroller, retry, composer.el);
+
+  const saved = bridge.getState() as Saved | undefined;
+  if (saved?.draft) composer.restore(saved.draft);
+
+  const render = (): void => {
+    if (rendered === state) return;
+    header.render(state);
+    transcript.render(state);
+    empty.hidden = state.order.length > 0;
+    composer.setRunning(isRunning(state));
+    scroller.setAttribute("aria-busy", String(isRunning(state)));
+    retry.hidden = state.retry === null;
+    if (state.retry) {
+      setText(retry, `Connection problem, retrying (attempt ${state.retry.attempt} of ${state.retry.maxAttempts}): ${state.retry.message}`);
+    }
+    rendered = state;
+  };
+
+  const flush = (): void => {
+    scheduled = false;
+    fold();
+    render();
+  };
+
+  const fold = (): void => {
+    if (queue.length === 0) return;
+    try {
+      state = reduceAll(state, queue.splice(0));
+    } catch (err) {
+      console.error("tandem: could not apply host messages", err);
+    }
+  };
+
+  bridge.onMessage((message) => {
+    queue.push(message);
+    if (message.type === "insert") composer.insert(message);
+    else if (message.type === "mentionResults") composer.mentionResults(message);
+    if (queue.length >= MAX_QUEUE) fold();
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(flush);
+    }
+  });
+
+  render();
+  document.documentElement.dataset["tandemReady"] = "true";
+  bridge.post({ type: "ready" });
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start, { once: true });
+else start();

@@ -1,0 +1,106 @@
+/**
+ * An approval prompt inline in the transcript: the command, or each file's hunks with checkboxes
+ * (all checked), and Accept / Accept for session / Decline / Cancel turn. `acceptedHunkIds` is sent
+ * only when some hunk is unchecked. The card stays (disabled) until `approvalResolved` removes it.
+ */
+import type { ReviewDecision } from "../../src/shared/protocolTypes";
+import type { ApprovalMessage } from "../../src/shared/webviewMessages";
+import { h, setText, uid } from "../dom";
+import type { ApprovalEntry } from "../state";
+import { type Card, kindBadge, pathLink, type RenderContext } from "./common";
+import { diffView } from "./diffView";
+
+const TITLES: Record<ApprovalMessage["kind"], string> = {
+  command: "Run this command?",
+  fileChange: "Apply these changes?",
+  network: "Allow network access?",
+};
+
+const DECISIONS: { decision: ReviewDecision; label: string; cls: string; needsHunks: boolean }[] = [
+  { decision: "accept", label: "Accept", cls: "primary", needsHunks: true },
+  { decision: "acceptForSession", label: "Accept for session", cls: "secondary", needsHunks: true },
+  { decision: "decline", label: "Decline", cls: "secondary", needsHunks: false },
+  { decision: "cancel", label: "Cancel turn", cls: "secondary danger", needsHunks: false },
+];
+
+const ANSWERED: Record<ReviewDecision, string> = {
+  accept: "Accepted",
+  acceptForSession: "Accepted for this session",
+  decline: "Declined",
+  cancel: "Cancelling the turn",
+};
+
+export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<ApprovalEntry> {
+  const r = entry.request;
+  const titleId = uid("approval-title");
+  const el = h("section", { class: "entry card approval", role: "group", "aria-labelledby": titleId });
+  el.append(h("header", { class: "card-head" },
+    h("span", { class: "card-icon", "aria-hidden": "true" }, "?"),
+    h("span", { class: "title", id: titleId }, TITLES[r.kind] ?? "Approval needed")));
+  if (r.reason) el.append(h("p", { class: "reason" }, r.reason));
+  if (r.command) {
+    el.append(h("pre", { class: "approval-command" }, h("span", { class: "prompt", "aria-hidden": "true" }, "$ "), r.command));
+  }
+  if (r.cwd) el.append(h("div", { class: "cwd" }, `in ${r.cwd}`));
+
+  const boxes: HTMLInputElement[] = [];
+  for (const change of r.changes ?? []) {
+    const path = change.movePath ?? change.path;
+    const fs = h("fieldset", { class: "approval-file" },
+      h("legend", {}, kindBadge(change.kind), pathLink(ctx, path)));
+    if (change.hunks.length === 0) {
+      if (change.diff) fs.append(diffView(change.diff, `Diff of ${path}`));
+    }
+    change.hunks.forEach((hunk, i) => {
+      const box = h("input", { type: "checkbox", checked: true, "data-hunk-id": hunk.id });
+      box.addEventListener("change", refresh);
+      boxes.push(box);
+      const body = hunk.diff.startsWith(hunk.header) ? hunk.diff.slice(hunk.header.length).replace(/^\n/, "") : hunk.diff;
+      fs.append(h("div", { class: "hunk" },
+        h("label", { class: "hunk-label" }, box,
+          h("span", {}, `Apply hunk ${i + 1} of ${change.hunks.length} `),
+          h("code", { class: "hunk-header" }, hunk.header)),
+        diffView(body, `Hunk ${i + 1} of ${path}`)));
+    });
+    el.append(fs);
+  }
+
+  const hint = h("p", { class: "hint", role: "status" });
+  const buttons = DECISIONS.map((d) => h("button", {
+    class: d.cls, type: "button", "data-decision": d.decision,
+    onclick: () => answer(d.decision),
+  }, d.label));
+  el.append(hint, h("div", { class: "actions", role: "group", "aria-label": "Decision" }, ...buttons));
+
+  let answered = false;
+
+  function refresh(): void {
+    const checked = boxes.filter((b) => b.checked).length;
+    const none = boxes.length > 0 && checked === 0;
+    DECISIONS.forEach((d, i) => {
+      const b = buttons[i] as HTMLButtonElement;
+      b.disabled = answered || (d.needsHunks && none);
+    });
+    for (const b of boxes) b.disabled = answered;
+    if (answered) return;
+    if (none) setText(hint, "No hunk selected: decline instead, or select a hunk.");
+    else if (boxes.length > 0 && checked < boxes.length) setText(hint, `${checked} of ${boxes.length} hunks selected.`);
+    else setText(hint, "");
+  }
+
+  function answer(decision: ReviewDecision): void {
+    if (answered) return;
+    const accepting = decision === "accept" || decision === "acceptForSession";
+    const picked = boxes.filter((b) => b.checked).map((b) => b.dataset["hunkId"] ?? "");
+    const partial = accepting && boxes.length > 0 && picked.length < boxes.length;
+    ctx.post(partial ? { type: "approve", requestId: r.requestId, decision, acceptedHunkIds: picked }
+      : { type: "approve", requestId: r.requestId, decision });
+    answered = true;
+    el.classList.add("answered");
+    refresh();
+    setText(hint, `${ANSWERED[decision]}…`);
+  }
+
+  refresh();
+  return { el, update: () => undefined };
+}
