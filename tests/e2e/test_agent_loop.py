@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import shutil
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from tandem.config import ApprovalPolicy, CliOverrides, load_config
 from tandem.model.responses import ResponsesClient
 from tandem.protocol.enums import ItemStatus, ReviewDecision, TurnStatus
 from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem, TextInput
+from tandem.sandbox.probe import Strength, probe
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 from tandem.tools.catalog import default_tools
@@ -358,3 +361,56 @@ async def test_unrelated_prefix_rules_are_not_offered(harness) -> None:
                 policy=ApprovalPolicy.UNTRUSTED, approver=approver)
     await h.turn("go")
     assert approver.requests[0].prefix_rule is None
+
+
+needs_sandbox = pytest.mark.skipif(probe().strength is not Strength.FULL, reason="needs bubblewrap")
+
+
+@pytest.fixture
+def outside() -> Iterator[Path]:
+    """A host directory outside the workspace and outside /tmp (the sandbox's /tmp is private)."""
+    path = Path(tempfile.mkdtemp(prefix="tandem-outside-", dir="/var/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@needs_sandbox
+async def test_sandbox_denial_is_explained_and_escalation_asks_then_runs_outside(harness, outside: Path) -> None:
+    approver = ScriptedApprover(ReviewDecision.ACCEPT)
+    escalate = shell(f"touch {outside}/escalated", sandbox_permissions="require_escalated",
+                     justification="Allow writing the build cache outside the workspace?")
+    h = harness([respond(shell(f"touch {outside}/blocked")), respond(escalate), respond(message("ok"))],
+                policy=ApprovalPolicy.ON_REQUEST, approver=approver)
+    await h.turn("go")
+    blocked = last_outputs(h.bodies()[1])[0]
+    assert "Read-only file system" in blocked and "require_escalated" in blocked
+    assert not (outside / "blocked").exists()
+    assert [r.reason for r in approver.requests] == ["Allow writing the build cache outside the workspace?"]
+    assert (outside / "escalated").exists()
+
+
+@needs_sandbox
+async def test_untrusted_offers_to_retry_a_blocked_command_without_the_sandbox(harness, outside: Path) -> None:
+    approver = ScriptedApprover(ReviewDecision.ACCEPT, ReviewDecision.ACCEPT)
+    h = harness([respond(shell(f"touch {outside}/x")), respond(message("ok"))],
+                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    await h.turn("go")
+    assert len(approver.requests) == 2
+    assert approver.requests[1].reason == "The sandbox blocked this command. Run it again without the sandbox?"
+    assert (outside / "x").exists()
+    assert last_outputs(h.bodies()[1])[0].startswith("Exit code: 0")
+
+
+async def test_patches_outside_the_writable_roots(harness, workspace: Path, tmp_path: Path) -> None:
+    (workspace / ".git").mkdir()
+    outside = tmp_path / "elsewhere.txt"
+    add_outside = patch_call(f"*** Begin Patch\n*** Add File: {outside}\n+x\n*** End Patch")
+    add_git = patch_call("*** Begin Patch\n*** Add File: .git/hooks/pre-commit\n+evil\n*** End Patch")
+    h = harness([respond(add_outside), respond(message("ok"))], policy=ApprovalPolicy.NEVER)
+    await h.turn("go")
+    assert "outside the workspace" in last_outputs(h.bodies()[1])[0] and not outside.exists()
+    approver = ScriptedApprover(ReviewDecision.DECLINE)
+    h2 = harness([respond(add_git), respond(message("ok"))], policy=ApprovalPolicy.ON_REQUEST, approver=approver)
+    await h2.turn("go")
+    assert approver.requests and approver.requests[0].changes[0].path == ".git/hooks/pre-commit"
+    assert not (workspace / ".git" / "hooks" / "pre-commit").exists()

@@ -49,7 +49,7 @@ export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ReviewDecision".
  */
-export type ReviewDecision = ("accept" | "acceptForSession" | "decline" | "cancel")
+export type ReviewDecision = ("accept" | "acceptForSession" | "acceptWithPrefixRule" | "decline" | "cancel")
 /**
  * What commands may touch (Codex's ``sandbox_mode``).
  * 
@@ -425,6 +425,7 @@ command?: (string | null)
 cwd?: (string | null)
 reason?: (string | null)
 changes?: (ChangeProposal[] | null)
+prefixRule?: (string[] | null)
 }
 /**
  * The client's answer; ``accepted_hunk_ids`` narrows a file-change accept to some hunks.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Protocol
 
 from tandem.protocol.enums import SandboxMode
@@ -22,13 +23,23 @@ class _Result(Protocol):
     def output(self) -> str: ...
 
 
+_HOST_TMP_PATH = re.compile(r"(/tmp/[^\s'\"`:]+)")
+
+
 def looks_denied(result: _Result) -> bool:
-    """Whether a failed command's output shows the marks of a sandbox denial (EPERM/EACCES/EROFS/no network)."""
-    return result.exit_code not in (0, None) and _DENIAL.search(result.output) is not None
+    """Whether a failed command's output shows the marks of a sandbox denial: EPERM/EACCES/EROFS, no
+    network, or "No such file" for a host path under ``/tmp`` (the sandbox's ``/tmp`` is private)."""
+    if result.exit_code in (0, None):
+        return False
+    if _DENIAL.search(result.output):
+        return True
+    return "No such file or directory" in result.output and any(
+        Path(match).parent.exists() for match in _HOST_TMP_PATH.findall(result.output))
 
 
 def denial_note(mode: SandboxMode) -> str:
     """The hint appended to the tool output for the model."""
     return (f"Note: this command ran in the {mode.value} sandbox, which may have blocked it (no writes outside the "
-            "workspace, .git and .tandem read-only, no network). If it really needs more access, call shell_command "
+            "workspace, .git and .tandem read-only, no network, a private /tmp that does not show the host's /tmp). "
+            "If it really needs more access, call shell_command "
             "again with sandbox_permissions=\"require_escalated\" and a one-line justification for the user.")

@@ -96,8 +96,9 @@ def _launcher_options(policy: SandboxPolicy, cgroup: PidsCgroup | None, read: Se
 
 def _reduced_read_paths(policy: SandboxPolicy) -> list[str]:
     paths = [str(entry) for entry in Path("/").iterdir() if entry.name not in ("proc", "sys")]
-    return [*paths, f"/proc/{os.getpid()}", "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat",
-            "/proc/loadavg", "/proc/sys/kernel", "/sys/devices/system/cpu"]
+    # "/proc/self" is opened by the launcher itself, so the rule covers the launcher's own /proc entry.
+    return [*paths, "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg",
+            "/proc/sys/kernel", "/sys/devices/system/cpu"]
 
 
 def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, cgroup: PidsCgroup | None) -> list[str]:
@@ -110,6 +111,8 @@ def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, c
         argv += ["--bind", str(policy.private_tmp), "/tmp"]
     else:
         argv += ["--tmpfs", "/tmp", "--remount-ro", "/tmp"]
+    if cwd.is_relative_to("/tmp") or cwd.is_relative_to("/run"):  # hidden by the mounts above: show it again
+        argv += ["--ro-bind", str(cwd), str(cwd)]
     for root in policy.writable_roots:
         argv += ["--bind", str(root), str(root)]
     for path in policy.read_only_subpaths:

@@ -1,0 +1,207 @@
+/**
+ * Contract tests: the extension's request/notification handler modules (notification router,
+ * thread store, approval broker + handler, chat controller, review state, applyHunks) against the
+ * real `tandem lsp` process and the scripted model server.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ApprovalPresenter, DismissReason, PendingApproval } from "../../src/approvalBroker";
+import { ChatController, type ChatHost } from "../../src/chat";
+import { applyHunks } from "../../src/hunks";
+import { readSettings } from "../../src/settings";
+import { ReviewState } from "../../src/review";
+import type { RequestApprovalResult } from "../../src/shared/protocolTypes";
+import type { HostToWebview } from "../../src/shared/webviewMessages";
+import { message, patch, requirePython, respond, shell, World, type Session } from "./server";
+
+beforeAll(() => requirePython());
+
+let world: World;
+afterEach(async () => {
+  await world?.dispose();
+});
+
+/** A chat controller over the session, with a host that records what the page would receive. */
+function chat(session: Session) {
+  const posts: HostToWebview[] = [];
+  const host: ChatHost = {
+    post: (m) => posts.push(m),
+    cwd: () => session.workspace,
+    toUri: (p) => `file://${path.join(session.workspace, p)}`,
+    findFiles: async () => [],
+    openFile: async () => undefined,
+    openDiff: async () => undefined,
+    info: () => undefined,
+  };
+  const controller = new ChatController({
+    rpc: session.rpc,
+    store: session.store,
+    broker: session.broker,
+    settings: () => readSettings({ get: () => undefined }),
+    connected: () => true,
+    host,
+  });
+  session.router.listen((n) => controller.forward(n));
+  session.broker.addPresenter(controller.presenter());
+  return { controller, posts };
+}
+
+/** A presenter standing in for the user: answers with `decide` (undefined: never answers). */
+function fakeUser(decide: (approval: PendingApproval) => RequestApprovalResult | undefined) {
+  const shown: PendingApproval[] = [];
+  const dismissed: [string, DismissReason][] = [];
+  const presenter: ApprovalPresenter = {
+    show: async (approval) => {
+      shown.push(approval);
+      return decide(approval);
+    },
+    dismiss: (requestId, reason) => dismissed.push([requestId, reason]),
+  };
+  return { presenter, shown, dismissed };
+}
+
+describe("tandem lsp contract", () => {
+  it("thread/start + turn/start: streamed notifications reach the router, the store and the chat page", async () => {
+    world = new World();
+    await world.model([respond({ type: "reasoning", summary: "Thinking about it" }, message("Hello from the scripted model."))]);
+    const session = await world.server();
+    const { controller, posts } = chat(session);
+
+    await controller.handle({ type: "send", text: "say hello", mentions: [], images: [] });
+    expect(posts.filter((p) => p.type === "error")).toEqual([]);
+    const threadId = session.store.activeThreadId!;
+    expect(threadId).toBeTruthy();
+    const done = await session.waitFor("tandem/turn/completed");
+    expect(done).toMatchObject({ threadId, turn: { status: "completed" } });
+
+    const methods = session.notes.map((n) => n.method);
+    expect(methods).toContain("tandem/turn/started");
+    expect(methods).toContain("tandem/item/agentMessageDelta");
+    const deltas = session.notes.filter((n) => n.method === "tandem/item/agentMessageDelta").map((n) => n.params.delta).join("");
+    expect(deltas).toBe("Hello from the scripted model.");
+    const completed = session.notes.filter((n) => n.method === "tandem/item/completed").map((n) => n.params.item as { type: string; text?: string });
+    expect(completed).toContainEqual(expect.objectContaining({ type: "agentMessage", text: "Hello from the scripted model." }));
+
+    // Every notification was forwarded to the page verbatim, in order.
+    const forwarded = posts.filter((p) => p.type === "notification");
+    expect(forwarded.map((p) => p.method)).toEqual(methods);
+    expect(posts.find((p) => p.type === "threadOpened")).toMatchObject({ thread: { id: threadId }, items: [] });
+    // The store followed the turn: idle again, usage known.
+    expect(session.store.anyRunning()).toBe(false);
+    expect(session.store.usage()?.usedTokens).toBeGreaterThan(0);
+    expect(session.errors).toEqual([]);
+  });
+
+  it("a command approval answered through the approval handler: the command runs", async () => {
+    world = new World();
+    await world.model([respond(shell("touch made-by-agent")), respond(message("done"))]);
+    const session = await world.server(["--approval-policy", "untrusted"]);
+    const user = fakeUser((a) => (a.params.kind === "command" ? { decision: "accept" } : undefined));
+    session.broker.addPresenter(user.presenter);
+    const { controller, posts } = chat(session);
+
+    await controller.send("make a file");
+    await session.waitFor("tandem/turn/completed");
+
+    expect(user.shown).toHaveLength(1);
+    const { requestId, params } = user.shown[0]!;
+    expect(params).toMatchObject({ kind: "command", command: "touch made-by-agent", cwd: session.workspace });
+    // The reader tap gave the broker the JSON-RPC id that serverRequest/resolved refers to.
+    expect(requestId).toMatch(/^approval-/);
+    const resolved = await session.waitFor("tandem/serverRequest/resolved");
+    expect(resolved.requestId).toBe(requestId);
+    expect(user.dismissed).toEqual([[requestId, "answered"]]);
+    expect(posts).toContainEqual(expect.objectContaining({ type: "approval", requestId, command: "touch made-by-agent" }));
+    expect(posts).toContainEqual({ type: "approvalResolved", requestId });
+    expect(existsSync(path.join(session.workspace, "made-by-agent"))).toBe(true);
+  });
+
+  it("a file-change approval answered with a subset of hunks: only those land on disk", async () => {
+    world = new World();
+    const original = Array.from({ length: 20 }, (_, i) => `line ${i + 1}\n`).join("");
+    writeFileSync(path.join(world.workspace, "f.txt"), original);
+    const edit = "*** Begin Patch\n*** Update File: f.txt\n@@\n line 1\n-line 2\n+LINE TWO\n line 3\n" +
+      "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch";
+    await world.model([respond(patch(edit)), respond(message("edited"))]);
+    const session = await world.server(["--approval-policy", "untrusted"]);
+    let previewed = "";
+    const user = fakeUser((a) => {
+      // The user reviews the proposal as the diff editor would: rejects the second hunk.
+      const review = new ReviewState(a.params.changes ?? []);
+      const [, second] = a.params.changes![0]!.hunks;
+      review.decide(second!.id, "rejected");
+      previewed = review.proposed(0, original).text;
+      return review.result();
+    });
+    session.broker.addPresenter(user.presenter);
+
+    await chat(session).controller.send("edit f.txt");
+    const done = await session.waitFor("tandem/turn/completed");
+    expect(done).toMatchObject({ turn: { status: "completed" } });
+
+    const { params } = user.shown[0]!;
+    expect(params.kind).toBe("fileChange");
+    const change = params.changes![0]!;
+    expect(change).toMatchObject({ path: "f.txt", kind: "update" });
+    expect(change.hunks).toHaveLength(2);
+    const onDisk = readFileSync(path.join(session.workspace, "f.txt"), "utf8");
+    expect(onDisk).toBe(original.replace("line 2\n", "LINE TWO\n"));
+    // The extension's preview of the accepted subset is exactly what the server applied.
+    expect(previewed).toBe(onDisk);
+    expect(applyHunks(original, change.hunks, change.hunks.map((h) => h.id))).toBe(
+      original.replace("line 2\n", "LINE TWO\n").replace("line 18\n", "LINE EIGHTEEN\n"),
+    );
+  });
+
+  it("interrupting the turn withdraws a pending approval everywhere", async () => {
+    world = new World();
+    await world.model([respond(shell("touch never")), respond(message("after"))]);
+    const session = await world.server(["--approval-policy", "untrusted"]);
+    const user = fakeUser(() => undefined); // the user does not answer
+    session.broker.addPresenter(user.presenter);
+    const { controller, posts } = chat(session);
+
+    await controller.send("go");
+    const deadline = Date.now() + 20_000;
+    while (user.shown.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const { requestId } = user.shown[0]!;
+    expect(await controller.interrupt()).toBe(true);
+
+    const done = await session.waitFor("tandem/turn/completed");
+    expect(done).toMatchObject({ turn: { status: "interrupted" } });
+    await session.waitFor("tandem/serverRequest/resolved", (p) => p.requestId === requestId);
+    expect(user.dismissed).toEqual([[requestId, "withdrawn"]]);
+    expect(posts).toContainEqual({ type: "approvalResolved", requestId });
+    expect(session.broker.pending()).toEqual([]);
+    expect(existsSync(path.join(session.workspace, "never"))).toBe(false);
+  });
+
+  it("thread/list and resume, also from a new server process (after a restart)", async () => {
+    world = new World();
+    await world.model([respond(message("first answer"))]);
+    const first = await world.server();
+    const one = chat(first);
+    await one.controller.send("remember this");
+    await first.waitFor("tandem/turn/completed");
+    const threadId = first.store.activeThreadId!;
+
+    const listed = await one.controller.listThreads();
+    expect(listed.map((t) => t.id)).toContain(threadId);
+    await first.shutdown();
+
+    const second = await world.server();
+    const two = chat(second);
+    const threads = await two.controller.listThreads();
+    const recorded = threads.find((t) => t.id === threadId);
+    expect(recorded?.preview).toContain("remember this");
+
+    await two.controller.handle({ type: "selectThread", threadId });
+    const opened = two.posts.find((p) => p.type === "threadOpened");
+    expect(opened).toBeDefined();
+    if (opened?.type !== "threadOpened") throw new Error("no threadOpened");
+    expect(opened.thread.id).toBe(threadId);
+    expect(opened.items.map((i) => i.type)).toEqual(["userMessage", "agentMessage"]);
+    expect(second.store.activeThreadId).toBe(threadId);
+  });
+});
