@@ -4,9 +4,11 @@
  * the status bar and the palette commands. All agent logic stays in the server.
  *
  * `activate` returns a small API ({@link TandemApi}) for tests running in the extension host.
- * If the environment variable `TANDEM_EXTENSION_TEST_MODULE` names a JavaScript file, it is
- * loaded after activation and its exported `run(api, vscode)` is called (test harness hook).
+ * If the environment variable `TANDEM_EXTENSION_TESTS` names a CommonJS file, it is loaded after
+ * activation and its exported `run({vscode, api})` is awaited; the `{passed, failed}` it returns
+ * is written to `TANDEM_EXTENSION_TEST_RESULTS` (the test harness hook).
  */
+import { writeFileSync } from "node:fs";
 import * as vscode from "vscode";
 import { ApprovalBroker, registerApprovalHandler, type PendingApproval } from "./approvalBroker";
 import { notificationPresenter } from "./approvals";
@@ -168,18 +170,34 @@ function toDisposable(d: { dispose(): unknown }): vscode.Disposable {
   return new vscode.Disposable(() => void d.dispose());
 }
 
-/** The test-harness hook (see the module comment). */
+/** What a test module's `run` reports (written as JSON to TANDEM_EXTENSION_TEST_RESULTS). */
+interface TestResults {
+  passed: string[];
+  failed: { name: string; error: string }[];
+}
+
+/**
+ * The test-harness hook (see the module comment; contract shared with test/vscode/harness.ts):
+ * after activation, `require(TANDEM_EXTENSION_TESTS).run({vscode, api})`; its result (or the
+ * error it threw) is written to `TANDEM_EXTENSION_TEST_RESULTS` when that is set.
+ */
 function runTestModule(api: TandemApi, log: (error: unknown) => void): void {
-  const modulePath = process.env.TANDEM_EXTENSION_TEST_MODULE;
+  const modulePath = process.env.TANDEM_EXTENSION_TESTS;
   if (!modulePath) return;
-  try {
-    // A runtime path: esbuild leaves this require alone (not a string literal).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require(modulePath) as {
-      run?: (api: TandemApi, vscodeApi: typeof vscode) => unknown;
-    };
-    void Promise.resolve(loaded.run?.(api, vscode)).catch(log);
-  } catch (error) {
-    log(error);
-  }
+  setTimeout(() => {
+    void (async () => {
+      let results: TestResults;
+      try {
+        // A runtime path: esbuild leaves this require alone (not a string literal).
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const loaded = require(modulePath) as { run(args: { vscode: typeof vscode; api: TandemApi }): Promise<TestResults | undefined> };
+        results = (await loaded.run({ vscode, api })) ?? { passed: [], failed: [] };
+      } catch (error) {
+        log(error);
+        results = { passed: [], failed: [{ name: "run", error: String((error as Error)?.stack ?? error) }] };
+      }
+      const out = process.env.TANDEM_EXTENSION_TEST_RESULTS;
+      if (out) writeFileSync(out, JSON.stringify(results));
+    })();
+  }, 0);
 }
