@@ -109,3 +109,10 @@ async def test_clients_without_the_tandem_capability_get_show_message_request(ls
         await asyncio.sleep(0.01)
     assert (workspace / "y").exists()
     assert not editor.notes  # no tandem/* notifications for a plain LSP client
+
+
+async def test_approval_params_carry_the_request_id_that_resolved_names(lsp, workspace: Path) -> None:
+    editor, _ = await lsp([respond(shell("touch z")), respond(message("ok"))], args=UNTRUSTED)
+    await run_turn(editor)
+    resolved = await editor.wait_for(methods.SERVER_REQUEST_RESOLVED)
+    assert editor.approvals[0]["requestId"] == resolved["requestId"]

@@ -148,6 +148,9 @@ async def test_resume_after_restart_and_fork(lsp, workspace: Path) -> None:
     await editor2.wait_for(methods.TURN_COMPLETED, lambda p: p["threadId"] == fork["id"])
     fork_texts = [p["text"] for i in server2.requests[1].body["input"] for p in i.get("content", []) if "text" in p]
     assert fork_texts[-3:] == ["one", "first", "other way"] and "two" not in fork_texts
+    fork_items = (await editor2.request(methods.THREAD_RESUME, {"threadId": fork["id"]}))["items"]
+    assert [i.get("text") for i in fork_items if i["type"] == "agentMessage"] == ["first", "forked"]
+    assert all(t["approvalPolicy"] == "on-request" for t in (await editor2.request(methods.THREAD_LIST, {}))["threads"])
 
 
 async def test_plan_and_turn_diff_notifications(lsp, workspace: Path) -> None:

@@ -37,6 +37,18 @@ Approver = Callable[[ApprovalRequest], Awaitable[ApprovalResponse]]
 """Asks the user about one approval request and returns their answer."""
 
 
+def _transcript_until(source: Thread, turn_ids: set[str]) -> list[dict[str, Any]]:
+    """The source rollout's user-visible events of the given turns (so a fork shows its transcript)."""
+    if source.info.path is None:
+        return []
+    try:
+        events = read_rollout(Path(source.info.path)).events
+    except SessionError:
+        return []
+    return [event for event in events if event.get("turn_id") in turn_ids
+            or (event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") in turn_ids)]
+
+
 async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
     """The approver of surfaces nobody can answer: every request is declined."""
     return ApprovalResponse(ReviewDecision.DECLINE)
@@ -156,6 +168,8 @@ class Thread:
                             initial_items=source.history[:end])
         thread.turn_starts = {tid: start for tid, start in source.turn_starts.items() if start < end}
         thread.record_event({"type": "forked_from", "thread_id": source.info.id, "turn_id": turn_id})
+        for event in _transcript_until(source, set(thread.turn_starts)):
+            thread.record_event(event)
         thread.answer_missing_calls("aborted")
         return thread
 

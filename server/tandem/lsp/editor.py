@@ -163,7 +163,8 @@ class EditorBridge:
 
     async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
         params = RequestApprovalParams(
-            thread_id=request.thread_id, turn_id=request.turn_id, item_id=request.item_id, kind=request.kind,
+            request_id=request_id, thread_id=request.thread_id, turn_id=request.turn_id, item_id=request.item_id,
+            kind=request.kind,
             command=request.command, cwd=request.cwd, reason=request.reason,
             prefix_rule=list(request.prefix_rule) if request.prefix_rule else None,
             changes=[ChangeProposal(path=c.path, kind=c.kind, diff=c.diff, move_path=c.move_path,

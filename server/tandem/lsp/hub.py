@@ -133,8 +133,10 @@ class ThreadHub:
         return thread, items
 
     def fork(self, thread_id: str, turn_id: str | None) -> Thread:
-        """A new thread with ``thread_id``'s history up to ``turn_id``."""
-        return self._adopt(Thread.fork(self.get(thread_id), turn_id, approver=self.editor.request_approval))
+        """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread
+        that is not loaded is resumed first."""
+        source = self.threads.get(thread_id) or self.resume(thread_id)[0]
+        return self._adopt(Thread.fork(source, turn_id, approver=self.editor.request_approval))
 
     def list_threads(self, limit: int) -> list[ThreadInfo]:
         """Loaded threads first, then recorded ones, newest first."""
@@ -146,8 +148,9 @@ class ThreadHub:
             sessions = []
         for s in sessions:
             if s.thread_id not in seen:
-                infos.append(ThreadInfo(id=s.thread_id, cwd=s.cwd, model=s.model, model_provider="", approval_policy="",
-                                        sandbox_mode="", created_at=s.created_at, preview=s.preview, path=str(s.path)))
+                infos.append(ThreadInfo(id=s.thread_id, cwd=s.cwd, model=s.model, model_provider=s.model_provider,
+                                        approval_policy=s.approval_policy, sandbox_mode=s.sandbox_mode,
+                                        created_at=s.created_at, preview=s.preview, path=str(s.path)))
         return infos[:limit]
 
     # --- turns --------------------------------------------------------------------------

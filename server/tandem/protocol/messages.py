@@ -140,8 +140,10 @@ class ChangeProposal(WireModel):
 
 
 class RequestApprovalParams(WireModel):
-    """``tandem/requestApproval`` (server -> client request)."""
+    """``tandem/requestApproval`` (server -> client request); ``request_id`` is its JSON-RPC id, the one
+    ``tandem/serverRequest/resolved`` names later."""
 
+    request_id: str
     thread_id: str
     turn_id: str
     item_id: str

@@ -25,6 +25,9 @@ class SessionSummary:
     model: str
     preview: str
     turns: int
+    model_provider: str = ""
+    approval_policy: str = ""
+    sandbox_mode: str = ""
 
 
 def _rollout_files(sessions_dir: Path) -> list[Path]:
@@ -56,7 +59,9 @@ def summarize(path: Path) -> SessionSummary:
         raise SessionError(f"{path} is not a Tandem session file")
     return SessionSummary(thread_id=str(meta.get("id", "")), path=path, created_at=str(meta.get("created_at", "")),
                           cwd=str(meta.get("cwd", "")), model=str(meta.get("model", "")), preview=preview,
-                          turns=turns)
+                          turns=turns, model_provider=str(meta.get("model_provider", "")),
+                          approval_policy=str(meta.get("approval_policy", "")),
+                          sandbox_mode=str(meta.get("sandbox_mode", "")))
 
 
 def list_sessions(sessions_dir: Path, limit: int | None = None) -> list[SessionSummary]:
