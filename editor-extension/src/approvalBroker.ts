@@ -172,10 +172,11 @@ function normalize(params: RequestApprovalParams, result: RequestApprovalResult)
  * Answer `tandem/requestApproval` on `target` through `broker` (the extension's language client, or
  * a protocol connection in the contract tests).
  *
- * @param ids the reader tap that knows each request's JSON-RPC id.
+ * @param ids the reader tap that knows each request's JSON-RPC id (a fallback for servers that do not put
+ *   `requestId` in the params).
  */
 export function registerApprovalHandler(target: RequestTarget, broker: ApprovalBroker, ids?: ServerRequestIds): DisposableLike {
   return target.onRequest(REQUEST_APPROVAL, (params: unknown, token: CancellationTokenLike) =>
-    broker.handle(params as RequestApprovalParams, token, ids?.idOf(params)),
+    broker.handle(params as RequestApprovalParams, token, (params as RequestApprovalParams).requestId ?? ids?.idOf(params)),
   );
 }

@@ -1,6 +1,6 @@
 /**
  * Command (and network) approvals as VS Code notifications: "Tandem wants to run: <command>" with
- * Accept / Accept for session / Decline / Cancel turn (a modal dialog when `tandem.approvals.modal`
+ * Accept / Accept for session / [Always allow `prefix …`] / Decline / Cancel turn (a modal dialog when `tandem.approvals.modal`
  * is set). The same request is shown in the chat panel (chat.ts presenter); whichever answers
  * first wins (approvalBroker.ts). VS Code cannot take a notification back: when the panel answers
  * first, or the server withdraws the request, a later click on the notification is ignored.
@@ -10,13 +10,23 @@ import * as vscode from "vscode";
 import type { ApprovalPresenter, PendingApproval } from "./approvalBroker";
 import type { RequestApprovalParams, RequestApprovalResult, ReviewDecision } from "./shared/protocolTypes";
 
-/** Button labels and the decisions they send (the order shown). */
-export const APPROVAL_BUTTONS: readonly { title: string; decision: ReviewDecision }[] = [
-  { title: "Accept", decision: "accept" },
-  { title: "Accept for session", decision: "acceptForSession" },
-  { title: "Decline", decision: "decline" },
-  { title: "Cancel turn", decision: "cancel" },
-];
+/**
+ * Button labels and the decisions they send, in the order shown. A request that carries a
+ * `prefixRule` (an argv prefix the model proposes to allow from now on) also offers
+ * "Always allow `<prefix> …`" -> `acceptWithPrefixRule` (the same wording as the server's
+ * `window/showMessageRequest` fallback, server/tandem/lsp/editor.py).
+ */
+export function approvalButtons(params: RequestApprovalParams): { title: string; decision: ReviewDecision }[] {
+  const buttons: { title: string; decision: ReviewDecision }[] = [
+    { title: "Accept", decision: "accept" },
+    { title: "Accept for session", decision: "acceptForSession" },
+  ];
+  if (params.prefixRule?.length) {
+    buttons.push({ title: `Always allow \`${params.prefixRule.join(" ")} …\``, decision: "acceptWithPrefixRule" });
+  }
+  buttons.push({ title: "Decline", decision: "decline" }, { title: "Cancel turn", decision: "cancel" });
+  return buttons;
+}
 
 /** The notification's message and detail for a request (`command`/`network` kinds). */
 export function approvalText(params: RequestApprovalParams): { message: string; detail: string } {
@@ -35,18 +45,31 @@ export function approvalText(params: RequestApprovalParams): { message: string; 
  *   a dismissed notification leaves the request to the chat panel.
  */
 export function notificationPresenter(modal: () => boolean): ApprovalPresenter {
+  const open = new Set<string>();
+  const settled = new Set<string>();
   return {
-    show: async ({ params }: PendingApproval): Promise<RequestApprovalResult | undefined> => {
+    show: async ({ requestId, params }: PendingApproval): Promise<RequestApprovalResult | undefined> => {
       if (params.kind === "fileChange") return undefined;
       const { message, detail } = approvalText(params);
       const isModal = modal();
       const text = isModal || !detail ? message : `${message} — ${detail.replace(/\n/g, "; ")}`;
-      const titles = APPROVAL_BUTTONS.map((b) => b.title);
-      const choice = await vscode.window.showWarningMessage(text, { modal: isModal, detail: isModal ? detail : undefined }, ...titles);
-      const button = APPROVAL_BUTTONS.find((b) => b.title === choice);
+      const buttons = approvalButtons(params);
+      open.add(requestId);
+      const choice = await vscode.window
+        .showWarningMessage(text, { modal: isModal, detail: isModal ? detail : undefined }, ...buttons.map((b) => b.title))
+        .then((c) => (open.delete(requestId), c), (e: unknown) => (open.delete(requestId), Promise.reject(e)));
+      const button = buttons.find((b) => b.title === choice);
+      if (settled.delete(requestId)) {
+        // Answered in the chat (or withdrawn) while this notification was up: VS Code cannot take
+        // a notification back, so say why the click does nothing.
+        if (button) void vscode.window.showInformationMessage("Tandem: that request was already answered or withdrawn.");
+        return undefined;
+      }
       if (button) return { decision: button.decision };
       return isModal ? { decision: "decline" } : undefined;
     },
-    dismiss: () => undefined,
+    dismiss: (requestId) => {
+      if (open.has(requestId)) settled.add(requestId);
+    },
   };
 }

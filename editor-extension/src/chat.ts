@@ -72,7 +72,7 @@ export class ChatController {
       const active = store.activeThreadId;
       if (active) await this.openThread(active).catch(() => undefined);
     }
-    for (const approval of broker.pending()) host.post({ type: "approval", requestId: approval.requestId, ...approval.params });
+    for (const approval of broker.pending()) host.post({ type: "approval", ...approval.params, requestId: approval.requestId });
   }
 
   /** The panel's status line. */
@@ -93,7 +93,7 @@ export class ChatController {
   /** Approvals in the panel: `approval` when asked, `approvalResolved` when answered elsewhere or withdrawn. */
   presenter(): ApprovalPresenter {
     return {
-      show: ({ requestId, params }) => this.deps.host.post({ type: "approval", requestId, ...params }),
+      show: ({ requestId, params }) => this.deps.host.post({ type: "approval", ...params, requestId }),
       dismiss: (requestId) => this.deps.host.post({ type: "approvalResolved", requestId }),
     };
   }
@@ -115,11 +115,20 @@ export class ChatController {
     return thread;
   }
 
-  /** Fork a thread (up to `turnId`) and show the fork. */
+  /**
+   * Fork a thread (up to `turnId`) and show the fork. The server forks only loaded threads, so a
+   * recorded one (e.g. after a restart) is resumed first.
+   */
   async forkThread(threadId: string, turnId?: string): Promise<ThreadInfo> {
     const { rpc } = this.deps;
-    const { thread } = await rpc.request("tandem/thread/fork", turnId ? { threadId, turnId } : { threadId });
-    const items = await rpc.request("tandem/thread/resume", { threadId: thread.id }).then((r) => r.items, () => []);
+    const { thread } = await this.loaded(threadId, () => rpc.request("tandem/thread/fork", turnId ? { threadId, turnId } : { threadId }));
+    let items = await rpc.request("tandem/thread/resume", { threadId: thread.id }).then((r) => r.items, () => []);
+    if (items.length === 0) {
+      // The server records no transcript items for a fork (only its model history), so resuming
+      // it shows nothing: show the source's transcript up to the fork point instead.
+      const source = await rpc.request("tandem/thread/resume", { threadId }).then((r) => r.items, () => []);
+      items = turnId ? transcriptUpTo(source, this.deps.store.turnsOf(threadId), turnId) : source;
+    }
     this.opened(thread, items);
     return thread;
   }
@@ -226,14 +235,19 @@ export class ChatController {
     }
   }
 
-  private async startTurn(threadId: string, input: TurnInput) {
+  private startTurn(threadId: string, input: TurnInput) {
     const params = { threadId, input: input as TurnStartParams["input"] };
+    return this.loaded(threadId, () => this.deps.rpc.request("tandem/turn/start", params));
+  }
+
+  /** Run `call`; if the server does not have `threadId` loaded (-32001), resume it once and retry. */
+  private async loaded<T>(threadId: string, call: () => Promise<T>): Promise<T> {
     try {
-      return await this.deps.rpc.request("tandem/turn/start", params);
+      return await call();
     } catch (error) {
       if (errorCode(error) !== ERROR_CODES.notFound) throw error;
       await this.deps.rpc.request("tandem/thread/resume", { threadId });
-      return this.deps.rpc.request("tandem/turn/start", params);
+      return call();
     }
   }
 
@@ -250,4 +264,17 @@ export class ChatController {
     const { store, host } = this.deps;
     host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
   }
+}
+
+/**
+ * The items of a transcript up to and including turn `turnId`: turns start with a `userMessage`
+ * item, and `turnIds` lists the thread's turns in order. The whole transcript when the turn is
+ * not among `turnIds` (e.g. a thread resumed from disk whose turn ids this window never saw).
+ */
+export function transcriptUpTo(items: Item[], turnIds: readonly string[], turnId: string): Item[] {
+  const index = turnIds.indexOf(turnId);
+  if (index < 0) return items;
+  let turns = 0;
+  const cut = items.findIndex((item) => item.type === "userMessage" && turns++ === index + 1);
+  return cut < 0 ? items : items.slice(0, cut);
 }

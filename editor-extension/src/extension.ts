@@ -119,7 +119,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     broker.addPresenter(proposals.presenter()),
     toDisposable(store.onDidChange(updateStatus)),
     toDisposable(broker.onDidChange(updateStatus)),
-    tandemClient.onDidChangeRunning(updateStatus),
+    tandemClient.onDidChangeRunning((running) => {
+      updateStatus();
+      if (running) void controller.listThreads().catch(log);
+    }),
     ...registerCommands({
       rpc,
       store,

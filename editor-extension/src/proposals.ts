@@ -99,11 +99,13 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       this.reviews.set(approval.requestId, review);
     }
     await review.ready;
-    if (!this.reviews.has(approval.requestId)) return; // answered or withdrawn meanwhile
     for (const file of review.files) {
+      if (!this.reviews.has(approval.requestId)) break; // answered or withdrawn meanwhile
       const title = `${path.basename(file.change.movePath ?? file.change.path)} (Tandem proposal${review.files.length > 1 ? `, ${review.files.indexOf(file) + 1}/${review.files.length}` : ""})`;
       await vscode.commands.executeCommand("vscode.diff", file.originalUri, file.proposedUri, title, { preview: false });
     }
+    // Answered while a diff was opening: close what just opened.
+    if (!this.reviews.has(approval.requestId)) await closeTabs(review);
   }
 
   /** The pending review showing `itemId`, if any (chat "open diff" of an item awaiting approval). */
@@ -232,12 +234,7 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     if (!review) return;
     this.reviews.delete(requestId);
     this.lensEmitter.fire();
-    const uris = new Set(review.files.flatMap((f) => [f.originalUri.toString(), f.proposedUri.toString()]));
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
-      const input = tab.input;
-      return input instanceof vscode.TabInputTextDiff && (uris.has(input.modified.toString()) || uris.has(input.original.toString()));
-    });
-    if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
+    await closeTabs(review);
   }
 
   private snapshot(displayPath: string, text: string): vscode.Uri {
@@ -256,6 +253,16 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
   private absolute(p: string, cwd: string | undefined): string {
     return path.isAbsolute(p) ? p : path.join(cwd ?? this.root() ?? process.cwd(), p);
   }
+}
+
+/** Close the diff tabs showing a review's documents. */
+async function closeTabs(review: Review): Promise<void> {
+  const uris = new Set(review.files.flatMap((f) => [f.originalUri.toString(), f.proposedUri.toString()]));
+  const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
+    const input = tab.input;
+    return input instanceof vscode.TabInputTextDiff && (uris.has(input.modified.toString()) || uris.has(input.original.toString()));
+  });
+  if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
 }
 
 function lens(range: vscode.Range, title: string, command: string, args: unknown[]): vscode.CodeLens {

@@ -29,6 +29,7 @@ export class ThreadStore {
   private readonly threads = new Map<string, ThreadState>();
   private readonly fileChanges = new Map<string, { threadId: string; item: FileChangeItem }>();
   private readonly turns = new Map<string, Turn>();
+  private readonly turnOrder = new Map<string, string[]>();
   private readonly listeners = new Set<() => void>();
   private listed: ThreadInfo[] = [];
   private active: string | null = null;
@@ -83,6 +84,11 @@ export class ThreadStore {
   /** True while any thread has a running turn. */
   anyRunning(): boolean {
     return [...this.threads.values()].some((t) => t.runningTurnId !== null);
+  }
+
+  /** Ids of a thread's turns seen in this window, in order (for cutting a transcript at a turn). */
+  turnsOf(threadId: string): string[] {
+    return [...(this.turnOrder.get(threadId) ?? [])];
   }
 
   /** A turn as last reported (`turn/started` / `turn/completed`), if seen. */
@@ -154,6 +160,8 @@ export class ThreadStore {
     this.turns.set(turn.id, effective);
     trim(this.turns, MAX_TURNS);
     state.lastTurnId = turn.id;
+    const order = this.turnOrder.get(threadId) ?? [];
+    if (!order.includes(turn.id)) this.turnOrder.set(threadId, [...order, turn.id].slice(-MAX_TURNS));
     if (!done(effective)) state.runningTurnId = turn.id;
     else if (state.runningTurnId === turn.id) state.runningTurnId = null;
     this.changed();

@@ -24,7 +24,6 @@ export class PopupMenu {
     this.el = h("ul", { class: "menu", role: "listbox", id: uid("menu"), "aria-label": label, hidden: true });
     field.setAttribute("aria-autocomplete", "list");
     field.setAttribute("aria-controls", this.el.id);
-    field.setAttribute("aria-expanded", "false");
     // Choosing with the mouse must not take focus from the field.
     this.el.addEventListener("mousedown", (e) => e.preventDefault());
   }
@@ -50,7 +49,6 @@ export class PopupMenu {
     });
     this.el.replaceChildren(...this.options);
     this.el.hidden = false;
-    this.field.setAttribute("aria-expanded", "true");
     const again = keep === undefined ? -1 : items.findIndex((it) => it.label === keep && !it.inert);
     this.setActive(again >= 0 ? again : items.findIndex((it) => !it.inert));
   }
@@ -62,7 +60,6 @@ export class PopupMenu {
     this.options = [];
     this.active = -1;
     this.el.replaceChildren();
-    this.field.setAttribute("aria-expanded", "false");
     this.field.removeAttribute("aria-activedescendant");
   }
 

@@ -5,51 +5,16 @@
  * never mutated, so the renderer updates exactly the cards whose entry object changed.
  * `reduceAll` folds a batch of messages (one animation frame's worth) copying the maps once.
  */
-import type {
-  ItemNotification,
-  ItemStatus,
-  TandemMethods,
-  TurnStatus,
-  Usage,
-} from "../src/protocol/generated";
-import type {
-  CommandExecutionItem,
-  FileChangeItem,
-  PlanStep,
-  ThreadInfo,
-  UserMessageItem,
-} from "../src/shared/protocolTypes";
-import type { ApprovalMessage, HostToWebview, Item, MentionResultsMessage } from "../src/shared/webviewMessages";
-import { appendCapped, cappedFrom, type CappedText, EMPTY_TEXT, stripAnsi } from "./capped";
+import type { ItemNotification, TandemMethods } from "../src/protocol/generated";
+import type { CommandExecutionItem, PlanStep, ThreadInfo } from "../src/shared/protocolTypes";
+import type { HostToWebview, Item, MentionResultsMessage } from "../src/shared/webviewMessages";
+import type { AgentEntry, CommandEntry, Entry, ReasoningEntry } from "./entries";
+import { appendCapped, cappedFrom, EMPTY_TEXT, stripAnsi } from "./capped";
 
-export interface UserEntry { kind: "user"; id: string; turnId: string | null; item: UserMessageItem }
-export interface AgentEntry { kind: "agent"; id: string; turnId: string | null; text: string; streaming: boolean }
-export interface ReasoningEntry {
-  kind: "reasoning"; id: string; turnId: string | null; summary: string[]; text: string; streaming: boolean;
-}
-export interface CommandEntry {
-  kind: "command"; id: string; turnId: string | null; command: string; cwd: string; status: ItemStatus;
-  exitCode: number | null; durationMs: number | null; output: CappedText;
-}
-export interface FileChangeEntry {
-  kind: "fileChange"; id: string; turnId: string | null; changes: FileChangeItem["changes"]; status: ItemStatus;
-}
-export interface PlanEntry {
-  kind: "plan"; id: string; turnId: string | null; steps: PlanStep[]; explanation: string | null; done: boolean;
-}
-export interface CompactionEntry { kind: "compaction"; id: string; turnId: string | null; summary: string }
-export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; message: string }
-export interface ApprovalEntry { kind: "approval"; id: string; turnId: string; request: ApprovalMessage }
-export interface TurnEntry {
-  kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
-  diff: string;
-}
-/** A problem reported by the host (`error` message). */
-export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }
-
-export type Entry =
-  | UserEntry | AgentEntry | ReasoningEntry | CommandEntry | FileChangeEntry | PlanEntry | CompactionEntry
-  | ErrorEntry | ApprovalEntry | TurnEntry | NoticeEntry;
+export type {
+  AgentEntry, ApprovalEntry, CommandEntry, CompactionEntry, Entry, ErrorEntry, FileChangeEntry, NoticeEntry, PlanEntry,
+  ReasoningEntry, TurnEntry, UserEntry,
+} from "./entries";
 
 export interface StatusView {
   model: string | null;
@@ -194,7 +159,7 @@ class Draft {
         this.s.thread = message.thread;
         this.s.activeThreadId = message.thread.id;
         if (!this.s.threads.some((t) => t.id === message.thread.id)) this.s.threads = [message.thread, ...this.s.threads];
-        this.s.status = { ...this.s.status, model: message.thread.model || this.s.status.model, busy: false };
+        this.s.status = { ...this.s.status, model: message.thread.model || this.s.status.model };
         for (const item of message.items) this.upsertItem(item, null, true);
         break;
       case "status":

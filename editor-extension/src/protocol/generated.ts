@@ -411,12 +411,14 @@ plan: PlanStep[]
 explanation?: (string | null)
 }
 /**
- * ``tandem/requestApproval`` (server -> client request).
+ * ``tandem/requestApproval`` (server -> client request); ``request_id`` is its JSON-RPC id, the one
+ * ``tandem/serverRequest/resolved`` names later.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "RequestApprovalParams".
  */
 export interface RequestApprovalParams {
+requestId: string
 threadId: string
 turnId: string
 itemId: string

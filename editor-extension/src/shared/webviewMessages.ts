@@ -49,6 +49,8 @@ export interface ApprovalMessage {
   cwd?: string | null;
   reason?: string | null;
   changes?: ChangeProposal[] | null;
+  /** A command prefix the user may always allow (decision `acceptWithPrefixRule`); from `tandem/requestApproval`. */
+  prefixRule?: string[] | null;
 }
 
 /** An approval was answered elsewhere or withdrawn: remove its prompt. */

@@ -117,6 +117,21 @@ describe("tandem lsp contract", () => {
     expect(existsSync(path.join(session.workspace, "made-by-agent"))).toBe(true);
   });
 
+  it("a proposed prefix rule answered with acceptWithPrefixRule is not asked again", async () => {
+    world = new World();
+    const touch = (file: string) => ({ ...shell(`touch ${file}`), arguments: { command: `touch ${file}`, prefix_rule: ["touch"] } });
+    await world.model([respond(touch("one")), respond(shell("touch two")), respond(message("done"))]);
+    const session = await world.server(["--approval-policy", "untrusted"]);
+    const user = fakeUser((a) => (a.params.prefixRule ? { decision: "acceptWithPrefixRule" } : { decision: "decline" }));
+    session.broker.addPresenter(user.presenter);
+
+    await chat(session).controller.send("make two files");
+    await session.waitFor("tandem/turn/completed");
+    expect(user.shown.map((a) => [a.params.command, a.params.prefixRule])).toEqual([["touch one", ["touch"]]]);
+    expect(existsSync(path.join(session.workspace, "one"))).toBe(true);
+    expect(existsSync(path.join(session.workspace, "two"))).toBe(true);
+  });
+
   it("a file-change approval answered with a subset of hunks: only those land on disk", async () => {
     world = new World();
     const original = Array.from({ length: 20 }, (_, i) => `line ${i + 1}\n`).join("");
@@ -195,6 +210,14 @@ describe("tandem lsp contract", () => {
     const threads = await two.controller.listThreads();
     const recorded = threads.find((t) => t.id === threadId);
     expect(recorded?.preview).toContain("remember this");
+
+    // Fork from the first server's recorded thread: the fork opens with the history it copied.
+    await two.controller.handle({ type: "forkThread", threadId });
+    const forked = two.posts.filter((p) => p.type === "threadOpened").at(-1);
+    if (forked?.type !== "threadOpened") throw new Error("no threadOpened for the fork");
+    expect(forked.thread.id).not.toBe(threadId);
+    expect(forked.items.map((i) => i.type)).toEqual(["userMessage", "agentMessage"]);
+    two.posts.length = 0;
 
     await two.controller.handle({ type: "selectThread", threadId });
     const opened = two.posts.find((p) => p.type === "threadOpened");

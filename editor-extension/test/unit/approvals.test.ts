@@ -12,6 +12,7 @@ import type { HostToWebview } from "../../src/shared/webviewMessages";
 import { fakeChat, tokenSource } from "./helpers";
 
 const command: RequestApprovalParams = {
+  requestId: "approval-1",
   threadId: "t1",
   turnId: "u1",
   itemId: "i1",
@@ -44,7 +45,7 @@ describe("command approvals", () => {
     expect(stub.warnings[0]!.message).toContain("Tandem wants to run: rm -rf build");
     expect(stub.warnings[0]!.items).toEqual(["Accept", "Accept for session", "Decline", "Cancel turn"]);
     expect(stub.warnings[0]!.options).toMatchObject({ modal: false });
-    expect(posts).toContainEqual({ type: "approval", requestId: "approval-1", ...command });
+    expect(posts).toContainEqual({ type: "approval", ...command, requestId: "approval-1" });
   });
 
   it("the notification's answer is the reply, and the panel prompt is withdrawn", async () => {
@@ -66,6 +67,7 @@ describe("command approvals", () => {
     click("Accept");
     await flush();
     expect(broker.answer("approval-3", { decision: "accept" })).toBe(false);
+    expect(stub.infos).toEqual(["Tandem: that request was already answered or withdrawn."]);
   });
 
   it("a dismissed notification leaves the request to the panel; a dismissed modal declines", async () => {
@@ -102,6 +104,14 @@ describe("command approvals", () => {
     expect(posts.filter((p: HostToWebview) => p.type === "approvalResolved")).toEqual([{ type: "approvalResolved", requestId: "approval-7" }]);
   });
 
+  it("a proposed prefix rule adds an \"Always allow\" button answering acceptWithPrefixRule", async () => {
+    const { broker } = setup();
+    stub.warningAnswer = "Always allow `git pull …`";
+    const reply = await broker.handle({ ...command, command: "git pull origin main", prefixRule: ["git", "pull"] }, undefined, "approval-8");
+    expect(stub.warnings[0]!.items).toEqual(["Accept", "Accept for session", "Always allow `git pull …`", "Decline", "Cancel turn"]);
+    expect(reply).toEqual({ decision: "acceptWithPrefixRule" });
+  });
+
   it("network approvals read differently; file changes get no notification", async () => {
     expect(approvalText({ ...command, kind: "network", command: "curl example.com" }).message).toBe(
       "Tandem needs network access: curl example.com",
@@ -113,13 +123,14 @@ describe("command approvals", () => {
 });
 
 describe("registerApprovalHandler", () => {
-  it("answers tandem/requestApproval with the broker, knowing the JSON-RPC id from the reader tap", async () => {
+  it("answers tandem/requestApproval with the broker, knowing the JSON-RPC id from the reader tap (older servers)", async () => {
     const broker = new ApprovalBroker();
     const ids = new ServerRequestIds(["tandem/requestApproval"]);
     let handler: ((params: unknown, token: ReturnType<typeof tokenSource>["token"]) => Promise<unknown>) | undefined;
     registerApprovalHandler({ onRequest: (method, h) => ((handler = h), expect(method).toBe("tandem/requestApproval"), { dispose() {} }) }, broker, ids);
     // What vscode-jsonrpc does: the reader delivers the message, the handler gets the same params object.
-    const message = { jsonrpc: "2.0", id: "approval-abc", method: "tandem/requestApproval", params: { ...command } };
+    const { requestId: _inParams, ...legacy } = command; // servers before requestId was in the params
+    const message = { jsonrpc: "2.0", id: "approval-abc", method: "tandem/requestApproval", params: legacy };
     let deliver: (m: unknown) => void = () => undefined;
     ids.tap({ listen: (cb: (m: unknown) => void) => (deliver = cb) }).listen(() => undefined);
     deliver(message);

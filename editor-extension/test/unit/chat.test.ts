@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { transcriptUpTo } from "../../src/chat";
+import type { Item } from "../../src/shared/protocolTypes";
 import { fakeChat, thread } from "./helpers";
 
 const started = (id = "t1") => ({ thread: thread(id) });
@@ -127,7 +129,7 @@ describe("chat intents", () => {
 
   it("approve answers a pending approval; a stale one is withdrawn from the page", async () => {
     const chat = fakeChat();
-    const reply = chat.broker.handle({ threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] }, undefined, "r1");
+    const reply = chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] }, undefined, "r1");
     await chat.controller.handle({ type: "approve", requestId: "r1", decision: "accept", acceptedHunkIds: ["h1"] });
     expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: ["h1"] });
     await chat.controller.handle({ type: "approve", requestId: "gone", decision: "accept" });
@@ -142,14 +144,38 @@ describe("chat intents", () => {
       },
     });
     chat.store.setActive("t1");
-    const params = { threadId: "t1", turnId: "u", itemId: "i", kind: "command" as const, command: "make" };
+    const params = { requestId: "r7", threadId: "t1", turnId: "u", itemId: "i", kind: "command" as const, command: "make" };
     void chat.broker.handle(params, undefined, "r7");
     chat.posts.length = 0;
     await chat.controller.handle({ type: "ready" });
     const types = chat.posts.map((p) => p.type);
     expect(types[0]).toBe("status");
     expect(types).toContain("threadOpened");
-    expect(chat.posts.at(-1)).toEqual({ type: "approval", requestId: "r7", ...params });
+    expect(chat.posts.at(-1)).toEqual({ type: "approval", ...params, requestId: "r7" });
     expect(chat.posts[0]).toEqual({ type: "status", model: null, connected: true, busy: false, usedTokens: null, contextWindow: null });
+  });
+});
+
+describe("forks", () => {
+  const user = (id: string): Item => ({ type: "userMessage", id, content: [{ type: "text", text: id }] });
+  const agent = (id: string): Item => ({ type: "agentMessage", id, text: id });
+  const items = [user("u1"), agent("a1"), user("u2"), agent("a2"), user("u3"), agent("a3")];
+
+  it("cut a transcript after a turn", () => {
+    expect(transcriptUpTo(items, ["t1", "t2", "t3"], "t2").map((i) => i.id)).toEqual(["u1", "a1", "u2", "a2"]);
+    expect(transcriptUpTo(items, ["t1", "t2", "t3"], "t3")).toEqual(items);
+    expect(transcriptUpTo(items, [], "t1")).toEqual(items);
+  });
+
+  it("a fork whose own transcript is empty shows the source's up to the fork point", async () => {
+    const chat = fakeChat({
+      handlers: {
+        "tandem/thread/fork": () => ({ thread: thread("fork") }),
+        "tandem/thread/resume": (p) => ({ thread: thread(p.threadId as string), items: p.threadId === "fork" ? [] : items }),
+      },
+    });
+    for (const id of ["t1", "t2", "t3"]) chat.store.turnStarted("src", { id, status: "completed" });
+    await chat.controller.handle({ type: "forkThread", threadId: "src", turnId: "t1" });
+    expect(chat.posts).toContainEqual({ type: "threadOpened", thread: thread("fork"), items: [user("u1"), agent("a1")] });
   });
 });

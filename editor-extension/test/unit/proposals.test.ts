@@ -14,6 +14,7 @@ const add = (fixtures as unknown as Record<string, { proposed: string; hunks: { 
 const [first, second] = twoHunks.hunks;
 
 const params: RequestApprovalParams = {
+  requestId: "p1",
   threadId: "t1",
   turnId: "u1",
   itemId: "fc1",
@@ -121,6 +122,22 @@ describe("proposal review in the diff editor", () => {
     expect(await second.reply).toEqual({ decision: "decline" });
     expect(second.proposals.documents("req-1")).toEqual([]);
     expect(second.lenses(second.docs[0]!.proposed)).toEqual([]);
+  });
+
+  it("an approval answered while its diff is opening still gets its tab closed", async () => {
+    const broker = new ApprovalBroker();
+    const proposals = new ProposalManager(broker, () => "/ws");
+    broker.addPresenter(proposals.presenter());
+    stub.executeHandlers.set("vscode.diff", (left: unknown, right: unknown) => {
+      stub.tabs.push({ input: new TabInputTextDiff(left as Uri, right as Uri) });
+      broker.answer("req-9", { decision: "accept" }); // e.g. answered from the chat meanwhile
+    });
+    const single = { ...params, changes: [params.changes![0]!] };
+    const reply = broker.handle(single, undefined, "req-9");
+    expect(await reply).toEqual({ decision: "accept" });
+    for (let i = 0; i < 20 && stub.closedTabs.length === 0; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(stub.closedTabs).toHaveLength(1);
+    expect(stub.executed.filter((e) => e.command === "vscode.diff")).toHaveLength(1);
   });
 
   it("a proposal that no longer fits the file can still be answered as a whole", async () => {

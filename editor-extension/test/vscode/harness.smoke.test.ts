@@ -14,15 +14,17 @@ const HERE = path.dirname(new URL(import.meta.url).pathname);
 
 describe.skipIf(skip)(skip ? `harness self-test (skipped: ${skip})` : "harness self-test", () => {
   let session: VSCodeSession | undefined;
+  let work = "";
   afterAll(async () => {
     await session?.stop();
+    if (work && !process.env.TANDEM_VSCODE_KEEP) fs.rmSync(work, { recursive: true, force: true });
   });
 
   it("runs a test module inside code-server's extension host", async () => {
     if (!("bin" in codeServer)) return;
-    const tmp = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "tandem-smoke-"));
-    const vsix = packageFixture(path.join(HERE, "fixtures", "hook-extension"), tmp);
-    const results = path.join(tmp, "results.json");
+    work = fs.mkdtempSync(path.join(fs.realpathSync("/tmp"), "tandem-smoke-"));
+    const vsix = packageFixture(path.join(HERE, "fixtures", "hook-extension"), work);
+    const results = path.join(work, "results.json");
     session = await VSCodeSession.start({
       name: "smoke",
       codeServer: codeServer.bin,
@@ -35,6 +37,5 @@ describe.skipIf(skip)(skip ? `harness self-test (skipped: ${skip})` : "harness s
     await session.screenshot("00-smoke-workbench.png");
     expect(outcome.failed).toEqual([]);
     expect(outcome.passed.length).toBe(5);
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 });

@@ -139,7 +139,7 @@ function spawnGroup(
 async function stopGroup(child: ChildProcess | undefined, graceMs = 5000): Promise<void> {
   const pid = child?.pid;
   if (!child || !pid) return;
-  const signal = (sig: NodeJS.Signals) => {
+  const signal = (sig: NodeJS.Signals | 0) => {
     try {
       process.kill(-pid, sig);
       return true;
@@ -313,6 +313,17 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   "python.languageServer": "None",
 };
 
+/**
+ * The extension's settings (package.json contributes.configuration): the language server from the
+ * repo's venv, logging to the session's folder.
+ */
+export function tandemSettings(session: { lspLogFile: string }): Record<string, unknown> {
+  return {
+    "tandem.server.command": SERVER_COMMAND,
+    "tandem.server.args": ["--log-file", session.lspLogFile],
+  };
+}
+
 // --- VS Code session -----------------------------------------------------------------------------
 
 export interface SessionOptions {
@@ -324,8 +335,8 @@ export interface SessionOptions {
   vsix?: string[];
   /** The scripted model server's script; a server is started when given. */
   script?: object;
-  /** Settings merged over QUIET_SETTINGS (use tandemSettings() for the extension's own). */
-  settings?: Record<string, unknown>;
+  /** Settings merged over QUIET_SETTINGS and tandemSettings() (a function gets the session, for its paths). */
+  settings?: Record<string, unknown> | ((session: VSCodeSession) => Record<string, unknown>);
   /** Extra environment for code-server (and so the extension host and the language server). */
   env?: Record<string, string>;
   /** Folder copied into the temp workspace (default: examples/demo-project). */
@@ -368,6 +379,22 @@ export class VSCodeSession {
     return path.join(this.workspace, rel);
   }
 
+  /** The user settings.json (code-server watches it: changes apply to the running window). */
+  get settingsFile(): string {
+    return path.join(this.userDataDir, "User", "settings.json");
+  }
+
+  /** Merge `values` into the user settings.json. */
+  writeSettings(values: Record<string, unknown>): void {
+    let current: Record<string, unknown> = {};
+    try {
+      current = JSON.parse(fs.readFileSync(this.settingsFile, "utf8")) as Record<string, unknown>;
+    } catch {
+      // no settings yet
+    }
+    fs.writeFileSync(this.settingsFile, JSON.stringify({ ...current, ...values }, null, 2));
+  }
+
   /** Path of the language server's log file (it is started with --log-file). */
   get lspLogFile(): string {
     return path.join(this.root, "tandem-lsp.log");
@@ -394,10 +421,8 @@ export class VSCodeSession {
       fs.mkdirSync(dir, { recursive: true });
     }
     fs.mkdirSync(path.join(this.userDataDir, "User"), { recursive: true });
-    fs.writeFileSync(
-      path.join(this.userDataDir, "User", "settings.json"),
-      JSON.stringify({ ...QUIET_SETTINGS, ...o.settings }, null, 2),
-    );
+    const extra = typeof o.settings === "function" ? o.settings(this) : o.settings;
+    this.writeSettings({ ...QUIET_SETTINGS, ...tandemSettings(this), ...extra });
     const configFile = path.join(this.root, "code-server.yaml");
     fs.writeFileSync(configFile, "auth: none\ncert: false\n");
 
@@ -511,8 +536,8 @@ export class VSCodeSession {
     page.on("pageerror", (err) => fs.appendFileSync(consoleLog, `[pageerror] ${err.message}\n`));
     await page.goto(this.workbenchUrl, { waitUntil: "domcontentloaded", timeout: 60_000 });
     await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 90_000 });
-    // The explorer shows the workspace once the remote file system answers.
-    await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor({ timeout: 90_000 });
+    // The explorer lists the workspace's files once the remote file system answers.
+    await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ timeout: 90_000 });
     return page;
   }
 

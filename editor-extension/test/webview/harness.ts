@@ -31,6 +31,7 @@ function harnessHtml(theme: ThemeName, origin: string): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tandem chat (${theme})</title>
+<link rel="icon" href="data:,">
 <style nonce="${nonce}">
 :root {
 ${vars}

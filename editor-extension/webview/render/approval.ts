@@ -16,16 +16,31 @@ const TITLES: Record<ApprovalMessage["kind"], string> = {
   network: "Allow network access?",
 };
 
-const DECISIONS: { decision: ReviewDecision; label: string; cls: string; needsHunks: boolean }[] = [
-  { decision: "accept", label: "Accept", cls: "primary", needsHunks: true },
-  { decision: "acceptForSession", label: "Accept for session", cls: "secondary", needsHunks: true },
-  { decision: "decline", label: "Decline", cls: "secondary", needsHunks: false },
-  { decision: "cancel", label: "Cancel turn", cls: "secondary danger", needsHunks: false },
-];
+interface DecisionButton { decision: ReviewDecision; label: string; cls: string; needsHunks: boolean; title?: string }
+
+function decisions(r: ApprovalMessage): DecisionButton[] {
+  const list: DecisionButton[] = [
+    { decision: "accept", label: "Accept", cls: "primary", needsHunks: true },
+    { decision: "acceptForSession", label: "Accept for session", cls: "secondary", needsHunks: true },
+  ];
+  const prefix = r.prefixRule?.join(" ");
+  if (prefix) {
+    list.push({
+      decision: "acceptWithPrefixRule", label: `Always allow “${prefix} …”`, cls: "secondary", needsHunks: true,
+      title: `Remember: commands starting with “${prefix}” run without asking`,
+    });
+  }
+  list.push(
+    { decision: "decline", label: "Decline", cls: "secondary", needsHunks: false },
+    { decision: "cancel", label: "Cancel turn", cls: "secondary danger", needsHunks: false },
+  );
+  return list;
+}
 
 const ANSWERED: Record<ReviewDecision, string> = {
   accept: "Accepted",
   acceptForSession: "Accepted for this session",
+  acceptWithPrefixRule: "Accepted, and remembered",
   decline: "Declined",
   cancel: "Cancelling the turn",
 };
@@ -66,8 +81,9 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
   }
 
   const hint = h("p", { class: "hint", role: "status" });
-  const buttons = DECISIONS.map((d) => h("button", {
-    class: d.cls, type: "button", "data-decision": d.decision,
+  const choices = decisions(r);
+  const buttons = choices.map((d) => h("button", {
+    class: d.cls, type: "button", "data-decision": d.decision, title: d.title,
     onclick: () => answer(d.decision),
   }, d.label));
   el.append(hint, h("div", { class: "actions", role: "group", "aria-label": "Decision" }, ...buttons));
@@ -77,7 +93,7 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
   function refresh(): void {
     const checked = boxes.filter((b) => b.checked).length;
     const none = boxes.length > 0 && checked === 0;
-    DECISIONS.forEach((d, i) => {
+    choices.forEach((d, i) => {
       const b = buttons[i] as HTMLButtonElement;
       b.disabled = answered || (d.needsHunks && none);
     });
@@ -90,7 +106,7 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
 
   function answer(decision: ReviewDecision): void {
     if (answered) return;
-    const accepting = decision === "accept" || decision === "acceptForSession";
+    const accepting = decision !== "decline" && decision !== "cancel";
     const picked = boxes.filter((b) => b.checked).map((b) => b.dataset["hunkId"] ?? "");
     const partial = accepting && boxes.length > 0 && picked.length < boxes.length;
     ctx.post(partial ? { type: "approve", requestId: r.requestId, decision, acceptedHunkIds: picked }

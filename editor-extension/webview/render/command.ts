@@ -24,7 +24,8 @@ export function commandCard(entry: CommandEntry): Card<CommandEntry> {
   const badge = h("span", { class: "badge" });
   const duration = h("span", { class: "duration" });
   const cwd = h("div", { class: "cwd" });
-  const pre = h("pre", { class: "output-text", tabindex: 0, role: "region", "aria-label": "Command output" });
+  // Live output is not read out as it streams (the card's status is).
+  const pre = h("pre", { class: "output-text", tabindex: 0, role: "region", "aria-label": "Command output", "aria-live": "off" });
   const outputLabel = h("span", {});
   const output = h("details", { class: "output", open: true }, h("summary", {}, outputLabel), pre);
   const el = h("section", { class: "entry card command", "aria-label": `Command: ${entry.command}` },

@@ -10,7 +10,8 @@ export function diffView(diff: string, label: string): HTMLElement {
   const lines = parseDiffLines(diff);
   const shown = lines.length > DIFF_LINE_LIMIT ? lines.slice(0, DIFF_LINE_LIMIT) : lines;
   const frag = document.createDocumentFragment();
-  for (const line of shown) frag.append(h("span", { class: `dl dl-${line.kind}` }, line.text || " "), "\n");
+  // Block-level spans: one per line (copying the selection still yields one line per span).
+  for (const line of shown) frag.append(h("span", { class: `dl dl-${line.kind}` }, line.text || " "));
   if (shown.length < lines.length) {
     frag.append(h("span", { class: "dl dl-note" }, `… ${lines.length - shown.length} more lines (open the diff to see all)`));
   }

@@ -9,7 +9,7 @@ import { diffView } from "./diffView";
 const OPEN_DIFF_LINES = 40;
 
 const BADGE: Record<string, string> = {
-  inProgress: "Awaiting approval",
+  inProgress: "Pending",
   completed: "Applied",
   failed: "Failed",
   declined: "Declined",

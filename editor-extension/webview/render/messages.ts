@@ -23,7 +23,7 @@ export function userCard(entry: UserEntry, ctx: RenderContext): Card<UserEntry> 
           const line = part.range ? part.range.start.line + 1 : undefined;
           const label = part.range ? `${path}:${part.range.start.line + 1}-${part.range.end.line + 1}` : path;
           chips.append(h("button", {
-            class: "chip", type: "button", title: `Open ${label}`,
+            class: "chip", type: "button", title: `Open ${label}`, "aria-label": `Open ${label}`,
             onclick: () => ctx.post(line === undefined ? { type: "openFile", path } : { type: "openFile", path, line }),
           }, h("span", { class: "chip-icon", "aria-hidden": "true" }, "@"), label));
           break;
@@ -89,7 +89,7 @@ export function reasoningHeadline(e: Pick<ReasoningEntry, "summary" | "text">): 
 export function reasoningCard(entry: ReasoningEntry, ctx: RenderContext): Card<ReasoningEntry> {
   const label = h("span", { class: "reasoning-label" });
   const headline = h("span", { class: "reasoning-headline" });
-  const body = h("div", { class: "markdown reasoning-body" });
+  const body = h("div", { class: "markdown reasoning-body", "aria-live": "off" });
   const el = h("details", { class: "entry reasoning" },
     h("summary", {}, label, headline), body);
   handleLinks(body, ctx);

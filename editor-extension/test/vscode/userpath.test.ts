@@ -1,0 +1,259 @@
+/**
+ * (b) The user path, in Debian's Chromium driven by playwright-core: open the workbench, open the
+ * Tandem chat from the activity bar, send a prompt and watch the answer stream, approve the
+ * command from the notification, review a two-hunk change in the proposal diff (accept one hunk,
+ * reject the other), check the file on disk; then inline ask (select lines, Ctrl+I, prompt, Enter)
+ * and see the proposal land in the buffer with its lenses.
+ *
+ * Screenshots: test-artifacts/vscode/NN-step.png. Editor text is never read from Monaco's DOM:
+ * files are checked on disk (after saving); the chat panel's DOM (inside the webview iframes) and
+ * the workbench chrome (notifications, lenses, quick input) are what a user sees and clicks.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { FrameLocator, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ARTIFACTS, VSCodeSession, waitFor } from "./harness";
+import {
+  ACCEPTED_LINE,
+  DOCTEST_LINE,
+  FINAL_ANSWER,
+  REJECTED_MARK,
+  STREAMED_ANSWER,
+  TEST_COMMAND,
+  TOTAL_LENGTH_LINES,
+  userPathScript,
+} from "./scripts";
+
+const codeServer = inject("codeServer");
+const vsix = inject("vsix");
+const skip = "skip" in codeServer ? codeServer.skip : undefined;
+
+/** Rendered markdown of the streamed answer as text (inline code loses its backticks). */
+const STREAMED_PLAIN = STREAMED_ANSWER.replace(/`/g, "");
+const PROMPT = "Touching intervals are not merged: fix merge() and run the tests.";
+const INLINE_PROMPT = "Add a doctest example";
+
+const squash = (s: string | null | undefined): string => (s ?? "").replace(/\s+/g, " ").trim();
+
+describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user path in Chromium", () => {
+  let session: VSCodeSession;
+  let page: Page;
+  let broken: string | undefined;
+  let shot = 0;
+
+  /** Screenshot test-artifacts/vscode/NN-<name>.png. */
+  const snap = async (name: string): Promise<void> => {
+    shot += 1;
+    await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`), timeout: 30_000 });
+  };
+
+  /** Each step runs only if the ones before it passed (they build on each other). */
+  const step = (name: string, fn: () => Promise<void>, timeout = 120_000) =>
+    it(name, async () => {
+      if (broken) throw new Error(`not run: an earlier step failed (${broken})`);
+      try {
+        await fn();
+      } catch (err) {
+        broken = name;
+        await snap(`FAILED-${name.replace(/\W+/g, "-").slice(0, 40)}`).catch(() => undefined);
+        throw err;
+      }
+    }, timeout);
+
+  /** The chat page: the webview's outer iframe, then its active frame. */
+  const chat = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+
+  /** A visible notification toast containing `text`. */
+  const toast = (text: string | RegExp): Locator =>
+    page.locator(".notifications-toasts .notification-toast-container").filter({ hasText: text });
+
+  /** A code lens (in any visible editor) whose title matches. */
+  const lens = (title: RegExp): Locator => page.locator(".codelens-decoration a").filter({ hasText: title });
+
+  /** The lens matching `title` that is lowest on the screen (the later hunk). */
+  const lowest = async (title: RegExp): Promise<Locator> => {
+    const all = lens(title);
+    const count = await all.count();
+    let best: { y: number; index: number } | undefined;
+    for (let i = 0; i < count; i++) {
+      const box = await all.nth(i).boundingBox();
+      if (box && (!best || box.y > best.y)) best = { y: box.y, index: i };
+    }
+    if (!best) throw new Error(`no lens ${title}`);
+    return all.nth(best.index);
+  };
+
+  beforeAll(async () => {
+    if (!("bin" in codeServer)) return;
+    if ("error" in vsix) throw new Error(`the extension could not be built/packaged:\n${vsix.error}`);
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    for (const f of fs.readdirSync(ARTIFACTS)) if (/^\d\d-.*\.png$/.test(f)) fs.rmSync(path.join(ARTIFACTS, f));
+    session = await VSCodeSession.start({
+      name: "userpath",
+      codeServer: codeServer.bin,
+      vsix: [vsix.path],
+      script: userPathScript(),
+      settings: { "tandem.approvalPolicy": "untrusted" },
+      viewport: { width: 1440, height: 900 },
+    });
+  });
+
+  afterAll(async () => {
+    await session?.stop();
+  });
+
+  step("opens the workbench", async () => {
+    page = await session.openWorkbench();
+    await page.locator(".activitybar").waitFor();
+    await snap("workbench");
+  });
+
+  step("opens the Tandem chat from the activity bar", async () => {
+    const icon = page.locator(".activitybar .action-item a.action-label[aria-label^='Tandem']");
+    await icon.click();
+    await page.locator("iframe.webview.ready").first().waitFor({ timeout: 60_000 });
+    await chat().locator("html[data-tandem-ready='true']").waitFor({ timeout: 60_000 });
+    // Connected: the status dot turns on once the language server runs.
+    await chat().locator(".status-line .dot.on").waitFor({ timeout: 60_000 });
+    await snap("chat-panel");
+  });
+
+  step("sends a prompt and watches the answer stream in", async () => {
+    const input = chat().getByRole("textbox", { name: "Message to Tandem" });
+    await input.click();
+    await input.fill(PROMPT);
+    await snap("prompt-typed");
+    await input.press("Enter");
+    await chat().locator("article.entry.user").filter({ hasText: PROMPT }).waitFor();
+
+    const answer = chat().locator("article.entry.agent").first();
+    // Seen while streaming: part of the answer, not all of it.
+    const partial = await waitFor(
+      "a partly streamed answer",
+      async () => {
+        const { text, streaming } = await answer.evaluate((el) => ({
+          text: el.textContent ?? "",
+          streaming: el.classList.contains("streaming"),
+        }));
+        const t = squash(text);
+        return streaming && t.length >= 30 && t.length < STREAMED_PLAIN.length * 0.7 && STREAMED_PLAIN.startsWith(t) ? t : undefined;
+      },
+      60_000,
+      30,
+    );
+    await snap("answer-streaming");
+    await waitFor("the whole answer", async () => squash(await answer.textContent()) === squash(STREAMED_PLAIN), 60_000);
+    expect(partial.length).toBeLessThan(STREAMED_PLAIN.length);
+  });
+
+  step("approves the command from the notification", async () => {
+    const ask = toast(`Tandem wants to run: ${TEST_COMMAND}`);
+    await ask.waitFor({ timeout: 60_000 });
+    // The same request is offered in the chat panel.
+    const card = chat().locator("section.approval").filter({ hasText: TEST_COMMAND });
+    await card.waitFor();
+    await snap("command-approval");
+    await ask.getByRole("button", { name: "Accept", exact: true }).click();
+    // The panel's card goes away (answered elsewhere), and the command runs.
+    await card.waitFor({ state: "detached", timeout: 30_000 });
+    const command = chat().locator("section.card.command").filter({ hasText: TEST_COMMAND });
+    await waitFor("the command to finish", async () => {
+      const status = await command.getAttribute("data-status");
+      return status === "completed" || status === "failed" ? status : undefined;
+    }, 60_000);
+    expect(await command.locator(".badge").textContent()).toMatch(/Exit \d+/);
+  });
+
+  step("reviews the two-hunk change: accepts one hunk, rejects the other", async () => {
+    // The proposal opens as a diff editor (tandem-proposal:) with per-hunk lenses.
+    await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 60_000 });
+    await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor();
+    await waitFor("two 'Accept hunk' lenses", async () => (await lens(/Accept hunk/).count()) === 2, 30_000);
+    await chat().locator("section.approval").filter({ hasText: "Apply these changes?" }).waitFor();
+    await snap("proposal-diff");
+
+    // Hunk 1 (higher up: the fix in merge()): accept. Hunk 2 (lower: gaps()): reject.
+    const acceptFirst = lens(/Accept hunk/).first();
+    const boxes = await Promise.all([0, 1].map((i) => lens(/Accept hunk/).nth(i).boundingBox()));
+    const firstIndex = (boxes[0]?.y ?? 0) <= (boxes[1]?.y ?? 0) ? 0 : 1;
+    await (firstIndex === 0 ? acceptFirst : lens(/Accept hunk/).nth(1)).click();
+    await lens(/^✓ Accepted/).waitFor({ timeout: 15_000 });
+    await (await lowest(/Reject hunk/)).click();
+    await lens(/Rejected hunk/).waitFor({ timeout: 15_000 });
+    await snap("hunks-decided");
+
+    // "Apply accepted" sits at the top of the proposed side: scroll there (Ctrl+Home) and click it.
+    await page.locator(".monaco-diff-editor .editor.modified .view-lines").first().click();
+    await page.keyboard.press("Control+Home");
+    await lens(/Apply accepted \(1\/2 hunks\)/).click({ timeout: 15_000 });
+    // Answered: the review closes, and the turn goes on to its final message.
+    await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor({ state: "detached", timeout: 30_000 });
+    await chat().locator("article.entry.agent").filter({ hasText: squash(FINAL_ANSWER.replace(/`/g, "")) }).waitFor({ timeout: 60_000 });
+    await chat().locator("section.turn-end[data-status='completed']").waitFor({ timeout: 30_000 });
+    await snap("turn-completed");
+
+    const onDisk = fs.readFileSync(session.file("intervals/core.py"), "utf8");
+    expect(onDisk).toContain(ACCEPTED_LINE);
+    expect(onDisk).not.toContain(REJECTED_MARK);
+    expect(onDisk).not.toContain("if merged and start < merged[-1][1]:");
+  });
+
+  step("inline ask on a selection: Ctrl+I, prompt, Enter; the proposal lands in place", async () => {
+    // Open intervals/core.py from the explorer.
+    await page.locator(".activitybar .action-item a.action-label[aria-label^='Explorer']").click();
+    const folder = page.getByRole("treeitem", { name: "intervals" });
+    await folder.waitFor();
+    if ((await folder.getAttribute("aria-expanded")) !== "true") await folder.click();
+    await page.getByRole("treeitem", { name: "core.py" }).click();
+    await page.locator(".tab.active").filter({ hasText: "core.py" }).waitFor();
+    const editor = page.locator(".editor-instance .monaco-editor").first();
+    await editor.waitFor();
+    await editor.locator(".view-lines").click(); // focus the editor (no text is read from it)
+
+    // Select total_length() (lines 39-41): Go to Line, then Shift+Down.
+    await page.keyboard.press("Control+g");
+    await page.locator(".quick-input-widget").waitFor({ state: "visible" });
+    await page.keyboard.type(String(TOTAL_LENGTH_LINES.start + 1));
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
+    for (let i = TOTAL_LENGTH_LINES.start; i <= TOTAL_LENGTH_LINES.end; i++) await page.keyboard.press("Shift+ArrowDown");
+    await page.locator(".statusbar").getByText(/\(\d+ selected\)/).waitFor({ timeout: 10_000 });
+    await snap("selection");
+
+    await page.keyboard.press("Control+i");
+    const box = page.locator(".quick-input-widget").filter({ hasText: "Ask Tandem" });
+    await box.waitFor({ state: "visible", timeout: 15_000 });
+    await page.keyboard.type(INLINE_PROMPT);
+    await snap("inline-ask-prompt");
+    await page.keyboard.press("Enter");
+
+    // Under the `untrusted` policy the change is proposed first, in the diff review.
+    await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor({ timeout: 60_000 });
+    await waitFor("the inline-ask hunk's lenses", async () => (await lens(/Accept hunk/).count()) === 1, 30_000);
+    await snap("inline-ask-proposal");
+    await page.locator(".monaco-diff-editor .editor.modified .view-lines").first().click();
+    await page.keyboard.press("Control+Home");
+    await lens(/Apply accepted \(1\/1 hunks\)/).click({ timeout: 15_000 });
+    await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor({ state: "detached", timeout: 30_000 });
+
+    // In place: the edit is in core.py's buffer (unsaved), with the server's Accept / Reject lenses.
+    await page.locator(".tab.active").filter({ hasText: "core.py" }).waitFor({ timeout: 30_000 });
+    await lens(/Accept \(Tandem\)/).first().waitFor({ timeout: 30_000 });
+    await lens(/^✗ Reject$/).first().waitFor();
+    await page.locator(".tab.active.dirty").filter({ hasText: "core.py" }).waitFor({ timeout: 10_000 });
+    await snap("inline-ask-in-place");
+
+    // Keep it: accept the hunk at the docstring (the lowest Accept lens), save, check the file on disk.
+    const pendingLenses = await lens(/Accept \(Tandem\)/).count();
+    await (await lowest(/Accept \(Tandem\)/)).click();
+    await waitFor("the accepted hunk's lenses to go", async () => (await lens(/Accept \(Tandem\)/).count()) === pendingLenses - 1, 15_000);
+    await page.keyboard.press("Control+s");
+    await page.locator(".tab.active.dirty").waitFor({ state: "detached", timeout: 15_000 });
+    const onDisk = fs.readFileSync(session.file("intervals/core.py"), "utf8");
+    expect(onDisk).toContain(DOCTEST_LINE);
+    expect(onDisk).toContain(ACCEPTED_LINE);
+    expect(onDisk).not.toContain(REJECTED_MARK);
+    await snap("inline-ask-saved");
+  });
+});

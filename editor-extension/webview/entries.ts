@@ -1,0 +1,34 @@
+/** The transcript's entries: one per item, approval, turn end or host notice (see state.ts). */
+import type { ItemStatus, TurnStatus, Usage } from "../src/protocol/generated";
+import type { FileChangeItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
+import type { ApprovalMessage } from "../src/shared/webviewMessages";
+import type { CappedText } from "./capped";
+
+export interface UserEntry { kind: "user"; id: string; turnId: string | null; item: UserMessageItem }
+export interface AgentEntry { kind: "agent"; id: string; turnId: string | null; text: string; streaming: boolean }
+export interface ReasoningEntry {
+  kind: "reasoning"; id: string; turnId: string | null; summary: string[]; text: string; streaming: boolean;
+}
+export interface CommandEntry {
+  kind: "command"; id: string; turnId: string | null; command: string; cwd: string; status: ItemStatus;
+  exitCode: number | null; durationMs: number | null; output: CappedText;
+}
+export interface FileChangeEntry {
+  kind: "fileChange"; id: string; turnId: string | null; changes: FileChangeItem["changes"]; status: ItemStatus;
+}
+export interface PlanEntry {
+  kind: "plan"; id: string; turnId: string | null; steps: PlanStep[]; explanation: string | null; done: boolean;
+}
+export interface CompactionEntry { kind: "compaction"; id: string; turnId: string | null; summary: string }
+export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; message: string }
+export interface ApprovalEntry { kind: "approval"; id: string; turnId: string; request: ApprovalMessage }
+export interface TurnEntry {
+  kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
+  diff: string;
+}
+/** A problem reported by the host (`error` message). */
+export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }
+
+export type Entry =
+  | UserEntry | AgentEntry | ReasoningEntry | CommandEntry | FileChangeEntry | PlanEntry | CompactionEntry
+  | ErrorEntry | ApprovalEntry | TurnEntry | NoticeEntry;
