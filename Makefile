@@ -62,6 +62,7 @@ extension-test: $(STAMP) $(EXT_STAMP)
 	cd $(EXT) && TANDEM_PYTHON=$(abspath $(PY)) npm run test:contract
 	cd $(EXT) && npm run test:webview
 	cd $(EXT) && npm run package
+	cd $(EXT) && TANDEM_PYTHON=$(abspath $(PY)) npm run test:vscode
 
 test: lint typecheck unit extension-test
 

@@ -35,7 +35,8 @@ export interface CommandDeps {
   controller: ChatController;
   revealChat: () => Promise<void>;
   insertIntoChat: (mention: Mention) => void;
-  inlineAsk: () => Promise<void>;
+  /** Inline ask; `prompt` skips the input box (keybindings and tests can pass one). */
+  inlineAsk: (prompt?: string) => Promise<void>;
   restart: () => Promise<void>;
   showLogs: () => void;
   /** Answer a pending file-change approval with what its review shows ("Apply accepted"). */
@@ -69,10 +70,10 @@ export function selectionMention(
 /** Register every palette command. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { controller, store } = deps;
-  const register = (id: string, fn: () => unknown) =>
-    vscode.commands.registerCommand(id, async () => {
+  const register = (id: string, fn: (...args: never[]) => unknown) =>
+    vscode.commands.registerCommand(id, async (...args: never[]) => {
       try {
-        return await fn();
+        return await fn(...args);
       } catch (error) {
         void vscode.window.showErrorMessage(`Tandem: ${errorMessage(error)}`);
         return undefined;
@@ -108,7 +109,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register(COMMANDS.undoLastTurn, () => controller.undo()),
     register(COMMANDS.acceptChange, () => reviewChange(deps, true)),
     register(COMMANDS.rejectChange, () => reviewChange(deps, false)),
-    register(COMMANDS.inlineAsk, () => deps.inlineAsk()),
+    register(COMMANDS.inlineAsk, (arg?: { prompt?: string }) => deps.inlineAsk(arg?.prompt)),
     register(COMMANDS.restartServer, () => deps.restart()),
     register(COMMANDS.showLogs, () => deps.showLogs()),
     register(COMMANDS.addSelectionToChat, async () => {

@@ -130,7 +130,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       controller,
       revealChat: () => panel.reveal(),
       insertIntoChat: (mention) => panel.post({ type: "insert", text: "", mention }),
-      inlineAsk: () => inlineAsk.run(),
+      inlineAsk: (prompt) => inlineAsk.run(undefined, prompt),
       restart: () => tandemClient.restart(),
       showLogs: () => output.show(true),
       applyProposal: (requestId) => proposals.applyAccepted(requestId),

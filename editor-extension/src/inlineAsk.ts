@@ -94,12 +94,12 @@ export class InlineAsk {
     private readonly openInChat: (threadId: string) => Promise<void>,
   ) {}
 
-  async run(editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor): Promise<void> {
+  async run(editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor, preset?: string): Promise<void> {
     if (!editor) {
       void vscode.window.showInformationMessage("Tandem: open a file to ask about it.");
       return;
     }
-    const prompt = await vscode.window.showInputBox({
+    const prompt = preset ?? await vscode.window.showInputBox({
       title: "Ask Tandem",
       prompt: editor.selection.isEmpty ? "About the current line" : "About the selection",
       placeHolder: "e.g. add input validation",

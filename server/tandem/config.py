@@ -9,6 +9,7 @@ Keys follow Codex's ``config.toml`` where the concept is the same (``model``, ``
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ApplyPatchToolType", "ApprovalPolicy", "CliOverrides", "Config", "ConfigError", "ProviderInfo",
            "SandboxMode", "WireApi", "load_config"]
+
+log = logging.getLogger(__name__)
 
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-5.5"
@@ -100,6 +103,7 @@ class Config:
     exclude_tmpdir_env_var: bool = False
     limits: SandboxLimits = field(default_factory=lambda: SandboxLimits())
     env_exclude: tuple[str, ...] = ()
+    project_trusted: bool = False
     tool_output_token_limit: int = 10_000
     shell_default_timeout_ms: int = 10_000
 
@@ -145,6 +149,24 @@ def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
         "ollama": ProviderInfo("ollama", "Ollama", "http://localhost:11434/v1", None, WireApi.RESPONSES),
         "lmstudio": ProviderInfo("lmstudio", "LM Studio", "http://localhost:1234/v1", None, WireApi.RESPONSES),
     }
+
+
+PROJECT_SAFE_KEYS = frozenset({
+    "model", "model_reasoning_effort", "model_reasoning_summary", "project_doc_max_bytes",
+    "project_doc_fallback_filenames", "apply_patch_tool_type", "tool_output_token_limit", "shell_default_timeout_ms",
+})
+"""Keys a workspace's own ``.tandem/config.toml`` may set without trust: nothing that loosens the sandbox or
+approvals, changes where requests (and the API key) go, or what reaches commands' environment. A file
+the agent itself could have written must not be able to turn the sandbox off."""
+
+
+def _trusted(home_raw: Mapping[str, Any], project_root: Path) -> bool:
+    """Codex's ``[projects."<path>"] trust_level = "trusted"`` in the user's config."""
+    projects = home_raw.get("projects")
+    if not isinstance(projects, Mapping):
+        return False
+    entry = projects.get(str(project_root))
+    return isinstance(entry, Mapping) and entry.get("trust_level") == "trusted"
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -229,10 +251,18 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
     cli = cli or CliOverrides()
     cwd = cwd.resolve()
     home = tandem_home(env)
-    raw: dict[str, Any] = {}
-    sources = [home / "config.toml", find_project_root(cwd) / ".tandem" / "config.toml"]
-    for path in sources:
-        raw = _deep_merge(raw, _read_toml(path))
+    project_root = find_project_root(cwd)
+    sources = [home / "config.toml", project_root / ".tandem" / "config.toml"]
+    raw = _read_toml(sources[0])
+    project = _read_toml(sources[1])
+    trusted = _trusted(raw, project_root)
+    if not trusted:
+        dropped = sorted(set(project) - PROJECT_SAFE_KEYS)
+        if dropped:
+            log.warning("%s: ignoring %s (the project is not trusted; set [projects.\"%s\"] trust_level = "
+                        "\"trusted\" in %s to allow them)", sources[1], ", ".join(dropped), project_root, sources[0])
+        project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
+    raw = _deep_merge(raw, project)
     for override in cli.config_overrides:
         keys, value = parse_override(override)
         nested: dict[str, Any] = {keys[-1]: value}
@@ -271,6 +301,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
         exclude_tmpdir_env_var=toml.sandbox_workspace_write.exclude_tmpdir_env_var,
         limits=SandboxLimits(**toml.sandbox_limits.model_dump()),
         env_exclude=tuple(toml.shell_environment_policy.exclude),
+        project_trusted=trusted,
         tool_output_token_limit=toml.tool_output_token_limit,
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
     )

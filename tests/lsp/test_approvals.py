@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from lsprotocol import types
+
 from tandem.protocol import methods
 
 from helpers import last_outputs, message, patch_call, respond, shell
@@ -116,3 +118,25 @@ async def test_approval_params_carry_the_request_id_that_resolved_names(lsp, wor
     await run_turn(editor)
     resolved = await editor.wait_for(methods.SERVER_REQUEST_RESOLVED)
     assert editor.approvals[0]["requestId"] == resolved["requestId"]
+
+
+async def test_partly_accepted_change_shows_what_was_applied_and_needs_no_second_review(lsp, workspace: Path) -> None:
+    original = "".join(f"line {n}\n" for n in range(1, 21))
+    (workspace / "f.txt").write_text(original)
+    patch = ("*** Begin Patch\n*** Update File: f.txt\n@@\n line 1\n-line 2\n+LINE TWO\n line 3\n"
+             "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch")
+    editor, _ = await lsp([respond(patch_call(patch)), respond(message("ok"))], args=UNTRUSTED)
+    editor.approval_hold = asyncio.Event()
+    thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("edit")})
+    await editor.wait_for_approval()
+    first = editor.approvals[0]["changes"][0]["hunks"][0]
+    editor.decisions = [{"decision": "accept", "acceptedHunkIds": [first["id"]]}]
+    editor.approval_hold.set()
+    await editor.wait_for(methods.TURN_COMPLETED)
+    item = next(p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED and p["item"]["type"] == "fileChange")
+    assert "+LINE TWO" in item["changes"][0]["diff"] and "EIGHTEEN" not in item["changes"][0]["diff"]
+    uri = editor.open("f.txt")
+    lenses = await editor.client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert not lenses  # the user reviewed it at approval time

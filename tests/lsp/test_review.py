@@ -38,13 +38,13 @@ async def test_code_lenses_sit_above_each_pending_hunk_and_accept_removes_them(l
     editor, uri, _, _, change_id = await patched(lsp, workspace)
     found = await lenses(editor, uri)
     assert [(lens.range.start.line, lens.command.title) for lens in found if lens.command] == [
-        (0, "✓ Accept (Tandem)"), (0, "✗ Reject"), (21, "✓ Accept (Tandem)"), (21, "✗ Reject")]
+        (2, "✓ Accept (Tandem)"), (2, "✗ Reject"), (24, "✓ Accept (Tandem)"), (24, "✗ Reject")]  # first changed lines
     assert editor.refreshes >= 1  # the server asked the client to re-query lenses
     args = found[0].command.arguments[0] if found[0].command and found[0].command.arguments else {}
     result = await editor.command(found[0].command.command, args) if found[0].command else None
     assert result["done"] == [args["hunkId"]]
     remaining = await lenses(editor, uri)
-    assert {lens.range.start.line for lens in remaining} == {21}
+    assert {lens.range.start.line for lens in remaining} == {24}
     assert editor.text("f.py") == PATCHED  # accepting changes nothing
     accepted = await editor.request(methods.CHANGE_ACCEPT, {"threadId": "-", "changeId": change_id})
     assert len(accepted["done"]) == 1 and not await lenses(editor, uri)
@@ -56,7 +56,7 @@ async def test_reject_one_hunk_reverts_only_it(lsp, workspace: Path) -> None:
     assert second.command is not None and second.command.title == "✗ Reject"
     await editor.command(second.command.command, *(second.command.arguments or []))
     assert editor.text("f.py") == ORIGINAL.replace("line 3\n", "LINE THREE\n")
-    assert [lens.range.start.line for lens in await lenses(editor, uri)] == [0, 0]
+    assert [lens.range.start.line for lens in await lenses(editor, uri)] == [2, 2]
 
 
 async def test_undo_reverts_the_turn_but_keeps_user_edits(lsp, workspace: Path) -> None:

@@ -44,7 +44,9 @@ cannot() { log "cannot install: $*"; exit 3; }
 
 system_ready() { [ -x /usr/bin/chromium ] && [ -x /usr/bin/rg ] && pkg-config --exists krb5-gssapi 2>/dev/null; }
 
-if [ -z "${FORCE:-}" ] && [ -f "$MARKER" ] && [ -x "$BIN" ] && system_ready; then
+installed() { [ -z "${FORCE:-}" ] && [ -f "$MARKER" ] && [ -x "$BIN" ]; }
+
+if installed && system_ready; then
   log "code-server $VERSION already installed in $PREFIX"
   echo "$BIN"
   exit 0
@@ -70,6 +72,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 system_ready || cannot "chromium, rg or krb5 development files still missing after apt-get"
+if installed; then
+  log "code-server $VERSION already installed in $PREFIX"
+  echo "$BIN"
+  exit 0
+fi
 
 # --- node -----------------------------------------------------------------------------------------
 command -v node >/dev/null && command -v npm >/dev/null || cannot "node/npm not found"

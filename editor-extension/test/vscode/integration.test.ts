@@ -50,6 +50,6 @@ describe.skipIf(skip)(skip ? `extension-host integration (skipped: ${skip})` : "
     }
     const report = results.failed.map((f) => `✗ ${f.name}\n${f.error}`).join("\n\n");
     expect(report, `passed: ${results.passed.join(", ")}`).toBe("");
-    expect(results.passed).toHaveLength(5);
+    expect(results.passed).toHaveLength(6);
   });
 });

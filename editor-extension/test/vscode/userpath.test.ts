@@ -61,6 +61,13 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
       }
     }, timeout);
 
+  /** A check on the state the steps left: runs only if they passed, but later steps do not depend on it. */
+  const check = (name: string, fn: () => Promise<void>, timeout = 60_000) =>
+    it(name, async () => {
+      if (broken) throw new Error(`not run: an earlier step failed (${broken})`);
+      await fn();
+    }, timeout);
+
   /** The chat page: the webview's outer iframe, then its active frame. */
   const chat = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
 
@@ -68,8 +75,11 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
   const toast = (text: string | RegExp): Locator =>
     page.locator(".notifications-toasts .notification-toast-container").filter({ hasText: text });
 
-  /** A code lens (in any visible editor) whose title matches. */
-  const lens = (title: RegExp): Locator => page.locator(".codelens-decoration a").filter({ hasText: title });
+  /**
+   * A code lens whose title matches, among the lenses on screen (Monaco keeps lens elements of
+   * hidden editors and some just replaced ones in the DOM: only visible ones count).
+   */
+  const lens = (title: RegExp): Locator => page.locator(".codelens-decoration a").filter({ hasText: title, visible: true });
 
   /** The lens matching `title` that is lowest on the screen (the later hunk). */
   const lowest = async (title: RegExp): Promise<Locator> => {
@@ -105,7 +115,9 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
 
   step("opens the workbench", async () => {
     page = await session.openWorkbench();
-    await page.locator(".activitybar").waitFor();
+    // Extensions are loaded once their contributions show: the Tandem container and the dark theme.
+    await page.locator(".activitybar .action-item a.action-label[aria-label^='Tandem']").waitFor({ timeout: 60_000 });
+    await page.locator(".monaco-workbench.vs-dark").waitFor({ timeout: 60_000 });
     await snap("workbench");
   });
 
@@ -199,6 +211,12 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     expect(onDisk).not.toContain("if merged and start < merged[-1][1]:");
   });
 
+  check("the chat's card for the change shows only the applied hunk", async () => {
+    const card = chat().locator("section.file-change[data-status='completed']").first();
+    expect(await card.locator(".file-row .counts").first().getAttribute("aria-label")).toBe("1 added, 1 removed lines");
+    expect(await card.locator("pre.diff").first().textContent()).not.toContain(REJECTED_MARK);
+  });
+
   step("inline ask on a selection: Ctrl+I, prompt, Enter; the proposal lands in place", async () => {
     // Open intervals/core.py from the explorer.
     await page.locator(".activitybar .action-item a.action-label[aria-label^='Explorer']").click();
@@ -245,9 +263,15 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     await snap("inline-ask-in-place");
 
     // Keep it: accept the hunk at the docstring (the lowest Accept lens), save, check the file on disk.
-    const pendingLenses = await lens(/Accept \(Tandem\)/).count();
-    await (await lowest(/Accept \(Tandem\)/)).click();
-    await waitFor("the accepted hunk's lenses to go", async () => (await lens(/Accept \(Tandem\)/).count()) === pendingLenses - 1, 15_000);
+    const target = await lowest(/Accept \(Tandem\)/);
+    const at = (await target.boundingBox())?.y ?? -1;
+    await target.click();
+    // That lens goes away (the one of the hunk accepted in the review earlier stays).
+    await waitFor("the accepted hunk's lenses to go", async () => {
+      const all = lens(/Accept \(Tandem\)/);
+      const ys = await Promise.all(Array.from({ length: await all.count() }, (_, i) => all.nth(i).boundingBox()));
+      return ys.every((box) => !box || Math.abs(box.y - at) > 4);
+    }, 15_000);
     await page.keyboard.press("Control+s");
     await page.locator(".tab.active.dirty").waitFor({ state: "detached", timeout: 15_000 });
     const onDisk = fs.readFileSync(session.file("intervals/core.py"), "utf8");

@@ -108,13 +108,15 @@ class DiffUpdated:
 
 @dataclass(frozen=True, slots=True)
 class FilesChanged:
-    """Item ``item_id`` committed ``changes`` (full before/after texts, for review, undo and checkpoints)."""
+    """Item ``item_id`` committed ``changes`` (full before/after texts, for review, undo and checkpoints);
+    ``reviewed`` when the user approved them explicitly (no further review needed)."""
 
     thread_id: str
     turn_id: str
     item_id: str
     changes: list[FileChange]
     cwd: Path
+    reviewed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

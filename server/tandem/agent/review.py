@@ -81,6 +81,16 @@ class PendingHunk:
     header: str
 
 
+def _leading_context(hunk: DiffHunk) -> int:
+    """How many context lines open the hunk (lenses and actions point at its first changed line)."""
+    count = 0
+    for line in hunk.diff.split("\n")[1:]:
+        if not line.startswith(" "):
+            break
+        count += 1
+    return count
+
+
 class ChangeTracker:
     """All change sets of the server's threads.
 
@@ -92,10 +102,12 @@ class ChangeTracker:
         self._workspace = workspace
         self._sets: dict[str, ChangeSet] = {}
 
-    def record(self, thread_id: str, turn_id: str, change_id: str, changes: Iterable[FileChange], cwd: Path) -> None:
-        """Track what item ``change_id`` committed."""
+    def record(self, thread_id: str, turn_id: str, change_id: str, changes: Iterable[FileChange], cwd: Path,
+               reviewed: bool = False) -> None:
+        """Track what item ``change_id`` committed; ``reviewed`` changes start accepted (still undoable)."""
+        state = HunkState.ACCEPTED if reviewed else HunkState.PENDING
         files = [TrackedFile(change, change.move_path or change.path,
-                             [TrackedHunk(h) for h in split_hunks(change, cwd)]) for change in changes]
+                             [TrackedHunk(h, state) for h in split_hunks(change, cwd)]) for change in changes]
         self._sets[change_id] = ChangeSet(change_id, thread_id, turn_id, files)
 
     def get(self, change_id: str) -> ChangeSet:
@@ -130,8 +142,9 @@ class ChangeTracker:
                         continue
                     where = locate_hunk(text, hunk.hunk)
                     if where is not None:
-                        found.append(PendingHunk(change_set.id, change_set.thread_id, hunk.hunk.id, where[0],
-                                                 where[1], hunk.hunk.header))
+                        lead = _leading_context(hunk.hunk)
+                        found.append(PendingHunk(change_set.id, change_set.thread_id, hunk.hunk.id, where[0] + lead,
+                                                 max(where[1] - lead, 0), hunk.hunk.header))
         return sorted(found, key=lambda p: p.start_line)
 
     def _select(self, change_set: ChangeSet, hunk_ids: Iterable[str] | None) -> set[str]:

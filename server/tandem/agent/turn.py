@@ -180,10 +180,10 @@ class TurnRunner:
         self._thread.emit(PlanUpdated(self.thread_id, self.turn.id, steps, explanation))
         (self.item_started if first else self.item_updated)(self._plan)
 
-    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path) -> None:
+    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, reviewed: bool = False) -> None:
         """Publish committed changes of item ``item_id`` and the turn diff they lead to."""
         self._diff.record(changes)
-        self._thread.emit(FilesChanged(self.thread_id, self.turn.id, item_id, list(changes), cwd))
+        self._thread.emit(FilesChanged(self.thread_id, self.turn.id, item_id, list(changes), cwd, reviewed))
         self._thread.emit(DiffUpdated(self.thread_id, self.turn.id, self._diff.diff()))
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:

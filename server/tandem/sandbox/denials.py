@@ -23,12 +23,12 @@ class _Result(Protocol):
     def output(self) -> str: ...
 
 
-_HOST_TMP_PATH = re.compile(r"(/tmp/[^\s'\"`:]+)")
+_HOST_TMP_PATH = re.compile(r"(?<![\w/.-])((?:/var)?/tmp/[^\s'\"`:]+)")
 
 
 def looks_denied(result: _Result) -> bool:
     """Whether a failed command's output shows the marks of a sandbox denial: EPERM/EACCES/EROFS, no
-    network, or "No such file" for a host path under ``/tmp`` (the sandbox's ``/tmp`` is private)."""
+    network, or "No such file" for a host path under ``/tmp`` or ``/var/tmp`` (private in the sandbox)."""
     if result.exit_code in (0, None):
         return False
     if _DENIAL.search(result.output):
@@ -39,7 +39,7 @@ def looks_denied(result: _Result) -> bool:
 
 def denial_note(mode: SandboxMode) -> str:
     """The hint appended to the tool output for the model."""
-    return (f"Note: this command ran in the {mode.value} sandbox, which may have blocked it (no writes outside the "
-            "workspace, .git and .tandem read-only, no network, a private /tmp that does not show the host's /tmp). "
-            "If it really needs more access, call shell_command "
-            "again with sandbox_permissions=\"require_escalated\" and a one-line justification for the user.")
+    return (f"Note: this command ran in the {mode.value} sandbox, which may have blocked it (no writes outside "
+            "the workspace, .git and .tandem read-only, no network, private /tmp and /var/tmp that do not show the "
+            "host's). If it really needs more access, call shell_command again with "
+            "sandbox_permissions=\"require_escalated\" and a one-line justification for the user.")

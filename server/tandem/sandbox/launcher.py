@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
+import signal
 import struct
 import sys
 
@@ -186,6 +187,10 @@ def main(argv: list[str]) -> int:
     except (LaunchError, OSError, ValueError) as exc:
         sys.stderr.write(f"tandem sandbox: cannot apply the sandbox: {exc}\n")
         return 126
+    # Python ignores SIGPIPE and SIGXFSZ at start-up and exec keeps ignored signals ignored: give the
+    # command the defaults (so `yes | head -1` ends quietly and the file-size limit raises SIGXFSZ).
+    for signum in (signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(signum, signal.SIG_DFL)
     try:
         os.execvp(command[0], command)
     except FileNotFoundError:

@@ -32,7 +32,9 @@ class SandboxPolicy:
 
     Attributes:
         writable_roots: directories the command may write (and everything below them).
-        read_only_subpaths: paths inside writable roots that stay read-only (``.git``, ``.tandem``).
+        read_only_subpaths: resolved paths inside writable roots that stay read-only (``.git``,
+            ``.tandem``, a worktree's git dir, ``$TANDEM_HOME`` when it lies inside a writable root).
+        missing_protected: ``.tandem`` paths that do not exist yet (mounted as empty read-only dirs).
         private_tmp: host directory bound at ``/tmp`` (None: ``/tmp`` is not writable).
         network: whether the command may use the network.
     """
@@ -40,6 +42,7 @@ class SandboxPolicy:
     mode: SandboxMode
     writable_roots: tuple[Path, ...] = ()
     read_only_subpaths: tuple[Path, ...] = ()
+    missing_protected: tuple[Path, ...] = ()
     private_tmp: Path | None = None
     network: bool = False
     limits: SandboxLimits = field(default_factory=SandboxLimits)
@@ -51,23 +54,44 @@ class SandboxPolicy:
         return self.mode is not SandboxMode.DANGER_FULL_ACCESS
 
 
-def _protected(roots: tuple[Path, ...]) -> tuple[Path, ...]:
+def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
+    return any(path != root and path.is_relative_to(root) for root in roots)
+
+
+def _protected(roots: tuple[Path, ...], extra: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """Paths to re-bind read-only: ``.git``/``.tandem`` (and a worktree's real git dir) and ``extra``.
+
+    Every candidate is resolved, and kept only when it resolves strictly inside a writable root: a
+    planted symlink (``.git -> /tmp``) or ``gitdir: /run`` must never make the sandbox bind a host
+    directory over its private ones. Anything resolving outside the writable roots is read-only
+    already (``--ro-bind / /``).
+    """
     found: list[Path] = []
     for root in roots:
-        for name in PROTECTED_NAMES:
-            candidate = root / name
-            if candidate.exists() or candidate.is_symlink():
-                found.append(candidate)
+        candidates = [root / name for name in PROTECTED_NAMES]
         git = root / ".git"
-        if git.is_file():  # a worktree: its real git dir is elsewhere and must stay read-only too
+        if git.is_file() and not git.is_symlink():  # a worktree: its real git dir must stay read-only too
             try:
                 text = git.read_text("utf-8", "replace").strip()
             except OSError:
                 text = ""
             if text.startswith("gitdir:"):
                 gitdir = Path(text.removeprefix("gitdir:").strip())
-                found.append((gitdir if gitdir.is_absolute() else root / gitdir).resolve())
+                candidates.append(gitdir if gitdir.is_absolute() else root / gitdir)
+        for candidate in (*candidates, *extra):
+            if not (candidate.exists() or candidate.is_symlink()):
+                continue
+            resolved = candidate.resolve()
+            if _inside(resolved, roots) and resolved not in found:
+                found.append(resolved)
     return tuple(found)
+
+
+def missing_protected(roots: tuple[Path, ...]) -> tuple[Path, ...]:
+    """``.tandem`` directories that do not exist yet in the writable roots: the sandbox mounts an empty
+    read-only directory there, so a command cannot create ``.tandem/config.toml`` to escalate the next one."""
+    return tuple(root / ".tandem" for root in roots if not (root / ".tandem").exists()
+                 and not (root / ".tandem").is_symlink())
 
 
 def policy_for(config: Config, cwd: Path, mode: SandboxMode | None = None, private_tmp: Path | None = None,
@@ -91,5 +115,9 @@ def policy_for(config: Config, cwd: Path, mode: SandboxMode | None = None, priva
     if tmpdir and not config.exclude_tmpdir_env_var and Path(tmpdir).resolve() != Path("/tmp"):
         roots.append(Path(tmpdir).resolve())
     unique = tuple(dict.fromkeys(root for root in roots if root != Path("/")))
-    return SandboxPolicy(mode, writable_roots=unique, read_only_subpaths=_protected(unique), private_tmp=tmp,
-                         network=config.network_access, limits=limits, env_exclude=exclude)
+    protected = _protected(unique, (config.tandem_home,))
+    # Only a trusted project's .tandem/config.toml can loosen the sandbox (config.PROJECT_SAFE_KEYS), so
+    # only there must a command be kept from creating one (the mount leaves an empty .tandem behind).
+    missing = missing_protected(unique) if config.project_trusted else ()
+    return SandboxPolicy(mode, writable_roots=unique, read_only_subpaths=protected, missing_protected=missing,
+                         private_tmp=tmp, network=config.network_access, limits=limits, env_exclude=exclude)

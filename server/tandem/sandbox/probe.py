@@ -142,7 +142,7 @@ def probe() -> Mechanisms:
     kernel release and the user, else probed (and cached). Later calls return the same answer."""
     key = _cache_key()
     cached = _load_cached(key)
-    if cached is not None:
+    if cached is not None and cached.bwrap in (None, shutil.which("bwrap")):  # never trust a forged path
         return cached
     found = probe_now()
     _store(key, found)

@@ -44,6 +44,7 @@ def launcher_python() -> str:
     return sys.executable
 DEVICE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx")
 MB = 1024 * 1024
+HIDDEN_DIRS = ("/var/tmp",)  # host unix sockets often live here; /tmp and /run are replaced too
 
 
 @dataclass(slots=True)
@@ -105,18 +106,23 @@ def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, c
     argv = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/run"]
+    for hidden in HIDDEN_DIRS:  # host unix sockets live here (connect() ignores read-only mounts)
+        if Path(hidden).is_dir() and not Path(hidden).is_symlink():
+            argv += ["--tmpfs", hidden]
     if not policy.network:
         argv.append("--unshare-net")
     if policy.private_tmp is not None:
         argv += ["--bind", str(policy.private_tmp), "/tmp"]
     else:
         argv += ["--tmpfs", "/tmp", "--remount-ro", "/tmp"]
-    if cwd.is_relative_to("/tmp") or cwd.is_relative_to("/run"):  # hidden by the mounts above: show it again
+    if any(cwd.is_relative_to(hidden) for hidden in ("/tmp", "/run", *HIDDEN_DIRS)):  # hidden above: show it
         argv += ["--ro-bind", str(cwd), str(cwd)]
     for root in policy.writable_roots:
         argv += ["--bind", str(root), str(root)]
     for path in policy.read_only_subpaths:
         argv += ["--ro-bind", str(path), str(path)]
+    for path in policy.missing_protected:
+        argv += ["--tmpfs", str(path), "--remount-ro", str(path)]
     if cgroup is not None:
         argv += ["--bind", str(cgroup.procs), str(cgroup.procs)]
     return [*argv, "--chdir", str(cwd), "--seccomp", str(seccomp_fd), "--"]

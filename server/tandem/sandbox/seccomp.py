@@ -6,6 +6,9 @@ Denied with EPERM (reference-facts §3: layers that namespaces and Landlock do n
 * ``io_uring_setup/enter/register`` — io_uring bypasses seccomp checks of the operations it runs;
 * ``bpf``, ``perf_event_open``, ``userfaultfd``, ``keyctl``, ``add_key``, ``request_key`` — kernel
   attack surface and the keyring;
+* new user namespaces (``unshare``/``clone`` with ``CLONE_NEWUSER``; ``clone3``, whose flags a
+  filter cannot read, fails with ENOSYS so libc falls back to ``clone``) — namespaced "root" is more
+  kernel attack surface;
 * sockets: with the network off, every ``socket``/``socketpair`` whose domain is not ``AF_UNIX``
   (no TCP, UDP/DNS, raw, netlink or vsock); with the network on, still ``AF_PACKET``, ``AF_VSOCK``
   and ``SOCK_RAW``.
@@ -27,6 +30,7 @@ AF_PACKET = 17
 AF_VSOCK = 40
 SOCK_RAW = 3
 SOCK_TYPE_MASK = 0xF
+CLONE_NEWUSER = 0x10000000
 
 ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
                  "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key")
@@ -47,6 +51,9 @@ def filter_bpf(network: bool) -> bytes:
     rules = sc.SyscallFilter(sc.ALLOW)
     for name in ALWAYS_DENIED:
         rules.add_rule(deny, name)
+    rules.add_rule(deny, "unshare", sc.Arg(0, sc.MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER))
+    rules.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER))
+    rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     for call in ("socket", "socketpair"):
         if network:
             rules.add_rule(deny, call, sc.Arg(0, sc.EQ, AF_PACKET))

@@ -28,6 +28,7 @@ from tandem.patch import (
 from tandem.protocol.enums import ApprovalKind, ItemStatus, ReviewDecision
 from tandem.protocol.enums import ChangeKind as WireChangeKind
 from tandem.protocol.items import FileChangeItem, FileUpdateChange
+from tandem.sandbox.policy import PROTECTED_NAMES
 from tandem.tools.approvals import ApprovalRequest, FileChangeProposal, Requirement, patch_requirement
 from tandem.tools.base import CallKind, Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
 
@@ -100,11 +101,9 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         raise ToolError(f"apply_patch verification failed: {exc.message}") from exc
     if not changes:
         return ToolOutput("The patch makes no changes; nothing was written.")
-    item = FileChangeItem(id=host.new_item_id(), changes=[
-        FileUpdateChange(path=_display(c.path, cwd), kind=_wire_kind(c), diff=unified_diff(c, cwd),
-                         move_path=_display(c.move_path, cwd) if c.move_path else None) for c in changes])
+    item = FileChangeItem(id=host.new_item_id(), changes=_wire_changes(changes, cwd))
     host.item_started(item)
-    changes, rejected = await _approve(host, item, changes, cwd)
+    changes, rejected, reviewed = await _approve(host, item, changes, cwd)
     if not changes:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
@@ -115,11 +114,19 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         item.status = ItemStatus.FAILED
         host.item_completed(item)
         raise
-    host.files_changed(item.id, changes, cwd)
+    host.files_changed(item.id, changes, cwd, reviewed=reviewed)
+    if rejected:  # only some hunks were accepted: the item shows what was applied
+        item.changes = _wire_changes(changes, cwd)
     item.status = ItemStatus.COMPLETED
     host.item_completed(item)
     summary = PatchResult(changes, cwd).summary()
     return ToolOutput("\n\n".join(part for part in (summary, rejected, note) if part))
+
+
+def _wire_changes(changes: list[FileChange], cwd: Path) -> list[FileUpdateChange]:
+    """The wire form of ``changes`` (paths relative to ``cwd``, unified diffs)."""
+    return [FileUpdateChange(path=_display(c.path, cwd), kind=_wire_kind(c), diff=unified_diff(c, cwd),
+                             move_path=_display(c.move_path, cwd) if c.move_path else None) for c in changes]
 
 
 async def _commit(host: ToolHost, patch: Patch, changes: list[FileChange], cwd: Path,
@@ -144,17 +151,23 @@ async def _commit(host: ToolHost, patch: Patch, changes: list[FileChange], cwd: 
 
 
 async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChange],
-                   cwd: Path) -> tuple[list[FileChange], str]:
-    """The changes to commit (possibly fewer hunks) and a note for the model about what was rejected."""
+                   cwd: Path) -> tuple[list[FileChange], str, bool]:
+    """The changes to commit (possibly fewer hunks), a note for the model about what was rejected, and
+    whether the user reviewed them (answered an approval) — auto-applied changes stay pending review."""
     paths = [p for c in changes for p in (c.path, c.move_path) if p is not None]
     sandbox = host.sandbox_policy()
     roots = [Path("/")] if not sandbox.sandboxed else list(sandbox.writable_roots)
-    requirement = patch_requirement(host.config.approval_policy, paths, roots, sandbox.read_only_subpaths)
+    # .git and .tandem are protected by name, existing or not: a patch creating .tandem/config.toml
+    # (or a hook) must be asked, never applied silently.
+    protected = [] if not sandbox.sandboxed else [
+        *sandbox.read_only_subpaths, host.config.tandem_home,
+        *(root / name for root in (*roots, host.cwd) for name in PROTECTED_NAMES)]
+    requirement = patch_requirement(host.config.approval_policy, paths, roots, protected)
     if requirement is Requirement.SKIP or host.session_approvals.paths_approved(paths):
-        return changes, ""
+        return changes, "", False
     if requirement is Requirement.FORBID:
         return [], ("patch rejected: it writes outside the workspace and the approval policy (never) does not "
-                    "allow asking the user")
+                    "allow asking the user"), False
     hunks = {id(c): split_hunks(c, cwd) for c in changes}
     proposals = [FileChangeProposal(path=wire.path, kind=wire.kind, diff=wire.diff, hunks=hunks[id(c)],
                                     move_path=wire.move_path) for c, wire in zip(changes, item.changes, strict=True)]
@@ -166,11 +179,11 @@ async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChang
         host.item_completed(item)
         raise TurnCancelledError("the user cancelled the turn")
     if response.decision is ReviewDecision.DECLINE:
-        return [], "patch rejected by user"
+        return [], "patch rejected by user", True
     if response.decision in (ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE):
         host.session_approvals.remember_paths(paths)
     if response.accepted_hunk_ids is None:
-        return changes, ""
+        return changes, "", True
     accepted = set(response.accepted_hunk_ids)
     kept: list[FileChange] = []
     notes: list[str] = []
@@ -186,4 +199,4 @@ async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChang
             if hunk.id not in accepted:
                 notes.append(f"{proposal.path}: rejected hunk {hunk.header}")
     note = "The user rejected these hunks; they were not applied:\n" + "\n".join(notes) if notes else ""
-    return kept, note
+    return kept, note, True

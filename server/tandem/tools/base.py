@@ -124,8 +124,9 @@ class ToolHost(Protocol):
 
     def plan_updated(self, steps: list[PlanStep], explanation: str | None) -> None: ...
 
-    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path) -> None:
-        """Report changes item ``item_id`` committed (for the turn diff, review and undo)."""
+    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, reviewed: bool = False) -> None:
+        """Report changes item ``item_id`` committed (for the turn diff, review and undo); ``reviewed``:
+        the user approved them explicitly, so they need no further review."""
         ...
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:

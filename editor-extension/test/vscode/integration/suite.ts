@@ -110,6 +110,7 @@ async function lensesOf(vscode: VSCode, uri: vscodeApi.Uri): Promise<LensInfo[]>
 function tests({ vscode, api }: Context): [string, () => Promise<void>][] {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
   const corePy = path.join(root, "intervals", "core.py");
+  let reviewedItem: Record<string, unknown> | undefined;
 
   return [
     [
@@ -238,10 +239,21 @@ function tests({ vscode, api }: Context): [string, () => Promise<void>][] {
           const onDisk = fs.readFileSync(corePy, "utf8");
           assert(onDisk.includes(ACCEPTED_LINE), "the accepted hunk is not in the file on disk");
           assert(!onDisk.includes(REJECTED_MARK), "the rejected hunk is in the file on disk");
+          [reviewedItem] = itemsCompleted(rec.notes, thread.id, "fileChange");
           assert(api.pendingApprovals().length === 0, "approvals still pending");
         } finally {
           rec.dispose();
         }
+      },
+    ],
+    [
+      "the completed fileChange item of a partly accepted change shows only the applied hunk",
+      async () => {
+        // What the chat shows as "Edited 1 file +N -N" with its diff, and what "open diff" uses.
+        assert(reviewedItem, "no completed fileChange item from the review test");
+        const diff = ((reviewedItem.changes ?? []) as { diff?: string }[]).map((c) => c.diff ?? "").join("\n");
+        assert(diff.includes(ACCEPTED_LINE.trim()), `the item lacks the accepted hunk:\n${diff}`);
+        assert(!diff.includes(REJECTED_MARK), `the item still shows the rejected hunk:\n${diff}`);
       },
     ],
     [
