@@ -115,8 +115,9 @@ def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, c
         argv += ["--bind", str(policy.private_tmp), "/tmp"]
     else:
         argv += ["--tmpfs", "/tmp", "--remount-ro", "/tmp"]
-    if any(cwd.is_relative_to(hidden) for hidden in ("/tmp", "/run", *HIDDEN_DIRS)):  # hidden above: show it
-        argv += ["--ro-bind", str(cwd), str(cwd)]
+    for needed in (cwd, LAUNCHER.parent):  # hidden by the mounts above (e.g. a checkout under /tmp): show them
+        if any(needed.is_relative_to(hidden) for hidden in ("/tmp", "/run", *HIDDEN_DIRS)):
+            argv += ["--ro-bind", str(needed), str(needed)]
     for root in policy.writable_roots:
         argv += ["--bind", str(root), str(root)]
     for path in policy.read_only_subpaths:
