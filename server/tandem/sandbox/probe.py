@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -104,7 +105,7 @@ def _cache_key() -> str:
     except OSError:
         stat = None
     stamp = f"{stat.st_mtime_ns}:{stat.st_size}" if stat else "-"
-    return f"v1|{bwrap}|{stamp}|{os.uname().release}|{os.geteuid()}"
+    return f"v1|{bwrap}|{stamp}|{os.uname().release}|{os.geteuid()}|{sys.prefix}"
 
 
 def _cache_file() -> Path:
