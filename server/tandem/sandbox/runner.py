@@ -31,6 +31,7 @@ from tandem.sandbox.probe import Mechanisms, Strength, probe
 from tandem.sandbox.seccomp import filter_bpf
 
 LAUNCHER = Path(__file__).with_name("launcher.py")
+TANDEM_ROOT = Path(__file__).resolve().parents[3]  # the checkout (editable install) or site-packages' parent
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
 
@@ -115,7 +116,9 @@ def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, c
         argv += ["--bind", str(policy.private_tmp), "/tmp"]
     else:
         argv += ["--tmpfs", "/tmp", "--remount-ro", "/tmp"]
-    for needed in (cwd, LAUNCHER.parent):  # hidden by the mounts above (e.g. a checkout under /tmp): show them
+    # The workspace, Tandem's own installation and this Python's environment stay visible (read-only)
+    # even when they live under a directory the sandbox replaces, e.g. a checkout under /tmp.
+    for needed in dict.fromkeys((cwd, TANDEM_ROOT, Path(sys.prefix).resolve())):
         if any(needed.is_relative_to(hidden) for hidden in ("/tmp", "/run", *HIDDEN_DIRS)):
             argv += ["--ro-bind", str(needed), str(needed)]
     for root in policy.writable_roots:
