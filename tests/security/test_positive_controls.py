@@ -127,8 +127,14 @@ def test_tmp_and_tmpdir_are_writable(arena: Arena, tmp_path: Path) -> None:
 
 
 def test_commands_start_with_default_signal_dispositions(arena: Arena) -> None:
+    # Only SIGPIPE (13) and SIGXFSZ (25) matter here: whatever else the caller ignores is inherited as is.
+    watched = (1 << (13 - 1)) | (1 << (25 - 1))
+
+    def ignored(result: subprocess.CompletedProcess[str]) -> int:
+        return int(result.stdout.split()[1], 16) & watched
+
     control = arena.sh("grep ^SigIgn /proc/self/status", sandbox=False)
-    assert control.stdout.split() == ["SigIgn:", "0000000000000000"], describe(control)
+    assert ignored(control) == 0, describe(control)
     done = arena.sh("grep ^SigIgn /proc/self/status")
-    if done.stdout.split() != ["SigIgn:", "0000000000000000"]:
+    if ignored(done):
         raise KnownBug(describe(done))
