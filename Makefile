@@ -69,6 +69,7 @@ test: lint typecheck unit extension-test
 bench: $(STAMP)
 	$(PY) benchmarks/exec_overhead.py
 	$(PY) benchmarks/lsp_bench.py
+	$(PY) benchmarks/sandbox_overhead.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache server/*.egg-info $(EXT)/node_modules $(EXT)/dist

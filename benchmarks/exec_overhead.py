@@ -39,10 +39,11 @@ def session(runs: int) -> dict[str, object]:
     return {"responses": one * runs}
 
 
-def run_once(tandem: Path, workspace: Path, env: dict[str, str]) -> tuple[float, int, int]:
+def run_once(tandem: Path, workspace: Path, env: dict[str, str], sandbox: str) -> tuple[float, int, int]:
     (workspace / "app.py").write_text('def greet(name):\n    return "Hello " + nam\n')
     start = time.perf_counter()
-    proc = subprocess.Popen([str(tandem), "exec", "--json", "fix the typo in app.py"], cwd=workspace, env=env,
+    argv = [str(tandem), "exec", "--json", "-s", sandbox, "fix the typo in app.py"]
+    proc = subprocess.Popen(argv, cwd=workspace, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             start_new_session=True)
     assert proc.stdout is not None
@@ -60,6 +61,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--sandbox", default="workspace-write",
+                        help="sandbox mode for the shell command (workspace-write, danger-full-access)")
     args = parser.parse_args()
     tandem = Path(sys.executable).parent / "tandem"
     total = args.runs + args.warmup
@@ -71,7 +74,7 @@ def main() -> int:
         for index in range(total):
             workspace = Path(tmp) / f"w{index}"
             workspace.mkdir()
-            wall, maxrss_kb, _ = run_once(tandem, workspace, env)
+            wall, maxrss_kb, _ = run_once(tandem, workspace, env, args.sandbox)
             if index >= args.warmup:
                 walls.append(wall * 1000)
                 rss.append(maxrss_kb / 1024)
@@ -81,6 +84,7 @@ def main() -> int:
         "wall_ms": {"median": round(statistics.median(walls), 1), "min": round(walls[0], 1),
                     "p90": round(walls[int(0.9 * (len(walls) - 1))], 1), "max": round(walls[-1], 1)},
         "peak_rss_mib": {"median": round(statistics.median(rss), 1), "max": round(max(rss), 1)},
+        "sandbox": args.sandbox,
         "python": sys.version.split()[0],
         "date": time.strftime("%Y-%m-%d"),
     }

@@ -156,7 +156,10 @@ class ResponsesClient:
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         timeout = httpx.Timeout(connect=10.0, read=provider.stream_idle_timeout_s, write=30.0, pool=10.0)
-        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, params=dict(provider.query_params))
+        # Plain-http endpoints (local servers) never use TLS: skip loading the CA bundle (~30 ms at start-up).
+        verify = not provider.base_url.startswith("http://")
+        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, params=dict(provider.query_params),
+                                       verify=verify)
 
     @property
     def url(self) -> str:

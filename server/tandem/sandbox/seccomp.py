@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import tempfile
+from pathlib import Path
 
 from tandem.errors import SandboxError
 
@@ -36,13 +38,44 @@ ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "io_uring_se
                  "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key")
 
 
+RULES_VERSION = 2  # bump when the rules below change: it keys the on-disk cache
+
+
+def _cache_file(network: bool) -> Path:
+    home = os.environ.get("TANDEM_HOME")
+    base = (Path(home) if home else Path.home() / ".tandem") / "cache"
+    return base / f"seccomp-v{RULES_VERSION}-{os.uname().machine}-{'net' if network else 'nonet'}.bpf"
+
+
 @functools.cache
 def filter_bpf(network: bool) -> bytes:
     """The compiled filter (a ``struct sock_filter[]`` image) for the given network setting.
 
+    Compiled once per machine and kept in ``$TANDEM_HOME/cache`` (read-only to sandboxed commands),
+    so later processes skip loading libseccomp.
+
     Raises:
         SandboxError: libseccomp is not available.
     """
+    cache = _cache_file(network)
+    try:
+        cached = cache.read_bytes()
+        if cached and len(cached) % 8 == 0:
+            return cached
+    except OSError:
+        pass
+    program = _compile(network)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temp = cache.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_bytes(program)
+        temp.replace(cache)
+    except OSError:
+        pass
+    return program
+
+
+def _compile(network: bool) -> bytes:
     try:
         import pyseccomp as sc
     except (ImportError, OSError) as exc:

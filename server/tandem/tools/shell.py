@@ -183,7 +183,9 @@ async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: boo
         TurnCancelledError: the user chose "cancel".
     """
     policy = host.config.approval_policy
-    requirement = command_requirement(policy, known_safe=is_known_safe(item.command), escalated=escalated)
+    # Classifying loads the bash grammar: only the untrusted policy needs it.
+    known_safe = policy is ApprovalPolicy.UNTRUSTED and not escalated and is_known_safe(item.command)
+    requirement = command_requirement(policy, known_safe=known_safe, escalated=escalated)
     if sandbox_missing and policy is ApprovalPolicy.NEVER:
         return ("exec command rejected: no sandbox is available on this machine and the approval policy "
                 "(never) does not allow asking the user; see `tandem doctor`")
