@@ -104,6 +104,9 @@ class Config:
     limits: SandboxLimits = field(default_factory=lambda: SandboxLimits())
     env_exclude: tuple[str, ...] = ()
     project_trusted: bool = False
+    model_context_window: int | None = None
+    model_auto_compact_token_limit: int | None = None
+    auto_compact_fraction: float = 0.9
     tool_output_token_limit: int = 10_000
     shell_default_timeout_ms: int = 10_000
 
@@ -152,7 +155,8 @@ def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
 
 
 PROJECT_SAFE_KEYS = frozenset({
-    "model", "model_reasoning_effort", "model_reasoning_summary", "project_doc_max_bytes",
+    "model", "model_reasoning_effort", "model_reasoning_summary", "project_doc_max_bytes", "model_context_window",
+    "model_auto_compact_token_limit", "auto_compact_fraction",
     "project_doc_fallback_filenames", "apply_patch_tool_type", "tool_output_token_limit", "shell_default_timeout_ms",
 })
 """Keys a workspace's own ``.tandem/config.toml`` may set without trust: nothing that loosens the sandbox or
@@ -302,6 +306,9 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
         limits=SandboxLimits(**toml.sandbox_limits.model_dump()),
         env_exclude=tuple(toml.shell_environment_policy.exclude),
         project_trusted=trusted,
+        model_context_window=toml.model_context_window,
+        model_auto_compact_token_limit=toml.model_auto_compact_token_limit,
+        auto_compact_fraction=toml.auto_compact_fraction,
         tool_output_token_limit=toml.tool_output_token_limit,
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
     )

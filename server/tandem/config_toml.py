@@ -74,4 +74,7 @@ class ConfigToml(BaseModel):
     model_reasoning_summary: str | None = None
     apply_patch_tool_type: ApplyPatchToolType | None = None
     tool_output_token_limit: int = 10_000
+    model_context_window: int | None = None
+    model_auto_compact_token_limit: int | None = None
+    auto_compact_fraction: float = 0.9
     shell_default_timeout_ms: int = 10_000

@@ -223,7 +223,8 @@ async def test_requests_are_strict_prefix_extensions_over_a_multi_turn_session(h
     for body in bodies:
         assert body["store"] is False and body["stream"] is True
         assert body["prompt_cache_key"] == h.thread.info.id
-        assert [t["name"] for t in body["tools"]] == ["shell_command", "apply_patch", "update_plan", "read_file"]
+        assert [t["name"] for t in body["tools"]] == [
+            "shell_command", "apply_patch", "update_plan", "read_file", "view_image"]
     carried = [i for i in bodies[1]["input"] if i["type"] == "reasoning"]
     assert carried == [{"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}],
                         "encrypted_content": "enc-1"} | {k: v for k, v in carried[0].items()
@@ -414,3 +415,19 @@ async def test_patches_outside_the_writable_roots(harness, workspace: Path, tmp_
     await h2.turn("go")
     assert approver.requests and approver.requests[0].changes[0].path == ".git/hooks/pre-commit"
     assert not (workspace / ".git" / "hooks" / "pre-commit").exists()
+
+
+async def test_view_image_attaches_the_image_as_input(harness, workspace: Path) -> None:
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    (workspace / "shot.png").write_bytes(png)
+    view = {"type": "function_call", "name": "view_image", "arguments": {"path": "shot.png"}}
+    bad = {"type": "function_call", "name": "view_image", "arguments": {"path": "notes.txt"}}
+    h = harness([respond(view, bad), respond(message("I see a pixel."))])
+    await h.turn("look")
+    body = h.bodies()[1]["input"]
+    outputs = [i for i in body if i["type"] == "function_call_output"]
+    assert outputs[0]["output"].startswith("Attached image shot.png (image/png")
+    assert outputs[1]["output"] == "view_image: notes.txt is not a PNG, JPEG, GIF or WebP image"
+    images = [part for i in body if i.get("role") == "user" for part in i["content"] if part["type"] == "input_image"]
+    assert images and images[0]["image_url"].startswith("data:image/png;base64,iVBORw0KGgo")

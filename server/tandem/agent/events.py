@@ -121,13 +121,15 @@ class FilesChanged:
 
 @dataclass(frozen=True, slots=True)
 class TokenUsageUpdated:
-    """Token usage after a model response: ``last`` is that response, ``total`` the thread's sum."""
+    """Token usage after a model response: ``last`` is that response, ``total`` the thread's sum,
+    ``context_tokens`` the estimated size of the conversation now, ``context_window`` the model's."""
 
     thread_id: str
     turn_id: str
     last: Usage
     total: Usage
     context_window: int | None = None
+    context_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from tandem import __version__
+from tandem.agent.compaction import Budget, ContextMeter
 from tandem.agent.context import base_instructions, initial_context
 from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.config import Config
-from tandem.errors import BusyError, NotFoundError, SessionError
+from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
 from tandem.protocol.enums import ReviewDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
@@ -81,6 +82,8 @@ class Thread:
         self.rollout = rollout
         self.session_approvals = SessionApprovals(load_rules(config.tandem_home), store_rules(config.tandem_home))
         self.total_usage = TokenUsage()
+        self.budget = Budget.for_config(config)
+        self.context = ContextMeter()
         self.turns: list[Turn] = []
         self.turn_starts: dict[str, int] = {}
         self.pending_input: list[list[InputItem]] = []
@@ -189,6 +192,44 @@ class Thread:
         """Emit :class:`ThreadStarted` (surfaces call this once they subscribed)."""
         self.emit(ThreadStarted(self.info))
 
+    def replace_history(self, history: list[JsonDict], reason: str, summary: str | None = None) -> None:
+        """Start the conversation over from ``history`` (compaction, rollback); recorded in the rollout."""
+        self.history = list(history)
+        if reason != "rollback":
+            self.turn_starts = {}
+        self.context.reset(self.history)
+        payload: JsonDict = {"reason": reason, "replacement_history": self.history}
+        if summary is not None:
+            payload["summary"] = summary
+        self._persist(RecordKind.COMPACTED, payload)
+
+    def needs_compaction(self) -> bool:
+        """Whether the estimated context size reached the auto-compaction limit."""
+        limit = self.budget.limit
+        return limit is not None and self.context.current(self.history) >= limit
+
+    def rollback(self, turns: int) -> int:
+        """Drop the last ``turns`` turns from the conversation (files are untouched); returns how many were.
+
+        Raises:
+            BusyError: a turn is running.
+            InvalidParamsError: ``turns`` < 1.
+        """
+        if self.running_turn is not None:
+            raise BusyError(f"thread {self.info.id} is running a turn; interrupt it first")
+        if turns < 1:
+            raise InvalidParamsError("turns: must be at least 1")
+        starts = sorted(self.turn_starts.items(), key=lambda entry: entry[1])
+        if not starts:
+            return 0
+        dropped = starts[-turns:]
+        cut = dropped[0][1]
+        for turn_id, _ in dropped:
+            del self.turn_starts[turn_id]
+        self.replace_history(self.history[:cut], "rollback")
+        self.record_event({"type": "thread_rolled_back", "turns": len(dropped)})
+        return len(dropped)
+
     def record(self, item: JsonDict) -> None:
         """Append ``item`` to the history and the rollout."""
         self.history.append(item)
@@ -253,6 +294,20 @@ class Thread:
         if self.running_turn is not None:
             raise BusyError(f"thread {self.info.id} is already running a turn; interrupt it or steer it")
         runner = TurnRunner(self, input_items)
+        self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
+        return runner.turn, self._running
+
+    def start_compaction(self) -> tuple[Turn, asyncio.Task[Turn]]:
+        """Compact the conversation now (``/compact``) as a turn of its own; returns it and its task.
+
+        Raises:
+            BusyError: a turn is already running.
+        """
+        from tandem.agent.turn import TurnMode, TurnRunner
+
+        if self.running_turn is not None:
+            raise BusyError(f"thread {self.info.id} is running a turn; compact after it ends")
+        runner = TurnRunner(self, [], TurnMode.COMPACT)
         self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
         return runner.turn, self._running
 

@@ -85,6 +85,8 @@ class ToolScheduler:
                 continue
             output = await entry.task
             self._record(entry.call.output_item(output))
+            for item in output.followups:
+                self._record(item)
             entry.recorded = True
 
     async def cancel_and_record(self) -> None:

@@ -20,9 +20,11 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tandem.agent.compaction import replacement_history, summarize
 from tandem.agent.context import TURN_ABORTED_MARKER, message
 from tandem.agent.events import (
     AgentMessageDelta,
@@ -43,7 +45,7 @@ from tandem.agent.input import preview_text, user_message
 from tandem.agent.tool_scheduler import ToolScheduler
 from tandem.agent.turn_diff import TurnDiffTracker
 from tandem.config import Config
-from tandem.errors import ModelError, TandemError, TurnCancelledError
+from tandem.errors import ContextWindowExceededError, ModelError, TandemError, TurnCancelledError
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import (
     JsonDict,
@@ -59,6 +61,7 @@ from tandem.patch.applier import FileChange
 from tandem.protocol.enums import SandboxMode, TurnStatus
 from tandem.protocol.items import (
     AgentMessageItem,
+    ContextCompactionItem,
     InputItem,
     Item,
     PlanItem,
@@ -90,6 +93,13 @@ def to_usage(usage: TokenUsage) -> Usage:
                  total_tokens=usage.total_tokens)
 
 
+class TurnMode(Enum):
+    """What a turn does: answer the user, or only compact the conversation (``/compact``)."""
+
+    NORMAL = "normal"
+    COMPACT = "compact"
+
+
 class _Streaming:
     """An output item whose deltas are arriving."""
 
@@ -104,9 +114,10 @@ class _Streaming:
 class TurnRunner:
     """Runs one turn of a thread; also the :class:`~tandem.tools.base.ToolHost` its tools see."""
 
-    def __init__(self, thread: Thread, input_items: list[InputItem]) -> None:
+    def __init__(self, thread: Thread, input_items: list[InputItem], mode: TurnMode | None = None) -> None:
         self._thread = thread
         self._input = input_items
+        self._mode = mode or TurnMode.NORMAL
         self.turn = Turn(id=uuid.uuid4().hex[:12], status=TurnStatus.IN_PROGRESS)
         self._usage = TokenUsage()
         self._diff = TurnDiffTracker(thread.config.cwd)
@@ -200,9 +211,12 @@ class TurnRunner:
         thread.emit(TurnStarted(self.thread_id, self.turn))
         status, error = TurnStatus.COMPLETED, None
         try:
-            self._begin()
-            while await self._sample() or self._thread.pending_input:
-                pass  # tool calls (or steered input) need another model request
+            if self._mode is TurnMode.COMPACT:
+                await self._compact("manual")
+            else:
+                self._begin()
+                while await self._sample() or self._thread.pending_input:
+                    pass  # tool calls (or steered input) need another model request
         except (asyncio.CancelledError, TurnCancelledError):
             status = TurnStatus.INTERRUPTED
             await self._abort()
@@ -249,15 +263,35 @@ class TurnRunner:
         self._thread.answer_missing_calls("aborted")
         self._thread.record(message("user", TURN_ABORTED_MARKER))
 
+    async def _compact(self, reason: str) -> None:
+        """Replace the history with a handoff summary, shown to the user as a contextCompaction item."""
+        thread = self._thread
+        item = ContextCompactionItem(id=self.new_item_id())
+        self.item_started(item)
+        summary = await summarize(thread.client, thread.build_request(), self._retry)
+        thread.replace_history(replacement_history(thread.config, thread.history, summary), "compaction", summary)
+        item.summary = summary
+        thread.record_event({"type": "context_compacted", "turn_id": self.turn.id, "reason": reason})
+        self.item_completed(item)
+        self._emit_usage(TokenUsage())
+
     async def _sample(self) -> bool:
         """One model request with retries; returns whether tool calls were made (so another follows)."""
         while self._thread.pending_input:
             self._add_user_input(self._thread.pending_input.pop(0))
+        if self._thread.needs_compaction():
+            await self._compact("auto")
         retries = 0
+        compacted_for_overflow = False
         while True:
             streaming: dict[str, _Streaming] = {}
             try:
                 return await self._stream_once(streaming)
+            except ContextWindowExceededError:
+                if compacted_for_overflow:
+                    raise
+                compacted_for_overflow = True  # the provider says it overflowed: compact, then try again
+                await self._compact("overflow")
             except ModelError as exc:
                 delay = self._retry.next_delay(exc, retries)
                 if delay is None:
@@ -339,7 +373,15 @@ class TurnRunner:
         self._usage = self._usage + usage
         thread = self._thread
         thread.total_usage = thread.total_usage + usage
+        if usage.total_tokens:
+            thread.context.observe(usage.total_tokens, len(thread.history))
+        self._emit_usage(usage)
+
+    def _emit_usage(self, usage: TokenUsage) -> None:
+        thread = self._thread
+        context = thread.context.current(thread.history)
         thread.record_event({"type": "token_count", "turn_id": self.turn.id, "last": dump(to_usage(usage)),
-                             "total": dump(to_usage(thread.total_usage))})
-        thread.emit(TokenUsageUpdated(self.thread_id, self.turn.id, to_usage(usage),
-                                      to_usage(thread.total_usage)))
+                             "total": dump(to_usage(thread.total_usage)), "context_tokens": context,
+                             "context_window": thread.budget.window})
+        thread.emit(TokenUsageUpdated(self.thread_id, self.turn.id, to_usage(usage), to_usage(thread.total_usage),
+                                      thread.budget.window, context))

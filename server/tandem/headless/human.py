@@ -22,10 +22,18 @@ from tandem.agent.events import (
     ReasoningDelta,
     StreamRetrying,
     ThreadStarted,
+    TokenUsageUpdated,
     TurnCompleted,
 )
 from tandem.protocol.enums import ItemStatus, PlanStepStatus, TurnStatus
-from tandem.protocol.items import AgentMessageItem, CommandExecutionItem, ErrorItem, FileChangeItem, ReasoningItem
+from tandem.protocol.items import (
+    AgentMessageItem,
+    CommandExecutionItem,
+    ContextCompactionItem,
+    ErrorItem,
+    FileChangeItem,
+    ReasoningItem,
+)
 
 _OUTPUT_PREVIEW_LINES = 12
 _MARKS = {PlanStepStatus.COMPLETED: "[x]", PlanStepStatus.IN_PROGRESS: "[>]", PlanStepStatus.PENDING: "[ ]"}
@@ -100,6 +108,7 @@ class HumanRenderer:
         self._message_open = False
         self._reasoning_open = False
         self._last_diff = ""
+        self._context: tuple[int | None, int | None] = (None, None)
         self.last_message = ""
 
     def _print(self, text: str = "") -> None:
@@ -146,6 +155,8 @@ class HumanRenderer:
                         + "\n".join(lines))
         elif isinstance(event, DiffUpdated):
             self._last_diff = event.diff
+        elif isinstance(event, TokenUsageUpdated):
+            self._context = (event.context_tokens, event.context_window)
         elif isinstance(event, StreamRetrying):
             self._print(s.red(f"⟳ model stream failed: {event.message}; retrying "
                               f"{event.attempt}/{event.max_attempts} in {event.delay_s:.1f} s"))
@@ -190,6 +201,9 @@ class HumanRenderer:
             self._print(s.bold("apply_patch") + f" {status}: {names}")
         elif isinstance(item, ErrorItem):
             self._print(s.red(f"error: {item.message}"))
+        elif isinstance(item, ContextCompactionItem):
+            self._print(s.bold("context compacted") + s.dim(f" — the conversation continues from a "
+                                                          f"{len(item.summary):,}-character handoff summary"))
 
     def _turn_completed(self, event: TurnCompleted) -> None:
         s, turn = self._style, event.turn
@@ -203,6 +217,9 @@ class HumanRenderer:
             self._print(s.red("turn interrupted"))
         if turn.usage is not None and turn.usage.total_tokens:
             u = turn.usage
+            used, window = self._context
+            context = f" · context {used:,}" + (f" / {window:,} ({100 * used // window}%)" if window else "") \
+                if used is not None else ""
             self._print(s.dim(f"tokens used: {u.total_tokens:,} (input {u.input_tokens:,}, "
-                              f"cached {u.cached_input_tokens:,}, output {u.output_tokens:,})"))
+                              f"cached {u.cached_input_tokens:,}, output {u.output_tokens:,}){context}"))
         self._close_open_text()

@@ -35,6 +35,8 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.THREAD_LIST, None, f"{_H}.threads:thread_list"),
     (methods.THREAD_RESUME, None, f"{_H}.threads:thread_resume"),
     (methods.THREAD_FORK, None, f"{_H}.threads:thread_fork"),
+    (methods.THREAD_COMPACT, None, f"{_H}.threads:thread_compact"),
+    (methods.THREAD_ROLLBACK, None, f"{_H}.threads:thread_rollback"),
     (methods.TURN_START, None, f"{_H}.turns:turn_start"),
     (methods.TURN_INTERRUPT, None, f"{_H}.turns:turn_interrupt"),
     (methods.TURN_STEER, None, f"{_H}.turns:turn_steer"),

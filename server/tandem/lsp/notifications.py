@@ -54,7 +54,8 @@ def to_notification(event: Event) -> tuple[str, WireModel] | None:
                                                              diff=event.diff)
     if isinstance(event, TokenUsageUpdated):
         return methods.TOKEN_USAGE, TokenUsageNotification(thread_id=event.thread_id, used=event.total,
-                                                           last=event.last, context_window=event.context_window)
+                                                           last=event.last, context_window=event.context_window,
+                                                           context_tokens=event.context_tokens)
     if isinstance(event, StreamRetrying):
         return methods.STREAM_RETRY, StreamRetryNotification(
             thread_id=event.thread_id, turn_id=event.turn_id, attempt=event.attempt, max_attempts=event.max_attempts,

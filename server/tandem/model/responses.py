@@ -55,7 +55,7 @@ def build_request_body(request: ModelRequest) -> JsonDict:
         "instructions": request.instructions,
         "input": request.input,
         "tools": request.tools,
-        "tool_choice": "auto",
+        "tool_choice": request.tool_choice,
         "parallel_tool_calls": request.parallel_tool_calls,
         "store": False,
         "stream": True,

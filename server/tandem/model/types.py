@@ -62,6 +62,7 @@ class ModelRequest:
         tools: tool definitions in Responses API form (``{"type": "function", ...}`` / ``{"type": "custom", ...}``).
         prompt_cache_key: cache routing key; Tandem uses the thread id.
         reasoning_effort, reasoning_summary: ``None`` leaves the provider default.
+        tool_choice: ``"auto"``, or ``"none"`` for requests that must answer in text (summaries).
     """
 
     model: str
@@ -72,6 +73,7 @@ class ModelRequest:
     reasoning_effort: str | None = None
     reasoning_summary: str | None = None
     parallel_tool_calls: bool = True
+    tool_choice: str = "auto"
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,25 @@ class ThreadForkParams(WireModel):
     turn_id: str | None = None
 
 
+class ThreadCompactParams(WireModel):
+    """``tandem/thread/compact``: compact the conversation now (``/compact``), as a turn of its own."""
+
+    thread_id: str
+
+
+class ThreadRollbackParams(WireModel):
+    """``tandem/thread/rollback``: drop the last ``turns`` turns from the conversation (files untouched)."""
+
+    thread_id: str
+    turns: int = Field(default=1, ge=1)
+
+
+class ThreadRollbackResult(WireModel):
+    """How many turns were dropped."""
+
+    removed_turns: int
+
+
 class TurnStartParams(WireModel):
     """``tandem/turn/start``: returns at once; the turn's events follow as notifications."""
 
@@ -204,12 +223,14 @@ class DiffUpdatedNotification(WireModel):
 
 
 class TokenUsageNotification(WireModel):
-    """``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response."""
+    """``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response;
+    ``context_tokens`` the estimated size of the conversation now (compare with ``context_window``)."""
 
     thread_id: str
     used: Usage
     last: Usage
     context_window: int | None = None
+    context_tokens: int | None = None
 
 
 class StreamRetryNotification(WireModel):

@@ -7,7 +7,9 @@ Format (after Codex's rollout files, reference-facts §4): each line is
   approval_policy, sandbox_mode, originator, cli_version}``; ``version`` is :data:`ROLLOUT_VERSION`;
 * ``response_item``: one conversation item as sent to the model (Responses input item JSON);
 * ``turn_context``: the settings a turn ran with;
-* ``event_msg``: a user-visible event (``{"type": "item_completed" | "turn_started" | ..., ...}``).
+* ``event_msg``: a user-visible event (``{"type": "item_completed" | "turn_started" | ..., ...}``);
+* ``compacted``: ``{reason: "compaction" | "rollback", summary?, replacement_history}`` — the
+  conversation from here on starts from ``replacement_history``.
 
 Files live at ``<sessions_dir>/YYYY/MM/DD/rollout-<YYYY-MM-DDTHH-MM-SS>-<thread id>.jsonl``.
 A reader skips a torn last line (a crash mid-write) instead of failing.
@@ -155,6 +157,10 @@ def read_rollout(path: Path) -> Rollout:
                 rollout.turn_starts[str(payload.get("turn_id"))] = len(rollout.items)
         elif kind == RecordKind.TURN_CONTEXT:
             rollout.turn_contexts.append(payload)
+        elif kind == RecordKind.COMPACTED and isinstance(payload.get("replacement_history"), list):
+            rollout.items = list(payload["replacement_history"])  # compaction or rollback replaced it
+            rollout.turn_starts = {tid: i for tid, i in rollout.turn_starts.items()
+                                   if i < len(rollout.items) and payload.get("reason") == "rollback"}
     try:
         rollout.torn_tail = not path.read_bytes().endswith(b"\n")
     except OSError:

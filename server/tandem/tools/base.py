@@ -79,10 +79,12 @@ class ToolCall:
 
 @dataclass(frozen=True, slots=True)
 class ToolOutput:
-    """What the model sees after its call. ``success`` is for surfaces and statistics."""
+    """What the model sees after its call. ``success`` is for surfaces and statistics; ``followups``
+    are input items recorded right after the output (e.g. the image ``view_image`` attaches)."""
 
     text: str
     success: bool = True
+    followups: tuple[JsonDict, ...] = ()
 
 
 class ToolHost(Protocol):

@@ -8,13 +8,17 @@ from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
+    ThreadCompactParams,
     ThreadForkParams,
     ThreadListParams,
     ThreadListResult,
     ThreadResult,
     ThreadResumeParams,
     ThreadResumeResult,
+    ThreadRollbackParams,
+    ThreadRollbackResult,
     ThreadStartParams,
+    TurnResult,
 )
 
 
@@ -45,3 +49,19 @@ async def thread_fork(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/fork``."""
     params = parse_params(ThreadForkParams, request)
     return dump(ThreadResult(thread=hub.fork(params.thread_id, params.turn_id).info))
+
+
+@rpc_errors
+async def thread_compact(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/thread/compact``: starts a compaction turn and returns it at once (events follow)."""
+    params = parse_params(ThreadCompactParams, request)
+    turn, _ = hub.get(params.thread_id).start_compaction()
+    return dump(TurnResult(turn=turn))
+
+
+@rpc_errors
+async def thread_rollback(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/thread/rollback``: drop the last turns from the conversation."""
+    params = parse_params(ThreadRollbackParams, request)
+    removed = hub.get(params.thread_id).rollback(params.turns)
+    return dump(ThreadRollbackResult(removed_turns=removed))
