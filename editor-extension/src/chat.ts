@@ -43,7 +43,7 @@ export interface ChatDeps {
 }
 
 /** Slash commands the server has no method for yet. */
-const UNSUPPORTED_SLASH = new Set(["compact", "review"]);
+const UNSUPPORTED_SLASH = new Set(["review"]);
 
 export class ChatController {
   constructor(private readonly deps: ChatDeps) {}
@@ -228,6 +228,13 @@ export class ChatController {
       await this.newThread();
     } else if (command === "undo") {
       await this.undo();
+    } else if (command === "compact") {
+      const threadId = this.deps.store.activeThreadId;
+      if (!threadId) {
+        this.deps.host.post({ type: "error", message: "/compact needs a thread: send a message first." });
+        return;
+      }
+      await this.loaded(threadId, () => this.deps.rpc.request("tandem/thread/compact", { threadId }));
     } else if (UNSUPPORTED_SLASH.has(command)) {
       this.deps.host.post({ type: "error", message: `/${command} is not supported by this server version.` });
     } else {

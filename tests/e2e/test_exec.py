@@ -171,3 +171,46 @@ def test_agents_md_reaches_the_model(model_server, workspace: Path) -> None:
     texts = [part["text"] for item in server.requests[0].body["input"] for part in item.get("content", [])]
     agents = next(t for t in texts if t.startswith("# AGENTS.md instructions"))
     assert "<INSTRUCTIONS>\nAlways run `make check` before finishing.\n</INSTRUCTIONS>" in agents
+
+
+def test_a_killed_session_resumes_with_everything_recorded_and_the_turn_marked_aborted(
+        model_server, workspace: Path, tandem_home: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helpers import processes_named
+
+    marker = f"tandem-kill-{os.getpid()}"
+    server = model_server([respond(message("Looking first."), shell(f"exec -a {marker} sleep 600",
+                                                                     timeout_ms=600_000)),
+                           respond(message("Resumed fine."))])
+    proc = subprocess.Popen([sys.executable, "-m", "tandem.cli", "exec", "--json", "start the long job"],
+                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+    assert proc.stdout is not None
+    thread_id = json.loads(proc.stdout.readline())["thread_id"]
+    deadline = time.monotonic() + 30
+    while not processes_named(marker) and time.monotonic() < deadline:  # the command is running
+        time.sleep(0.05)
+    assert processes_named(marker)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    while processes_named(marker) and time.monotonic() < deadline:  # bwrap dies with its parent
+        time.sleep(0.05)
+    assert processes_named(marker) == []
+    resumed = run_tandem("exec", "resume", thread_id, "what happened?", "--json", cwd=workspace)
+    assert resumed.returncode == 0, resumed.stderr
+    body = server.requests[-1].body
+    kinds = [i["type"] for i in body["input"]]
+    assert "function_call" in kinds and "function_call_output" in kinds
+    call = next(i for i in body["input"] if i["type"] == "function_call")
+    output = next(i for i in body["input"] if i["type"] == "function_call_output")
+    assert output["call_id"] == call["call_id"] and output["output"].startswith("aborted")
+    texts = [p.get("text", "") for i in body["input"] if i.get("type") == "message" for p in i["content"]]
+    assert "Looking first." in texts and "start the long job" in texts
+    assert any(t.startswith("<turn_aborted>") for t in texts) and texts[-1] == "what happened?"
+    shown = run_tandem("sessions", "show", thread_id, cwd=workspace)
+    assert "turn interrupted: the session ended before this turn finished" in shown.stdout

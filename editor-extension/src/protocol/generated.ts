@@ -106,6 +106,7 @@ SelectionInput?: SelectionInput
 ServerRequestResolvedNotification?: ServerRequestResolvedNotification
 StreamRetryNotification?: StreamRetryNotification
 TextInput?: TextInput
+ThreadCompactParams?: ThreadCompactParams
 ThreadForkParams?: ThreadForkParams
 ThreadInfo?: ThreadInfo
 ThreadListParams?: ThreadListParams
@@ -113,6 +114,8 @@ ThreadListResult?: ThreadListResult
 ThreadResult?: ThreadResult
 ThreadResumeParams?: ThreadResumeParams
 ThreadResumeResult?: ThreadResumeResult
+ThreadRollbackParams?: ThreadRollbackParams
+ThreadRollbackResult?: ThreadRollbackResult
 ThreadStartParams?: ThreadStartParams
 TokenUsageNotification?: TokenUsageNotification
 Turn?: Turn
@@ -478,6 +481,15 @@ message: string
 discardedItemIds?: string[]
 }
 /**
+ * ``tandem/thread/compact``: compact the conversation now (``/compact``), as a turn of its own.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ThreadCompactParams".
+ */
+export interface ThreadCompactParams {
+threadId: string
+}
+/**
  * ``tandem/thread/fork``: a new thread with the history up to ``turn_id`` (inclusive; default all).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -551,6 +563,25 @@ thread: ThreadInfo
 items: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem | PlanItem | ContextCompactionItem | ErrorItem)[]
 }
 /**
+ * ``tandem/thread/rollback``: drop the last ``turns`` turns from the conversation (files untouched).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ThreadRollbackParams".
+ */
+export interface ThreadRollbackParams {
+threadId: string
+turns?: number
+}
+/**
+ * How many turns were dropped.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ThreadRollbackResult".
+ */
+export interface ThreadRollbackResult {
+removedTurns: number
+}
+/**
  * ``tandem/thread/start``: a new thread; unset fields come from the configuration.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -563,7 +594,8 @@ approvalPolicy?: (ApprovalPolicy | null)
 sandboxMode?: (SandboxMode | null)
 }
 /**
- * ``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response.
+ * ``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response;
+ * ``context_tokens`` the estimated size of the conversation now (compare with ``context_window``).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "TokenUsageNotification".
@@ -573,6 +605,7 @@ threadId: string
 used: Usage
 last: Usage
 contextWindow?: (number | null)
+contextTokens?: (number | null)
 }
 /**
  * Token counts (tokens, not bytes).
@@ -680,6 +713,8 @@ export interface TandemMethods {
   "tandem/thread/list": { direction: "clientToServer"; params: ThreadListParams; result: ThreadListResult };
   "tandem/thread/resume": { direction: "clientToServer"; params: ThreadResumeParams; result: ThreadResumeResult };
   "tandem/thread/fork": { direction: "clientToServer"; params: ThreadForkParams; result: ThreadResult };
+  "tandem/thread/compact": { direction: "clientToServer"; params: ThreadCompactParams; result: TurnResult };
+  "tandem/thread/rollback": { direction: "clientToServer"; params: ThreadRollbackParams; result: ThreadRollbackResult };
   "tandem/turn/start": { direction: "clientToServer"; params: TurnStartParams; result: TurnResult };
   "tandem/turn/interrupt": { direction: "clientToServer"; params: TurnInterruptParams; result: EmptyResult };
   "tandem/turn/steer": { direction: "clientToServer"; params: TurnSteerParams; result: EmptyResult };
@@ -707,6 +742,8 @@ export const METHOD_NAMES = [
   "tandem/thread/list",
   "tandem/thread/resume",
   "tandem/thread/fork",
+  "tandem/thread/compact",
+  "tandem/thread/rollback",
   "tandem/turn/start",
   "tandem/turn/interrupt",
   "tandem/turn/steer",

@@ -50,6 +50,8 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/thread/list": "clientRequest",
   "tandem/thread/resume": "clientRequest",
   "tandem/thread/fork": "clientRequest",
+  "tandem/thread/compact": "clientRequest",
+  "tandem/thread/rollback": "clientRequest",
   "tandem/turn/start": "clientRequest",
   "tandem/turn/interrupt": "clientRequest",
   "tandem/turn/steer": "clientRequest",

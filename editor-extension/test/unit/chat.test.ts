@@ -68,11 +68,12 @@ describe("chat intents", () => {
     expect(chat.posts).toContainEqual({ type: "error", message: "no API key" });
   });
 
-  it("slash commands: /new starts a thread, /undo calls tandem/undo, /compact and /review are unsupported", async () => {
+  it("slash commands: /new starts a thread, /undo calls tandem/undo, /compact compacts, /review is unsupported", async () => {
     const chat = fakeChat({
       handlers: {
         "tandem/thread/start": () => started("t9"),
         "tandem/undo": () => ({ done: ["h1", "h2"], kept: ["h3"] }),
+        "tandem/thread/compact": () => ({ turn: { id: "c1", status: "inProgress" } }),
       },
     });
     await chat.controller.handle({ type: "slash", command: "new" });
@@ -81,9 +82,9 @@ describe("chat intents", () => {
     expect(chat.requests.at(-1)).toEqual({ method: "tandem/undo", params: { threadId: "t9" } });
     expect(chat.infos).toEqual(["Undid 2 hunks; kept 1 you edited since."]);
     await chat.controller.handle({ type: "slash", command: "compact" });
+    expect(chat.requests.at(-1)).toEqual({ method: "tandem/thread/compact", params: { threadId: "t9" } });
     await chat.controller.handle({ type: "slash", command: "review", args: "src" });
     expect(chat.posts.filter((p) => p.type === "error")).toEqual([
-      { type: "error", message: "/compact is not supported by this server version." },
       { type: "error", message: "/review is not supported by this server version." },
     ]);
   });

@@ -19,13 +19,13 @@ from typing import Any
 
 from tandem import __version__
 from tandem.agent.compaction import Budget, ContextMeter
-from tandem.agent.context import base_instructions, initial_context
+from tandem.agent.context import TURN_ABORTED_MARKER, base_instructions, initial_context, message
 from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.config import Config
 from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
-from tandem.protocol.enums import ReviewDecision, SandboxMode
-from tandem.protocol.items import InputItem, ThreadInfo, Turn
+from tandem.protocol.enums import ReviewDecision, SandboxMode, TurnStatus
+from tandem.protocol.items import InputItem, ThreadInfo, Turn, TurnError, dump
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
@@ -36,6 +36,17 @@ log = logging.getLogger(__name__)
 
 Approver = Callable[[ApprovalRequest], Awaitable[ApprovalResponse]]
 """Asks the user about one approval request and returns their answer."""
+
+
+def _unfinished_turn(events: list[dict[str, Any]]) -> str | None:
+    """The id of the last turn that started but never completed, if any."""
+    started: str | None = None
+    for event in events:
+        if event.get("type") == "turn_started":
+            started = str(event.get("turn_id"))
+        elif event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") == started:
+            started = None
+    return started
 
 
 def _transcript_until(source: Thread, turn_ids: set[str]) -> list[dict[str, Any]]:
@@ -150,6 +161,12 @@ class Thread:
                      rollout=RolloutWriter(path), next_item=max(item_numbers, default=-1) + 1)
         thread.turn_starts = dict(rollout.turn_starts)
         thread.answer_missing_calls("aborted: the session ended before this call finished")
+        unfinished = _unfinished_turn(rollout.events)
+        if unfinished is not None:  # the process died mid-turn (crash, kill -9): close the turn as aborted
+            thread.record(message("user", TURN_ABORTED_MARKER))
+            thread.record_event({"type": "turn_completed", "turn": dump(Turn(
+                id=unfinished, status=TurnStatus.INTERRUPTED,
+                error=TurnError(message="the session ended before this turn finished")))})
         return thread
 
     @classmethod
