@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/exec_overhead.py
 	$(PY) benchmarks/lsp_bench.py
 	$(PY) benchmarks/sandbox_overhead.py
+	$(PY) benchmarks/prompt_cache.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache server/*.egg-info $(EXT)/node_modules $(EXT)/dist
