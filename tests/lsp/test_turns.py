@@ -170,3 +170,26 @@ async def test_plan_and_turn_diff_notifications(lsp, workspace: Path) -> None:
     assert diff["diff"] == "--- a/n.txt\n+++ b/n.txt\n@@ -1 +1 @@\n-one\n+two\n"
     order = [m for m, _ in editor.notes]
     assert order.index(methods.PLAN_UPDATED) < order.index(methods.DIFF_UPDATED) < order.index(methods.TURN_COMPLETED)
+
+
+async def test_compact_and_rollback_over_lsp(lsp, workspace: Path) -> None:
+    editor, server = await lsp([respond(message("A")), respond(message("THE SUMMARY")), respond(message("B")),
+                                respond(message("C"))])
+    thread = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("one")})
+    first = await editor.wait_for(methods.TURN_COMPLETED)
+    usage = await editor.wait_for(methods.TOKEN_USAGE)
+    assert usage["contextTokens"] > 0 and usage["contextWindow"] == 272000
+    compact = (await editor.request(methods.THREAD_COMPACT, {"threadId": thread}))["turn"]
+    await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["turn"]["id"] == compact["id"])
+    item = await editor.wait_for(methods.ITEM_COMPLETED, lambda p: p["item"]["type"] == "contextCompaction")
+    assert item["item"]["summary"] == "THE SUMMARY"
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("two")})
+    await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["turn"]["id"] not in (first["turn"]["id"],
+                                                                                     compact["id"]))
+    assert (await editor.request(methods.THREAD_ROLLBACK, {"threadId": thread, "turns": 1})) == {"removedTurns": 1}
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("three")})
+    await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["turn"]["status"] == "completed"
+                          and sum(1 for m, _ in editor.notes if m == methods.TURN_COMPLETED) >= 4)
+    last = [p.get("text") for i in server.requests[-1].body["input"] for p in i.get("content", [])]
+    assert "THE SUMMARY" in " ".join(t or "" for t in last) and "two" not in last and last[-1] == "three"
