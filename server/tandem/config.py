@@ -151,6 +151,8 @@ def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
                                requires_key=openai_url == OPENAI_DEFAULT_BASE_URL),
         "ollama": ProviderInfo("ollama", "Ollama", "http://localhost:11434/v1", None, WireApi.RESPONSES),
         "lmstudio": ProviderInfo("lmstudio", "LM Studio", "http://localhost:1234/v1", None, WireApi.RESPONSES),
+        "anthropic": ProviderInfo("anthropic", "Anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY",
+                                  WireApi.ANTHROPIC, requires_key=True),
     }
 
 

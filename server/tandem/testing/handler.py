@@ -5,6 +5,7 @@ Endpoints (all answers close the connection):
 - ``POST /v1/responses`` and ``POST /responses``: the next scripted response, streamed as
   Server-Sent Events (``Content-Type: text/event-stream``, chunked transfer encoding so every event
   reaches the client as soon as it is written), or the scripted ``http_error``;
+- ``POST /v1/messages`` and ``POST /messages``: the same as Anthropic Messages API events;
 - ``GET /v1/models`` (and ``/models``): ``{"object": "list", "data": [{"id", "object": "model"}]}``;
 - ``GET /_scripted/requests`` (and ``/v1/_scripted/requests``): the recorded requests as a JSON list
   (this control request itself is not recorded).
@@ -26,6 +27,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
+from tandem.testing.anthropic_sse import ANTHROPIC
 from tandem.testing.player import play
 from tandem.testing.recording import RequestLog
 from tandem.testing.responses_sse import RESPONSES
@@ -34,7 +36,8 @@ from tandem.testing.wire import JsonDict, RenderContext, WireFormat, dumps
 
 log = logging.getLogger("tandem.testing")
 
-WIRE_FORMATS: dict[str, WireFormat] = {"/v1/responses": RESPONSES, "/responses": RESPONSES}
+WIRE_FORMATS: dict[str, WireFormat] = {"/v1/responses": RESPONSES, "/responses": RESPONSES,
+                                        "/v1/messages": ANTHROPIC, "/messages": ANTHROPIC}
 """Path (without query string or trailing slash) -> the wire format served there."""
 
 MODELS_PATHS = frozenset({"/v1/models", "/models"})
