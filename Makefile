@@ -71,6 +71,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/lsp_bench.py
 	$(PY) benchmarks/sandbox_overhead.py
 	$(PY) benchmarks/prompt_cache.py
+	$(PY) benchmarks/checkpoint_scan.py --tree .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache server/*.egg-info $(EXT)/node_modules $(EXT)/dist

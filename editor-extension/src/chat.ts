@@ -167,15 +167,21 @@ export class ChatController {
     return true;
   }
 
-  /** Undo the active thread's last turn that changed files (`tandem/undo`); returns what the server reported. */
-  async undo(): Promise<string> {
+  /**
+   * Undo the active thread's newest turn that is not undone (`tandem/undo`), or with `redo` bring back
+   * what the newest undo reverted (`tandem/redo`); tells the user what the server reported and returns it.
+   */
+  async undo(redo = false): Promise<string> {
     const threadId = this.deps.store.activeThreadId;
-    if (!threadId) throw new Error("There is no Tandem thread to undo.");
-    const { done, kept } = await this.deps.rpc.request("tandem/undo", { threadId });
-    const summary = done.length === 0 && (kept ?? []).length === 0
-      ? "Nothing to undo."
-      : `Undid ${done.length} hunk${done.length === 1 ? "" : "s"}` +
-        ((kept ?? []).length ? `; kept ${kept!.length} you edited since.` : ".");
+    if (!threadId) throw new Error(`There is no Tandem thread to ${redo ? "redo" : "undo"}.`);
+    const result = redo
+      ? await this.deps.rpc.request("tandem/redo", { threadId })
+      : await this.deps.rpc.request("tandem/undo", { threadId });
+    const restored = result.restored ?? [];
+    const kept = result.kept ?? [];
+    const files = (n: number) => `${n} file${n === 1 ? "" : "s"}`;
+    let summary = `${redo ? "Redid" : "Undid"} the turn: restored ${files(restored.length)}`;
+    summary += kept.length ? `; kept your edits in ${kept.map((k) => k.path).join(", ")}.` : ".";
     this.deps.host.info(summary);
     return summary;
   }
@@ -226,8 +232,8 @@ export class ChatController {
   private async slash(command: string): Promise<void> {
     if (command === "new") {
       await this.newThread();
-    } else if (command === "undo") {
-      await this.undo();
+    } else if (command === "undo" || command === "redo") {
+      await this.undo(command === "redo");
     } else if (command === "compact") {
       const threadId = this.deps.store.activeThreadId;
       if (!threadId) {

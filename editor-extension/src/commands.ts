@@ -20,6 +20,7 @@ export const COMMANDS = {
   forkThread: "tandem.forkThread",
   interruptTurn: "tandem.interruptTurn",
   undoLastTurn: "tandem.undoLastTurn",
+  redoLastUndo: "tandem.redoLastUndo",
   acceptChange: "tandem.acceptPendingChange",
   rejectChange: "tandem.rejectPendingChange",
   inlineAsk: "tandem.inlineAsk",
@@ -107,6 +108,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       if (!(await controller.interrupt())) void vscode.window.showInformationMessage("Tandem: no turn is running.");
     }),
     register(COMMANDS.undoLastTurn, () => controller.undo()),
+    register(COMMANDS.redoLastUndo, () => controller.undo(true)),
     register(COMMANDS.acceptChange, () => reviewChange(deps, true)),
     register(COMMANDS.rejectChange, () => reviewChange(deps, false)),
     register(COMMANDS.inlineAsk, (arg?: { prompt?: string }) => deps.inlineAsk(arg?.prompt)),

@@ -1,7 +1,7 @@
 /** Pure helpers of the composer: @-mention queries, slash commands, labels. No DOM. */
 import type { Mention } from "../src/shared/webviewMessages";
 
-export type SlashName = "new" | "compact" | "undo" | "review";
+export type SlashName = "new" | "compact" | "undo" | "redo" | "review";
 
 export interface SlashCommand {
   name: SlashName;
@@ -13,7 +13,8 @@ export interface SlashCommand {
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   { name: "new", description: "Start a new thread", takesArgs: false },
   { name: "compact", description: "Summarise the conversation to free context", takesArgs: false },
-  { name: "undo", description: "Revert the agent's last file changes", takesArgs: false },
+  { name: "undo", description: "Revert the agent's last turn (its edits and its commands' changes)", takesArgs: false },
+  { name: "redo", description: "Bring back what the last /undo reverted", takesArgs: false },
   { name: "review", description: "Review the current changes (optional focus)", takesArgs: true },
 ];
 

@@ -1,4 +1,4 @@
-"""The ``tandem`` command: ``exec``, ``sessions``, ``apply-patch``, ``demo``.
+"""The ``tandem`` command: ``exec``, ``sessions``, ``undo``/``redo``, ``apply-patch``, ``demo``, ``lsp``, ...
 
 Each subcommand imports what it needs only when it runs, so ``tandem exec`` starts fast (it never
 imports the LSP stack).
@@ -15,10 +15,18 @@ from pathlib import Path
 from tandem import __version__
 
 
+def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", help="model provider id: openai, ollama, lmstudio, vllm, openrouter, azure, "
+                                           "or a [model_providers.<id>] table from config.toml")
+    parser.add_argument("--oss", action="store_true",
+                        help="use a local open-weight model (oss_provider from config.toml, else Ollama)")
+    parser.add_argument("--local-provider", choices=["ollama", "lmstudio"],
+                        help="with --oss: which local server to use (implies --oss)")
+
+
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--model", help="model slug, e.g. gpt-5.5")
-    parser.add_argument("--provider", help="model provider id (openai, ollama, lmstudio, or one from config)")
-    parser.add_argument("--oss", action="store_true", help="use a local open-weight model (Ollama by default)")
+    _add_provider_flags(parser)
     parser.add_argument("-a", "--approval-policy", choices=["untrusted", "on-request", "never"],
                         help="when to ask before running commands and applying patches")
     parser.add_argument("-s", "--sandbox", choices=["read-only", "workspace-write", "danger-full-access"],
@@ -40,7 +48,8 @@ def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):
         policy, sandbox = policy or "on-request", sandbox or "workspace-write"
     if args.yolo:
         policy, sandbox = "never", "danger-full-access"
-    return CliOverrides(model=args.model, provider=args.provider, oss=args.oss,
+    return CliOverrides(model=args.model, provider=args.provider or args.local_provider,
+                        oss=args.oss or bool(args.local_provider),
                         approval_policy=ApprovalPolicy(policy) if policy else None,
                         sandbox_mode=SandboxMode(sandbox) if sandbox else None,
                         config_overrides=tuple(args.overrides))
@@ -66,6 +75,14 @@ def _cmd_exec(args: argparse.Namespace) -> int:
                           cli=_cli_overrides(args, default_policy="never"), json=args.json,
                           output_last_message=args.output_last_message, resume=resume)
     return asyncio.run(run_exec(options))
+
+
+def _cmd_undo(args: argparse.Namespace) -> int:
+    from tandem.headless.undo_cmd import undo_command
+    from tandem.sessions.checkpoints import EntryKind
+
+    kind = EntryKind.REDO if args.command == "redo" else EntryKind.UNDO
+    return undo_command(args.thread, getattr(args, "turn", None), kind, (args.cwd or Path.cwd()).resolve())
 
 
 def _cmd_sessions(args: argparse.Namespace) -> int:
@@ -127,9 +144,31 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
+    """Sandbox report, then (unless ``--skip-provider``) the provider check of :mod:`tandem.model.probe`.
+
+    Exit status: 1 when the sandbox is not complete or the provider cannot be reached, refuses the
+    request or lacks its wire API's endpoint (a model missing from the provider's list only prints a hint); else 0.
+    """
     from tandem.sandbox.cli import doctor
 
-    return doctor()
+    code = doctor()
+    if args.skip_provider:
+        return code
+    from tandem.config import CliOverrides, load_config
+    from tandem.errors import ConfigError
+    from tandem.model.probe import probe_provider, render
+
+    sys.stdout.write("\n")
+    cli = CliOverrides(model=args.model, provider=args.provider or args.local_provider,
+                       oss=args.oss or bool(args.local_provider), config_overrides=tuple(args.overrides))
+    try:
+        config = load_config((args.cwd or Path.cwd()).resolve(), cli)
+    except ConfigError as exc:
+        sys.stdout.write(f"provider:     configuration error: {exc.message}\n")
+        return 1
+    result = asyncio.run(probe_provider(config.provider, config.model, timeout_s=args.timeout))
+    render(result, sys.stdout)
+    return code if result.ok else 1
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -178,13 +217,39 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     sandbox.set_defaults(func=_cmd_sandbox)
 
-    doctor = sub.add_parser("doctor", help="report which sandbox mechanisms this machine has")
+    doctor = sub.add_parser(
+        "doctor", help="report the sandbox mechanisms of this machine and check the model provider",
+        description="Report which sandbox mechanisms this machine has, then check the configured model provider "
+                    "(GET {base_url}/models with its credentials, then an empty POST to its wire API's endpoint). "
+                    "Exits 1 when the sandbox is incomplete or the provider is unreachable, refuses the request "
+                    "or lacks the endpoint.")
+    doctor.add_argument("-m", "--model", help="model to look for in the provider's list")
+    _add_provider_flags(doctor)
+    doctor.add_argument("-c", "--config", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config.toml key (TOML value)")
+    doctor.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory whose config applies")
+    doctor.add_argument("--skip-provider", action="store_true", help="only report the sandbox")
+    doctor.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                        help="how long to wait for the provider (default 5)")
     doctor.set_defaults(func=_cmd_doctor)
 
     protocol = sub.add_parser("protocol", help="print the JSON Schema of Tandem's LSP protocol")
     protocol.add_argument("what", choices=["schema"])
     protocol.add_argument("--out", type=Path, help="write it to this file instead of stdout")
     protocol.set_defaults(func=_cmd_protocol)
+
+    undo_p = sub.add_parser("undo", help="revert what a turn changed, from its checkpoint (no git needed)",
+                            description="Revert the newest turn not undone yet (of the newest thread that worked in "
+                                        "this directory, or of THREAD): files the agent changed — with apply_patch "
+                                        "or shell commands — go back to how they were; lines you edited since stay.")
+    undo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
+    undo_p.add_argument("--turn", help="undo this turn instead of the newest one")
+    undo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
+    undo_p.set_defaults(func=_cmd_undo)
+    redo_p = sub.add_parser("redo", help="revert the newest `tandem undo` (its turn's changes come back)")
+    redo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
+    redo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
+    redo_p.set_defaults(func=_cmd_undo)
 
     sessions = sub.add_parser("sessions", help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")

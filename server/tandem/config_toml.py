@@ -5,9 +5,9 @@ Keys follow Codex's ``config.toml`` where the concept is the same.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from tandem.protocol.enums import ApplyPatchToolType, ApprovalPolicy, SandboxMode, WireApi
+from tandem.protocol.enums import ApplyPatchToolType, ApprovalPolicy, AuthScheme, CheckpointMode, SandboxMode, WireApi
 
 
 class _Strict(BaseModel):
@@ -15,19 +15,26 @@ class _Strict(BaseModel):
 
 
 class ProviderToml(_Strict):
-    """One ``[model_providers.<id>]`` table (Codex keys)."""
+    """One ``[model_providers.<id>]`` table (Codex keys, plus Tandem's ``auth_scheme``).
+
+    ``None`` means "not given": a table named like a built-in provider (``ollama``, ``azure``...)
+    inherits every key it leaves out, and its ``query_params`` / ``http_headers`` / ``env_http_headers``
+    entries are added to the built-in ones.
+    """
 
     name: str | None = None
     base_url: str | None = None
     env_key: str | None = None
-    wire_api: WireApi = WireApi.RESPONSES
-    query_params: dict[str, str] = {}
-    http_headers: dict[str, str] = {}
-    env_http_headers: dict[str, str] = {}
-    request_max_retries: int | None = None
-    stream_max_retries: int | None = None
-    stream_idle_timeout_ms: int | None = None
-    requires_openai_auth: bool = False
+    env_key_instructions: str | None = None
+    wire_api: WireApi | None = None
+    auth_scheme: AuthScheme | None = None
+    query_params: dict[str, str] | None = None
+    http_headers: dict[str, str] | None = None
+    env_http_headers: dict[str, str] | None = None
+    request_max_retries: int | None = Field(default=None, ge=0)
+    stream_max_retries: int | None = Field(default=None, ge=0)
+    stream_idle_timeout_ms: int | None = Field(default=None, gt=0)
+    requires_openai_auth: bool | None = None
 
 
 class SandboxWorkspaceWriteToml(_Strict):
@@ -78,3 +85,4 @@ class ConfigToml(BaseModel):
     model_auto_compact_token_limit: int | None = None
     auto_compact_fraction: float = 0.9
     shell_default_timeout_ms: int = 10_000
+    checkpoints: CheckpointMode = CheckpointMode.WORKSPACE

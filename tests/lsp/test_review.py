@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lsprotocol import types
 
 from tandem.protocol import methods
 
-from helpers import message, patch_call, respond
+from helpers import message, patch_call, respond, shell
 
 ORIGINAL = "".join(f"line {n}\n" for n in range(1, 31))
 PATCH = ("*** Begin Patch\n*** Update File: f.py\n@@\n line 2\n-line 3\n+LINE THREE\n line 4\n"
@@ -65,8 +66,39 @@ async def test_undo_reverts_the_turn_but_keeps_user_edits(lsp, workspace: Path) 
         "LINE TWENTY-FIVE\n", "LINE TWENTY-FIVE, tweaked by the user\n")
     editor.type("f.py", user_text)
     result = await editor.request(methods.UNDO, {"threadId": thread, "turnId": turn_id})
-    assert len(result["done"]) == 1 and len(result["kept"]) == 1  # the tweaked hunk is kept
+    assert result["turnId"] == turn_id
+    assert result["kept"] == [{"path": "f.py", "reason": "edited since"}]  # the tweaked hunk is kept
     assert editor.text("f.py") == user_text.replace("LINE THREE\n", "line 3\n")
+
+
+async def test_undo_and_redo_after_a_restart_cover_shell_changes(lsp, workspace: Path) -> None:
+    (workspace / "f.py").write_text(ORIGINAL)
+    (workspace / "notes.txt").write_text("colour: old\n")
+    editor, _ = await lsp([respond(patch_call(PATCH), shell("sed -i 's/old/new/' notes.txt && touch made.txt")),
+                           respond(message("done"))])
+    editor.open("f.py")
+    thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": "edit"}]})
+    await editor.wait_for(methods.TURN_COMPLETED)
+    diff = [p["diff"] for m, p in editor.notes if m == methods.DIFF_UPDATED][-1]
+    assert "+LINE THREE" in diff and "+colour: new" in diff and "made.txt" in diff
+    assert editor.text("f.py") == PATCHED and (workspace / "notes.txt").read_text() == "colour: new\n"
+    await editor.client.shutdown_session()
+    await editor.client.stop()
+
+    # A new server process, the thread not even resumed: undo works from the checkpoint on disk.
+    editor2, _ = await lsp([])
+    editor2.open("f.py", PATCHED)  # the reopened buffer holds the agent's (unsaved) edit
+    undone = await editor2.request(methods.UNDO, {"threadId": thread})
+    assert sorted(undone["restored"]) == ["f.py", "made.txt", "notes.txt"] and undone["kept"] == []
+    assert editor2.text("f.py") == ORIGINAL
+    assert (workspace / "notes.txt").read_text() == "colour: old\n" and not (workspace / "made.txt").exists()
+    redone = await editor2.request(methods.REDO, {"threadId": thread})
+    assert redone["turnId"] == undone["turnId"]
+    assert editor2.text("f.py") == PATCHED and (workspace / "notes.txt").read_text() == "colour: new\n"
+    assert (workspace / "made.txt").exists()
+    with pytest.raises(Exception, match="nothing to redo"):
+        await editor2.request(methods.REDO, {"threadId": thread})
 
 
 async def test_code_actions_on_a_pending_hunk_resolve_lazily(lsp, workspace: Path) -> None:

@@ -110,3 +110,161 @@ def test_parse_override() -> None:
     assert parse_override("m=gpt-5.5") == (["m"], "gpt-5.5")
     with pytest.raises(ConfigError):
         parse_override("novalue")
+
+
+# --- model providers: presets, Codex keys, merging, credentials ------------------------------------------
+
+
+def test_presets(tmp_path: Path, home: Path) -> None:
+    from tandem.config import AuthScheme
+
+    def provider(pid: str, **extra: str):  # type: ignore[no-untyped-def]
+        return load_config(tmp_path, CliOverrides(provider=pid), environ=env(home, **extra)).provider
+
+    table = {pid: (p.base_url, p.wire_api, p.env_key, p.requires_key)
+             for pid in ("openai", "ollama", "lmstudio", "vllm", "openrouter") for p in [provider(pid)]}
+    assert table == {
+        "openai": ("https://api.openai.com/v1", WireApi.RESPONSES, "OPENAI_API_KEY", True),
+        "ollama": ("http://localhost:11434/v1", WireApi.RESPONSES, None, False),
+        "lmstudio": ("http://localhost:1234/v1", WireApi.RESPONSES, None, False),
+        "vllm": ("http://localhost:8000/v1", WireApi.CHAT, "VLLM_API_KEY", False),
+        "openrouter": ("https://openrouter.ai/api/v1", WireApi.CHAT, "OPENROUTER_API_KEY", True),
+    }
+    assert provider("vllm").auth_headers("k-1") == {"Authorization": "Bearer k-1"}
+    assert provider("ollama").auth_headers(None) == {}
+    # OpenAI's organisation/project headers come from the environment, as in Codex.
+    assert provider("openai").headers({"OPENAI_ORGANIZATION": "org-1"}) == {"OpenAI-Organization": "org-1"}
+    # vLLM's key is optional; OpenRouter's is not.
+    vllm = load_config(tmp_path, CliOverrides(provider="vllm"), environ=env(home))
+    assert require_credentials(vllm, env(home)) is None
+    assert require_credentials(vllm, env(home, VLLM_API_KEY="v-1")) == "v-1"
+    openrouter = load_config(tmp_path, CliOverrides(provider="openrouter"), environ=env(home))
+    with pytest.raises(ConfigError, match=r"OPENROUTER_API_KEY \(create a key at https://openrouter\.ai"):
+        require_credentials(openrouter, env(home))
+    assert provider("openrouter").auth_scheme is AuthScheme.BEARER
+
+
+def test_oss_and_local_provider(tmp_path: Path, home: Path) -> None:
+    from tandem.cli import _cli_overrides, build_parser
+    from tandem.protocol.enums import ApplyPatchToolType
+
+    oss = load_config(tmp_path, CliOverrides(oss=True), environ=env(home))
+    assert (oss.provider.id, oss.model) == ("ollama", "gpt-oss:20b")
+    assert oss.apply_patch_tool_type is ApplyPatchToolType.FUNCTION  # local servers have no freeform tools
+    (home / "config.toml").write_text('oss_provider = "lmstudio"\n')
+    assert load_config(tmp_path, CliOverrides(oss=True), environ=env(home)).provider.id == "lmstudio"
+    args = build_parser().parse_args(["exec", "--local-provider", "ollama", "hi"])
+    cli = _cli_overrides(args)
+    assert (cli.provider, cli.oss) == ("ollama", True)
+    args = build_parser().parse_args(["exec", "--provider", "openrouter", "hi"])
+    assert load_config(tmp_path, _cli_overrides(args), environ=env(home)).provider.id == "openrouter"
+
+
+def test_azure_preset(tmp_path: Path, home: Path) -> None:
+    from tandem.config import AuthScheme
+
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, CliOverrides(provider="azure"), environ=env(home))
+    assert "base_url" in str(info.value) and "openai.azure.com/openai" in str(info.value)
+    (home / "config.toml").write_text(
+        'model_provider = "azure"\nmodel = "my-gpt5-deployment"\n'
+        '[model_providers.azure]\nbase_url = "https://contoso.openai.azure.com/openai/"\n')
+    config = load_config(tmp_path, environ=env(home))
+    provider = config.provider
+    assert provider.base_url == "https://contoso.openai.azure.com/openai"
+    assert provider.wire_api is WireApi.RESPONSES and provider.env_key == "AZURE_OPENAI_API_KEY"
+    assert dict(provider.query_params) == {"api-version": "2025-04-01-preview"}
+    assert provider.auth_scheme is AuthScheme.API_KEY_HEADER
+    assert provider.auth_headers("az-key") == {"api-key": "az-key"}
+    with pytest.raises(ConfigError) as info:
+        require_credentials(config, env(home))
+    assert "AZURE_OPENAI_API_KEY" in str(info.value) and "Keys and Endpoint" in str(info.value)
+    # A user's api-version replaces the preset's.
+    config = load_config(tmp_path, CliOverrides(config_overrides=[
+        'model_providers.azure.query_params={api-version="2025-05-01"}']), environ=env(home))
+    assert dict(config.provider.query_params) == {"api-version": "2025-05-01"}
+
+
+def test_user_table_merges_over_a_built_in(tmp_path: Path, home: Path) -> None:
+    (home / "config.toml").write_text(
+        'model_provider = "vllm"\n[model_providers.vllm]\nbase_url = "http://gpu-box:8000/v1"\n'
+        'http_headers = { "X-Team" = "ml" }\nstream_max_retries = 2\n')
+    provider = load_config(tmp_path, environ=env(home)).provider
+    # Given keys win; everything else (wire API, key variable, instructions, retries) is the preset's.
+    assert (provider.base_url, provider.wire_api, provider.env_key, provider.requires_key) == (
+        "http://gpu-box:8000/v1", WireApi.CHAT, "VLLM_API_KEY", False)
+    assert (provider.stream_max_retries, provider.request_max_retries) == (2, 4)
+    assert dict(provider.http_headers) == {"X-Team": "ml"} and provider.env_key_instructions
+    # -c on a built-in id changes one key and keeps the rest (OPENAI_BASE_URL included).
+    config = load_config(tmp_path, CliOverrides(provider="openai", config_overrides=[
+        "model_providers.openai.stream_idle_timeout_ms=1500"]), environ=env(home, OPENAI_BASE_URL="http://h:1/v1"))
+    assert (config.provider.base_url, config.provider.stream_idle_timeout_s) == ("http://h:1/v1", 1.5)
+    assert config.provider.env_key == "OPENAI_API_KEY" and config.provider.wire_api is WireApi.RESPONSES
+
+
+def test_every_codex_provider_key_parses_and_applies(tmp_path: Path, home: Path) -> None:
+    (home / "config.toml").write_text('''
+model_provider = "corp"
+[model_providers.corp]
+name = "Corp gateway"
+base_url = "https://llm.corp.example/v1"
+env_key = "CORP_LLM_CREDS"
+env_key_instructions = "ask #llm-platform for a gateway key"
+wire_api = "chat"
+auth_scheme = "x-api-key"
+query_params = { tenant = "t1" }
+http_headers = { "X-Client" = "tandem" }
+env_http_headers = { "X-Corp-Route" = "CORP_ROUTE" }
+request_max_retries = 7
+stream_max_retries = 500
+stream_idle_timeout_ms = 20000
+requires_openai_auth = false
+''')
+    config = load_config(tmp_path, environ=env(home))
+    p = config.provider
+    assert (p.id, p.name, p.base_url, p.env_key, p.wire_api) == (
+        "corp", "Corp gateway", "https://llm.corp.example/v1", "CORP_LLM_CREDS", WireApi.CHAT)
+    assert (dict(p.query_params), dict(p.http_headers), dict(p.env_http_headers)) == (
+        {"tenant": "t1"}, {"X-Client": "tandem"}, {"X-Corp-Route": "CORP_ROUTE"})
+    assert (p.request_max_retries, p.stream_max_retries, p.stream_idle_timeout_s) == (7, 100, 20.0)
+    assert p.auth_headers("c-1") == {"x-api-key": "c-1"}
+    assert p.headers({"CORP_ROUTE": "eu", "CORP_LLM_CREDS": "c-1"}) == {"X-Client": "tandem", "X-Corp-Route": "eu"}
+    # Naming an env_key makes it required (as in Codex); the error names the variable and the instructions.
+    with pytest.raises(ConfigError) as info:
+        require_credentials(config, env(home))
+    message = str(info.value)
+    assert "CORP_LLM_CREDS" in message and "ask #llm-platform for a gateway key" in message
+    assert require_credentials(config, env(home, CORP_LLM_CREDS="c-1")) == "c-1"
+    # The variables behind credentials never reach the commands the agent runs.
+    assert {"CORP_LLM_CREDS", "CORP_ROUTE", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"} <= set(config.env_exclude)
+
+
+def test_anthropic_wire_tables_default_to_x_api_key(tmp_path: Path, home: Path) -> None:
+    from tandem.config import AuthScheme
+
+    (home / "config.toml").write_text(
+        '[model_providers.claude-proxy]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "anthropic"\n'
+        '[model_providers.claude-bearer]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "anthropic"\n'
+        'auth_scheme = "bearer"\n')
+    proxy = load_config(tmp_path, CliOverrides(provider="claude-proxy"), environ=env(home)).provider
+    bearer = load_config(tmp_path, CliOverrides(provider="claude-bearer"), environ=env(home)).provider
+    assert proxy.auth_scheme is AuthScheme.X_API_KEY and bearer.auth_scheme is AuthScheme.BEARER
+
+
+def test_bad_provider_tables(tmp_path: Path, home: Path) -> None:
+    (home / "config.toml").write_text('[model_providers.x]\nname = "X"\n')
+    with pytest.raises(ConfigError, match=r"model_providers\.x: base_url is required"):
+        load_config(tmp_path, environ=env(home))
+    (home / "config.toml").write_text('[model_providers.x]\nbase_url = "http://h/v1"\nauth_scheme = "basic"\n')
+    with pytest.raises(ConfigError, match="auth_scheme"):
+        load_config(tmp_path, environ=env(home))
+    (home / "config.toml").write_text('[model_providers.x]\nbase_url = "http://h/v1"\nbase_uri = "typo"\n')
+    with pytest.raises(ConfigError, match="base_uri"):
+        load_config(tmp_path, environ=env(home))
+
+
+def test_redact() -> None:
+    from tandem.config import redact
+
+    assert redact("bad key sk-abc123 (sk-abc123)", ["sk-abc123", "", "ab"]) == "bad key [REDACTED] ([REDACTED])"
+    assert redact("nothing here", []) == "nothing here"

@@ -90,6 +90,7 @@ HunkInfo?: HunkInfo
 ImageInput?: ImageInput
 ItemNotification?: ItemNotification
 ItemStatus?: ItemStatus2
+KeptFile?: KeptFile
 PlanItem?: PlanItem
 PlanStep?: PlanStep
 PlanStepStatus?: PlanStepStatus
@@ -97,6 +98,7 @@ PlanUpdatedNotification?: PlanUpdatedNotification
 Position?: Position
 Range?: Range
 ReasoningItem?: ReasoningItem
+RedoParams?: RedoParams
 RequestApprovalParams?: RequestApprovalParams
 RequestApprovalResult?: RequestApprovalResult
 ReviewDecision?: ReviewDecision
@@ -127,6 +129,7 @@ TurnStartParams?: TurnStartParams
 TurnStatus?: TurnStatus1
 TurnSteerParams?: TurnSteerParams
 UndoParams?: UndoParams
+UndoResult?: UndoResult
 Usage?: Usage
 UserMessageItem?: UserMessageItem
 }
@@ -402,6 +405,17 @@ step: string
 status: PlanStepStatus
 }
 /**
+ * A file an undo or redo left (partly) as it is: ``reason`` is ``"edited since"`` when the
+ * user (or a later turn) changed the same lines, ``"unreadable"`` when it could not be read.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "KeptFile".
+ */
+export interface KeptFile {
+path: string
+reason: string
+}
+/**
  * ``tandem/turn/planUpdated``.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -412,6 +426,15 @@ threadId: string
 turnId: string
 plan: PlanStep[]
 explanation?: (string | null)
+}
+/**
+ * ``tandem/redo``: undo the thread's newest undo.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "RedoParams".
+ */
+export interface RedoParams {
+threadId: string
 }
 /**
  * ``tandem/requestApproval`` (server -> client request); ``request_id`` is its JSON-RPC id, the one
@@ -443,7 +466,7 @@ decision: ReviewDecision
 acceptedHunkIds?: (string[] | null)
 }
 /**
- * Result of ``change/accept``, ``change/reject`` and ``undo``.
+ * Result of ``change/accept`` and ``change/reject``.
  * 
  * ``done``: hunk ids the action applied to; ``kept``: hunk ids left alone because the user edited
  * them since the agent wrote them.
@@ -697,7 +720,9 @@ threadId: string
 input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput))[]]
 }
 /**
- * ``tandem/undo``: revert the agent's edits of a turn (default: the last turn that changed files).
+ * ``tandem/undo``: revert what a turn changed — apply_patch edits and shell commands' changes —
+ * from its checkpoint (default: the newest turn not undone yet). Works for threads that are not
+ * loaded and after a server restart.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "UndoParams".
@@ -705,6 +730,22 @@ input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput),
 export interface UndoParams {
 threadId: string
 turnId?: (string | null)
+}
+/**
+ * Result of ``tandem/undo`` and ``tandem/redo``.
+ * 
+ * ``checkpointId``: the checkpoint entry reverted; ``turnId``: its turn; ``restored``: files now
+ * as they were before (paths relative to the thread's cwd); ``kept``: files left alone, wholly or
+ * in the hunks the user edited since.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "UndoResult".
+ */
+export interface UndoResult {
+checkpointId: string
+turnId: string
+restored?: string[]
+kept?: KeptFile[]
 }
 
 /** Every method of the protocol with its params and result types. */
@@ -720,7 +761,8 @@ export interface TandemMethods {
   "tandem/turn/steer": { direction: "clientToServer"; params: TurnSteerParams; result: EmptyResult };
   "tandem/change/accept": { direction: "clientToServer"; params: ChangeDecisionParams; result: ReviewResult };
   "tandem/change/reject": { direction: "clientToServer"; params: ChangeDecisionParams; result: ReviewResult };
-  "tandem/undo": { direction: "clientToServer"; params: UndoParams; result: ReviewResult };
+  "tandem/undo": { direction: "clientToServer"; params: UndoParams; result: UndoResult };
+  "tandem/redo": { direction: "clientToServer"; params: RedoParams; result: UndoResult };
   "tandem/requestApproval": { direction: "serverToClient"; params: RequestApprovalParams; result: RequestApprovalResult };
   "tandem/turn/started": { direction: "serverToClient"; params: TurnNotification; result: void };
   "tandem/turn/completed": { direction: "serverToClient"; params: TurnNotification; result: void };
@@ -750,6 +792,7 @@ export const METHOD_NAMES = [
   "tandem/change/accept",
   "tandem/change/reject",
   "tandem/undo",
+  "tandem/redo",
   "tandem/requestApproval",
   "tandem/turn/started",
   "tandem/turn/completed",

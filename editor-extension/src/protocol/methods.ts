@@ -58,6 +58,7 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/change/accept": "clientRequest",
   "tandem/change/reject": "clientRequest",
   "tandem/undo": "clientRequest",
+  "tandem/redo": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",

@@ -125,5 +125,5 @@ export type WebviewToHost =
   | { type: "openFile"; path: string; line?: number }
   /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
   | { type: "openDiff"; itemId: string; path?: string }
-  | { type: "slash"; command: "new" | "compact" | "undo" | "review"; args?: string }
+  | { type: "slash"; command: "new" | "compact" | "undo" | "redo" | "review"; args?: string }
   | { type: "searchMentions"; query: string };

@@ -68,11 +68,13 @@ describe("chat intents", () => {
     expect(chat.posts).toContainEqual({ type: "error", message: "no API key" });
   });
 
-  it("slash commands: /new starts a thread, /undo calls tandem/undo, /compact compacts, /review is unsupported", async () => {
+  it("slash commands: /new starts a thread, /undo and /redo call the server, /compact compacts, /review is unsupported", async () => {
     const chat = fakeChat({
       handlers: {
         "tandem/thread/start": () => started("t9"),
-        "tandem/undo": () => ({ done: ["h1", "h2"], kept: ["h3"] }),
+        "tandem/undo": () => ({ checkpointId: "ckpt-1", turnId: "u1", restored: ["a.py", "b.txt"],
+                                kept: [{ path: "c.py", reason: "edited since" }] }),
+        "tandem/redo": () => ({ checkpointId: "ckpt-2", turnId: "u1", restored: ["a.py"], kept: [] }),
         "tandem/thread/compact": () => ({ turn: { id: "c1", status: "inProgress" } }),
       },
     });
@@ -80,7 +82,10 @@ describe("chat intents", () => {
     expect(chat.store.activeThreadId).toBe("t9");
     await chat.controller.handle({ type: "slash", command: "undo" });
     expect(chat.requests.at(-1)).toEqual({ method: "tandem/undo", params: { threadId: "t9" } });
-    expect(chat.infos).toEqual(["Undid 2 hunks; kept 1 you edited since."]);
+    expect(chat.infos).toEqual(["Undid the turn: restored 2 files; kept your edits in c.py."]);
+    await chat.controller.handle({ type: "slash", command: "redo" });
+    expect(chat.requests.at(-1)).toEqual({ method: "tandem/redo", params: { threadId: "t9" } });
+    expect(chat.infos.at(-1)).toBe("Redid the turn: restored 1 file.");
     await chat.controller.handle({ type: "slash", command: "compact" });
     expect(chat.requests.at(-1)).toEqual({ method: "tandem/thread/compact", params: { threadId: "t9" } });
     await chat.controller.handle({ type: "slash", command: "review", args: "src" });

@@ -1,11 +1,11 @@
 """Change sets: what each apply_patch item changed, reviewed hunk by hunk after it landed.
 
 Every committed file change becomes a :class:`ChangeSet` (id = the ``fileChange`` item id) whose
-hunks start ``pending``. Accepting a hunk only marks it reviewed. Rejecting a hunk — or undoing a
-turn — reverts the hunk in today's text, and only where the text is still what the agent wrote:
-a hunk the user edited since is kept and reported, never overwritten (user edits elsewhere in the
-file are untouched). Reverts are applied through the same workspace as the agent's edits (the
-editor's buffer for open files, the disk otherwise).
+hunks start ``pending``. Accepting a hunk only marks it reviewed. Rejecting a hunk reverts it in
+today's text, and only where the text is still what the agent wrote: a hunk the user edited since
+is kept and reported, never overwritten (user edits elsewhere in the file are untouched). Undoing a
+whole turn is :mod:`tandem.agent.checkpoint`'s job. Reverts are applied through the same workspace
+as the agent's edits (the editor's buffer for open files, the disk otherwise).
 """
 
 from __future__ import annotations
@@ -180,27 +180,14 @@ class ChangeTracker:
         change_set = self.get(change_id)
         return await self._revert(change_set, self._select(change_set, hunk_ids))
 
-    async def undo_turn(self, thread_id: str, turn_id: str | None) -> ReviewResult:
-        """Revert every change of a turn (default: the thread's last turn with changes), newest first.
-
-        Raises:
-            NotFoundError: the thread has no such turn with changes.
-        """
-        sets = [s for s in self._sets.values() if s.thread_id == thread_id]
-        if turn_id is None:
-            if not sets:
-                raise NotFoundError(f"thread {thread_id} has no changes to undo")
-            turn_id = sets[-1].turn_id
-        chosen = [s for s in sets if s.turn_id == turn_id]
-        if not chosen:
-            raise NotFoundError(f"turn {turn_id} of thread {thread_id} changed no files")
-        done: list[str] = []
-        kept: list[str] = []
-        for change_set in reversed(chosen):
-            result = await self._revert(change_set, set(change_set.hunk_ids()))
-            done += result.done
-            kept += result.kept
-        return ReviewResult(done, kept)
+    def settle_turn(self, thread_id: str, turn_id: str, state: HunkState) -> None:
+        """Set every hunk of a turn's change sets to ``state`` (after a checkpoint undo or redo changed
+        the files under them, their review is over)."""
+        for change_set in self._sets.values():
+            if change_set.thread_id == thread_id and change_set.turn_id == turn_id:
+                for tracked in change_set.files:
+                    for hunk in tracked.hunks:
+                        hunk.state = state
 
     async def _revert(self, change_set: ChangeSet, wanted: set[str]) -> ReviewResult:
         done: list[str] = []

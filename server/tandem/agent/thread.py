@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from tandem import __version__
 from tandem.agent.compaction import Budget, ContextMeter
 from tandem.agent.context import TURN_ABORTED_MARKER, base_instructions, initial_context, message
 from tandem.agent.events import Event, EventSink, ThreadStarted
-from tandem.config import Config
+from tandem.config import CheckpointMode, Config
 from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
 from tandem.protocol.enums import ReviewDecision, SandboxMode, TurnStatus
@@ -102,6 +103,13 @@ class Thread:
         self._next_item = next_item
         self._running: asyncio.Task[Turn] | None = None
         self._private_tmp: Path | None = None
+
+    @property
+    def checkpoint_config(self) -> Config:
+        """The settings turn checkpoints use: checkpoints are off for ephemeral threads (nothing kept on disk)."""
+        if self.rollout is None and self.config.checkpoints is not CheckpointMode.OFF:
+            return replace(self.config, checkpoints=CheckpointMode.OFF)
+        return self.config
 
     # --- construction ---------------------------------------------------------------------
 

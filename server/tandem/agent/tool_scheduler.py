@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from tandem.errors import TandemError, TurnCancelledError
 from tandem.model.types import JsonDict
-from tandem.tools.base import Concurrency, Tool, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, Tool, ToolCall, ToolHost, ToolOutput
 from tandem.tools.registry import ToolRegistry
 
 
@@ -68,6 +68,8 @@ class ToolScheduler:
         if tool is None:
             return ToolOutput(f"unsupported call: {call.name}", success=False)
         try:
+            if tool.effect is Effect.MUTATING:
+                await self._host.before_mutation()
             return await tool.run(call, self._host)
         except TurnCancelledError:
             raise

@@ -24,6 +24,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tandem.agent.checkpoint import TurnCheckpoint
 from tandem.agent.compaction import replacement_history, summarize
 from tandem.agent.context import TURN_ABORTED_MARKER, message
 from tandem.agent.events import (
@@ -121,10 +122,12 @@ class TurnRunner:
         self.turn = Turn(id=uuid.uuid4().hex[:12], status=TurnStatus.IN_PROGRESS)
         self._usage = TokenUsage()
         self._diff = TurnDiffTracker(thread.config.cwd)
+        self._checkpoint = TurnCheckpoint(thread.checkpoint_config, thread.info.id, self.turn.id, thread.workspace.fs)
         self._plan: PlanItem | None = None
         self._retry = RetryPolicy(request_max_retries=thread.config.provider.request_max_retries,
                                   stream_max_retries=thread.config.provider.stream_max_retries)
         self._scheduler: ToolScheduler | None = None
+        self._last_diff = ""
 
     # --- ToolHost -------------------------------------------------------------------------
 
@@ -193,9 +196,33 @@ class TurnRunner:
 
     def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, reviewed: bool = False) -> None:
         """Publish committed changes of item ``item_id`` and the turn diff they lead to."""
+        self._checkpoint.record_edit(list(changes))
         self._diff.record(changes)
         self._thread.emit(FilesChanged(self.thread_id, self.turn.id, item_id, list(changes), cwd, reviewed))
-        self._thread.emit(DiffUpdated(self.thread_id, self.turn.id, self._diff.diff()))
+        self._emit_diff()
+
+    async def before_mutation(self) -> None:
+        """Take the turn's checkpoint before its first mutating tool call."""
+        await self._checkpoint.before_mutation()
+
+    def _emit_diff(self) -> None:
+        diff = self._diff.diff()
+        if diff != self._last_diff:
+            self._last_diff = diff
+            self._thread.emit(DiffUpdated(self.thread_id, self.turn.id, diff))
+
+    async def _sync_checkpoint(self, *, final: bool) -> None:
+        """Fold what the workspace scan found (shell-made changes too) into the turn diff; log it at the end."""
+        if not self._checkpoint.active:
+            return
+        try:
+            deltas = await (self._checkpoint.finish() if final else self._checkpoint.current())
+        except (OSError, TandemError) as exc:
+            log.warning("turn %s: checkpoint failed: %s", self.turn.id, exc)
+            return
+        for delta in deltas:
+            self._diff.observe(delta.path, delta.before, delta.after)
+        self._emit_diff()
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:
         """Ask the user through the thread's approver."""
@@ -227,6 +254,7 @@ class TurnRunner:
         except Exception as exc:
             log.exception("internal error in turn %s", self.turn.id)
             status, error = TurnStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        await self._sync_checkpoint(final=True)
         return self._finish(status, error)
 
     def _begin(self) -> None:
@@ -321,6 +349,7 @@ class TurnRunner:
             await scheduler.finish_and_record()
             raise
         await scheduler.finish_and_record()
+        await self._sync_checkpoint(final=False)
         return scheduler.had_calls
 
     def _on_added(self, item: JsonDict, streaming: dict[str, _Streaming]) -> None:

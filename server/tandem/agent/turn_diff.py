@@ -1,7 +1,8 @@
 """The diff of everything a turn changed, from each file's state before the turn's first change.
 
-Only changes reported through :meth:`TurnDiffTracker.record` are tracked (apply_patch); changes
-made by shell commands are added by the checkpoint machinery of a later issue.
+apply_patch reports its changes through :meth:`TurnDiffTracker.record`; what the turn's
+checkpoint scan finds (shell commands' changes too) comes in through :meth:`TurnDiffTracker.observe`.
+Files that are not UTF-8 text show as ``Binary files a/x and b/x differ`` (git's wording).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import ChangeKind, FileChange, display_path
 from tandem.patch.diff import unified_diff
 
 
@@ -20,6 +21,7 @@ class TurnDiffTracker:
         self._cwd = cwd
         self._before: dict[Path, str | None] = {}
         self._after: dict[Path, str | None] = {}
+        self._binary: set[Path] = set()
 
     def _touch(self, path: Path, before: str | None, after: str | None) -> None:
         self._before.setdefault(path, before)
@@ -34,6 +36,21 @@ class TurnDiffTracker:
             else:
                 self._touch(change.path, change.old_text, change.new_text)
 
+    def observe(self, path: Path, before: bytes | None, after: bytes | None) -> None:
+        """Fold in one file's content at the turn's checkpoint and now (``None`` = absent)."""
+        try:
+            old = before.decode("utf-8") if before is not None else None
+            new = after.decode("utf-8") if after is not None else None
+        except UnicodeDecodeError:
+            self._binary.add(path)
+            self._before.setdefault(path, None)
+            self._after[path] = None
+            return
+        self._binary.discard(path)
+        if path not in self._before:
+            self._before[path] = old
+        self._after[path] = new
+
     @property
     def paths(self) -> list[Path]:
         """Every path the turn touched, in first-touch order."""
@@ -43,6 +60,10 @@ class TurnDiffTracker:
         """The unified diff from the turn's start to now ("" when nothing differs)."""
         parts: list[str] = []
         for path, before in self._before.items():
+            if path in self._binary:
+                name = display_path(path, self._cwd)
+                parts.append(f"diff --git a/{name} b/{name}\nBinary files a/{name} and b/{name} differ\n")
+                continue
             after = self._after[path]
             if before == after:
                 continue

@@ -43,6 +43,7 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_ACCEPT, None, f"{_H}.changes:change_accept"),
     (methods.CHANGE_REJECT, None, f"{_H}.changes:change_reject"),
     (methods.UNDO, None, f"{_H}.changes:undo"),
+    (methods.REDO, None, f"{_H}.changes:redo"),
     (types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite,
                            types.CodeActionKind.Empty], resolve_provider=True), f"{_H}.code_actions:code_actions"),

@@ -16,11 +16,13 @@ from pathlib import Path
 from lsprotocol import types
 from pydantic import TypeAdapter, ValidationError
 
+from tandem.agent import checkpoint
+from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
-from tandem.agent.review import ChangeTracker
+from tandem.agent.review import ChangeTracker, HunkState
 from tandem.agent.thread import Thread
 from tandem.config import CliOverrides, Config, load_config, require_credentials
-from tandem.errors import InvalidParamsError, NotFoundError, SessionError
+from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.lsp.editor import EditorBridge
 from tandem.lsp.live_workspace import LiveWorkspace
 from tandem.lsp.notifications import to_notification
@@ -29,6 +31,7 @@ from tandem.model.factory import create_client
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import CommandExecutionItem, InputItem, Item, ThreadInfo, Turn
 from tandem.protocol.messages import ThreadStartParams
+from tandem.sessions.checkpoints import CheckpointHome, EntryKind
 from tandem.sessions.rollout import read_rollout
 from tandem.sessions.store import find_session, list_sessions
 from tandem.tools.catalog import default_tools
@@ -131,6 +134,28 @@ class ThreadHub:
                 with contextlib.suppress(ValidationError):
                     items.append(_ITEM.validate_python(event.get("item")))
         return thread, items
+
+    async def undo(self, thread_id: str, turn_id: str | None, kind: EntryKind) -> UndoOutcome:
+        """Undo a turn (``kind`` UNDO) or the newest undo (REDO) from the thread's checkpoints; the thread
+        need not be loaded. The change sets of that turn leave (or re-enter as accepted) the review.
+
+        Raises:
+            NotFoundError: nothing to undo / redo.
+            BusyError: the thread is running a turn.
+            ConflictError / PatchApplyError / SessionError: see :func:`tandem.agent.checkpoint.undo`.
+        """
+        thread = self.threads.get(thread_id)
+        if thread is not None and thread.running_turn is not None:
+            raise BusyError(f"thread {thread_id} is running a turn; interrupt it before undoing")
+        home = CheckpointHome.under((thread.config if thread else self._config(ThreadStartParams())).tandem_home)
+        if kind is EntryKind.REDO:
+            outcome = await checkpoint.redo(home, thread_id, self.workspace)
+        else:
+            outcome = await checkpoint.undo(home, thread_id, self.workspace, turn_id)
+        self.tracker.settle_turn(thread_id, outcome.turn_id,
+                                 HunkState.REJECTED if kind is EntryKind.UNDO else HunkState.ACCEPTED)
+        self.refresh_code_lenses()
+        return outcome
 
     def fork(self, thread_id: str, turn_id: str | None) -> Thread:
         """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread

@@ -25,6 +25,7 @@ CLIENT_REQUESTS = frozenset({
     methods.THREAD_START, methods.THREAD_LIST, methods.THREAD_RESUME, methods.THREAD_FORK, methods.THREAD_COMPACT,
     methods.THREAD_ROLLBACK, methods.TURN_START,
     methods.TURN_INTERRUPT, methods.TURN_STEER, methods.CHANGE_ACCEPT, methods.CHANGE_REJECT, methods.UNDO,
+    methods.REDO,
 })
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tandem.config import ProviderInfo
+from tandem.config import ProviderInfo, redact
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
@@ -144,17 +144,19 @@ class ResponsesClient:
 
     Args:
         provider: where to send requests and how to authenticate.
-        api_key: bearer token, or ``None`` for keyless local servers.
+        api_key: the key, sent as ``provider.auth_scheme`` says (:meth:`ProviderInfo.auth_headers`), or ``None``
+            for keyless local servers.
         environ: where ``env_http_headers`` are read (default ``os.environ``).
     """
 
     def __init__(self, provider: ProviderInfo, api_key: str | None,
                  environ: Mapping[str, str] | None = None) -> None:
         self._provider = provider
+        env = os.environ if environ is None else environ
+        # An error body may echo the credentials it refused: they never reach an error message.
+        self._secrets = (*([api_key] if api_key else []), *provider.secret_values(env))
         headers = {"User-Agent": _USER_AGENT, "Accept": "text/event-stream",
-                   **provider.headers(os.environ if environ is None else environ)}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+                   **provider.headers(env), **provider.auth_headers(api_key)}
         timeout = httpx.Timeout(connect=10.0, read=provider.stream_idle_timeout_s, write=30.0, pool=10.0)
         # Plain-http endpoints (local servers) never use TLS: skip loading the CA bundle (~30 ms at start-up).
         verify = not provider.base_url.startswith("http://")
@@ -186,7 +188,7 @@ class ResponsesClient:
             async with self._http.stream("POST", self.url, content=body.encode(),
                                          headers={"Content-Type": "application/json"}) as response:
                 if response.status_code >= 400:
-                    text = (await response.aread()).decode("utf-8", "replace")
+                    text = redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
                     raise _error_from_body(response.status_code, text, response.headers)
                 async for event in self._events(response):
                     yield event

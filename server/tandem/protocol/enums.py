@@ -86,8 +86,33 @@ class WireApi(StrEnum):
     ANTHROPIC = "anthropic"
 
 
+class CheckpointMode(StrEnum):
+    """What a turn's checkpoint covers (``checkpoints`` in config.toml).
+
+    ``workspace``: the files apply_patch edits plus a scan of the workspace, so changes made by
+    shell commands are in the turn diff and can be undone (default); ``edits``: only apply_patch
+    edits; ``off``: no checkpoints (``/undo`` then has nothing to revert).
+    """
+
+    WORKSPACE = "workspace"
+    EDITS = "edits"
+    OFF = "off"
+
+
 class ApplyPatchToolType(StrEnum):
     """How apply_patch is offered: a freeform (custom, grammar-constrained) tool or a JSON function."""
 
     FREEFORM = "freeform"
     FUNCTION = "function"
+
+
+class AuthScheme(StrEnum):
+    """How a provider's API key is sent (``auth_scheme`` in a ``[model_providers.x]`` table).
+
+    ``bearer``: ``Authorization: Bearer <key>`` (OpenAI and every OpenAI-compatible server);
+    ``api-key``: ``api-key: <key>`` (Azure OpenAI); ``x-api-key``: ``x-api-key: <key>`` (Anthropic).
+    """
+
+    BEARER = "bearer"
+    API_KEY_HEADER = "api-key"
+    X_API_KEY = "x-api-key"

@@ -116,14 +116,44 @@ class ChangeDecisionParams(WireModel):
 
 
 class UndoParams(WireModel):
-    """``tandem/undo``: revert the agent's edits of a turn (default: the last turn that changed files)."""
+    """``tandem/undo``: revert what a turn changed — apply_patch edits and shell commands' changes —
+    from its checkpoint (default: the newest turn not undone yet). Works for threads that are not
+    loaded and after a server restart."""
 
     thread_id: str
     turn_id: str | None = None
 
 
+class RedoParams(WireModel):
+    """``tandem/redo``: undo the thread's newest undo."""
+
+    thread_id: str
+
+
+class KeptFile(WireModel):
+    """A file an undo or redo left (partly) as it is: ``reason`` is ``"edited since"`` when the
+    user (or a later turn) changed the same lines, ``"unreadable"`` when it could not be read."""
+
+    path: str
+    reason: str
+
+
+class UndoResult(WireModel):
+    """Result of ``tandem/undo`` and ``tandem/redo``.
+
+    ``checkpointId``: the checkpoint entry reverted; ``turnId``: its turn; ``restored``: files now
+    as they were before (paths relative to the thread's cwd); ``kept``: files left alone, wholly or
+    in the hunks the user edited since.
+    """
+
+    checkpoint_id: str
+    turn_id: str
+    restored: list[str] = Field(default_factory=list)
+    kept: list[KeptFile] = Field(default_factory=list)
+
+
 class ReviewResult(WireModel):
-    """Result of ``change/accept``, ``change/reject`` and ``undo``.
+    """Result of ``change/accept`` and ``change/reject``.
 
     ``done``: hunk ids the action applied to; ``kept``: hunk ids left alone because the user edited
     them since the agent wrote them.

@@ -17,6 +17,7 @@ TURN_STEER: Final = "tandem/turn/steer"
 CHANGE_ACCEPT: Final = "tandem/change/accept"
 CHANGE_REJECT: Final = "tandem/change/reject"
 UNDO: Final = "tandem/undo"
+REDO: Final = "tandem/redo"
 
 # server -> client request
 REQUEST_APPROVAL: Final = "tandem/requestApproval"

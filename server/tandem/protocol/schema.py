@@ -32,6 +32,7 @@ from tandem.protocol.messages import (
     EmptyResult,
     ItemNotification,
     PlanUpdatedNotification,
+    RedoParams,
     RequestApprovalParams,
     RequestApprovalResult,
     ReviewResult,
@@ -54,6 +55,7 @@ from tandem.protocol.messages import (
     TurnStartParams,
     TurnSteerParams,
     UndoParams,
+    UndoResult,
 )
 
 SCHEMA_VERSION = 1
@@ -71,7 +73,8 @@ METHODS: dict[str, tuple[str, type[BaseModel], type[BaseModel] | None]] = {
     m.TURN_STEER: ("clientToServer", TurnSteerParams, EmptyResult),
     m.CHANGE_ACCEPT: ("clientToServer", ChangeDecisionParams, ReviewResult),
     m.CHANGE_REJECT: ("clientToServer", ChangeDecisionParams, ReviewResult),
-    m.UNDO: ("clientToServer", UndoParams, ReviewResult),
+    m.UNDO: ("clientToServer", UndoParams, UndoResult),
+    m.REDO: ("clientToServer", RedoParams, UndoResult),
     m.REQUEST_APPROVAL: ("serverToClient", RequestApprovalParams, RequestApprovalResult),
     m.TURN_STARTED: ("serverToClient", TurnNotification, None),
     m.TURN_COMPLETED: ("serverToClient", TurnNotification, None),

@@ -30,7 +30,7 @@ from tandem.protocol.enums import ChangeKind as WireChangeKind
 from tandem.protocol.items import FileChangeItem, FileUpdateChange
 from tandem.sandbox.policy import PROTECTED_NAMES
 from tandem.tools.approvals import ApprovalRequest, FileChangeProposal, Requirement, patch_requirement
-from tandem.tools.base import CallKind, Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import CallKind, Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
 
 _DESCRIPTION = (
     "Edit files with a patch. The input must start with `*** Begin Patch` and end with `*** End Patch`; "
@@ -60,6 +60,7 @@ class ApplyPatchTool:
 
     name = "apply_patch"
     concurrency = Concurrency.SERIAL
+    effect = Effect.MUTATING
 
     def __init__(self, tool_type: ApplyPatchToolType = ApplyPatchToolType.FREEFORM) -> None:
         self._type = tool_type

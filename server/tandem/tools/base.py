@@ -41,6 +41,13 @@ class Concurrency(Enum):
     SERIAL = "serial"
 
 
+class Effect(Enum):
+    """Whether a tool may change files (mutating tools trigger the turn's checkpoint first)."""
+
+    READ_ONLY = "read-only"
+    MUTATING = "mutating"
+
+
 @dataclass(frozen=True, slots=True)
 class ToolCall:
     """One call from the model.
@@ -135,6 +142,10 @@ class ToolHost(Protocol):
         """Ask the user; returns their decision (``cancel`` interrupts the turn)."""
         ...
 
+    async def before_mutation(self) -> None:
+        """Called before a mutating tool runs: the turn takes its checkpoint the first time."""
+        ...
+
 
 class Tool(Protocol):
     """A tool the model can call."""
@@ -144,6 +155,9 @@ class Tool(Protocol):
 
     @property
     def concurrency(self) -> Concurrency: ...
+
+    @property
+    def effect(self) -> Effect: ...
 
     def spec(self) -> JsonDict:
         """The tool's definition in Responses API form."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tandem.errors import ToolError
 from tandem.protocol.enums import PlanStepStatus
 from tandem.protocol.items import PlanStep
-from tandem.tools.base import Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
 
 _DESCRIPTION = (
     "Record or revise your plan for the current task as a short checklist the user can follow.\n"
@@ -23,6 +23,7 @@ class UpdatePlanTool:
 
     name = "update_plan"
     concurrency = Concurrency.SERIAL
+    effect = Effect.READ_ONLY
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""

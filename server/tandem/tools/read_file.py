@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.base import Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 500
@@ -28,6 +28,7 @@ class ReadFileTool:
 
     name = "read_file"
     concurrency = Concurrency.PARALLEL
+    effect = Effect.READ_ONLY
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""

@@ -25,7 +25,7 @@ from tandem.sandbox.runner import prepare
 from tandem.sandbox.safe_commands import is_known_safe
 from tandem.tools.apply_patch import apply_patch_call
 from tandem.tools.approvals import ApprovalRequest, Requirement, command_requirement
-from tandem.tools.base import Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
 from tandem.tools.process import ProcessResult, format_exec_output, run_process, shell_argv
 
 _DESCRIPTION = (
@@ -44,6 +44,7 @@ class ShellCommandTool:
 
     name = "shell_command"
     concurrency = Concurrency.PARALLEL
+    effect = Effect.MUTATING
 
     def __init__(self, default_timeout_ms: int = 10_000) -> None:
         self._default_timeout_ms = default_timeout_ms

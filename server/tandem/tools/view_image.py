@@ -12,7 +12,7 @@ import mimetypes
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.base import Concurrency, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -23,6 +23,7 @@ class ViewImageTool:
 
     name = "view_image"
     concurrency = Concurrency.PARALLEL
+    effect = Effect.READ_ONLY
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.review import ReviewResult as Review
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
 from tandem.protocol.items import dump
-from tandem.protocol.messages import ChangeDecisionParams, ReviewResult, UndoParams
+from tandem.protocol.messages import ChangeDecisionParams, KeptFile, RedoParams, ReviewResult, UndoParams, UndoResult
+from tandem.sessions.checkpoints import EntryKind
 
 
 def _wire(review: Review) -> dict[str, Any]:
@@ -33,11 +35,21 @@ async def change_reject(hub: ThreadHub, request: Any) -> dict[str, Any]:
     return _wire(review)
 
 
+def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
+    """An undo/redo outcome as the wire's ``UndoResult``."""
+    return dump(UndoResult(checkpoint_id=outcome.entry_id, turn_id=outcome.turn_id, restored=outcome.restored,
+                           kept=[KeptFile(path=k.path, reason=k.reason.value) for k in outcome.kept]))
+
+
 @rpc_errors
 async def undo(hub: ThreadHub, request: Any) -> dict[str, Any]:
-    """``tandem/undo``: revert a turn's changes, keeping what the user edited since."""
+    """``tandem/undo``: revert a turn's changes from its checkpoint, keeping what the user edited since."""
     params = parse_params(UndoParams, request)
-    hub.get(params.thread_id)
-    review = await hub.tracker.undo_turn(params.thread_id, params.turn_id)
-    hub.refresh_code_lenses()
-    return _wire(review)
+    return undo_result(await hub.undo(params.thread_id, params.turn_id, EntryKind.UNDO))
+
+
+@rpc_errors
+async def redo(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/redo``: revert the thread's newest undo."""
+    params = parse_params(RedoParams, request)
+    return undo_result(await hub.undo(params.thread_id, None, EntryKind.REDO))

@@ -18,10 +18,12 @@ from lsprotocol import types
 from tandem.errors import InvalidParamsError
 from tandem.lsp.commands import ACCEPT_CHANGE, ACCEPT_HUNK, ASK, EXPLAIN, FIX, REJECT_CHANGE, REJECT_HUNK
 from tandem.lsp.documents import uri_to_path
+from tandem.lsp.handlers.changes import undo_result
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import rpc_errors
 from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
 from tandem.protocol.messages import ThreadStartParams
+from tandem.sessions.checkpoints import EntryKind
 
 _TITLES = {ASK: "Ask Tandem…", FIX: "Fix with Tandem", EXPLAIN: "Explain with Tandem",
            ACCEPT_HUNK: "Tandem: Accept hunk", REJECT_HUNK: "Tandem: Reject hunk",
@@ -189,6 +191,7 @@ async def reject_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
 async def undo(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.undo {threadId, turnId?}``."""
     arg = _arg(args)
-    result = await hub.tracker.undo_turn(_str(arg.get("threadId"), "threadId"), arg.get("turnId"))
-    hub.refresh_code_lenses()
-    return {"done": result.done, "kept": result.kept}
+    turn_id = arg.get("turnId")
+    outcome = await hub.undo(_str(arg.get("threadId"), "threadId"), turn_id if isinstance(turn_id, str) else None,
+                             EntryKind.UNDO)
+    return undo_result(outcome)

@@ -1,0 +1,386 @@
+"""Checkpoint storage: file contents by hash, workspace scans, and each thread's checkpoint log.
+
+Undo must work in folders that are not git repositories and must see what shell commands
+changed, so Tandem keeps its own small content-addressed store instead of ghost commits:
+
+- ``$TANDEM_HOME/checkpoints/objects/ab/cdef…`` — file contents, named by SHA-256, shared by all
+  threads (a file that did not change is stored once, however many turns touch the workspace).
+- ``$TANDEM_HOME/checkpoints/scans/<sha256(root)[:16]>.json`` — the last scan of a workspace root:
+  ``{path: [size, mtime_ns, ctime_ns, inode, sha256 | null]}``; a file whose stat is unchanged is
+  not read again (git's index trick), so a scan of an unchanged tree costs one ``stat`` per file.
+- ``$TANDEM_HOME/checkpoints/<thread_id>/log.jsonl`` — one JSON object per line, appended and
+  flushed: ``{"type": "turn" | "undo" | "redo", "id", "turn_id", "target"?, "created_at",
+  "cwd", "files": [{"path", "before", "after"}]}`` where ``before``/``after`` are SHA-256 hex of
+  the content (``null`` = the file did not exist). A torn last line (crash) is ignored.
+
+A scan skips version-control and cache directories (:data:`SKIPPED_DIRS`), anything a
+``.gitignore`` on the way ignores (format: gitignore, via ``pathspec``), symlinks, and files over
+``max_file_bytes`` (recorded with a ``null`` hash: they cannot be shown or restored; the same for
+files past a scan's ``max_new_bytes`` budget of new content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pathspec import GitIgnoreSpec
+
+from tandem.errors import NotFoundError, SessionError
+
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".jj", ".tandem", "node_modules", ".venv", "venv", "__pycache__",
+                          ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".gradle", ".idea"})
+DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
+DEFAULT_MAX_FILES = 50_000
+DEFAULT_MAX_NEW_BYTES = 512 * 1024 * 1024
+
+
+def content_hash(data: bytes) -> str:
+    """SHA-256 of ``data`` as 64 lowercase hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Content-addressed file contents under ``root`` (``objects/ab/cdef…``); never deleted by Tandem."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, digest: str) -> Path:
+        return self.root / digest[:2] / digest[2:]
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` (once) and return its hash."""
+        digest = content_hash(data)
+        path = self._path(digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        """The content named ``digest``.
+
+        Raises:
+            SessionError: the object is missing or does not match its name (store damaged).
+        """
+        try:
+            data = self._path(digest).read_bytes()
+        except OSError as exc:
+            raise SessionError(f"checkpoint object {digest[:12]} is missing: {exc}") from exc
+        if content_hash(data) != digest:
+            raise SessionError(f"checkpoint object {digest[:12]} is damaged")
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEntry:
+    """One regular file seen by a scan: its stat signature and content hash (``None``: too big to keep)."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    sha: str | None
+
+    @property
+    def signature(self) -> tuple[int, int, int, int]:
+        """``(size, mtime_ns, ctime_ns, inode)``."""
+        return self.size, self.mtime_ns, self.ctime_ns, self.inode
+
+    def same_stat(self, st: os.stat_result) -> bool:
+        """Whether ``st`` shows the file unchanged since this entry was made."""
+        return self.signature == (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@dataclass(slots=True)
+class Scan:
+    """A workspace scan: ``files`` maps paths relative to ``root`` (POSIX form) to entries.
+
+    ``truncated`` is true when the scan stopped at ``max_files`` (files beyond were not seen).
+    """
+
+    root: Path
+    files: dict[str, ScanEntry] = field(default_factory=dict)
+    truncated: bool = False
+
+    def changed_paths(self, later: Scan) -> list[str]:
+        """Paths added, removed or changed in content between this scan and ``later``, sorted."""
+        paths = set(self.files) | set(later.files)
+        out = []
+        for rel in paths:
+            a, b = self.files.get(rel), later.files.get(rel)
+            if a is None or b is None or a.sha != b.sha or (a.sha is None and a.signature != b.signature):
+                out.append(rel)
+        return sorted(out)
+
+
+class WorkspaceScanner:
+    """Scans a workspace root, hashing (and storing) only files whose stat changed since the last scan.
+
+    Args:
+        root: the workspace root (absolute).
+        store: where file contents go.
+        cache_file: where the previous scan of ``root`` is kept between runs (JSON; see module doc).
+        max_file_bytes: larger files are listed but not stored.
+        max_files: the scan stops after this many files (``Scan.truncated``).
+        max_new_bytes: at most this much new content is stored per scan; files past it are listed unstored.
+        exclude: absolute paths never scanned (e.g. ``$TANDEM_HOME`` when it lies inside ``root``).
+    """
+
+    def __init__(self, root: Path, store: BlobStore, cache_file: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                 max_files: int = DEFAULT_MAX_FILES, max_new_bytes: int = DEFAULT_MAX_NEW_BYTES,
+                 exclude: tuple[Path, ...] = ()) -> None:
+        self.root = root
+        self._store = store
+        self._cache_file = cache_file
+        self._max_file_bytes = max_file_bytes
+        self._max_files = max_files
+        self._max_new_bytes = max_new_bytes
+        self._exclude = {str(p) for p in exclude}
+        self._previous: dict[str, ScanEntry] | None = None
+
+    def _load_cache(self) -> dict[str, ScanEntry]:
+        if self._previous is not None:
+            return self._previous
+        try:
+            raw = json.loads(self._cache_file.read_text("utf-8"))
+            return {rel: ScanEntry(*values) for rel, values in raw.items()}
+        except (OSError, ValueError, TypeError):
+            return {}
+
+    def _save_cache(self, files: dict[str, ScanEntry]) -> None:
+        self._previous = files
+        data = {rel: [e.size, e.mtime_ns, e.ctime_ns, e.inode, e.sha] for rel, e in files.items()}
+        self._cache_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._cache_file.with_name(f".{self._cache_file.name}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
+        tmp.replace(self._cache_file)
+
+    def _walk(self) -> Iterator[tuple[str, str, os.stat_result]]:
+        """``(relative path, absolute path, stat)`` of regular files under the root, skipping ignored ones."""
+        stack: list[tuple[str, str, list[tuple[str, GitIgnoreSpec]]]] = [(str(self.root), "", [])]
+        while stack:
+            directory, prefix, specs = stack.pop()
+            try:
+                with os.scandir(directory) as it:
+                    entries = list(it)
+            except OSError:
+                continue
+            if any(e.name == ".gitignore" for e in entries):
+                try:
+                    lines = Path(directory, ".gitignore").read_text("utf-8", "replace").splitlines()
+                    specs = [*specs, (prefix, GitIgnoreSpec.from_lines(lines))]
+                except (OSError, ValueError):
+                    pass
+            subdirs: list[tuple[str, str]] = []
+            for entry in entries:
+                if entry.path in self._exclude:
+                    continue
+                rel = prefix + entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in SKIPPED_DIRS and not (specs and _ignored(specs, rel, True)):
+                            subdirs.append((entry.path, rel + "/"))
+                    elif entry.is_file(follow_symlinks=False) and not (specs and _ignored(specs, rel, False)):
+                        yield rel, entry.path, entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+            stack.extend((path, sub, specs) for path, sub in subdirs)
+
+    def scan(self) -> Scan:
+        """Scan the root now; stores the content of every new or changed file (up to the limits)."""
+        previous = self._load_cache()
+        result = Scan(self.root)
+        dirty = False
+        budget = self._max_new_bytes
+        for rel, path, st in self._walk():
+            if len(result.files) >= self._max_files:
+                result.truncated = True
+                break
+            old = previous.get(rel)
+            if old is not None and old.same_stat(st):
+                result.files[rel] = old
+                continue
+            sha: str | None = None
+            if st.st_size <= min(self._max_file_bytes, budget):
+                budget -= st.st_size
+                try:
+                    with open(path, "rb") as handle:
+                        sha = self._store.put(handle.read())
+                except OSError:
+                    continue
+            result.files[rel] = ScanEntry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha)
+            dirty = True
+        if dirty or len(result.files) != len(previous):
+            self._save_cache(result.files)
+        else:
+            self._previous = result.files
+        return result
+
+
+def _ignored(specs: list[tuple[str, GitIgnoreSpec]], rel: str, is_dir: bool) -> bool:
+    for prefix, spec in specs:
+        sub = rel[len(prefix):]  # every spec on the stack belongs to an ancestor folder of rel
+        if spec.match_file(sub + "/" if is_dir else sub):
+            return True
+    return False
+
+
+def scan_cache_name(root: Path) -> str:
+    """The file name of ``root``'s scan cache: ``<first 16 hex of sha256(root)>.json``."""
+    return hashlib.sha256(str(root).encode()).hexdigest()[:16] + ".json"
+
+
+_SCANNERS: dict[Path, WorkspaceScanner] = {}
+
+
+class EntryKind(StrEnum):
+    """What a checkpoint log entry records."""
+
+    TURN = "turn"
+    UNDO = "undo"
+    REDO = "redo"
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    """One file of a checkpoint: its content hash before and after (``None`` = did not exist)."""
+
+    path: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointEntry:
+    """One line of a thread's checkpoint log.
+
+    Attributes:
+        id: ``ckpt-<12 hex>``.
+        kind: a turn's changes, or an undo / redo of an earlier entry (``target`` = its id).
+        turn_id: the turn whose changes this entry is about.
+        cwd: the workspace root ``files`` paths are relative to.
+        files: every file the entry changed.
+    """
+
+    id: str
+    kind: EntryKind
+    turn_id: str
+    cwd: str
+    files: tuple[FileState, ...]
+    target: str | None = None
+    created_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry's JSON object (see the module doc)."""
+        out: dict[str, Any] = {"type": self.kind.value, "id": self.id, "turn_id": self.turn_id}
+        if self.target is not None:
+            out["target"] = self.target
+        out["created_at"] = self.created_at
+        out["cwd"] = self.cwd
+        out["files"] = [{"path": f.path, "before": f.before, "after": f.after} for f in self.files]
+        return out
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> CheckpointEntry:
+        """Read an entry; raises ``KeyError``/``ValueError``/``TypeError`` when malformed."""
+        files = tuple(FileState(str(f["path"]), f.get("before"), f.get("after")) for f in obj["files"])
+        return cls(str(obj["id"]), EntryKind(obj["type"]), str(obj["turn_id"]), str(obj["cwd"]), files,
+                   obj.get("target"), float(obj.get("created_at") or 0.0))
+
+
+def new_entry(kind: EntryKind, turn_id: str, cwd: Path, files: list[FileState], target: str | None = None) -> \
+        CheckpointEntry:
+    """A new log entry with a fresh id, stamped now."""
+    return CheckpointEntry(f"ckpt-{uuid.uuid4().hex[:12]}", kind, turn_id, str(cwd), tuple(files), target, time.time())
+
+
+class CheckpointLog:
+    """A thread's checkpoint log (``<dir>/log.jsonl``), append-only."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / "log.jsonl"
+
+    def append(self, entry: CheckpointEntry) -> None:
+        """Append one entry and flush it to disk."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry.to_json(), separators=(",", ":")) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def entries(self) -> list[CheckpointEntry]:
+        """Every readable entry, oldest first (malformed or torn lines are skipped)."""
+        try:
+            lines = self.path.read_text("utf-8").splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines:
+            try:
+                out.append(CheckpointEntry.from_json(json.loads(line)))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointHome:
+    """The checkpoint folders under ``$TANDEM_HOME/checkpoints``."""
+
+    root: Path
+
+    @classmethod
+    def under(cls, tandem_home: Path) -> CheckpointHome:
+        """``tandem_home / "checkpoints"``."""
+        return cls(tandem_home / "checkpoints")
+
+    @property
+    def store(self) -> BlobStore:
+        """The shared object store."""
+        return BlobStore(self.root / "objects")
+
+    def log(self, thread_id: str) -> CheckpointLog:
+        """Thread ``thread_id``'s log."""
+        return CheckpointLog(self.root / thread_id)
+
+    def scanner(self, workspace_root: Path, tandem_home: Path) -> WorkspaceScanner:
+        """The scanner of ``workspace_root`` with its persistent scan cache (``$TANDEM_HOME`` excluded); one per
+        root and process, so later turns start from the last scan in memory."""
+        cache = self.root / "scans" / scan_cache_name(workspace_root)
+        found = _SCANNERS.get(cache)
+        if found is None:
+            found = _SCANNERS[cache] = WorkspaceScanner(workspace_root, self.store, cache, exclude=(tandem_home,))
+        return found
+
+    def threads(self) -> list[tuple[str, float]]:
+        """``(thread_id, mtime of its log)`` of every thread with a log, newest first."""
+        found = []
+        if self.root.is_dir():
+            for log in self.root.glob("*/log.jsonl"):
+                found.append((log.parent.name, log.stat().st_mtime))
+        return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+    def find_thread(self, prefix: str) -> str:
+        """The thread id with a checkpoint log that starts with ``prefix``.
+
+        Raises:
+            NotFoundError: none or several match.
+        """
+        matches = [t for t, _ in self.threads() if t.startswith(prefix)]
+        if len(matches) != 1:
+            what = "no thread" if not matches else f"{len(matches)} threads"
+            raise NotFoundError(f"{what} with checkpoints match {prefix!r}")
+        return matches[0]
