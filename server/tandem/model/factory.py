@@ -17,6 +17,10 @@ def create_client(config: Config, api_key: str | None) -> ModelClient:
         from tandem.model.responses import ResponsesClient
 
         return ResponsesClient(config.provider, api_key)
+    if config.provider.wire_api is WireApi.CHAT:
+        from tandem.model.chat import ChatCompletionsClient
+
+        return ChatCompletionsClient(config.provider, api_key)
     if config.provider.wire_api is WireApi.ANTHROPIC:
         from tandem.model.anthropic import AnthropicClient
 

@@ -5,6 +5,7 @@ Endpoints (all answers close the connection):
 - ``POST /v1/responses`` and ``POST /responses``: the next scripted response, streamed as
   Server-Sent Events (``Content-Type: text/event-stream``, chunked transfer encoding so every event
   reaches the client as soon as it is written), or the scripted ``http_error``;
+- ``POST /v1/chat/completions`` and ``POST /chat/completions``: the same as Chat Completions chunks;
 - ``POST /v1/messages`` and ``POST /messages``: the same as Anthropic Messages API events;
 - ``GET /v1/models`` (and ``/models``): ``{"object": "list", "data": [{"id", "object": "model"}]}``;
 - ``GET /_scripted/requests`` (and ``/v1/_scripted/requests``): the recorded requests as a JSON list
@@ -28,6 +29,7 @@ from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from tandem.testing.anthropic_sse import ANTHROPIC
+from tandem.testing.chat_sse import CHAT
 from tandem.testing.player import play
 from tandem.testing.recording import RequestLog
 from tandem.testing.responses_sse import RESPONSES
@@ -37,6 +39,7 @@ from tandem.testing.wire import JsonDict, RenderContext, WireFormat, dumps
 log = logging.getLogger("tandem.testing")
 
 WIRE_FORMATS: dict[str, WireFormat] = {"/v1/responses": RESPONSES, "/responses": RESPONSES,
+                                        "/v1/chat/completions": CHAT, "/chat/completions": CHAT,
                                         "/v1/messages": ANTHROPIC, "/messages": ANTHROPIC}
 """Path (without query string or trailing slash) -> the wire format served there."""
 

@@ -229,7 +229,7 @@ def test_bad_requests_do_not_consume_the_script(make_server, client, sse, body) 
     not_streaming = client.post(f"{server.base_url}/responses", json=body(stream=False))
     assert not_streaming.status_code == 400 and "stream" in not_streaming.json()["error"]["message"]
     assert client.post(f"{server.base_url}/responses", content=b"not json").status_code == 400
-    assert client.post(f"{server.base_url}/chat/completions", json=body()).status_code == 404
+    assert client.post(f"{server.base_url}/embeddings", json=body()).status_code == 404
     assert client.get(f"{server.base_url}/responses").status_code == 405
     events = sse.json_events(client.post(f"{server.base_url}/responses", json=body()).text)
     assert events[-1]["response"]["output"][0]["content"][0]["text"] == "kept"
