@@ -128,6 +128,8 @@ class TurnRunner:
                                   stream_max_retries=thread.config.provider.stream_max_retries)
         self._scheduler: ToolScheduler | None = None
         self._last_diff = ""
+        self._held: list[tuple[JsonDict | None, str, Item]] = []
+        self._dropped: list[str] = []
 
     # --- ToolHost -------------------------------------------------------------------------
 
@@ -327,12 +329,18 @@ class TurnRunner:
                 retries += 1
                 self._thread.emit(StreamRetrying(
                     self.thread_id, self.turn.id, retries, self._retry.budget_for(exc), delay, str(exc),
-                    discarded_item_ids=[state.item_id for state in streaming.values()]))
+                    discarded_item_ids=[state.item_id for state in streaming.values()] + self._dropped))
                 await asyncio.sleep(delay)
 
     async def _stream_once(self, streaming: dict[str, _Streaming]) -> bool:
+        """One streamed response. Completed messages and reasoning are held back until a tool call
+        follows them or the response completes: when the stream breaks first they are dropped (and
+        listed in ``self._dropped``), so a retry never leaves a stray answer in the history (and an
+        Anthropic request never ends with an assistant message). Tool calls that ran are kept."""
         thread = self._thread
         scheduler = self._scheduler = ToolScheduler(self, thread.tools, thread.record)
+        self._held.clear()
+        self._dropped = []
         try:
             async for event in thread.client.stream(thread.build_request()):
                 if isinstance(event, OutputTextDelta | ReasoningSummaryDelta | ReasoningTextDelta):
@@ -345,9 +353,16 @@ class TurnRunner:
                     self._on_usage(event.usage)
         except ModelError:
             # A broken stream: calls that completed already ran or are running; finish and record
-            # them so the retried request carries them. Half-received items are dropped.
+            # them so the retried request carries them. Half-received items are dropped, and so are
+            # completed messages no call followed (the retry says them again).
+            self._dropped = [item_id for _, item_id, _ in self._held]
+            self._held.clear()
             await scheduler.finish_and_record()
             raise
+        except (asyncio.CancelledError, TurnCancelledError):
+            self._release_held()  # interrupted: what the user saw complete stays in the conversation
+            raise
+        self._release_held()
         await scheduler.finish_and_record()
         await self._sync_checkpoint(final=False)
         return scheduler.had_calls
@@ -373,30 +388,44 @@ class TurnRunner:
         cls = AgentMessageDelta if kind == "message" else ReasoningDelta
         self._thread.emit(cls(self.thread_id, self.turn.id, state.item_id, event.delta))
 
+    def _release_held(self) -> None:
+        """Record the held messages and reasoning, in order, and announce them complete."""
+        held, self._held = self._held, []
+        for history_item, _, surface_item in held:
+            if history_item is not None:
+                self._thread.record(history_item)
+            self.item_completed(surface_item)
+
     def _on_done(self, item: JsonDict, streaming: dict[str, _Streaming], scheduler: ToolScheduler) -> None:
         kind = str(item.get("type", ""))
         provider_id = str(item.get("id", ""))
+        history_item: JsonDict | None = {key: value for key, value in item.items() if key != "id"}
         if kind == "reasoning" and not item.get("encrypted_content"):
-            pass  # without encrypted content a reasoning item cannot be sent back (store: false)
-        else:
-            self._thread.record({key: value for key, value in item.items() if key != "id"})
+            history_item = None  # without encrypted content a reasoning item cannot be sent back (store: false)
         if kind == "message":
             state = self._stream_item(provider_id, kind, streaming)
             text = "".join(part.get("text", "") for part in item.get("content") or []
                            if part.get("type") == "output_text")
-            self.item_completed(AgentMessageItem(id=state.item_id, text=text))
+            self._held.append((history_item, state.item_id, AgentMessageItem(id=state.item_id, text=text)))
             streaming.pop(provider_id, None)
         elif kind == "reasoning":
             state = self._stream_item(provider_id, kind, streaming)
             summary = [str(part.get("text", "")) for part in item.get("summary") or []]
             text = "".join(str(part.get("text", "")) for part in item.get("content") or [])
-            self.item_completed(ReasoningItem(id=state.item_id, summary=summary, text=text))
+            self._held.append((history_item, state.item_id, ReasoningItem(id=state.item_id, summary=summary,
+                                                                          text=text)))
             streaming.pop(provider_id, None)
         elif kind in _TOOL_CALL_TYPES:
+            self._release_held()
+            if history_item is not None:
+                self._thread.record(history_item)
             call_kind = _TOOL_CALL_TYPES[kind]
             payload = item.get("arguments") if call_kind is CallKind.FUNCTION else item.get("input")
             scheduler.submit(ToolCall(call_id=str(item.get("call_id", "")), name=str(item.get("name", "")),
                                       kind=call_kind, payload=str(payload or "")))
+        elif history_item is not None:  # any other output item is kept as it came, in order
+            self._release_held()
+            self._thread.record(history_item)
 
     def _on_usage(self, usage: TokenUsage) -> None:
         self._usage = self._usage + usage

@@ -384,6 +384,10 @@ class AnthropicWire:
         """``{"type": "error", "error": {"type", "message"}}`` as the Anthropic API sends it; the error
         type follows the status (429 ``rate_limit_error``, 529 ``overloaded_error``...) unless ``code``
         is already an Anthropic error type."""
+        if code == "context_length_exceeded":  # how Anthropic words the neutral codes of HttpErrorFault.error
+            code, message = "invalid_request_error", f"prompt is too long: 210000 tokens > 200000 maximum ({message})"
+        elif code == "insufficient_quota":
+            code, message = "billing_error", f"Your credit balance is too low to access the API ({message})"
         kind = code if code and code.endswith("_error") else _ERROR_TYPES.get(
             status, "invalid_request_error" if status < 500 else "api_error")
         return {"type": "error", "error": {"type": kind, "message": message}}

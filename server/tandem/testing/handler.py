@@ -215,7 +215,8 @@ class ScriptedRequestHandler(BaseHTTPRequestHandler):
                 self.abort_stream()
                 return
             if fault.body is None:
-                self._send_error_json(fault.status, f"scripted HTTP error {fault.status}", wire=wire)
+                self._send_json(fault.status, wire.error_body(
+                    fault.status, fault.message or f"scripted HTTP error {fault.status}", fault.error), fault.headers)
             elif isinstance(fault.body, str):
                 self._send_bytes(fault.status, fault.body.encode(), "text/plain; charset=utf-8", fault.headers)
             else:

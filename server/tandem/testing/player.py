@@ -8,8 +8,9 @@ Format-neutral: it sees only :class:`~tandem.testing.wire.SSEFrame` objects. Tim
   go out in one write, so unscripted latency is zero;
 - every wait ends early when the server stops, and the connection is then reset.
 
-Positional faults: ``malformed_json`` inserts a broken event after ``after_events`` events and goes
-on; ``disconnect`` resets the connection after ``after_events`` events; ``stall`` sends
+Positional faults: ``malformed_json`` (a broken event) and ``unknown_event`` (an event of an unknown
+type) are inserted after ``after_events`` events and the stream goes on; ``disconnect`` resets the
+connection after ``after_events`` events; ``stall`` sends
 ``after_events`` events, waits ``seconds`` and then resets the connection.
 """
 
@@ -19,8 +20,11 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
-from tandem.testing.script import DisconnectFault, MalformedJsonFault, ScriptedResponse, StallFault
+from tandem.testing.script import DisconnectFault, MalformedJsonFault, ScriptedResponse, StallFault, UnknownEventFault
 from tandem.testing.wire import SSEFrame, WireFormat
+
+UNKNOWN_FRAME = SSEFrame.json({"type": "tandem.scripted.unknown", "note": "an event type no client knows"})
+"""The event ``unknown_event`` inserts (the same in every wire format)."""
 
 
 class StreamSink(Protocol):
@@ -59,6 +63,8 @@ def play(frames: Sequence[SSEFrame], response: ScriptedResponse, wire: WireForma
     to_send = list(frames)
     if isinstance(fault, MalformedJsonFault):
         to_send.insert(min(fault.after_events, len(to_send)), wire.malformed_frame())
+    if isinstance(fault, UnknownEventFault):
+        to_send.insert(min(fault.after_events, len(to_send)), UNKNOWN_FRAME)
     if isinstance(fault, DisconnectFault | StallFault):
         to_send = to_send[:fault.after_events]
 

@@ -115,12 +115,17 @@ class ScriptedUsage(_Strict):
 
 class HttpErrorFault(_Strict):
     """Answer with ``status`` and no stream. ``body``: any JSON value (sent as application/json), a
-    string (sent as text/plain, like a proxy's HTML page) or ``None`` (a provider-shaped error)."""
+    string (sent as text/plain, like a proxy's HTML page) or ``None`` (a provider-shaped error:
+    ``error`` names what went wrong in provider-neutral terms — ``context_length_exceeded`` or
+    ``insufficient_quota`` — and each wire format words it as its provider does; ``message``
+    overrides the text). ``headers`` are sent in every case (e.g. ``Retry-After``)."""
 
     kind: Literal["http_error"]
     status: int = Field(default=500, ge=200, le=599)
     body: Any = None
     headers: dict[str, str] = Field(default_factory=dict)
+    error: Literal["context_length_exceeded", "insufficient_quota"] | None = None
+    message: str | None = None
 
 
 class DisconnectFault(_Strict):
@@ -167,9 +172,17 @@ class MalformedJsonFault(_Strict):
     after_events: int = Field(default=0, ge=0)
 
 
+class UnknownEventFault(_Strict):
+    """Insert an event of a type no provider sends after ``after_events`` events and go on (clients
+    must ignore it): ``event: tandem.scripted.unknown`` with ``{"type": "tandem.scripted.unknown"}``."""
+
+    kind: Literal["unknown_event"]
+    after_events: int = Field(default=0, ge=0)
+
+
 Fault = Annotated[
     HttpErrorFault | DisconnectFault | StallFault | ResponseFailedFault | IncompleteFault | NoCompletedFault
-    | MalformedJsonFault,
+    | MalformedJsonFault | UnknownEventFault,
     Field(discriminator="kind"),
 ]
 
