@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-5.5"
 DEFAULT_OSS_MODEL = "gpt-oss:20b"
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +382,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
     for key, info in toml.model_providers.items():
         providers[key] = _provider(info, key, providers.get(key))
     provider = select_provider(providers, cli, toml.model_provider, toml.oss_provider)
-    default_model = DEFAULT_OSS_MODEL if cli.oss else DEFAULT_MODEL
+    default_model = DEFAULT_OSS_MODEL if cli.oss else \
+        DEFAULT_ANTHROPIC_MODEL if provider.wire_api is WireApi.ANTHROPIC else DEFAULT_MODEL
     # Freeform (grammar) tools are an OpenAI Responses extension; local servers and other wire APIs get JSON.
     freeform = provider.wire_api is WireApi.RESPONSES and provider.id not in LOCAL_PROVIDERS
     patch_tool = toml.apply_patch_tool_type or (

@@ -268,3 +268,10 @@ def test_redact() -> None:
 
     assert redact("bad key sk-abc123 (sk-abc123)", ["sk-abc123", "", "ab"]) == "bad key [REDACTED] ([REDACTED])"
     assert redact("nothing here", []) == "nothing here"
+
+
+def test_the_anthropic_provider_defaults_to_a_claude_model(tmp_path: Path) -> None:
+    config = load_config(tmp_path, CliOverrides(provider="anthropic"), environ={"TANDEM_HOME": str(tmp_path)})
+    assert config.model == "claude-sonnet-4-5"
+    assert load_config(tmp_path, CliOverrides(provider="anthropic", model="claude-opus-4-1"),
+                       environ={"TANDEM_HOME": str(tmp_path)}).model == "claude-opus-4-1"

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from tandem.config import ProviderInfo
+from tandem.config import ProviderInfo, redact
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
@@ -105,13 +105,6 @@ def error_for(kind: str, message: str, status: int | None = None,
 def auth_headers(api_key: str | None) -> dict[str, str]:
     """The header carrying ``api_key``: Anthropic's ``x-api-key`` (never ``Authorization: Bearer``)."""
     return {"x-api-key": api_key} if api_key else {}
-
-
-def _redact(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with each secret (4 characters or longer) replaced by ``[REDACTED]``."""
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, "[REDACTED]")
-    return text
 
 
 def _error_from_body(status: int, text: str, headers: Mapping[str, str]) -> ModelError:
@@ -335,7 +328,7 @@ class AnthropicClient:
             async with self._http.stream("POST", self.url, content=body.encode(),
                                          headers={"Content-Type": "application/json"}) as response:
                 if response.status_code >= 400:
-                    text = _redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
+                    text = redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
                     raise _error_from_body(response.status_code, text, response.headers)
                 async for event in self._events(response, decoder):
                     yield event
