@@ -288,8 +288,8 @@ describe("chat page", () => {
     // slash menu: filter, choose /review (waits for args), send
     await page.keyboard.type("/");
     const menu = page.getByRole("listbox", { name: "Commands" });
-    expect(await menu.getByRole("option").allInnerTexts()).toHaveLength(4);
-    await page.keyboard.type("re");
+    expect(await menu.getByRole("option").allInnerTexts()).toHaveLength(5);
+    await page.keyboard.type("rev");
     expect(await menu.getByRole("option").count()).toBe(1);
     await page.keyboard.press("Enter");
     expect(await box.inputValue()).toBe("/review ");
@@ -301,10 +301,13 @@ describe("chat page", () => {
     await page.keyboard.press("Escape"); // closes the menu...
     expect(await menu.isVisible()).toBe(false);
     await page.keyboard.press("Enter"); // ...and Enter sends the command
+    await page.keyboard.type("/red");
+    await page.keyboard.press("Enter"); // chooses /redo from the menu
     expect((await outbox(page)).slice(1)).toEqual([
       { type: "slash", command: "review", args: "the rounding change" },
       { type: "slash", command: "new" },
       { type: "slash", command: "undo" },
+      { type: "slash", command: "redo" },
     ]);
   });
 
