@@ -56,10 +56,11 @@ class KnownBug(AssertionError):
 
 @functools.cache
 def doctor() -> subprocess.CompletedProcess[str]:
-    """``tandem doctor`` on this machine (run once, with a throw-away ``$TANDEM_HOME``)."""
+    """``tandem doctor --skip-provider`` on this machine (run once, with a throw-away ``$TANDEM_HOME``): the
+    sandbox report only, whose exit status says whether the sandbox is complete."""
     home = tempfile.mkdtemp(prefix="tandem-sec-doctor-")
     try:
-        return subprocess.run([PY, "-m", "tandem.cli", "doctor"], env={**os.environ, "TANDEM_HOME": home},
+        return subprocess.run([PY, "-m", "tandem.cli", "doctor", "--skip-provider"], env={**os.environ, "TANDEM_HOME": home},
                               capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
     finally:
         shutil.rmtree(home, ignore_errors=True)
