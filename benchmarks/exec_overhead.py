@@ -39,10 +39,11 @@ def session(runs: int) -> dict[str, object]:
     return {"responses": one * runs}
 
 
-def run_once(tandem: Path, workspace: Path, env: dict[str, str], sandbox: str) -> tuple[float, int, int]:
+def run_once(tandem: Path, workspace: Path, env: dict[str, str], sandbox: str,
+             overrides: tuple[str, ...] = ()) -> tuple[float, int, int]:
     (workspace / "app.py").write_text('def greet(name):\n    return "Hello " + nam\n')
     start = time.perf_counter()
-    argv = [str(tandem), "exec", "--json", "-s", sandbox, "fix the typo in app.py"]
+    argv = [str(tandem), "exec", "--json", "-s", sandbox, *(f"-c{o}" for o in overrides), "fix the typo in app.py"]
     proc = subprocess.Popen(argv, cwd=workspace, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             start_new_session=True)
@@ -61,6 +62,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("-c", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="a config override passed to every run, e.g. -c checkpoints=\"off\"")
     parser.add_argument("--sandbox", default="workspace-write",
                         help="sandbox mode for the shell command (workspace-write, danger-full-access)")
     args = parser.parse_args()
@@ -69,12 +72,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as tmp, ScriptedModelServer(session(total)) as server:
         home = Path(tmp) / "home"
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": tmp, "TANDEM_HOME": str(home),
-               "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "bench-key", "LANG": "C.UTF-8"}
+               "OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "bench-key", "LANG": "C.UTF-8",
+               **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"}}  # to measure another checkout
         walls, rss = [], []
         for index in range(total):
             workspace = Path(tmp) / f"w{index}"
             workspace.mkdir()
-            wall, maxrss_kb, _ = run_once(tandem, workspace, env, args.sandbox)
+            wall, maxrss_kb, _ = run_once(tandem, workspace, env, args.sandbox, tuple(args.overrides))
             if index >= args.warmup:
                 walls.append(wall * 1000)
                 rss.append(maxrss_kb / 1024)
