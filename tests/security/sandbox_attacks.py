@@ -60,8 +60,9 @@ def doctor() -> subprocess.CompletedProcess[str]:
     sandbox report only, whose exit status says whether the sandbox is complete."""
     home = tempfile.mkdtemp(prefix="tandem-sec-doctor-")
     try:
-        return subprocess.run([PY, "-m", "tandem.cli", "doctor", "--skip-provider"], env={**os.environ, "TANDEM_HOME": home},
-                              capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
+        return subprocess.run([PY, "-m", "tandem.cli", "doctor", "--skip-provider"],
+                              env={**os.environ, "TANDEM_HOME": home}, capture_output=True, text=True,
+                              timeout=RUN_TIMEOUT_S, check=False)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -19,28 +19,21 @@ caller's job: this module only turns every failure into a typed :class:`~tandem.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-import httpx
-
-from tandem.config import ProviderInfo, redact
+from tandem.config import ProviderInfo
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
     ModelError,
     ModelHTTPError,
-    ModelTransportError,
     QuotaExceededError,
     ResponseFailedError,
-    StreamError,
-    StreamIdleTimeoutError,
 )
 from tandem.model.anthropic_request import CUSTOM_INPUT_PROPERTY, build_request_body, custom_tool_names
 from tandem.model.retry import parse_retry_after
-from tandem.model.sse import SSEDecoder
+from tandem.model.streaming import SSEStreamingClient, dumps, parse_json_object
 from tandem.model.types import (
     JsonDict,
     ModelEvent,
@@ -55,17 +48,11 @@ from tandem.model.types import (
     ToolCallInputDelta,
 )
 
-__all__ = ["ANTHROPIC_VERSION", "AnthropicClient", "AnthropicStreamDecoder", "auth_headers", "build_request_body",
-           "error_for"]
+__all__ = ["ANTHROPIC_VERSION", "AnthropicClient", "AnthropicStreamDecoder", "build_request_body", "error_for"]
 
 ANTHROPIC_VERSION = "2023-06-01"
-_USER_AGENT = "tandem/0.1"
 _RETRYABLE_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
 _INCOMPLETE_STOPS = frozenset({"max_tokens", "model_context_window_exceeded"})
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def error_for(kind: str, message: str, status: int | None = None,
@@ -100,11 +87,6 @@ def error_for(kind: str, message: str, status: int | None = None,
     error = ResponseFailedError(kind, message, retry_after)
     error.retryable = kind in _RETRYABLE_TYPES or retry_after is not None
     return error
-
-
-def auth_headers(api_key: str | None) -> dict[str, str]:
-    """The header carrying ``api_key``: Anthropic's ``x-api-key`` (never ``Authorization: Bearer``)."""
-    return {"x-api-key": api_key} if api_key else {}
 
 
 def _error_from_body(status: int, text: str, headers: Mapping[str, str]) -> ModelError:
@@ -208,7 +190,7 @@ class AnthropicStreamDecoder:
             name = str(block.get("name") or "")
             state = self._blocks[index] = _Block("tool_use", item_id, call_id=str(block.get("id") or ""), name=name)
             if block.get("input"):
-                state.parts.append(_dumps(block["input"]))
+                state.parts.append(dumps(block["input"]))
             if name in self._custom:
                 added: JsonDict = {"type": "custom_tool_call", "id": item_id, "call_id": state.call_id,
                                    "name": name, "input": ""}
@@ -253,10 +235,10 @@ class AnthropicStreamDecoder:
             block: JsonDict = {"type": "thinking", "thinking": text, "signature": state.signature}
             return [OutputItemDone({"type": "reasoning", "id": state.item_id, "summary": [],
                                     "content": [{"type": "reasoning_text", "text": text}],
-                                    "encrypted_content": _dumps(block)}, index)]
+                                    "encrypted_content": dumps(block)}, index)]
         if state.kind == "redacted_thinking":
             return [OutputItemDone({"type": "reasoning", "id": state.item_id, "summary": [],
-                                    "encrypted_content": _dumps({"type": "redacted_thinking", "data": state.data})},
+                                    "encrypted_content": dumps({"type": "redacted_thinking", "data": state.data})},
                                    index)]
         if state.name in self._custom:
             return [OutputItemDone({"type": "custom_tool_call", "id": state.item_id, "call_id": state.call_id,
@@ -276,90 +258,52 @@ def _custom_input(raw: str) -> str:
     return raw
 
 
-class AnthropicClient:
-    """Streams requests to an Anthropic Messages API endpoint (satisfies :class:`ModelClient`).
+class _AnthropicEvents:
+    """SSE events -> :class:`AnthropicStreamDecoder` (the event type is the payload's ``type``)."""
+
+    def __init__(self, decoder: AnthropicStreamDecoder) -> None:
+        self._decoder = decoder
+
+    def feed(self, event: str, data: str) -> list[ModelEvent]:
+        payload = parse_json_object(data)
+        return self._decoder.feed(str(payload.get("type") or event), payload)
+
+    def finish(self) -> list[ModelEvent]:
+        return []
+
+
+class AnthropicClient(SSEStreamingClient):
+    """Streams requests to an Anthropic Messages API endpoint (``POST {base_url}/messages`` with
+    ``anthropic-version``); see :class:`~tandem.model.streaming.SSEStreamingClient` for the rest.
 
     Args:
-        provider: where to send requests (``base_url`` such as ``https://api.anthropic.com/v1``).
-        api_key: sent as ``x-api-key``; ``None`` for keyless proxies.
+        provider: where to send requests (``base_url`` such as ``https://api.anthropic.com/v1``); the
+            ``anthropic`` preset and tables with ``wire_api = "anthropic"`` send the key as ``x-api-key``.
+        api_key: the key; ``None`` for keyless proxies.
         environ: where ``env_http_headers`` are read (default ``os.environ``).
         max_tokens: output limit per request; default per model (see ``anthropic_request.max_tokens_for``).
+
+    Besides the shared errors: 429 and 529 are retryable ModelHTTPErrors (with ``retry_after``), an
+    ``error`` event is a ResponseFailedError (retryable when overloaded / rate limited), and a
+    response that stopped at ``max_tokens`` is a ModelError.
     """
+
+    path = "/messages"
+    final_event = "message_stop"
 
     def __init__(self, provider: ProviderInfo, api_key: str | None,
                  environ: Mapping[str, str] | None = None, max_tokens: int | None = None) -> None:
-        self._provider = provider
+        super().__init__(provider, api_key, environ, {"anthropic-version": ANTHROPIC_VERSION})
         self._max_tokens = max_tokens
-        env = os.environ if environ is None else environ
-        # An error body may echo the credentials it refused: they never reach an error message.
-        self._secrets = (*([api_key] if api_key else []),
-                         *(env[var] for var in provider.env_http_headers.values() if env.get(var)))
-        headers = {"User-Agent": _USER_AGENT, "Accept": "text/event-stream",
-                   "anthropic-version": ANTHROPIC_VERSION, **provider.headers(env), **auth_headers(api_key)}
-        timeout = httpx.Timeout(connect=10.0, read=provider.stream_idle_timeout_s, write=30.0, pool=10.0)
-        verify = not provider.base_url.startswith("http://")
-        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, params=dict(provider.query_params),
-                                       verify=verify)
 
-    @property
-    def url(self) -> str:
-        """The endpoint requests go to."""
-        return f"{self._provider.base_url}/messages"
+    def body(self, request: ModelRequest) -> JsonDict:
+        """The request body (:func:`build_request_body`)."""
+        return build_request_body(request, self._max_tokens)
 
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._http.aclose()
+    def decoder(self, request: ModelRequest) -> _AnthropicEvents:
+        """A decoder of this response's events (freeform tools come back as ``custom_tool_call``)."""
+        return _AnthropicEvents(AnthropicStreamDecoder(custom_tool_names(request.tools)))
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        """Send ``request``; yield its events up to and including :class:`ResponseCompleted`.
-
-        Raises:
-            ModelTransportError: the connection failed before a response arrived.
-            ModelHTTPError / ModelAuthError / QuotaExceededError / ContextWindowExceededError:
-                a non-2xx answer (429 and 529 are retryable ModelHTTPErrors, with ``retry_after``).
-            StreamIdleTimeoutError: no data for ``stream_idle_timeout_s`` seconds.
-            StreamError: the stream broke or ended without ``message_stop``, or sent bad JSON.
-            ResponseFailedError: an ``error`` event (retryable when overloaded / rate limited).
-            ModelError: the response stopped at ``max_tokens``.
-        """
-        body = _dumps(build_request_body(request, self._max_tokens))
-        decoder = AnthropicStreamDecoder(custom_tool_names(request.tools))
-        try:
-            async with self._http.stream("POST", self.url, content=body.encode(),
-                                         headers={"Content-Type": "application/json"}) as response:
-                if response.status_code >= 400:
-                    text = redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
-                    raise _error_from_body(response.status_code, text, response.headers)
-                async for event in self._events(response, decoder):
-                    yield event
-                    if isinstance(event, ResponseCompleted):
-                        return
-        except httpx.ReadTimeout as exc:
-            raise StreamIdleTimeoutError(
-                f"no data from the model for {self._provider.stream_idle_timeout_s:g} s") from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ModelTransportError(f"cannot reach the model provider at {self.url}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise StreamError(f"the connection to the model provider broke: {exc or type(exc).__name__}") \
-                from exc
-        raise StreamError("stream closed before message_stop")
-
-    async def _events(self, response: httpx.Response, decoder: AnthropicStreamDecoder) -> AsyncIterator[ModelEvent]:
-        sse = SSEDecoder()
-        async for chunk in response.aiter_text():
-            for event in sse.feed(chunk):
-                for out in decoder.feed(*_parse(event.event, event.data)):
-                    yield out
-        for event in sse.flush():
-            for out in decoder.feed(*_parse(event.event, event.data)):
-                yield out
-
-
-def _parse(kind: str, data: str) -> tuple[str, JsonDict]:
-    try:
-        payload: Any = json.loads(data)
-    except ValueError as exc:
-        raise StreamError(f"the model provider sent malformed event data: {data[:120]!r}") from exc
-    if not isinstance(payload, dict):
-        raise StreamError(f"the model provider sent an event that is not a JSON object: {data[:120]!r}")
-    return str(payload.get("type") or kind), payload
+    def error_from_body(self, status: int, text: str, headers: Mapping[str, str]) -> ModelError:
+        """Anthropic's ``{"type": "error", "error": {type, message}}`` as a typed error."""
+        return _error_from_body(status, text, headers)

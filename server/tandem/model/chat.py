@@ -19,29 +19,22 @@ Retrying is the caller's job (see ``retry.py``): every failure here is a typed
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
-from tandem.config import ProviderInfo, redact
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
     ModelError,
     ModelHTTPError,
-    ModelTransportError,
     QuotaExceededError,
     ResponseFailedError,
-    StreamError,
-    StreamIdleTimeoutError,
 )
-from tandem.model.chat_request import build_request_body, custom_tool_names, dumps, to_chat_messages, to_chat_tools
+from tandem.model.chat_request import build_request_body, custom_tool_names, to_chat_messages, to_chat_tools
 from tandem.model.retry import parse_retry_after
-from tandem.model.sse import SSEDecoder
+from tandem.model.streaming import SSEStreamingClient, dumps, parse_json_object
 from tandem.model.types import (
     JsonDict,
     ModelEvent,
@@ -59,7 +52,6 @@ from tandem.model.types import (
 __all__ = ["ChatCompletionsClient", "ChatStreamAssembler", "build_request_body", "custom_tool_names",
            "to_chat_messages", "to_chat_tools"]
 
-_USER_AGENT = "tandem/0.1"
 _CONTEXT_OVERFLOW = re.compile(r"maximum context length|context[ _]length[ _]exceeded|context window",
                                re.IGNORECASE)
 
@@ -310,96 +302,39 @@ class ChatStreamAssembler:
 # --- client ---------------------------------------------------------------------------------
 
 
-class ChatCompletionsClient:
-    """Streams requests to an OpenAI-compatible Chat Completions endpoint.
+class _ChatDecoder:
+    """Chat Completions chunks -> :class:`ModelEvent` through a :class:`ChatStreamAssembler`."""
 
-    Args:
-        provider: where to send requests and how to authenticate.
-        api_key: the key, sent as ``provider.auth_scheme`` says (:meth:`ProviderInfo.auth_headers`: a bearer
-            token by default), or ``None`` for keyless local servers.
-        environ: where ``env_http_headers`` are read (default ``os.environ``).
-    """
+    def __init__(self, assembler: ChatStreamAssembler) -> None:
+        self._assembler = assembler
 
-    def __init__(self, provider: ProviderInfo, api_key: str | None,
-                 environ: Mapping[str, str] | None = None) -> None:
-        self._provider = provider
-        env = os.environ if environ is None else environ
-        # An error body may echo the credentials it refused: they never reach an error message.
-        self._secrets = (*([api_key] if api_key else []), *provider.secret_values(env))
-        headers = {"User-Agent": _USER_AGENT, "Accept": "text/event-stream",
-                   **provider.headers(env), **provider.auth_headers(api_key)}
-        timeout = httpx.Timeout(connect=10.0, read=provider.stream_idle_timeout_s, write=30.0, pool=10.0)
-        # Plain-http endpoints (local servers) never use TLS: skip loading the CA bundle (~30 ms at start-up).
-        verify = not provider.base_url.startswith("http://")
-        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, params=dict(provider.query_params),
-                                       verify=verify)
+    def feed(self, event: str, data: str) -> list[ModelEvent]:
+        if data.strip() == "[DONE]":
+            return self._assembler.done()
+        return self._assembler.feed(parse_json_object(data))
 
-    @property
-    def url(self) -> str:
-        """The endpoint requests go to."""
-        return f"{self._provider.base_url}/chat/completions"
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._http.aclose()
-
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        """Send ``request``; yield its events up to and including :class:`ResponseCompleted`.
-
-        Raises:
-            ModelTransportError: the connection failed before a response arrived.
-            ModelHTTPError / ModelAuthError / QuotaExceededError / ContextWindowExceededError:
-                a non-2xx answer.
-            StreamIdleTimeoutError: no data for ``stream_idle_timeout_s`` seconds.
-            StreamError: the stream broke, sent bad JSON, or closed with neither ``[DONE]`` nor a
-                ``finish_reason``.
-            ResponseFailedError: the server sent an ``error`` object inside the stream.
-            ModelError: ``finish_reason`` ``length``/``content_filter`` before any text or tool call.
-        """
-        body = dumps(build_request_body(request))
-        assembler = ChatStreamAssembler(custom_tool_names(request.tools))
-        try:
-            async with self._http.stream("POST", self.url, content=body.encode(),
-                                         headers={"Content-Type": "application/json"}) as response:
-                if response.status_code >= 400:
-                    text = redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
-                    raise _error_from_body(response.status_code, text, response.headers)
-                async for event in self._events(response, assembler):
-                    yield event
-                    if isinstance(event, ResponseCompleted):
-                        return
-        except httpx.ReadTimeout as exc:
-            raise StreamIdleTimeoutError(
-                f"no data from the model for {self._provider.stream_idle_timeout_s:g} s") from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ModelTransportError(f"cannot reach the model provider at {self.url}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise StreamError(f"the connection to the model provider broke: {exc or type(exc).__name__}") \
-                from exc
-        raise StreamError("stream closed before [DONE] and without a finish_reason")
-
-    @staticmethod
-    async def _events(response: httpx.Response, assembler: ChatStreamAssembler) -> AsyncIterator[ModelEvent]:
-        decoder = SSEDecoder()
-        async for chunk in response.aiter_text():
-            for sse in decoder.feed(chunk):
-                for event in _decode(sse.data, assembler):
-                    yield event
-        for sse in decoder.flush():
-            for event in _decode(sse.data, assembler):
-                yield event
-        if assembler.finished:  # closed without [DONE], but the answer was complete
-            for event in assembler.done():
-                yield event
+    def finish(self) -> list[ModelEvent]:
+        # Closed without [DONE] but after a finish_reason: the answer was complete.
+        return self._assembler.done() if self._assembler.finished else []
 
 
-def _decode(data: str, assembler: ChatStreamAssembler) -> list[ModelEvent]:
-    if data.strip() == "[DONE]":
-        return assembler.done()
-    try:
-        payload: Any = json.loads(data)
-    except ValueError as exc:
-        raise StreamError(f"the model provider sent malformed chunk data: {data[:120]!r}") from exc
-    if not isinstance(payload, dict):
-        raise StreamError(f"the model provider sent a chunk that is not a JSON object: {data[:120]!r}")
-    return assembler.feed(payload)
+class ChatCompletionsClient(SSEStreamingClient):
+    """Streams requests to an OpenAI-compatible Chat Completions endpoint (``POST {base_url}/chat/completions``);
+    see :class:`~tandem.model.streaming.SSEStreamingClient` for arguments, headers and errors. Besides those,
+    a ``finish_reason`` of ``length``/``content_filter`` before any text or tool call is a :class:`ModelError`,
+    and an ``error`` object inside the stream a :class:`ResponseFailedError`."""
+
+    path = "/chat/completions"
+    final_event = "[DONE] and without a finish_reason"
+
+    def body(self, request: ModelRequest) -> JsonDict:
+        """The request body (:func:`build_request_body`)."""
+        return build_request_body(request)
+
+    def decoder(self, request: ModelRequest) -> _ChatDecoder:
+        """A decoder assembling this response's chunks (custom tools come back as ``custom_tool_call``)."""
+        return _ChatDecoder(ChatStreamAssembler(custom_tool_names(request.tools)))
+
+    def error_from_body(self, status: int, text: str, headers: Mapping[str, str]) -> ModelError:
+        """OpenAI's (or vLLM's) error body as a typed error."""
+        return _error_from_body(status, text, headers)

@@ -19,10 +19,10 @@ function ``tools``). The rules:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from tandem.model.streaming import dumps
 from tandem.model.types import JsonDict, ModelRequest
 
 _TOOL_OUTPUTS = ("function_call_output", "custom_tool_call_output")
@@ -33,11 +33,6 @@ _CUSTOM_PARAMETERS: JsonDict = {
     "required": ["input"],
     "additionalProperties": False,
 }
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON (``{"a":1}``, non-ASCII kept), as request bodies and tool arguments are sent."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def custom_tool_names(tools: Iterable[JsonDict]) -> frozenset[str]:

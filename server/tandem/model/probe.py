@@ -28,10 +28,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from tandem.config import ProviderInfo, WireApi, redact
+from tandem.model.anthropic import ANTHROPIC_VERSION
 
 DEFAULT_TIMEOUT_S = 5.0
 MAX_LISTED = 20
-ANTHROPIC_VERSION = "2023-06-01"
 
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 

@@ -10,26 +10,18 @@ this module only turns every failure into a typed :class:`~tandem.errors.ModelEr
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-import httpx
-
-from tandem.config import ProviderInfo, redact
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
     ModelError,
     ModelHTTPError,
-    ModelTransportError,
     QuotaExceededError,
     ResponseFailedError,
-    StreamError,
-    StreamIdleTimeoutError,
 )
 from tandem.model.retry import parse_retry_after
-from tandem.model.sse import SSEDecoder
+from tandem.model.streaming import SSEStreamingClient, parse_json_object
 from tandem.model.types import (
     JsonDict,
     ModelEvent,
@@ -44,8 +36,6 @@ from tandem.model.types import (
     TokenUsage,
     ToolCallInputDelta,
 )
-
-_USER_AGENT = "tandem/0.1"
 
 
 def build_request_body(request: ModelRequest) -> JsonDict:
@@ -139,91 +129,35 @@ def decode_event(kind: str, data: JsonDict) -> ModelEvent | None:
     return None
 
 
-class ResponsesClient:
-    """Streams requests to a Responses API endpoint.
+class _ResponsesDecoder:
+    """Responses SSE events -> :class:`ModelEvent` (``data: [DONE]``, sent by some proxies, is ignored)."""
 
-    Args:
-        provider: where to send requests and how to authenticate.
-        api_key: the key, sent as ``provider.auth_scheme`` says (:meth:`ProviderInfo.auth_headers`), or ``None``
-            for keyless local servers.
-        environ: where ``env_http_headers`` are read (default ``os.environ``).
-    """
-
-    def __init__(self, provider: ProviderInfo, api_key: str | None,
-                 environ: Mapping[str, str] | None = None) -> None:
-        self._provider = provider
-        env = os.environ if environ is None else environ
-        # An error body may echo the credentials it refused: they never reach an error message.
-        self._secrets = (*([api_key] if api_key else []), *provider.secret_values(env))
-        headers = {"User-Agent": _USER_AGENT, "Accept": "text/event-stream",
-                   **provider.headers(env), **provider.auth_headers(api_key)}
-        timeout = httpx.Timeout(connect=10.0, read=provider.stream_idle_timeout_s, write=30.0, pool=10.0)
-        # Plain-http endpoints (local servers) never use TLS: skip loading the CA bundle (~30 ms at start-up).
-        verify = not provider.base_url.startswith("http://")
-        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, params=dict(provider.query_params),
-                                       verify=verify)
-
-    @property
-    def url(self) -> str:
-        """The endpoint requests go to."""
-        return f"{self._provider.base_url}/responses"
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._http.aclose()
-
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelEvent]:
-        """Send ``request``; yield its events up to and including :class:`ResponseCompleted`.
-
-        Raises:
-            ModelTransportError: the connection failed before a response arrived.
-            ModelHTTPError / ModelAuthError / QuotaExceededError / ContextWindowExceededError:
-                a non-2xx answer.
-            StreamIdleTimeoutError: no data for ``stream_idle_timeout_s`` seconds.
-            StreamError: the stream broke or ended without ``response.completed``, or sent bad JSON.
-            ResponseFailedError: the provider reported ``response.failed`` or an ``error`` event.
-        """
-        body = json.dumps(build_request_body(request), ensure_ascii=False, separators=(",", ":"))
-        try:
-            async with self._http.stream("POST", self.url, content=body.encode(),
-                                         headers={"Content-Type": "application/json"}) as response:
-                if response.status_code >= 400:
-                    text = redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
-                    raise _error_from_body(response.status_code, text, response.headers)
-                async for event in self._events(response):
-                    yield event
-                    if isinstance(event, ResponseCompleted):
-                        return
-        except httpx.ReadTimeout as exc:
-            raise StreamIdleTimeoutError(
-                f"no data from the model for {self._provider.stream_idle_timeout_s:g} s") from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ModelTransportError(f"cannot reach the model provider at {self.url}: {exc}") from exc
-        except httpx.TransportError as exc:
-            raise StreamError(f"the connection to the model provider broke: {exc or type(exc).__name__}") \
-                from exc
-        raise StreamError("stream closed before response.completed")
-
-    async def _events(self, response: httpx.Response) -> AsyncIterator[ModelEvent]:
-        decoder = SSEDecoder()
-        async for chunk in response.aiter_text():
-            for sse in decoder.feed(chunk):
-                event = self._decode(sse.event, sse.data)
-                if event is not None:
-                    yield event
-        for sse in decoder.flush():
-            event = self._decode(sse.event, sse.data)
-            if event is not None:
-                yield event
-
-    @staticmethod
-    def _decode(kind: str, data: str) -> ModelEvent | None:
+    def feed(self, event: str, data: str) -> list[ModelEvent]:
         if data == "[DONE]":
-            return None
-        try:
-            payload: Any = json.loads(data)
-        except ValueError as exc:
-            raise StreamError(f"the model provider sent malformed event data: {data[:120]!r}") from exc
-        if not isinstance(payload, dict):
-            raise StreamError(f"the model provider sent an event that is not a JSON object: {data[:120]!r}")
-        return decode_event(str(payload.get("type") or kind), payload)
+            return []
+        payload = parse_json_object(data)
+        decoded = decode_event(str(payload.get("type") or event), payload)
+        return [decoded] if decoded is not None else []
+
+    def finish(self) -> list[ModelEvent]:
+        return []
+
+
+class ResponsesClient(SSEStreamingClient):
+    """Streams requests to a Responses API endpoint (``POST {base_url}/responses``); see
+    :class:`~tandem.model.streaming.SSEStreamingClient` for arguments, headers and errors."""
+
+    path = "/responses"
+    final_event = "response.completed"
+
+    def body(self, request: ModelRequest) -> JsonDict:
+        """The request body (:func:`build_request_body`)."""
+        return build_request_body(request)
+
+    def decoder(self, request: ModelRequest) -> _ResponsesDecoder:
+        """A decoder of Responses streaming events."""
+        return _ResponsesDecoder()
+
+    def error_from_body(self, status: int, text: str, headers: Mapping[str, str]) -> ModelError:
+        """OpenAI's ``{"error": {message, code}}`` as a typed error (quota, context, auth, HTTP)."""
+        return _error_from_body(status, text, headers)

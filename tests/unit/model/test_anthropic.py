@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tandem.config import ProviderInfo, WireApi
+from tandem.config import AuthScheme, ProviderInfo, WireApi
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
@@ -266,7 +266,8 @@ def start(servers: list[ScriptedModelServer], *responses: dict[str, Any]) -> Scr
 
 
 def client_for(server: ScriptedModelServer) -> AnthropicClient:
-    provider = ProviderInfo("claude", "Claude", server.base_url, "ANTHROPIC_API_KEY", WireApi.ANTHROPIC)
+    provider = ProviderInfo("claude", "Claude", server.base_url, "ANTHROPIC_API_KEY", WireApi.ANTHROPIC,
+                            auth_scheme=AuthScheme.X_API_KEY)  # as load_config resolves an anthropic table
     return AnthropicClient(provider, KEY, environ={})
 
 
