@@ -13,7 +13,7 @@ from tandem.protocol.items import ContextCompactionItem
 from tandem.testing import ScriptedModelServer
 
 from fault_harness import Maker, free_port
-from helpers import message, respond, shell
+from helpers import TEST_API_KEY, message, respond, shell
 
 NEXT = respond(message("next turn ok"))
 LONG_ANSWER = "This answer is long enough to arrive in several deltas before the stream breaks. " * 3
@@ -182,3 +182,14 @@ async def test_bad_credentials_fail_without_retrying(harness: Maker, status: int
     assert h.retries() == []
     h.assert_consistent()
     await h.assert_next_turn_works()
+
+
+async def test_a_failure_reported_in_the_stream_never_shows_the_api_key(harness: Maker) -> None:
+    leak = f"upstream rejected key {TEST_API_KEY} (server_error)"
+    h = harness([with_fault("response_failed", message("partial"), code="server_error", message=leak),
+                 respond(message("recovered")), NEXT])
+    turn = await h.turn("go")
+    assert turn.status is TurnStatus.COMPLETED, turn.error
+    [retry] = h.retries()
+    assert "upstream rejected key [REDACTED]" in retry.message and TEST_API_KEY not in retry.message
+    h.assert_consistent()

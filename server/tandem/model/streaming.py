@@ -139,6 +139,11 @@ class SSEStreamingClient:
                     yield event
                     if isinstance(event, ResponseCompleted):
                         return
+        except ModelError as exc:  # a failure reported inside the stream may quote the credentials too
+            cleaned = redact(exc.message, self._secrets)
+            if cleaned != exc.message:
+                exc.message, exc.args = cleaned, (cleaned,)
+            raise
         except httpx.ReadTimeout as exc:
             raise StreamIdleTimeoutError(
                 f"no data from the model for {self._provider.stream_idle_timeout_s:g} s") from exc
