@@ -29,7 +29,6 @@ are sent as ``data:`` frames (objects) or verbatim (strings).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from tandem.testing.responses_sse import split_deltas
@@ -88,16 +87,11 @@ def _tool_call_problem(messages: list[Any]) -> str | None:
 class ChatWire:
     """The Chat Completions wire format (satisfies :class:`tandem.testing.wire.WireFormat`).
 
-    Whether a usage chunk is sent depends on the request's ``stream_options.include_usage``, but
-    :meth:`render` sees only the response and its context; the handler validates, then renders, one
-    request per connection thread, so :meth:`request_error` remembers the flag per thread. Rendering
-    without a validated request (direct use) includes usage.
+    A usage chunk is sent when the request (``RenderContext.request``) sets
+    ``stream_options.include_usage``; rendering without a request (direct use) includes usage.
     """
 
     name = "chat"
-
-    def __init__(self) -> None:
-        self._request = threading.local()
 
     def request_error(self, body: JsonDict | None) -> str | None:
         """Requests must be JSON objects with ``"stream": true`` and well-formed ``messages``: known
@@ -112,8 +106,6 @@ class ChatWire:
         problem = _tool_call_problem(messages)
         if problem is not None:
             return f"scripted model server: {problem}"
-        options = body.get("stream_options")
-        self._request.include_usage = isinstance(options, dict) and options.get("include_usage") is True
         return None
 
     def cache_prefix(self, body: JsonDict) -> bytes:
@@ -124,7 +116,8 @@ class ChatWire:
         """Expand ``response`` into the chunk stream described in the module docstring."""
         if response.events is not None:
             return [SSEFrame(e, raw=True) if isinstance(e, str) else SSEFrame(dumps(e)) for e in response.events]
-        include_usage = bool(getattr(self._request, "include_usage", True))
+        options = ctx.request.get("stream_options") if ctx.request else {"include_usage": True}
+        include_usage = isinstance(options, dict) and options.get("include_usage") is True
         n = ctx.request_number
         shell: JsonDict = {"id": response.id or f"chatcmpl-{n}", "object": "chat.completion.chunk",
                            "created": ctx.created_at, "model": ctx.model, "system_fingerprint": "fp_scripted"}

@@ -271,7 +271,8 @@ class ScriptedModelServer:
         model = response.model or (body.get("model") if isinstance(body.get("model"), str) else None) \
             or self.script.model or DEFAULT_MODEL
         ctx = RenderContext(request_number=number, model=str(model), input_bytes=body_size,
-                            cached_prefix_bytes=common_prefix_length(prefix, previous), created_at=int(time.time()))
+                            cached_prefix_bytes=common_prefix_length(prefix, previous), created_at=int(time.time()),
+                            request=body)
         return Turn(response, ctx)
 
     def exhausted_message(self) -> str:

@@ -13,7 +13,7 @@ Format of a frame: WHATWG "Server-sent events" — ``event: <type>\\n`` (optiona
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tandem.testing.script import ScriptedResponse
@@ -65,6 +65,7 @@ class RenderContext:
         cached_prefix_bytes: common prefix (bytes) of this request's cacheable prompt with the
             previous request's, as computed with :meth:`WireFormat.cache_prefix`.
         created_at: Unix time in seconds.
+        request: the request body (already validated by :meth:`WireFormat.request_error`).
     """
 
     request_number: int
@@ -72,6 +73,7 @@ class RenderContext:
     input_bytes: int
     cached_prefix_bytes: int
     created_at: int
+    request: JsonDict = field(default_factory=dict)
 
 
 class WireFormat(Protocol):
