@@ -141,6 +141,13 @@ class FakeEditor:
     def text(self, name: str) -> str:
         return self.docs[self.uri(name)][1]
 
+    def save(self, name: str) -> None:
+        """The user saves the buffer: its text goes to disk, then didSave (as VS Code does)."""
+        uri = self.uri(name)
+        (self.root / name).write_text(self.docs[uri][1])
+        self.client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+
     def _apply(self, edit: types.WorkspaceEdit) -> types.ApplyWorkspaceEditResult:
         self.edits.append(self.client.protocol._converter.unstructure(edit))
         changes = edit.document_changes or []

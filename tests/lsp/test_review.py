@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -119,3 +121,28 @@ async def test_code_actions_on_a_pending_hunk_resolve_lazily(lsp, workspace: Pat
     assert resolved.command is not None and resolved.command.command == "tandem.rejectHunk"
     await editor.command(resolved.command.command, *(resolved.command.arguments or []))
     assert editor.text("f.py") == ORIGINAL.replace("line 25\n", "LINE TWENTY-FIVE\n")
+
+
+async def test_a_file_the_user_saves_during_the_turn_is_not_taken_for_the_agents(lsp, workspace: Path) -> None:
+    (workspace / "notes.txt").write_text("colour: old\n")
+    (workspace / "mine.py").write_text("x = 1\n")
+    gate = workspace / "gate"
+    os.mkfifo(gate)
+    editor, _ = await lsp([respond(shell("cat gate > /dev/null; sed -i 's/old/new/' notes.txt", timeout_ms=20_000)),
+                           respond(message("done"))])
+    editor.open("mine.py")
+    thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": "edit"}]})
+    await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
+    editor.type("mine.py", "x = 2  # the user's own change\n")
+    editor.save("mine.py")  # while the agent's command runs
+    await asyncio.sleep(0.2)
+    with gate.open("w") as pipe:
+        pipe.write("go\n")
+    await editor.wait_for(methods.TURN_COMPLETED)
+    diff = [p["diff"] for m, p in editor.notes if m == methods.DIFF_UPDATED][-1]
+    assert "+colour: new" in diff and "mine.py" not in diff
+    undone = await editor.request(methods.UNDO, {"threadId": thread})
+    assert undone["restored"] == ["notes.txt"]
+    assert (workspace / "notes.txt").read_text() == "colour: old\n"
+    assert (workspace / "mine.py").read_text() == "x = 2  # the user's own change\n"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -80,14 +81,17 @@ class TurnCheckpoint:
     Args:
         config: the thread's settings (``checkpoints`` mode, cwd = the scanned root, ``tandem_home``).
         thread_id, turn_id: whose changes these are (names the log).
-        fs: reads current contents (the editor's buffers in ``tandem lsp``).
+        workspace: reads current contents (the editor's buffers in ``tandem lsp``) and knows which files
+            the user saved during the turn (those are never taken for the agent's changes).
     """
 
-    def __init__(self, config: Config, thread_id: str, turn_id: str, fs: FileSystem) -> None:
+    def __init__(self, config: Config, thread_id: str, turn_id: str, workspace: Workspace) -> None:
         self._mode = config.checkpoints
         self._cwd = config.cwd
         self._turn_id = turn_id
-        self._fs = fs
+        self._workspace = workspace
+        self._fs = workspace.fs
+        self._mark = 0.0
         self._home = CheckpointHome.under(config.tandem_home)
         self._log = self._home.log(thread_id)
         self._scanner = self._home.scanner(config.cwd, config.tandem_home)
@@ -109,6 +113,7 @@ class TurnCheckpoint:
             if self._active:
                 return
             self._active = True
+            self._mark = time.monotonic()
             if self._mode is CheckpointMode.WORKSPACE and not _too_broad(self._cwd):
                 try:
                     self._start = await asyncio.to_thread(self._scanner.scan)
@@ -130,9 +135,10 @@ class TurnCheckpoint:
         paths: dict[Path, bytes | None] = dict(self._edited)
         store = self._home.store
         if self._start is not None and now is not None:
+            saved_by_user = self._workspace.saved_by_user_since(self._mark)
             for rel in self._start.changed_paths(now):
                 path = self._cwd / rel
-                if path in paths:
+                if path in paths or path in saved_by_user:
                     continue
                 entry = self._start.files.get(rel)
                 if entry is not None and entry.sha is None:
@@ -155,7 +161,8 @@ class TurnCheckpoint:
                 now = await asyncio.to_thread(self._scanner.scan)
             except OSError as exc:
                 log.warning("checkpoint scan of %s failed: %s", self._cwd, exc)
-        return await asyncio.to_thread(self._deltas, now)
+        # On the event loop: the editor's buffers (and the record of its saves) live there.
+        return self._deltas(now)
 
     async def finish(self) -> list[FileDelta]:
         """Log the turn's changes (when there are any) and return them."""

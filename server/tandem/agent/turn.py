@@ -122,7 +122,7 @@ class TurnRunner:
         self.turn = Turn(id=uuid.uuid4().hex[:12], status=TurnStatus.IN_PROGRESS)
         self._usage = TokenUsage()
         self._diff = TurnDiffTracker(thread.config.cwd)
-        self._checkpoint = TurnCheckpoint(thread.checkpoint_config, thread.info.id, self.turn.id, thread.workspace.fs)
+        self._checkpoint = TurnCheckpoint(thread.checkpoint_config, thread.info.id, self.turn.id, thread.workspace)
         self._plan: PlanItem | None = None
         self._retry = RetryPolicy(request_max_retries=thread.config.provider.request_max_retries,
                                   stream_max_retries=thread.config.provider.stream_max_retries)

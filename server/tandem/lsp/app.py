@@ -136,6 +136,11 @@ class App:
         def did_close(params: types.DidCloseTextDocumentParams) -> None:
             self._document_changed(params.text_document.uri)
 
+        @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+        def did_save(params: types.DidSaveTextDocumentParams) -> None:
+            if self._hub is not None:  # the user wrote the file: checkpoints must not take it for the agent's
+                self._hub.editor.documents.client_saved(params.text_document.uri)
+
     def _document_changed(self, uri: str) -> None:
         """pygls already updated its copy; an edit Tandem is waiting on may now be confirmed."""
         if self._hub is not None:

@@ -10,6 +10,7 @@ the text Tandem wrote, so a second patch in the same turn builds on the first.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,6 +46,7 @@ class LiveFileSystem:
         self._disk = DiskFileSystem()
         self._overlay: dict[str, str] = {}
         self._changed: dict[str, asyncio.Event] = {}
+        self._saved: dict[Path, float] = {}
 
     def document(self, path: Path) -> TextDocument | None:
         """The open document for ``path``, if the client has it open."""
@@ -110,6 +112,16 @@ class LiveFileSystem:
         event = self._changed.get(uri)
         if event is not None:
             event.set()
+
+    def client_saved(self, uri: str) -> None:
+        """The client sent didSave for ``uri``: the user wrote that file (now, ``time.monotonic()``)."""
+        path = uri_to_path(uri)
+        if path is not None:
+            self._saved[path] = time.monotonic()
+
+    def saved_since(self, mark: float) -> set[Path]:
+        """Files the client saved after ``mark`` (a ``time.monotonic()`` value)."""
+        return {path for path, at in self._saved.items() if at >= mark}
 
     async def wait_for_client(self, path: Path, timeout_s: float) -> bool:
         """Wait until the client reported a change to ``path`` (True) or ``timeout_s`` passed (False)."""

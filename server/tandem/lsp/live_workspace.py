@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 
 from tandem.errors import ConflictError, PatchApplyError
 from tandem.lsp.editor import EditorBridge
@@ -39,6 +40,10 @@ class LiveWorkspace:
     def fs(self) -> FileSystem:
         """Open buffers first, then the disk."""
         return self._editor.documents
+
+    def saved_by_user_since(self, mark: float) -> set[Path]:
+        """Files the client reported saved (didSave) after ``mark``."""
+        return self._editor.documents.saved_since(mark)
 
     def _in_editor(self, change: FileChange) -> bool:
         return self._editor.documents.text(change.path) is not None

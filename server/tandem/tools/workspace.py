@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from tandem.patch.applier import FileChange, commit_changes
@@ -31,6 +32,11 @@ class Workspace(Protocol):
         """
         ...
 
+    def saved_by_user_since(self, mark: float) -> set[Path]:
+        """Files the user saved in an editor after ``mark`` (``time.monotonic()``); a turn's checkpoint
+        leaves them out, so undo never reverts the user's own writes."""
+        ...
+
 
 class DiskWorkspace:
     """The local disk; commits run in a worker thread so the event loop never blocks."""
@@ -47,3 +53,7 @@ class DiskWorkspace:
         """Write ``changes`` atomically (all or nothing) to disk."""
         await asyncio.to_thread(commit_changes, changes, self._fs)
         return ""
+
+    def saved_by_user_since(self, mark: float) -> set[Path]:
+        """Nothing: without an editor Tandem cannot tell the user's writes from others."""
+        return set()
