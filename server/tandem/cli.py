@@ -85,6 +85,16 @@ def _cmd_undo(args: argparse.Namespace) -> int:
     return undo_command(args.thread, getattr(args, "turn", None), kind, (args.cwd or Path.cwd()).resolve())
 
 
+def _cmd_checkpoints(args: argparse.Namespace) -> int:
+    from tandem.config import tandem_home
+    from tandem.sessions.checkpoints import CheckpointHome
+
+    result = CheckpointHome.under(tandem_home()).prune(args.older_than * 86400)
+    sys.stdout.write(f"removed the checkpoints of {len(result.threads)} thread(s) and {result.objects} stored "
+                     f"file(s), {result.bytes_freed / 1_048_576:.1f} MiB\n")
+    return 0
+
+
 def _cmd_sessions(args: argparse.Namespace) -> int:
     from tandem.headless.sessions_cmd import list_command, show_command
 
@@ -250,6 +260,14 @@ def build_parser() -> argparse.ArgumentParser:
     redo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
     redo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
     redo_p.set_defaults(func=_cmd_undo)
+
+    checkpoints = sub.add_parser("checkpoints", help="manage the checkpoints undo uses",
+                                 description="`tandem checkpoints prune`: forget the checkpoints of threads idle for "
+                                             "--older-than days and delete stored file contents nothing needs.")
+    checkpoints.add_argument("action", choices=["prune"])
+    checkpoints.add_argument("--older-than", type=float, default=30.0, metavar="DAYS",
+                             help="threads whose last checkpoint is older than this (default 30; 0: all)")
+    checkpoints.set_defaults(func=_cmd_checkpoints)
 
     sessions = sub.add_parser("sessions", help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")

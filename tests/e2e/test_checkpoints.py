@@ -123,3 +123,16 @@ def test_checkpoints_off_leaves_nothing_to_undo(model_server, workspace: Path) -
     assert result.returncode == 0, result.stderr
     undone = run_tandem("undo", cwd=workspace)
     assert undone.returncode == 1 and "no thread has checkpoints" in undone.stderr
+
+
+def test_prune_frees_the_store(model_server, workspace: Path, tandem_home: Path) -> None:
+    make_project(workspace)
+    run_turn(model_server, workspace)
+    assert list((tandem_home / "checkpoints" / "objects").glob("*/*"))
+    kept = run_tandem("checkpoints", "prune", cwd=workspace)  # default: only threads idle for 30 days
+    assert kept.returncode == 0 and "removed the checkpoints of 0 thread(s)" in kept.stdout
+    assert run_tandem("undo", "--help", cwd=workspace).returncode == 0
+    pruned = run_tandem("checkpoints", "prune", "--older-than", "0", cwd=workspace)
+    assert pruned.returncode == 0 and "removed the checkpoints of 1 thread(s)" in pruned.stdout
+    assert not list((tandem_home / "checkpoints" / "objects").glob("*/*"))
+    assert run_tandem("undo", cwd=workspace).returncode == 1

@@ -337,6 +337,15 @@ class CheckpointLog:
 
 
 @dataclass(frozen=True, slots=True)
+class PruneResult:
+    """What :meth:`CheckpointHome.prune` removed: thread logs, objects, and bytes freed."""
+
+    threads: list[str]
+    objects: int
+    bytes_freed: int
+
+
+@dataclass(frozen=True, slots=True)
 class CheckpointHome:
     """The checkpoint folders under ``$TANDEM_HOME/checkpoints``."""
 
@@ -372,6 +381,47 @@ class CheckpointHome:
             for log in self.root.glob("*/log.jsonl"):
                 found.append((log.parent.name, log.stat().st_mtime))
         return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+    def prune(self, older_than_s: float, now: float | None = None) -> PruneResult:
+        """Forget the checkpoints of threads whose log was last written more than ``older_than_s`` seconds
+        ago and the scan caches of workspaces not scanned for as long, then delete every object no
+        remaining log or scan cache names (mark and sweep).
+
+        Returns what was removed. Never raises for files that vanish meanwhile.
+        """
+        now = time.time() if now is None else now
+        removed_threads = []
+        for thread_id, mtime in self.threads():
+            if now - mtime > older_than_s:
+                directory = self.root / thread_id
+                for child in directory.iterdir():
+                    child.unlink(missing_ok=True)
+                directory.rmdir()
+                removed_threads.append(thread_id)
+        live: set[str] = set()
+        for thread_id, _ in self.threads():
+            for entry in self.log(thread_id).entries():
+                live.update(sha for f in entry.files for sha in (f.before, f.after) if sha)
+        for cache in (self.root / "scans").glob("*.json"):
+            try:
+                if now - cache.stat().st_mtime > older_than_s:
+                    cache.unlink()
+                    continue
+                live.update(values[4] for values in json.loads(cache.read_text("utf-8")).values() if values[4])
+            except (OSError, ValueError, TypeError, IndexError):
+                cache.unlink(missing_ok=True)  # an unreadable cache only costs a re-scan
+        freed, objects = 0, 0
+        store = self.store.root
+        if store.is_dir():
+            for path in store.glob("*/*"):
+                if path.parent.name + path.name not in live:
+                    try:
+                        freed += path.stat().st_size
+                        path.unlink()
+                        objects += 1
+                    except OSError:
+                        continue
+        return PruneResult(removed_threads, objects, freed)
 
     def find_thread(self, prefix: str) -> str:
         """The thread id with a checkpoint log that starts with ``prefix``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,24 @@ def test_log_round_trips_and_tolerates_a_torn_line(tmp_path: Path) -> None:
     assert home.find_thread("thread") == "thread-1"
     with pytest.raises(NotFoundError):
         home.find_thread("other")
+
+
+def test_prune_forgets_idle_threads_and_sweeps_unreferenced_objects(tmp_path: Path, root: Path) -> None:
+    home = CheckpointHome(tmp_path / "ckpt")
+    store = home.store
+    old_sha, kept_sha, loose_sha = store.put(b"old turn"), store.put(b"recent turn"), store.put(b"nobody's")
+    home.log("old-thread").append(new_entry(EntryKind.TURN, "t1", root, [FileState("a", old_sha, None)]))
+    home.log("new-thread").append(new_entry(EntryKind.TURN, "t2", root, [FileState("b", None, kept_sha)]))
+    scanned = home.scanner(root, tmp_path / "elsewhere").scan()
+    week_ago = time.time() - 7 * 86400
+    os.utime(home.log("old-thread").path, (week_ago, week_ago))
+    result = home.prune(older_than_s=86400)
+    assert result.threads == ["old-thread"] and result.objects == 2  # "old turn" and "nobody's"
+    assert [t for t, _ in home.threads()] == ["new-thread"]
+    assert store.get(kept_sha) == b"recent turn"
+    assert all(store.get(e.sha) for e in scanned.files.values() if e.sha)  # the scan cache still needs them
+    for gone in (old_sha, loose_sha):
+        with pytest.raises(SessionError):
+            store.get(gone)
+    everything = home.prune(older_than_s=-1)  # every log and cache counts as old
+    assert everything.threads == ["new-thread"] and not list(store.root.glob("*/*"))
