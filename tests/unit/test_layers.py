@@ -17,6 +17,7 @@ LAYERS: dict[str, float] = {
     "errors": 0,
     "config": 1,
     "config_toml": 0.5,
+    "providers": 0.75,
     "model": 2,
     "patch": 2,
     "sessions": 2,
