@@ -136,3 +136,60 @@ def test_prune_frees_the_store(model_server, workspace: Path, tandem_home: Path)
     assert pruned.returncode == 0 and "removed the checkpoints of 1 thread(s)" in pruned.stdout
     assert not list((tandem_home / "checkpoints" / "objects").glob("*/*"))
     assert run_tandem("undo", cwd=workspace).returncode == 1
+
+
+def turn_with(model_server, workspace: Path, *calls: dict) -> None:  # type: ignore[type-arg]
+    model_server([respond(*calls), respond(message("Done."))])
+    result = run_tandem("exec", "-s", "workspace-write", "go", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+
+
+def test_undo_never_deletes_a_file_the_turn_merely_unignored(model_server, workspace: Path) -> None:
+    (workspace / ".gitignore").write_text("secret.env\n")
+    (workspace / "secret.env").write_text("API_KEY=precious\n")
+    turn_with(model_server, workspace, patch_call(
+        "*** Begin Patch\n*** Update File: .gitignore\n@@\n-secret.env\n+other.env\n*** End Patch"))
+    assert run_tandem("undo", cwd=workspace).returncode == 0
+    assert (workspace / ".gitignore").read_text() == "secret.env\n"
+    assert (workspace / "secret.env").read_text() == "API_KEY=precious\n"
+
+
+def test_a_shell_edit_then_a_patch_of_the_same_file_are_both_undone(model_server, workspace: Path) -> None:
+    (workspace / "f.txt").write_text("one\ntwo\nthree\n")
+    turn_with(model_server, workspace, shell("sed -i 's/one/ONE/' f.txt"),
+              patch_call("*** Begin Patch\n*** Update File: f.txt\n@@\n-three\n+THREE\n*** End Patch"))
+    assert (workspace / "f.txt").read_text() == "ONE\ntwo\nTHREE\n"
+    assert run_tandem("undo", cwd=workspace).returncode == 0
+    assert (workspace / "f.txt").read_text() == "one\ntwo\nthree\n"
+
+
+def test_undo_brings_a_deleted_script_back_executable(model_server, workspace: Path) -> None:
+    script = workspace / "run.sh"
+    script.write_text("#!/bin/sh\necho hi\n")
+    script.chmod(0o755)
+    turn_with(model_server, workspace, shell("rm run.sh"))
+    assert run_tandem("undo", cwd=workspace).returncode == 0
+    assert script.read_text() == "#!/bin/sh\necho hi\n" and script.stat().st_mode & 0o777 == 0o755
+
+
+def test_undo_never_writes_through_a_symlink(model_server, workspace: Path) -> None:
+    (workspace / "shared.yml").write_text("shared: 1\n")
+    (workspace / "config.yml").write_text("local: 1\n")
+    (workspace / "real.txt").write_text("a\n")
+    (workspace / "link.txt").symlink_to("real.txt")
+    turn_with(model_server, workspace, shell("mv config.yml config.bak && ln -s shared.yml config.yml"),
+              shell("sed -i 's/a/b/' link.txt"))  # sed -i replaces the link by a file
+    undone = run_tandem("undo", cwd=workspace)
+    assert undone.returncode == 0, undone.stderr
+    assert (workspace / "shared.yml").read_text() == "shared: 1\n"  # the link's target was not written
+    config = workspace / "config.yml"  # the link the turn made is replaced by the file it replaced
+    assert not config.is_symlink() and config.read_text() == "local: 1\n" and not (workspace / "config.bak").exists()
+    assert (workspace / "link.txt").exists() and (workspace / "real.txt").read_text() == "a\n"
+
+
+def test_undo_when_the_turn_replaced_a_file_by_a_folder(model_server, workspace: Path) -> None:
+    (workspace / "d").write_text("was a file\n")
+    turn_with(model_server, workspace, shell("rm d && mkdir d && echo x > d/a"))
+    undone = run_tandem("undo", cwd=workspace)
+    assert undone.returncode == 0, undone.stderr
+    assert (workspace / "d").read_text() == "was a file\n"

@@ -17,7 +17,9 @@ are not git repositories.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import stat
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,6 +36,7 @@ from tandem.sessions.checkpoints import (
     CheckpointHome,
     CheckpointLog,
     EntryKind,
+    EntryType,
     FileState,
     Scan,
     new_entry,
@@ -68,11 +71,13 @@ def _too_broad(root: Path) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileDelta:
-    """One file a turn changed: its content at the checkpoint and now (``None`` = absent)."""
+    """One file a turn changed: its content at the checkpoint and now (``None`` = absent), and its
+    permission bits at the checkpoint when known."""
 
     path: Path
     before: bytes | None
     after: bytes | None
+    mode: int | None = None
 
 
 class TurnCheckpoint:
@@ -99,6 +104,7 @@ class TurnCheckpoint:
         self._start: Scan | None = None
         self._edited: dict[Path, bytes | None] = {}
         self._active = False
+        self._marker: Path | None = None
 
     @property
     def active(self) -> bool:
@@ -116,6 +122,7 @@ class TurnCheckpoint:
             self._mark = time.monotonic()
             if self._mode is CheckpointMode.WORKSPACE and not _too_broad(self._cwd):
                 try:
+                    self._marker = self._home.mark_active(self._turn_id)  # `checkpoints prune` waits for us
                     self._start = await asyncio.to_thread(self._scanner.scan)
                 except OSError as exc:
                     log.warning("checkpoint scan of %s failed: %s", self._cwd, exc)
@@ -132,23 +139,43 @@ class TurnCheckpoint:
                 self._edited.setdefault(change.move_path, None)
 
     def _deltas(self, now: Scan | None) -> list[FileDelta]:
-        paths: dict[Path, bytes | None] = dict(self._edited)
+        paths: dict[Path, bytes | None] = {}
+        linked: dict[Path, bytes] = {}
+        modes: dict[Path, int] = {}
         store = self._home.store
-        if self._start is not None and now is not None:
+        start = self._start
+        for path, before in self._edited.items():
+            rel = display_path(path, self._cwd)
+            if start is not None and not self._workspace.in_editor(path):
+                # The disk at the checkpoint decides, so a shell edit made before the patch is undone too.
+                entry = start.files.get(rel)
+                if entry is not None and entry.restorable and entry.sha:
+                    before = store.get(entry.sha)
+                elif entry is None and not start.truncated and not start.was_ignored(rel):
+                    before = None  # created during the turn (by a command), then patched
+            paths[path] = before
+        if start is not None and now is not None:
             saved_by_user = self._workspace.saved_by_user_since(self._mark)
-            for rel in self._start.changed_paths(now):
+            for rel in start.changed_paths(now):
                 path = self._cwd / rel
                 if path in paths or path in saved_by_user:
                     continue
-                entry = self._start.files.get(rel)
-                if entry is not None and entry.sha is None:
-                    continue  # too large to have been kept: cannot show or restore it
+                entry, later = start.files.get(rel), now.files.get(rel)
+                if entry is not None and entry.restorable and entry.sha and later is not None \
+                        and later.type is EntryType.LINK:
+                    linked[path] = store.get(entry.sha)  # a file the turn replaced by a symbolic link
+                    continue
+                if (entry is not None and not entry.restorable) or (later is not None and not later.restorable):
+                    continue  # a link, unreadable, or too large to keep: never shown, never restored
                 paths[path] = store.get(entry.sha) if entry is not None and entry.sha else None
-        out = []
+        if start is not None:
+            modes = {self._cwd / rel: e.mode for rel, e in start.files.items()
+                     if self._cwd / rel in paths or self._cwd / rel in linked}
+        out = [FileDelta(path, before, None, modes.get(path)) for path, before in linked.items()]
         for path, before in paths.items():
             after = _read(self._fs, path)
             if after != before:
-                out.append(FileDelta(path, before, after))
+                out.append(FileDelta(path, before, after, modes.get(path)))
         return out
 
     async def current(self) -> list[FileDelta]:
@@ -166,14 +193,18 @@ class TurnCheckpoint:
 
     async def finish(self) -> list[FileDelta]:
         """Log the turn's changes (when there are any) and return them."""
-        deltas = await self.current()
-        if deltas:
-            store = self._home.store
-            files = [FileState(display_path(d.path, self._cwd),
-                               store.put(d.before) if d.before is not None else None,
-                               store.put(d.after) if d.after is not None else None) for d in deltas]
-            self._log.append(new_entry(EntryKind.TURN, self._turn_id, self._cwd, files))
-        return deltas
+        try:
+            deltas = await self.current()
+            if deltas:
+                store = self._home.store
+                files = [FileState(display_path(d.path, self._cwd),
+                                   store.put(d.before) if d.before is not None else None,
+                                   store.put(d.after) if d.after is not None else None, d.mode) for d in deltas]
+                self._log.append(new_entry(EntryKind.TURN, self._turn_id, self._cwd, files))
+            return deltas
+        finally:
+            if self._marker is not None:
+                self._marker.unlink(missing_ok=True)
 
 
 # --- undo and redo ----------------------------------------------------------------------------
@@ -184,6 +215,7 @@ class KeepReason(StrEnum):
 
     EDITED_SINCE = "edited since"  # the user (or a later turn) changed the same lines
     UNREADABLE = "unreadable"
+    LINK = "now a symbolic link"  # never written through
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,34 +317,82 @@ async def _revert(entry: CheckpointEntry, home: CheckpointHome, workspace: Works
     cwd = Path(entry.cwd)
     store = home.store
     outcome = UndoOutcome(entry.id, entry.turn_id, kind)
-    text_edits: list[FileChange] = []
-    raw_writes: list[tuple[Path, bytes | None]] = []
+    deletes: list[FileChange] = []
+    writes: list[FileChange] = []
+    raw: list[tuple[Path, bytes | None]] = []
+    modes: dict[Path, int] = {}
+    links: list[Path] = []
     states: list[FileState] = []
     for state in entry.files:
         path = cwd / state.path
+        unlink_first = False
+        if path.is_symlink():  # never write through a link
+            if state.after is not None or state.before is None:
+                outcome.kept.append(KeptFile(state.path, KeepReason.LINK))
+                continue
+            unlink_first = True  # the turn replaced the file by this link: the link goes, the file comes back
         before = store.get(state.before) if state.before else None
         after = store.get(state.after) if state.after else None
-        current = _read(workspace.fs, path)
+        current = None if unlink_first else _read(workspace.fs, path)
+        if unlink_first:
+            links.append(path)
         target, complete = _plan_file(path, before, after, current, cwd)
         if complete:
             outcome.restored.append(state.path)
         else:
             outcome.kept.append(KeptFile(state.path, KeepReason.EDITED_SINCE))
+        if target is not None and target == before and state.mode is not None:
+            modes[path] = state.mode
         if target == current:
             continue
         states.append(FileState(state.path, store.put(current) if current is not None else None,
-                                store.put(target) if target is not None else None))
+                                store.put(target) if target is not None else None, _mode(path)))
         old, new = _text(current), _text(target)
-        if (current is None or old is not None) and (target is None or new is not None):
-            kind_ = ChangeKind.ADD if old is None else ChangeKind.DELETE if new is None else ChangeKind.UPDATE
-            text_edits.append(FileChange(path, kind_, old, new))
+        if (current is not None and old is None) or (target is not None and new is None):
+            raw.append((path, target))  # binary: straight to disk (no editor holds it)
+        elif new is None:
+            deletes.append(FileChange(path, ChangeKind.DELETE, old, None))
         else:
-            raw_writes.append((path, target))
-    if text_edits:
-        await workspace.commit(text_edits)
-    if raw_writes:
-        await asyncio.to_thread(_write_raw, raw_writes)
+            writes.append(FileChange(path, ChangeKind.ADD if old is None else ChangeKind.UPDATE, old, new))
+    # Links and deletions first, then the folders they emptied: a file may come back where the turn made a folder.
+    for link in links:
+        link.unlink(missing_ok=True)
+    if deletes:
+        await workspace.commit(deletes)
+    await asyncio.to_thread(_write_raw, [(p, d) for p, d in raw if d is None])
+    await asyncio.to_thread(_remove_emptied_dirs, [c.path for c in deletes] + [p for p, d in raw if d is None], cwd)
+    if writes:
+        await workspace.commit(writes)
+    await asyncio.to_thread(_write_raw, [(p, d) for p, d in raw if d is not None])
+    await asyncio.to_thread(_restore_modes, modes)
     return outcome, states
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
+
+
+def _remove_emptied_dirs(deleted: list[Path], cwd: Path) -> None:
+    for path in deleted:
+        parent = path.parent
+        while parent != cwd and parent.is_relative_to(cwd):
+            try:
+                parent.rmdir()  # only when empty
+            except OSError:
+                break
+            parent = parent.parent
+
+
+def _restore_modes(modes: dict[Path, int]) -> None:
+    for path, mode in modes.items():
+        current = _mode(path)
+        if current is not None and current != mode:
+            with contextlib.suppress(OSError):
+                path.chmod(mode)
 
 
 def _write_raw(writes: list[tuple[Path, bytes | None]]) -> None:

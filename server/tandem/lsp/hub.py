@@ -148,6 +148,12 @@ class ThreadHub:
         if thread is not None and thread.running_turn is not None:
             raise BusyError(f"thread {thread_id} is running a turn; interrupt it before undoing")
         home = CheckpointHome.under((thread.config if thread else self._config(ThreadStartParams())).tandem_home)
+        entries = home.log(thread_id).entries()
+        cwd = Path(entries[-1].cwd) if entries else None
+        for other in self.threads.values():
+            if other.running_turn is not None and other.config.cwd == cwd:
+                raise BusyError(f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
+                                "with this undo — wait for it or interrupt it first")
         if kind is EntryKind.REDO:
             outcome = await checkpoint.redo(home, thread_id, self.workspace)
         else:

@@ -45,6 +45,10 @@ class LiveWorkspace:
         """Files the client reported saved (didSave) after ``mark``."""
         return self._editor.documents.saved_since(mark)
 
+    def in_editor(self, path: Path) -> bool:
+        """Whether the client has ``path`` open."""
+        return self._editor.documents.text(path) is not None
+
     def _in_editor(self, change: FileChange) -> bool:
         return self._editor.documents.text(change.path) is not None
 

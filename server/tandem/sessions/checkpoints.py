@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -83,15 +84,31 @@ class BlobStore:
         return data
 
 
+class EntryType(StrEnum):
+    """What a scan found at a path."""
+
+    FILE = "file"
+    LINK = "link"  # a symbolic link: never followed, never restored through
+    UNREADABLE = "unreadable"  # a regular file that could not be read
+
+
 @dataclass(frozen=True, slots=True)
 class ScanEntry:
-    """One regular file seen by a scan: its stat signature and content hash (``None``: too big to keep)."""
+    """One path seen by a scan: its stat signature, content hash (``None``: not stored — too big, past
+    the budget, unreadable, or a link), type and permission bits."""
 
     size: int
     mtime_ns: int
     ctime_ns: int
     inode: int
     sha: str | None
+    type: EntryType = EntryType.FILE
+    mode: int = 0o644
+
+    @property
+    def restorable(self) -> bool:
+        """Whether the content is stored (so the file can be shown and restored)."""
+        return self.sha is not None and self.type is EntryType.FILE
 
     @property
     def signature(self) -> tuple[int, int, int, int]:
@@ -107,20 +124,37 @@ class ScanEntry:
 class Scan:
     """A workspace scan: ``files`` maps paths relative to ``root`` (POSIX form) to entries.
 
-    ``truncated`` is true when the scan stopped at ``max_files`` (files beyond were not seen).
+    ``truncated``: the scan stopped at ``max_files`` (files beyond were not seen). ``ignored``: paths
+    it passed over because a ``.gitignore`` or :data:`SKIPPED_DIRS` says so (folders end in ``/``).
     """
 
     root: Path
     files: dict[str, ScanEntry] = field(default_factory=dict)
     truncated: bool = False
+    ignored: set[str] = field(default_factory=set)
+
+    def was_ignored(self, rel: str) -> bool:
+        """Whether ``rel`` (or a folder above it) was passed over by this scan."""
+        if rel in self.ignored:
+            return True
+        parts = rel.split("/")
+        return any("/".join(parts[:n]) + "/" in self.ignored for n in range(1, len(parts)))
 
     def changed_paths(self, later: Scan) -> list[str]:
-        """Paths added, removed or changed in content between this scan and ``later``, sorted."""
-        paths = set(self.files) | set(later.files)
+        """Paths whose content ``later`` shows changed, created or removed since this scan, sorted.
+
+        Only what both scans could see counts: nothing when either was truncated and the path is
+        missing from one of them, nor a path this scan passed over (ignored then, so its earlier
+        content is unknown) — such a path is never mistaken for one the turn created.
+        """
         out = []
-        for rel in paths:
+        for rel in set(self.files) | set(later.files):
             a, b = self.files.get(rel), later.files.get(rel)
-            if a is None or b is None or a.sha != b.sha or (a.sha is None and a.signature != b.signature):
+            if a is None or b is None:
+                if self.truncated or later.truncated or (a is None and self.was_ignored(rel)):
+                    continue
+                out.append(rel)
+            elif a.sha != b.sha or a.type is not b.type or (a.sha is None and a.signature != b.signature):
                 out.append(rel)
         return sorted(out)
 
@@ -155,20 +189,23 @@ class WorkspaceScanner:
             return self._previous
         try:
             raw = json.loads(self._cache_file.read_text("utf-8"))
-            return {rel: ScanEntry(*values) for rel, values in raw.items()}
+            return {rel: ScanEntry(int(v[0]), int(v[1]), int(v[2]), int(v[3]), v[4], EntryType(v[5]), int(v[6]))
+                    for rel, v in raw.items() if isinstance(v, list) and len(v) == 7}
         except (OSError, ValueError, TypeError):
             return {}
 
     def _save_cache(self, files: dict[str, ScanEntry]) -> None:
         self._previous = files
-        data = {rel: [e.size, e.mtime_ns, e.ctime_ns, e.inode, e.sha] for rel, e in files.items()}
+        data = {rel: [e.size, e.mtime_ns, e.ctime_ns, e.inode, e.sha, e.type.value, e.mode]
+                for rel, e in files.items()}
         self._cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._cache_file.with_name(f".{self._cache_file.name}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
         tmp.replace(self._cache_file)
 
-    def _walk(self) -> Iterator[tuple[str, str, os.stat_result]]:
-        """``(relative path, absolute path, stat)`` of regular files under the root, skipping ignored ones."""
+    def _walk(self, ignored: set[str]) -> Iterator[tuple[str, str, os.stat_result]]:
+        """``(relative path, absolute path, lstat)`` of regular files and symlinks under the root; what is
+        passed over (ignore rules, :data:`SKIPPED_DIRS`) goes into ``ignored`` (folders with a final ``/``)."""
         stack: list[tuple[str, str, list[tuple[str, GitIgnoreSpec]]]] = [(str(self.root), "", [])]
         while stack:
             directory, prefix, specs = stack.pop()
@@ -190,10 +227,15 @@ class WorkspaceScanner:
                 rel = prefix + entry.name
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name not in SKIPPED_DIRS and not (specs and _ignored(specs, rel, True)):
+                        if entry.name in SKIPPED_DIRS or (specs and _ignored(specs, rel, True)):
+                            ignored.add(rel + "/")
+                        else:
                             subdirs.append((entry.path, rel + "/"))
-                    elif entry.is_file(follow_symlinks=False) and not (specs and _ignored(specs, rel, False)):
-                        yield rel, entry.path, entry.stat(follow_symlinks=False)
+                    elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                        if specs and _ignored(specs, rel, False):
+                            ignored.add(rel)
+                        else:
+                            yield rel, entry.path, entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
             stack.extend((path, sub, specs) for path, sub in subdirs)
@@ -204,23 +246,27 @@ class WorkspaceScanner:
         result = Scan(self.root)
         dirty = False
         budget = self._max_new_bytes
-        for rel, path, st in self._walk():
+        for rel, path, st in self._walk(result.ignored):
             if len(result.files) >= self._max_files:
                 result.truncated = True
                 break
             old = previous.get(rel)
-            if old is not None and old.same_stat(st):
+            if old is not None and old.same_stat(st) and (old.restorable or st.st_size > self._max_file_bytes
+                                                          or old.type is EntryType.LINK):
                 result.files[rel] = old
                 continue
-            sha: str | None = None
-            if st.st_size <= min(self._max_file_bytes, budget):
+            kind, sha = EntryType.FILE, None
+            if stat.S_ISLNK(st.st_mode):
+                kind = EntryType.LINK
+            elif st.st_size <= min(self._max_file_bytes, budget):
                 budget -= st.st_size
                 try:
                     with open(path, "rb") as handle:
                         sha = self._store.put(handle.read())
                 except OSError:
-                    continue
-            result.files[rel] = ScanEntry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha)
+                    kind = EntryType.UNREADABLE
+            result.files[rel] = ScanEntry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha, kind,
+                                          stat.S_IMODE(st.st_mode))
             dirty = True
         if dirty or len(result.files) != len(previous):
             self._save_cache(result.files)
@@ -230,10 +276,13 @@ class WorkspaceScanner:
 
 
 def _ignored(specs: list[tuple[str, GitIgnoreSpec]], rel: str, is_dir: bool) -> bool:
-    for prefix, spec in specs:
+    """gitignore semantics: the deepest ``.gitignore`` with a matching pattern decides (so a nested
+    ``!keep.log`` re-includes what an outer ``*.log`` ignored), and within one file the last match."""
+    for prefix, spec in reversed(specs):
         sub = rel[len(prefix):]  # every spec on the stack belongs to an ancestor folder of rel
-        if spec.match_file(sub + "/" if is_dir else sub):
-            return True
+        verdict = spec.check_file(sub + "/" if is_dir else sub).include
+        if verdict is not None:
+            return verdict
     return False
 
 
@@ -255,11 +304,13 @@ class EntryKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class FileState:
-    """One file of a checkpoint: its content hash before and after (``None`` = did not exist)."""
+    """One file of a checkpoint: its content hash before and after (``None`` = did not exist), and the
+    permission bits it had before (``None``: unknown), which an undo that re-creates it restores."""
 
     path: str
     before: str | None
     after: str | None
+    mode: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,13 +340,15 @@ class CheckpointEntry:
             out["target"] = self.target
         out["created_at"] = self.created_at
         out["cwd"] = self.cwd
-        out["files"] = [{"path": f.path, "before": f.before, "after": f.after} for f in self.files]
+        out["files"] = [{"path": f.path, "before": f.before, "after": f.after,
+                         **({"mode": f.mode} if f.mode is not None else {})} for f in self.files]
         return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> CheckpointEntry:
         """Read an entry; raises ``KeyError``/``ValueError``/``TypeError`` when malformed."""
-        files = tuple(FileState(str(f["path"]), f.get("before"), f.get("after")) for f in obj["files"])
+        files = tuple(FileState(str(f["path"]), f.get("before"), f.get("after"),
+                                int(f["mode"]) if f.get("mode") is not None else None) for f in obj["files"])
         return cls(str(obj["id"]), EntryKind(obj["type"]), str(obj["turn_id"]), str(obj["cwd"]), files,
                    obj.get("target"), float(obj.get("created_at") or 0.0))
 
@@ -316,8 +369,14 @@ class CheckpointLog:
     def append(self, entry: CheckpointEntry) -> None:
         """Append one entry and flush it to disk."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry.to_json(), separators=(",", ":")) + "\n")
+        with self.path.open("a+b") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            torn = False
+            if size:
+                handle.seek(size - 1)
+                torn = handle.read(1) != b"\n"
+            line = json.dumps(entry.to_json(), separators=(",", ":")) + "\n"
+            handle.write((("\n" if torn else "") + line).encode("utf-8"))  # a crash's torn line stays alone
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -343,6 +402,8 @@ class PruneResult:
     threads: list[str]
     objects: int
     bytes_freed: int
+    busy: int = 0
+    """Turns checkpointing right now; while there are any, no object is deleted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +451,7 @@ class CheckpointHome:
         Returns what was removed. Never raises for files that vanish meanwhile.
         """
         now = time.time() if now is None else now
+        busy = self.active_turns()
         removed_threads = []
         for thread_id, mtime in self.threads():
             if now - mtime > older_than_s:
@@ -412,7 +474,7 @@ class CheckpointHome:
                 cache.unlink(missing_ok=True)  # an unreadable cache only costs a re-scan
         freed, objects = 0, 0
         store = self.store.root
-        if store.is_dir():
+        if store.is_dir() and not busy:  # a running turn's snapshot names objects no file names yet
             for path in store.glob("*/*"):
                 if path.parent.name + path.name not in live:
                     try:
@@ -421,7 +483,28 @@ class CheckpointHome:
                         objects += 1
                     except OSError:
                         continue
-        return PruneResult(removed_threads, objects, freed)
+        return PruneResult(removed_threads, objects, freed, busy)
+
+    def mark_active(self, turn_id: str) -> Path:
+        """Announce that a turn of this process is checkpointing (until the returned marker is removed)."""
+        marker = self.root / "active" / f"{os.getpid()}-{turn_id}"
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        return marker
+
+    def active_turns(self) -> int:
+        """How many turns of live processes are checkpointing; markers of dead processes are removed."""
+        count = 0
+        for marker in (self.root / "active").glob("*-*") if (self.root / "active").is_dir() else []:
+            pid = marker.name.split("-", 1)[0]
+            try:
+                os.kill(int(pid), 0)
+                count += 1
+            except (ValueError, ProcessLookupError):
+                marker.unlink(missing_ok=True)
+            except PermissionError:
+                count += 1  # alive, someone else's
+        return count
 
     def find_thread(self, prefix: str) -> str:
         """The thread id with a checkpoint log that starts with ``prefix``.

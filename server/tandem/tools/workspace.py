@@ -37,6 +37,10 @@ class Workspace(Protocol):
         leaves them out, so undo never reverts the user's own writes."""
         ...
 
+    def in_editor(self, path: Path) -> bool:
+        """Whether ``path`` is open in an editor buffer (whose text may differ from the disk)."""
+        ...
+
 
 class DiskWorkspace:
     """The local disk; commits run in a worker thread so the event loop never blocks."""
@@ -57,3 +61,7 @@ class DiskWorkspace:
     def saved_by_user_since(self, mark: float) -> set[Path]:
         """Nothing: without an editor Tandem cannot tell the user's writes from others."""
         return set()
+
+    def in_editor(self, path: Path) -> bool:
+        """Never: there is no editor."""
+        return False

@@ -13,6 +13,7 @@ from tandem.sessions.checkpoints import (
     BlobStore,
     CheckpointHome,
     EntryKind,
+    EntryType,
     FileState,
     WorkspaceScanner,
     new_entry,
@@ -50,7 +51,40 @@ def test_scan_skips_vcs_caches_gitignored_and_symlinks(tmp_path: Path, root: Pat
     (root / "src" / ".gitignore").write_text("gen/\n")
     (root / "link").symlink_to(root / "README")
     scan = scanner(tmp_path, root).scan()
-    assert sorted(scan.files) == [".gitignore", "README", "src/.gitignore", "src/app.py"]
+    assert sorted(scan.files) == [".gitignore", "README", "link", "src/.gitignore", "src/app.py"]
+    assert scan.files["link"].type is EntryType.LINK and not scan.files["link"].restorable  # listed, never followed
+    assert {"build/", "debug.log", "src/gen/", "node_modules/", ".git/", "__pycache__/"} <= scan.ignored
+
+
+def test_a_nested_gitignore_can_re_include_what_an_outer_one_ignores(tmp_path: Path, root: Path) -> None:
+    (root / ".gitignore").write_text("*.log\n")
+    (root / "src" / ".gitignore").write_text("!keep.log\n")
+    (root / "src" / "keep.log").write_text("kept\n")
+    (root / "src" / "drop.log").write_text("dropped\n")
+    scan = scanner(tmp_path, root).scan()
+    assert "src/keep.log" in scan.files and "src/drop.log" not in scan.files
+
+
+def test_what_a_scan_could_not_see_is_never_taken_for_created(tmp_path: Path, root: Path) -> None:
+    (root / ".gitignore").write_text("secret.env\n")
+    (root / "secret.env").write_text("KEY=1\n")
+    scan = scanner(tmp_path, root)
+    before = scan.scan()
+    (root / ".gitignore").write_text("other.env\n")  # secret.env becomes visible: it was not created
+    assert before.changed_paths(scan.scan()) == [".gitignore"]
+    for i in range(6):
+        (root / f"f{i}").write_text(f"{i}\n")
+    capped = scanner(tmp_path, root, max_files=3)
+    start = capped.scan()
+    (root / "README").unlink()
+    assert start.truncated and start.changed_paths(capped.scan()) == []  # truncated: no guessing
+
+
+def test_files_skipped_by_the_budget_are_stored_by_a_later_scan(tmp_path: Path, root: Path) -> None:
+    first = scanner(tmp_path, root, max_new_bytes=0).scan()
+    assert first.files["README"].sha is None
+    again = scanner(tmp_path, root).scan()
+    assert again.files["README"].restorable
 
 
 def test_changed_paths_finds_edits_creations_and_deletions(tmp_path: Path, root: Path) -> None:
@@ -108,6 +142,9 @@ def test_log_round_trips_and_tolerates_a_torn_line(tmp_path: Path) -> None:
     with log.path.open("a") as handle:
         handle.write('{"type": "undo", "id": "ckpt-x", "tur')  # a crash mid-write
     assert log.entries() == [entry]
+    later = new_entry(EntryKind.TURN, "turn-2", tmp_path, [FileState("b.py", None, "2" * 64, 0o755)])
+    log.append(later)  # starts on a line of its own, so the torn one does not swallow it
+    assert log.entries() == [entry, later] and log.entries()[1].files[0].mode == 0o755
     assert home.find_thread("thread") == "thread-1"
     with pytest.raises(NotFoundError):
         home.find_thread("other")
@@ -130,5 +167,10 @@ def test_prune_forgets_idle_threads_and_sweeps_unreferenced_objects(tmp_path: Pa
     for gone in (old_sha, loose_sha):
         with pytest.raises(SessionError):
             store.get(gone)
+    marker = home.mark_active("turn-x")  # a turn of this (live) process is checkpointing: no sweep
+    busy = home.prune(older_than_s=-1)
+    assert busy.threads == ["new-thread"] and busy.busy == 1 and busy.objects == 0
+    assert store.get(kept_sha) == b"recent turn"  # swept only once no turn is checkpointing
+    marker.unlink()
     everything = home.prune(older_than_s=-1)  # every log and cache counts as old
-    assert everything.threads == ["new-thread"] and not list(store.root.glob("*/*"))
+    assert everything.objects > 0 and not list(store.root.glob("*/*"))
