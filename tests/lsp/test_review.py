@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
@@ -136,7 +135,7 @@ async def test_a_file_the_user_saves_during_the_turn_is_not_taken_for_the_agents
     await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
     editor.type("mine.py", "x = 2  # the user's own change\n")
     editor.save("mine.py")  # while the agent's command runs
-    await asyncio.sleep(0.2)
+    await editor.request(methods.THREAD_LIST, {})  # answered after the server handled didSave (in order)
     with gate.open("w") as pipe:
         pipe.write("go\n")
     await editor.wait_for(methods.TURN_COMPLETED)

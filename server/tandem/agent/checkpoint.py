@@ -47,10 +47,9 @@ log = logging.getLogger(__name__)
 
 
 def _read(fs: FileSystem, path: Path) -> bytes | None:
+    """The file's bytes, or ``None`` when it is missing or unreadable."""
     try:
         return fs.read_bytes(path)
-    except FileNotFoundError:
-        return None
     except OSError:
         return None
 
@@ -103,6 +102,7 @@ class TurnCheckpoint:
         self._lock = asyncio.Lock()
         self._start: Scan | None = None
         self._edited: dict[Path, bytes | None] = {}
+        self._blobs: dict[str, bytes] = {}  # checkpoint contents already read (every tool round asks again)
         self._active = False
         self._marker: Path | None = None
 
@@ -138,11 +138,15 @@ class TurnCheckpoint:
             if change.move_path is not None:
                 self._edited.setdefault(change.move_path, None)
 
+    def _blob(self, sha: str) -> bytes:
+        data = self._blobs.get(sha)
+        if data is None:
+            data = self._blobs[sha] = self._home.store.get(sha)
+        return data
+
     def _deltas(self, now: Scan | None) -> list[FileDelta]:
         paths: dict[Path, bytes | None] = {}
         linked: dict[Path, bytes] = {}
-        modes: dict[Path, int] = {}
-        store = self._home.store
         start = self._start
         for path, before in self._edited.items():
             rel = display_path(path, self._cwd)
@@ -150,7 +154,7 @@ class TurnCheckpoint:
                 # The disk at the checkpoint decides, so a shell edit made before the patch is undone too.
                 entry = start.files.get(rel)
                 if entry is not None and entry.restorable and entry.sha:
-                    before = store.get(entry.sha)
+                    before = self._blob(entry.sha)
                 elif entry is None and not start.truncated and not start.was_ignored(rel):
                     before = None  # created during the turn (by a command), then patched
             paths[path] = before
@@ -163,20 +167,21 @@ class TurnCheckpoint:
                 entry, later = start.files.get(rel), now.files.get(rel)
                 if entry is not None and entry.restorable and entry.sha and later is not None \
                         and later.type is EntryType.LINK:
-                    linked[path] = store.get(entry.sha)  # a file the turn replaced by a symbolic link
+                    linked[path] = self._blob(entry.sha)  # a file the turn replaced by a symbolic link
                     continue
                 if (entry is not None and not entry.restorable) or (later is not None and not later.restorable):
                     continue  # a link, unreadable, or too large to keep: never shown, never restored
-                paths[path] = store.get(entry.sha) if entry is not None and entry.sha else None
-        if start is not None:
-            modes = {self._cwd / rel: e.mode for rel, e in start.files.items()
-                     if self._cwd / rel in paths or self._cwd / rel in linked}
-        out = [FileDelta(path, before, None, modes.get(path)) for path, before in linked.items()]
+                paths[path] = self._blob(entry.sha) if entry is not None and entry.sha else None
+        out = [FileDelta(path, before, None, self._start_mode(path)) for path, before in linked.items()]
         for path, before in paths.items():
             after = _read(self._fs, path)
             if after != before:
-                out.append(FileDelta(path, before, after, modes.get(path)))
+                out.append(FileDelta(path, before, after, self._start_mode(path)))
         return out
+
+    def _start_mode(self, path: Path) -> int | None:
+        entry = self._start.files.get(display_path(path, self._cwd)) if self._start is not None else None
+        return entry.mode if entry is not None else None
 
     async def current(self) -> list[FileDelta]:
         """Every file whose content differs from the checkpoint now, in first-seen order."""
