@@ -44,6 +44,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check server tests benchmarks
+	$(VENV)/bin/ruff format --check server tests benchmarks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

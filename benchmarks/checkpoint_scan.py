@@ -71,8 +71,10 @@ def main() -> None:
             root = Path(tmp) / "work"
             make_tree(root, size)
             r = measure(root, Path(tmp) / "home", args.runs)
-            print(f"| synthetic, 4 KiB files | {r['files']:.0f} | {r['cold_ms']:.0f} ms | {r['warm_ms']:.1f} ms | "
-                  f"{r['changed_ms']:.1f} ms |")
+            print(
+                f"| synthetic, 4 KiB files | {r['files']:.0f} | {r['cold_ms']:.0f} ms | {r['warm_ms']:.1f} ms | "
+                f"{r['changed_ms']:.1f} ms |"
+            )
     if args.tree:
         with tempfile.TemporaryDirectory() as tmp:
             home = CheckpointHome(Path(tmp))

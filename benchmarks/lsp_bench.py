@@ -55,13 +55,24 @@ class StampingModel(BaseHTTPRequestHandler):
         self.wfile.flush()
         for _ in range(self.deltas):
             time.sleep(self.spacing_s)
-            self.wfile.write(_event("response.output_text.delta", item_id="msg_1", output_index=0,
-                                    content_index=0, delta=f"{time.monotonic_ns()} "))
+            self.wfile.write(
+                _event(
+                    "response.output_text.delta",
+                    item_id="msg_1",
+                    output_index=0,
+                    content_index=0,
+                    delta=f"{time.monotonic_ns()} ",
+                )
+            )
             self.wfile.flush()
         done = {**item, "status": "completed", "content": [{"type": "output_text", "text": "done", "annotations": []}]}
         self.wfile.write(_event("response.output_item.done", output_index=0, item=done))
-        self.wfile.write(_event("response.completed", response={"id": "r", "usage": {
-            "input_tokens": 10, "output_tokens": 10, "total_tokens": 20}}))
+        self.wfile.write(
+            _event(
+                "response.completed",
+                response={"id": "r", "usage": {"input_tokens": 10, "output_tokens": 10, "total_tokens": 20}},
+            )
+        )
         self.wfile.flush()
 
 
@@ -69,8 +80,9 @@ async def initialize_once(command: list[str], root: Path, env: dict[str, str]) -
     client = LanguageClient("bench", "1")
     start = time.perf_counter()
     await client.start_io(*command, env=env, cwd=str(root))
-    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities(),
-                                                         root_uri=root.as_uri()))
+    await client.initialize_async(
+        types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
+    )
     elapsed = time.perf_counter() - start
     await client.shutdown_async(None)
     client.exit(None)
@@ -97,13 +109,17 @@ async def latency(turns: int, root: Path, env: dict[str, str]) -> list[float]:
             done.set()
 
     await client.start_io(sys.executable, "-m", "tandem.cli", "lsp", env=env, cwd=str(root))
-    await client.initialize_async(types.InitializeParams(
-        capabilities=types.ClientCapabilities(experimental={"tandem": {}}), root_uri=root.as_uri()))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(experimental={"tandem": {}}), root_uri=root.as_uri()
+        )
+    )
     client.initialized(types.InitializedParams())
     threads = [await client.protocol.send_request_async("tandem/thread/start", {}) for _ in range(turns)]
     for thread in threads:
-        await client.protocol.send_request_async("tandem/turn/start", {
-            "threadId": thread.thread.id, "input": [{"type": "text", "text": "stream"}]})
+        await client.protocol.send_request_async(
+            "tandem/turn/start", {"threadId": thread.thread.id, "input": [{"type": "text", "text": "stream"}]}
+        )
     await asyncio.wait_for(done.wait(), 120)
     await client.shutdown_async(None)
     client.exit(None)
@@ -126,26 +142,43 @@ async def main() -> int:
     threading.Thread(target=model.serve_forever, daemon=True).start()
     root = Path(os.environ.get("TMPDIR", "/tmp")) / f"tandem-lsp-bench-{os.getpid()}"
     root.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "OPENAI_BASE_URL": f"http://127.0.0.1:{model.server_address[1]}/v1",
-           "OPENAI_API_KEY": "bench", "TANDEM_HOME": str(root / "home")}
+    env = {
+        **os.environ,
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{model.server_address[1]}/v1",
+        "OPENAI_API_KEY": "bench",
+        "TANDEM_HOME": str(root / "home"),
+    }
     try:
-        tandem = [await initialize_once([sys.executable, "-m", "tandem.cli", "lsp"], root, env)
-                  for _ in range(args.runs)]
-        bare = [await initialize_once([sys.executable, str(HERE / "bare_pygls_server.py")], root, env)
-                for _ in range(args.runs)]
+        tandem = [
+            await initialize_once([sys.executable, "-m", "tandem.cli", "lsp"], root, env) for _ in range(args.runs)
+        ]
+        bare = [
+            await initialize_once([sys.executable, str(HERE / "bare_pygls_server.py")], root, env)
+            for _ in range(args.runs)
+        ]
         one = await latency(1, root, env)
         eight = await latency(8, root, env)
     finally:
         model.shutdown()
     result = {
         "date": time.strftime("%Y-%m-%d"),
-        "initialize_ms": {"tandem_median": round(statistics.median(tandem), 1),
-                          "bare_pygls_median": round(statistics.median(bare), 1),
-                          "difference": round(statistics.median(tandem) - statistics.median(bare), 1)},
-        "delta_latency_ms_1_turn": {"samples": len(one), "p50": pct(one, 0.5), "p99": pct(one, 0.99),
-                                    "max": round(max(one), 2)},
-        "delta_latency_ms_8_turns": {"samples": len(eight), "p50": pct(eight, 0.5), "p99": pct(eight, 0.99),
-                                     "max": round(max(eight), 2)},
+        "initialize_ms": {
+            "tandem_median": round(statistics.median(tandem), 1),
+            "bare_pygls_median": round(statistics.median(bare), 1),
+            "difference": round(statistics.median(tandem) - statistics.median(bare), 1),
+        },
+        "delta_latency_ms_1_turn": {
+            "samples": len(one),
+            "p50": pct(one, 0.5),
+            "p99": pct(one, 0.99),
+            "max": round(max(one), 2),
+        },
+        "delta_latency_ms_8_turns": {
+            "samples": len(eight),
+            "p50": pct(eight, 0.5),
+            "p99": pct(eight, 0.99),
+            "max": round(max(eight), 2),
+        },
     }
     print(json.dumps(result, indent=2))
     return 0

@@ -49,8 +49,9 @@ async def main() -> int:
     script: list[dict[str, Any]] = []
     for n in range(args.turns):
         if n % 3 == 0:
-            script.append({"output": [{"type": "function_call", "name": "shell_command",
-                                       "arguments": {"command": f"echo {n}"}}]})
+            script.append(
+                {"output": [{"type": "function_call", "name": "shell_command", "arguments": {"command": f"echo {n}"}}]}
+            )
         script.append({"output": [{"type": "message", "text": f"answer {n} " + "words " * 40}]})
     with tempfile.TemporaryDirectory() as tmp, ScriptedModelServer({"responses": script}) as server:
         work = Path(tmp) / "work"
@@ -65,12 +66,19 @@ async def main() -> int:
         bodies = [r.body for r in server.requests if r.body]
     prefixes = [canonical(b) for b in bodies]
     reuse = [common_prefix(a, b) / len(a) for a, b in itertools.pairwise(prefixes)]
-    print(json.dumps({
-        "date": time.strftime("%Y-%m-%d"), "turns": args.turns, "requests": len(bodies),
-        "previous_request_reused_min": round(min(reuse), 4),
-        "previous_request_reused_mean": round(sum(reuse) / len(reuse), 4),
-        "bytes_last_request": len(prefixes[-1]),
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "date": time.strftime("%Y-%m-%d"),
+                "turns": args.turns,
+                "requests": len(bodies),
+                "previous_request_reused_min": round(min(reuse), 4),
+                "previous_request_reused_mean": round(sum(reuse) / len(reuse), 4),
+                "bytes_last_request": len(prefixes[-1]),
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

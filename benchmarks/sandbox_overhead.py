@@ -56,17 +56,22 @@ async def main() -> int:
         config = load_config(work, environ={"TANDEM_HOME": str(Path(tmp) / "home")})
         policy = policy_for(config, work, private_tmp=private_tmp)
         env = build_child_env(os.environ, sandbox_mode=policy.mode.value)
-        result: dict[str, object] = {"date": time.strftime("%Y-%m-%d"), "strength": mechanisms.strength.value,
-                                     "landlock_abi": mechanisms.landlock_abi,
-                                     "pids_cgroup": str(mechanisms.pids_cgroup)}
+        result: dict[str, object] = {
+            "date": time.strftime("%Y-%m-%d"),
+            "strength": mechanisms.strength.value,
+            "landlock_abi": mechanisms.landlock_abi,
+            "pids_cgroup": str(mechanisms.pids_cgroup),
+        }
         for label, argv in (("true", ["true"]), ("sh_echo", ["sh", "-c", "echo hi"])):
             plain, boxed = [], []
             for _ in range(args.runs):
                 plain.append(await timed(argv, work, env, None))
                 boxed.append(await timed(argv, work, env, policy))
-            result[label] = {"plain_median_ms": round(statistics.median(plain), 2),
-                             "sandboxed_median_ms": round(statistics.median(boxed), 2),
-                             "overhead_median_ms": round(statistics.median(boxed) - statistics.median(plain), 2)}
+            result[label] = {
+                "plain_median_ms": round(statistics.median(plain), 2),
+                "sandboxed_median_ms": round(statistics.median(boxed), 2),
+                "overhead_median_ms": round(statistics.median(boxed) - statistics.median(plain), 2),
+            }
     print(json.dumps(result, indent=2))
     return 0
 

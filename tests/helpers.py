@@ -12,12 +12,21 @@ from typing import Any
 TEST_API_KEY = "sk-test-0123456789abcdef-SECRET"
 
 
-def run_tandem(*args: str, cwd: Path, stdin: str | None = None, timeout: float = 60,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_tandem(
+    *args: str, cwd: Path, stdin: str | None = None, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real `tandem` CLI in a subprocess with no controlling terminal."""
-    return subprocess.run([sys.executable, "-m", "tandem.cli", *args], cwd=cwd, input=stdin,
-                          capture_output=True, text=True, timeout=timeout, env=env or dict(os.environ),
-                          start_new_session=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tandem.cli", *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or dict(os.environ),
+        start_new_session=True,
+        check=False,
+    )
 
 
 def jsonl(text: str) -> list[dict[str, Any]]:
@@ -43,8 +52,11 @@ def respond(*output: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 def tool_outputs(body: dict[str, Any]) -> dict[str, str]:
     """call_id -> output text of every tool output item in a recorded request body."""
-    return {item["call_id"]: item["output"] for item in body["input"]
-            if item.get("type") in ("function_call_output", "custom_tool_call_output")}
+    return {
+        item["call_id"]: item["output"]
+        for item in body["input"]
+        if item.get("type") in ("function_call_output", "custom_tool_call_output")
+    }
 
 
 def last_outputs(body: dict[str, Any]) -> list[str]:

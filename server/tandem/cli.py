@@ -16,27 +16,53 @@ from tandem import __version__
 
 
 def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", help="model provider id: openai, ollama, lmstudio, vllm, openrouter, azure, "
-                                           "or a [model_providers.<id>] table from config.toml")
-    parser.add_argument("--oss", action="store_true",
-                        help="use a local open-weight model (oss_provider from config.toml, else Ollama)")
-    parser.add_argument("--local-provider", choices=["ollama", "lmstudio"],
-                        help="with --oss: which local server to use (implies --oss)")
+    parser.add_argument(
+        "--provider",
+        help="model provider id: openai, ollama, lmstudio, vllm, openrouter, azure, "
+        "or a [model_providers.<id>] table from config.toml",
+    )
+    parser.add_argument(
+        "--oss", action="store_true", help="use a local open-weight model (oss_provider from config.toml, else Ollama)"
+    )
+    parser.add_argument(
+        "--local-provider", choices=["ollama", "lmstudio"], help="with --oss: which local server to use (implies --oss)"
+    )
 
 
 def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--model", help="model slug, e.g. gpt-5.5")
     _add_provider_flags(parser)
-    parser.add_argument("-a", "--approval-policy", choices=["untrusted", "on-request", "never"],
-                        help="when to ask before running commands and applying patches")
-    parser.add_argument("-s", "--sandbox", choices=["read-only", "workspace-write", "danger-full-access"],
-                        help="sandbox mode for commands")
-    parser.add_argument("--full-auto", action="store_true",
-                        help="shorthand for --approval-policy on-request --sandbox workspace-write")
-    parser.add_argument("--yolo", "--dangerously-bypass-approvals-and-sandbox", dest="yolo", action="store_true",
-                        help="no approvals and no sandbox (only in a disposable environment)")
-    parser.add_argument("-c", "--config", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config.toml key (TOML value), e.g. -c model_reasoning_effort=\"high\"")
+    parser.add_argument(
+        "-a",
+        "--approval-policy",
+        choices=["untrusted", "on-request", "never"],
+        help="when to ask before running commands and applying patches",
+    )
+    parser.add_argument(
+        "-s",
+        "--sandbox",
+        choices=["read-only", "workspace-write", "danger-full-access"],
+        help="sandbox mode for commands",
+    )
+    parser.add_argument(
+        "--full-auto", action="store_true", help="shorthand for --approval-policy on-request --sandbox workspace-write"
+    )
+    parser.add_argument(
+        "--yolo",
+        "--dangerously-bypass-approvals-and-sandbox",
+        dest="yolo",
+        action="store_true",
+        help="no approvals and no sandbox (only in a disposable environment)",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help='override a config.toml key (TOML value), e.g. -c model_reasoning_effort="high"',
+    )
     parser.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="working directory of the agent")
 
 
@@ -48,11 +74,14 @@ def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):
         policy, sandbox = policy or "on-request", sandbox or "workspace-write"
     if args.yolo:
         policy, sandbox = "never", "danger-full-access"
-    return CliOverrides(model=args.model, provider=args.provider or args.local_provider,
-                        oss=args.oss or bool(args.local_provider),
-                        approval_policy=ApprovalPolicy(policy) if policy else None,
-                        sandbox_mode=SandboxMode(sandbox) if sandbox else None,
-                        config_overrides=tuple(args.overrides))
+    return CliOverrides(
+        model=args.model,
+        provider=args.provider or args.local_provider,
+        oss=args.oss or bool(args.local_provider),
+        approval_policy=ApprovalPolicy(policy) if policy else None,
+        sandbox_mode=SandboxMode(sandbox) if sandbox else None,
+        config_overrides=tuple(args.overrides),
+    )
 
 
 def _cmd_exec(args: argparse.Namespace) -> int:
@@ -71,9 +100,14 @@ def _cmd_exec(args: argparse.Namespace) -> int:
             sys.stderr.write("tandem exec resume: give a session id or --last\n")
             return 2
     # Headless by default never asks, as with `codex exec` (override with -a / config).
-    options = ExecOptions(prompt=prompt, cwd=(args.cwd or Path.cwd()).resolve(),
-                          cli=_cli_overrides(args, default_policy="never"), json=args.json,
-                          output_last_message=args.output_last_message, resume=resume)
+    options = ExecOptions(
+        prompt=prompt,
+        cwd=(args.cwd or Path.cwd()).resolve(),
+        cli=_cli_overrides(args, default_policy="never"),
+        json=args.json,
+        output_last_message=args.output_last_message,
+        resume=resume,
+    )
     return asyncio.run(run_exec(options))
 
 
@@ -90,8 +124,10 @@ def _cmd_checkpoints(args: argparse.Namespace) -> int:
     from tandem.sessions.checkpoints import CheckpointHome
 
     result = CheckpointHome.under(tandem_home()).prune(args.older_than * 86400)
-    sys.stdout.write(f"removed the checkpoints of {len(result.threads)} thread(s) and {result.objects} stored "
-                     f"file(s), {result.bytes_freed / 1_048_576:.1f} MiB\n")
+    sys.stdout.write(
+        f"removed the checkpoints of {len(result.threads)} thread(s) and {result.objects} stored "
+        f"file(s), {result.bytes_freed / 1_048_576:.1f} MiB\n"
+    )
     return 0
 
 
@@ -169,8 +205,12 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     from tandem.model.probe import probe_provider, render
 
     sys.stdout.write("\n")
-    cli = CliOverrides(model=args.model, provider=args.provider or args.local_provider,
-                       oss=args.oss or bool(args.local_provider), config_overrides=tuple(args.overrides))
+    cli = CliOverrides(
+        model=args.model,
+        provider=args.provider or args.local_provider,
+        oss=args.oss or bool(args.local_provider),
+        config_overrides=tuple(args.overrides),
+    )
     try:
         config = load_config((args.cwd or Path.cwd()).resolve(), cli)
     except ConfigError as exc:
@@ -200,9 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tandem {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    exec_p = sub.add_parser("exec", help="run the agent headless on one prompt",
-                            description="Run one turn without an editor. `tandem exec resume <id|--last> [PROMPT]` "
-                                        "continues an earlier session.")
+    exec_p = sub.add_parser(
+        "exec",
+        help="run the agent headless on one prompt",
+        description="Run one turn without an editor. `tandem exec resume <id|--last> [PROMPT]` "
+        "continues an earlier session.",
+    )
     exec_p.add_argument("prompt", nargs="?", help="the task; '-' (or nothing, with piped stdin) reads stdin")
     _add_exec_flags(exec_p)
 
@@ -213,34 +256,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_exec_flags(resume_p)
     resume_p.set_defaults(resume=True)
 
-    lsp = sub.add_parser("lsp", help="run the language server on stdin/stdout",
-                         description="The agent as a language server (LSP over stdio) for VS Code, Neovim, Helix, ...")
+    lsp = sub.add_parser(
+        "lsp",
+        help="run the language server on stdin/stdout",
+        description="The agent as a language server (LSP over stdio) for VS Code, Neovim, Helix, ...",
+    )
     _add_model_flags(lsp)
     lsp.add_argument("--log-file", help="write logs here instead of stderr")
     lsp.set_defaults(func=_cmd_lsp)
 
     sandbox = sub.add_parser(
-        "sandbox", help="run one command under the sandbox policy",
+        "sandbox",
+        help="run one command under the sandbox policy",
         description="Run CMD as the shell tool would: the current directory is the workspace root; same scrubbed "
-                    "environment, limits and sandbox. Exits with CMD's status.")
+        "environment, limits and sandbox. Exits with CMD's status.",
+    )
     _add_model_flags(sandbox)
     sandbox.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     sandbox.set_defaults(func=_cmd_sandbox)
 
     doctor = sub.add_parser(
-        "doctor", help="report the sandbox mechanisms of this machine and check the model provider",
+        "doctor",
+        help="report the sandbox mechanisms of this machine and check the model provider",
         description="Report which sandbox mechanisms this machine has, then check the configured model provider "
-                    "(GET {base_url}/models with its credentials, then an empty POST to its wire API's endpoint). "
-                    "Exits 1 when the sandbox is incomplete or the provider is unreachable, refuses the request "
-                    "or lacks the endpoint.")
+        "(GET {base_url}/models with its credentials, then an empty POST to its wire API's endpoint). "
+        "Exits 1 when the sandbox is incomplete or the provider is unreachable, refuses the request "
+        "or lacks the endpoint.",
+    )
     doctor.add_argument("-m", "--model", help="model to look for in the provider's list")
     _add_provider_flags(doctor)
-    doctor.add_argument("-c", "--config", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config.toml key (TOML value)")
+    doctor.add_argument(
+        "-c",
+        "--config",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config.toml key (TOML value)",
+    )
     doctor.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory whose config applies")
     doctor.add_argument("--skip-provider", action="store_true", help="only report the sandbox")
-    doctor.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
-                        help="how long to wait for the provider (default 5)")
+    doctor.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="how long to wait for the provider (default 5)"
+    )
     doctor.set_defaults(func=_cmd_doctor)
 
     protocol = sub.add_parser("protocol", help="print the JSON Schema of Tandem's LSP protocol")
@@ -248,10 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     protocol.add_argument("--out", type=Path, help="write it to this file instead of stdout")
     protocol.set_defaults(func=_cmd_protocol)
 
-    undo_p = sub.add_parser("undo", help="revert what a turn changed, from its checkpoint (no git needed)",
-                            description="Revert the newest turn not undone yet (of the newest thread that worked in "
-                                        "this directory, or of THREAD): files the agent changed — with apply_patch "
-                                        "or shell commands — go back to how they were; lines you edited since stay.")
+    undo_p = sub.add_parser(
+        "undo",
+        help="revert what a turn changed, from its checkpoint (no git needed)",
+        description="Revert the newest turn not undone yet (of the newest thread that worked in "
+        "this directory, or of THREAD): files the agent changed — with apply_patch "
+        "or shell commands — go back to how they were; lines you edited since stay.",
+    )
     undo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
     undo_p.add_argument("--turn", help="undo this turn instead of the newest one")
     undo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
@@ -261,12 +322,20 @@ def build_parser() -> argparse.ArgumentParser:
     redo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
     redo_p.set_defaults(func=_cmd_undo)
 
-    checkpoints = sub.add_parser("checkpoints", help="manage the checkpoints undo uses",
-                                 description="`tandem checkpoints prune`: forget the checkpoints of threads idle for "
-                                             "--older-than days and delete stored file contents nothing needs.")
+    checkpoints = sub.add_parser(
+        "checkpoints",
+        help="manage the checkpoints undo uses",
+        description="`tandem checkpoints prune`: forget the checkpoints of threads idle for "
+        "--older-than days and delete stored file contents nothing needs.",
+    )
     checkpoints.add_argument("action", choices=["prune"])
-    checkpoints.add_argument("--older-than", type=float, default=30.0, metavar="DAYS",
-                             help="threads whose last checkpoint is older than this (default 30; 0: all)")
+    checkpoints.add_argument(
+        "--older-than",
+        type=float,
+        default=30.0,
+        metavar="DAYS",
+        help="threads whose last checkpoint is older than this (default 30; 0: all)",
+    )
     checkpoints.set_defaults(func=_cmd_checkpoints)
 
     sessions = sub.add_parser("sessions", help="list or show recorded sessions")

@@ -33,9 +33,25 @@ from tandem.providers import (
 if TYPE_CHECKING:
     from tandem.config_toml import ConfigToml
 
-__all__ = ["AZURE_API_VERSION", "LOCAL_PROVIDERS", "OPENAI_DEFAULT_BASE_URL", "REDACTED", "ApplyPatchToolType",
-           "ApprovalPolicy", "AuthScheme", "CheckpointMode", "CliOverrides", "Config", "ConfigError", "ProviderInfo",
-           "SandboxMode", "WireApi", "built_in_providers", "load_config", "redact"]
+__all__ = [
+    "AZURE_API_VERSION",
+    "LOCAL_PROVIDERS",
+    "OPENAI_DEFAULT_BASE_URL",
+    "REDACTED",
+    "ApplyPatchToolType",
+    "ApprovalPolicy",
+    "AuthScheme",
+    "CheckpointMode",
+    "CliOverrides",
+    "Config",
+    "ConfigError",
+    "ProviderInfo",
+    "SandboxMode",
+    "WireApi",
+    "built_in_providers",
+    "load_config",
+    "redact",
+]
 
 log = logging.getLogger(__name__)
 
@@ -116,11 +132,21 @@ def find_project_root(cwd: Path) -> Path:
     return cwd
 
 
-PROJECT_SAFE_KEYS = frozenset({
-    "model", "model_reasoning_effort", "model_reasoning_summary", "project_doc_max_bytes", "model_context_window",
-    "model_auto_compact_token_limit", "auto_compact_fraction",
-    "project_doc_fallback_filenames", "apply_patch_tool_type", "tool_output_token_limit", "shell_default_timeout_ms",
-})
+PROJECT_SAFE_KEYS = frozenset(
+    {
+        "model",
+        "model_reasoning_effort",
+        "model_reasoning_summary",
+        "project_doc_max_bytes",
+        "model_context_window",
+        "model_auto_compact_token_limit",
+        "auto_compact_fraction",
+        "project_doc_fallback_filenames",
+        "apply_patch_tool_type",
+        "tool_output_token_limit",
+        "shell_default_timeout_ms",
+    }
+)
 """Keys a workspace's own ``.tandem/config.toml`` may set without trust: nothing that loosens the sandbox or
 approvals, changes where requests (and the API key) go, or what reaches commands' environment. A file
 the agent itself could have written must not be able to turn the sandbox off."""
@@ -144,7 +170,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ConfigError(f"-c {text!r}: expected key=value, e.g. -c model=\"gpt-5.5\"")
+        raise ConfigError(f'-c {text!r}: expected key=value, e.g. -c model="gpt-5.5"')
     try:
         value: Any = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -180,13 +206,11 @@ def _validate(raw: dict[str, Any], sources: str) -> ConfigToml:
     try:
         return ConfigToml.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"invalid configuration ({sources}): {problems}") from exc
 
 
-def load_config(cwd: Path, cli: CliOverrides | None = None,
-                environ: Mapping[str, str] | None = None) -> Config:
+def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Resolve the configuration for a thread whose working directory is ``cwd``.
 
     Raises:
@@ -204,8 +228,14 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
     if not trusted:
         dropped = sorted(set(project) - PROJECT_SAFE_KEYS)
         if dropped:
-            log.warning("%s: ignoring %s (the project is not trusted; set [projects.\"%s\"] trust_level = "
-                        "\"trusted\" in %s to allow them)", sources[1], ", ".join(dropped), project_root, sources[0])
+            log.warning(
+                '%s: ignoring %s (the project is not trusted; set [projects."%s"] trust_level = '
+                '"trusted" in %s to allow them)',
+                sources[1],
+                ", ".join(dropped),
+                project_root,
+                sources[0],
+            )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
     raw = _deep_merge(raw, project)
     for override in cli.config_overrides:
@@ -220,12 +250,18 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
     for key, info in toml.model_providers.items():
         providers[key] = provider_from_table(info, key, providers.get(key))
     provider = select_provider(providers, cli, toml.model_provider, toml.oss_provider)
-    default_model = DEFAULT_OSS_MODEL if cli.oss else \
-        DEFAULT_ANTHROPIC_MODEL if provider.wire_api is WireApi.ANTHROPIC else DEFAULT_MODEL
+    default_model = (
+        DEFAULT_OSS_MODEL
+        if cli.oss
+        else DEFAULT_ANTHROPIC_MODEL
+        if provider.wire_api is WireApi.ANTHROPIC
+        else DEFAULT_MODEL
+    )
     # Freeform (grammar) tools are an OpenAI Responses extension; local servers and other wire APIs get JSON.
     freeform = provider.wire_api is WireApi.RESPONSES and provider.id not in LOCAL_PROVIDERS
     patch_tool = toml.apply_patch_tool_type or (
-        ApplyPatchToolType.FREEFORM if freeform else ApplyPatchToolType.FUNCTION)
+        ApplyPatchToolType.FREEFORM if freeform else ApplyPatchToolType.FUNCTION
+    )
     secret_vars = sorted({name for info in providers.values() for name in info.secret_env_vars()})
     return Config(
         model=cli.model or toml.model or default_model,
@@ -255,8 +291,9 @@ def load_config(cwd: Path, cli: CliOverrides | None = None,
     )
 
 
-def select_provider(providers: Mapping[str, ProviderInfo], cli: CliOverrides, model_provider: str | None,
-                    oss_provider: str | None) -> ProviderInfo:
+def select_provider(
+    providers: Mapping[str, ProviderInfo], cli: CliOverrides, model_provider: str | None, oss_provider: str | None
+) -> ProviderInfo:
     """The provider to use: ``--provider``, else ``--oss`` (``oss_provider``, default ``ollama``), else
     ``model_provider`` from the config, else ``openai``.
 
@@ -270,9 +307,11 @@ def select_provider(providers: Mapping[str, ProviderInfo], cli: CliOverrides, mo
     provider = providers[provider_id]
     if not provider.base_url:
         example = "https://<resource>.openai.azure.com/openai" if provider_id == "azure" else "https://..."
-        raise ConfigError(f"model provider {provider_id!r} needs a base_url: add [model_providers.{provider_id}] "
-                          f"with base_url = \"{example}\" to config.toml, or pass "
-                          f"-c model_providers.{provider_id}.base_url=\"{example}\"")
+        raise ConfigError(
+            f"model provider {provider_id!r} needs a base_url: add [model_providers.{provider_id}] "
+            f'with base_url = "{example}" to config.toml, or pass '
+            f'-c model_providers.{provider_id}.base_url="{example}"'
+        )
     return provider
 
 
@@ -295,11 +334,16 @@ def require_credentials(config: Config, environ: Mapping[str, str] | None = None
             raise ConfigError(
                 f"no model is configured: set OPENAI_API_KEY{how} (and optionally OPENAI_BASE_URL), "
                 "or run with --oss to use a local Ollama, or choose a provider in "
-                f"{config.tandem_home / 'config.toml'} (model_provider = \"...\" with a "
-                "[model_providers.<id>] table giving base_url and env_key)")
+                f'{config.tandem_home / "config.toml"} (model_provider = "..." with a '
+                "[model_providers.<id>] table giving base_url and env_key)"
+            )
         if provider.env_key is None:
-            raise ConfigError(f"model provider {provider.id!r} requires an API key but names no variable for it: "
-                              f"set env_key in [model_providers.{provider.id}]")
-        raise ConfigError(f"model provider {provider.id!r} ({provider.name}) needs an API key: "
-                          f"set the environment variable {provider.env_key}{how}")
+            raise ConfigError(
+                f"model provider {provider.id!r} requires an API key but names no variable for it: "
+                f"set env_key in [model_providers.{provider.id}]"
+            )
+        raise ConfigError(
+            f"model provider {provider.id!r} ({provider.name}) needs an API key: "
+            f"set the environment variable {provider.env_key}{how}"
+        )
     return key

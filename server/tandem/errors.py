@@ -157,8 +157,10 @@ class ResponseFailedError(ModelError):
         super().__init__(f"{message} ({code})" if code else message)
         self.code = code
         self.retry_after = retry_after
-        self.retryable = code in {"rate_limit_exceeded", "server_error", "server_is_overloaded",
-                                  "slow_down", "internal_error"} or retry_after is not None
+        self.retryable = (
+            code in {"rate_limit_exceeded", "server_error", "server_is_overloaded", "slow_down", "internal_error"}
+            or retry_after is not None
+        )
 
 
 # --- tools, patches, sessions ---------------------------------------------------------------

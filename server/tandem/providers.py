@@ -130,26 +130,55 @@ def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
     openai_url = (environ.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL).rstrip("/")
     return {
         "openai": ProviderInfo(
-            "openai", "OpenAI", openai_url, "OPENAI_API_KEY", WireApi.RESPONSES,
+            "openai",
+            "OpenAI",
+            openai_url,
+            "OPENAI_API_KEY",
+            WireApi.RESPONSES,
             env_http_headers={"OpenAI-Organization": "OPENAI_ORGANIZATION", "OpenAI-Project": "OPENAI_PROJECT"},
             requires_key=openai_url == OPENAI_DEFAULT_BASE_URL,
-            env_key_instructions="create a key at https://platform.openai.com/api-keys"),
+            env_key_instructions="create a key at https://platform.openai.com/api-keys",
+        ),
         "ollama": ProviderInfo("ollama", "Ollama", "http://localhost:11434/v1", None, WireApi.RESPONSES),
         "lmstudio": ProviderInfo("lmstudio", "LM Studio", "http://localhost:1234/v1", None, WireApi.RESPONSES),
-        "vllm": ProviderInfo("vllm", "vLLM", "http://localhost:8000/v1", "VLLM_API_KEY", WireApi.CHAT,
-                             env_key_instructions="the value given to `vllm serve --api-key` (omit when none)"),
+        "vllm": ProviderInfo(
+            "vllm",
+            "vLLM",
+            "http://localhost:8000/v1",
+            "VLLM_API_KEY",
+            WireApi.CHAT,
+            env_key_instructions="the value given to `vllm serve --api-key` (omit when none)",
+        ),
         "openrouter": ProviderInfo(
-            "openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", WireApi.CHAT,
-            requires_key=True, env_key_instructions="create a key at https://openrouter.ai/settings/keys"),
+            "openrouter",
+            "OpenRouter",
+            "https://openrouter.ai/api/v1",
+            "OPENROUTER_API_KEY",
+            WireApi.CHAT,
+            requires_key=True,
+            env_key_instructions="create a key at https://openrouter.ai/settings/keys",
+        ),
         "azure": ProviderInfo(
-            "azure", "Azure OpenAI", "", "AZURE_OPENAI_API_KEY", WireApi.RESPONSES,
-            query_params={"api-version": AZURE_API_VERSION}, requires_key=True,
-            env_key_instructions="copy a key from your Azure OpenAI resource (Resource Management > Keys and "
-                                 "Endpoint)", auth_scheme=AuthScheme.API_KEY_HEADER),
+            "azure",
+            "Azure OpenAI",
+            "",
+            "AZURE_OPENAI_API_KEY",
+            WireApi.RESPONSES,
+            query_params={"api-version": AZURE_API_VERSION},
+            requires_key=True,
+            env_key_instructions="copy a key from your Azure OpenAI resource (Resource Management > Keys and Endpoint)",
+            auth_scheme=AuthScheme.API_KEY_HEADER,
+        ),
         "anthropic": ProviderInfo(
-            "anthropic", "Anthropic", "https://api.anthropic.com/v1", "ANTHROPIC_API_KEY", WireApi.ANTHROPIC,
-            requires_key=True, env_key_instructions="create a key at https://console.anthropic.com/settings/keys",
-            auth_scheme=AuthScheme.X_API_KEY),
+            "anthropic",
+            "Anthropic",
+            "https://api.anthropic.com/v1",
+            "ANTHROPIC_API_KEY",
+            WireApi.ANTHROPIC,
+            requires_key=True,
+            env_key_instructions="create a key at https://console.anthropic.com/settings/keys",
+            auth_scheme=AuthScheme.X_API_KEY,
+        ),
     }
 
 
@@ -164,7 +193,7 @@ def provider_from_table(info: ProviderToml, key: str, base: ProviderInfo | None)
         ConfigError: a table that is not a preset has no ``base_url``.
     """
     if base is None and not info.base_url:
-        raise ConfigError(f"model_providers.{key}: base_url is required, e.g. base_url = \"http://localhost:8000/v1\"")
+        raise ConfigError(f'model_providers.{key}: base_url is required, e.g. base_url = "http://localhost:8000/v1"')
     base = base or ProviderInfo(key, key, "", None, WireApi.RESPONSES)
     requires_key = base.requires_key or info.env_key is not None
     if info.requires_openai_auth is not None:
@@ -182,11 +211,14 @@ def provider_from_table(info: ProviderToml, key: str, base: ProviderInfo | None)
         query_params={**base.query_params, **(info.query_params or {})},
         http_headers={**base.http_headers, **(info.http_headers or {})},
         env_http_headers={**base.env_http_headers, **(info.env_http_headers or {})},
-        request_max_retries=min(info.request_max_retries, 100) if info.request_max_retries is not None
+        request_max_retries=min(info.request_max_retries, 100)
+        if info.request_max_retries is not None
         else base.request_max_retries,
-        stream_max_retries=min(info.stream_max_retries, 100) if info.stream_max_retries is not None
+        stream_max_retries=min(info.stream_max_retries, 100)
+        if info.stream_max_retries is not None
         else base.stream_max_retries,
-        stream_idle_timeout_s=info.stream_idle_timeout_ms / 1000.0 if info.stream_idle_timeout_ms
+        stream_idle_timeout_s=info.stream_idle_timeout_ms / 1000.0
+        if info.stream_idle_timeout_ms
         else base.stream_idle_timeout_s,
         requires_key=requires_key,
         env_key_instructions=info.env_key_instructions or base.env_key_instructions,

@@ -59,10 +59,16 @@ class Harness:
 
 
 @pytest.fixture
-def harness(model_server: Callable[..., ScriptedModelServer], workspace: Path,
-            tandem_home: Path) -> Callable[..., Harness]:
-    def make(responses: list[dict[str, Any]], *, policy: ApprovalPolicy = ApprovalPolicy.NEVER,
-             approver: Approver | None = None, overrides: tuple[str, ...] = ()) -> Harness:
+def harness(
+    model_server: Callable[..., ScriptedModelServer], workspace: Path, tandem_home: Path
+) -> Callable[..., Harness]:
+    def make(
+        responses: list[dict[str, Any]],
+        *,
+        policy: ApprovalPolicy = ApprovalPolicy.NEVER,
+        approver: Approver | None = None,
+        overrides: tuple[str, ...] = (),
+    ) -> Harness:
         server = model_server(responses)
         config = load_config(workspace, CliOverrides(approval_policy=policy, config_overrides=overrides))
         client = ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"])
@@ -75,8 +81,12 @@ def harness(model_server: Callable[..., ScriptedModelServer], workspace: Path,
 async def test_parallel_shell_calls_really_run_together(harness, workspace: Path) -> None:
     os.mkfifo(workspace / "pipe")
     # The reader blocks until the writer runs: this only finishes if both run at the same time.
-    h = harness([respond(shell("cat pipe", timeout_ms=20_000), shell("echo hi > pipe", timeout_ms=20_000)),
-                 respond(message("done"))])
+    h = harness(
+        [
+            respond(shell("cat pipe", timeout_ms=20_000), shell("echo hi > pipe", timeout_ms=20_000)),
+            respond(message("done")),
+        ]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED
     outputs = last_outputs(h.bodies()[1])
@@ -85,10 +95,16 @@ async def test_parallel_shell_calls_really_run_together(harness, workspace: Path
 
 
 async def test_patch_waits_for_earlier_commands_and_outputs_keep_call_order(harness, workspace: Path) -> None:
-    h = harness([respond(shell("printf one > a.txt"),
-                         patch_call("*** Begin Patch\n*** Update File: a.txt\n-one\n+two\n*** End Patch"),
-                         shell("cat a.txt")),
-                 respond(message("done"))])
+    h = harness(
+        [
+            respond(
+                shell("printf one > a.txt"),
+                patch_call("*** Begin Patch\n*** Update File: a.txt\n-one\n+two\n*** End Patch"),
+                shell("cat a.txt"),
+            ),
+            respond(message("done")),
+        ]
+    )
     await h.turn("go")
     first, second, third = last_outputs(h.bodies()[1])
     assert first.startswith("Exit code: 0")
@@ -100,9 +116,16 @@ async def test_patch_waits_for_earlier_commands_and_outputs_keep_call_order(harn
 async def test_tool_errors_go_back_to_the_model_and_the_turn_continues(harness, workspace: Path) -> None:
     (workspace / "a.py").write_text("x = 1\n")
     bad_patch = "*** Begin Patch\n*** Update File: a.py\n-y = 2\n+y = 3\n*** End Patch"
-    h = harness([respond(patch_call(bad_patch), {"type": "function_call", "name": "no_such_tool", "arguments": {}},
-                         {"type": "function_call", "name": "shell_command", "arguments": "{not json"}),
-                 respond(message("I could not apply it."))])
+    h = harness(
+        [
+            respond(
+                patch_call(bad_patch),
+                {"type": "function_call", "name": "no_such_tool", "arguments": {}},
+                {"type": "function_call", "name": "shell_command", "arguments": "{not json"},
+            ),
+            respond(message("I could not apply it.")),
+        ]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED
     patch_out, unknown_out, bad_args_out = last_outputs(h.bodies()[1])
@@ -114,9 +137,15 @@ async def test_tool_errors_go_back_to_the_model_and_the_turn_continues(harness, 
 
 async def test_interrupt_kills_the_command_answers_every_call_and_tells_the_model(harness, workspace: Path) -> None:
     marker = f"tandem-test-{uuid.uuid4().hex[:8]}"
-    h = harness([respond(shell(f"echo started; exec -a {marker} sleep 600", timeout_ms=600_000),
-                         patch_call("*** Begin Patch\n*** Add File: later.txt\n+x\n*** End Patch")),
-                 respond(message("next turn"))])
+    h = harness(
+        [
+            respond(
+                shell(f"echo started; exec -a {marker} sleep 600", timeout_ms=600_000),
+                patch_call("*** Begin Patch\n*** Add File: later.txt\n+x\n*** End Patch"),
+            ),
+            respond(message("next turn")),
+        ]
+    )
     _, task = h.thread.start_turn([TextInput(text="go")])
     while not processes_named(marker):  # the command is running (inside the sandbox's pid namespace)
         await asyncio.sleep(0.01)
@@ -133,13 +162,18 @@ async def test_interrupt_kills_the_command_answers_every_call_and_tells_the_mode
     assert isinstance(h.events[-1], TurnCompleted) and h.events[-1].turn.status is TurnStatus.INTERRUPTED
     # The next turn starts from a consistent history that includes the marker.
     assert (await h.turn("carry on")).status is TurnStatus.COMPLETED
-    assert any(item.get("content", [{}])[0].get("text") == TURN_ABORTED_MARKER
-               for item in h.bodies()[-1]["input"] if item.get("type") == "message")
+    assert any(
+        item.get("content", [{}])[0].get("text") == TURN_ABORTED_MARKER
+        for item in h.bodies()[-1]["input"]
+        if item.get("type") == "message"
+    )
 
 
 async def test_broken_stream_is_retried_without_resending_the_half_message(harness) -> None:
-    half = respond(message("This sentence will be cut off somewhere in the middle of it."),
-                   fault={"kind": "disconnect", "after_events": 4})
+    half = respond(
+        message("This sentence will be cut off somewhere in the middle of it."),
+        fault={"kind": "disconnect", "after_events": 4},
+    )
     h = harness([half, respond(message("Complete answer."))])
     turn = await h.turn("hello")
     assert turn.status is TurnStatus.COMPLETED
@@ -154,9 +188,16 @@ async def test_broken_stream_is_retried_without_resending_the_half_message(harne
 
 
 async def test_completed_calls_survive_a_broken_stream_and_run_once(harness, workspace: Path) -> None:
-    h = harness([respond(shell("echo ran >> log.txt"), message("and now a long message that breaks"),
-                         fault={"kind": "disconnect", "after_events": 7}),
-                 respond(message("ok"))])
+    h = harness(
+        [
+            respond(
+                shell("echo ran >> log.txt"),
+                message("and now a long message that breaks"),
+                fault={"kind": "disconnect", "after_events": 7},
+            ),
+            respond(message("ok")),
+        ]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED
     assert (workspace / "log.txt").read_text() == "ran\n"  # executed exactly once
@@ -164,13 +205,21 @@ async def test_completed_calls_survive_a_broken_stream_and_run_once(harness, wor
     assert retried[-2]["type"] == "function_call" and retried[-1]["type"] == "function_call_output"
 
 
-@pytest.mark.parametrize("fault", [
-    {"kind": "http_error", "status": 500, "body": {"error": {"message": "boom"}}},
-    {"kind": "http_error", "status": 429, "body": {"error": {"message": "slow down"}}, "headers": {"Retry-After": "0"}},
-    {"kind": "response_failed", "code": "rate_limit_exceeded", "message": "Rate limit. Please try again in 10ms."},
-    {"kind": "no_completed"},
-    {"kind": "malformed_json", "after_events": 1},
-])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "http_error", "status": 500, "body": {"error": {"message": "boom"}}},
+        {
+            "kind": "http_error",
+            "status": 429,
+            "body": {"error": {"message": "slow down"}},
+            "headers": {"Retry-After": "0"},
+        },
+        {"kind": "response_failed", "code": "rate_limit_exceeded", "message": "Rate limit. Please try again in 10ms."},
+        {"kind": "no_completed"},
+        {"kind": "malformed_json", "after_events": 1},
+    ],
+)
 async def test_transient_failures_are_retried(harness, fault: dict[str, Any]) -> None:
     first: dict[str, Any] = {"fault": fault}
     if fault["kind"] != "http_error":
@@ -183,22 +232,37 @@ async def test_transient_failures_are_retried(harness, fault: dict[str, Any]) ->
 
 
 async def test_idle_stream_times_out_and_is_retried(harness) -> None:
-    h = harness([{"fault": {"kind": "stall", "after_events": 1, "seconds": 30}, "output": [message("x")]},
-                 respond(message("fine"))],
-                overrides=("model_providers.openai.stream_idle_timeout_ms=300",))
+    h = harness(
+        [
+            {"fault": {"kind": "stall", "after_events": 1, "seconds": 30}, "output": [message("x")]},
+            respond(message("fine")),
+        ],
+        overrides=("model_providers.openai.stream_idle_timeout_ms=300",),
+    )
     turn = await h.turn("hi")
     assert turn.status is TurnStatus.COMPLETED
     assert "no data from the model" in next(e for e in h.events if isinstance(e, StreamRetrying)).message
 
 
 async def test_quota_errors_fail_at_once_and_retries_are_bounded(harness) -> None:
-    h = harness([{"fault": {"kind": "http_error", "status": 429,
-                            "body": {"error": {"message": "You exceeded your quota", "code": "insufficient_quota"}}}}])
+    h = harness(
+        [
+            {
+                "fault": {
+                    "kind": "http_error",
+                    "status": 429,
+                    "body": {"error": {"message": "You exceeded your quota", "code": "insufficient_quota"}},
+                }
+            }
+        ]
+    )
     turn = await h.turn("hi")
     assert turn.status is TurnStatus.FAILED and "quota" in turn.error.message
     assert len(h.bodies()) == 1
-    h2 = harness([{"fault": {"kind": "no_completed"}, "output": [message("x")]}] * 3,
-                 overrides=("model_providers.openai.stream_max_retries=1",))
+    h2 = harness(
+        [{"fault": {"kind": "no_completed"}, "output": [message("x")]}] * 3,
+        overrides=("model_providers.openai.stream_max_retries=1",),
+    )
     turn = await h2.turn("hi")
     assert turn.status is TurnStatus.FAILED
     assert "stream closed before response.completed" in turn.error.message
@@ -208,9 +272,15 @@ async def test_quota_errors_fail_at_once_and_retries_are_bounded(harness) -> Non
 async def test_requests_are_strict_prefix_extensions_over_a_multi_turn_session(harness, workspace: Path) -> None:
     reasoning = {"type": "reasoning", "summary": "thinking", "encrypted_content": "enc-1"}
     plain_reasoning = {"type": "reasoning", "summary": "not carried"}
-    h = harness([respond(reasoning, shell("echo a")), respond(message("one")),
-                 respond(plain_reasoning, patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch")),
-                 respond(message("two")), respond(message("three"))])
+    h = harness(
+        [
+            respond(reasoning, shell("echo a")),
+            respond(message("one")),
+            respond(plain_reasoning, patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch")),
+            respond(message("two")),
+            respond(message("three")),
+        ]
+    )
     for text in ("first", "second", "third"):
         assert (await h.turn(text)).status is TurnStatus.COMPLETED
     bodies = h.bodies()
@@ -224,13 +294,22 @@ async def test_requests_are_strict_prefix_extensions_over_a_multi_turn_session(h
         assert body["store"] is False and body["stream"] is True
         assert body["prompt_cache_key"] == h.thread.info.id
         assert [t["name"] for t in body["tools"]] == [
-            "shell_command", "apply_patch", "update_plan", "read_file", "view_image"]
+            "shell_command",
+            "apply_patch",
+            "update_plan",
+            "read_file",
+            "view_image",
+        ]
     carried = [i for i in bodies[1]["input"] if i["type"] == "reasoning"]
-    assert carried == [{"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}],
-                        "encrypted_content": "enc-1"} | {k: v for k, v in carried[0].items()
-                                                          if k not in ("type", "summary", "encrypted_content")}]
-    assert all(i.get("summary") != [{"type": "summary_text", "text": "not carried"}]
-               for i in bodies[3]["input"] if i["type"] == "reasoning")
+    assert carried == [
+        {"type": "reasoning", "summary": [{"type": "summary_text", "text": "thinking"}], "encrypted_content": "enc-1"}
+        | {k: v for k, v in carried[0].items() if k not in ("type", "summary", "encrypted_content")}
+    ]
+    assert all(
+        i.get("summary") != [{"type": "summary_text", "text": "not carried"}]
+        for i in bodies[3]["input"]
+        if i["type"] == "reasoning"
+    )
     patch_tool = bodies[0]["tools"][1]
     assert patch_tool["type"] == "custom" and patch_tool["format"]["syntax"] == "lark"
     assert "Begin Patch" in patch_tool["format"]["definition"]
@@ -254,12 +333,21 @@ async def test_event_order_for_a_turn(harness) -> None:
 
 
 async def test_plan_updates_become_one_plan_item(harness) -> None:
-    plan = {"type": "function_call", "name": "update_plan",
-            "arguments": {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "pending"}]}}
-    plan2 = {"type": "function_call", "name": "update_plan",
-             "arguments": {"plan": [{"step": "a", "status": "completed"}, {"step": "b", "status": "completed"}]}}
-    bad = {"type": "function_call", "name": "update_plan",
-           "arguments": {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "in_progress"}]}}
+    plan = {
+        "type": "function_call",
+        "name": "update_plan",
+        "arguments": {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "pending"}]},
+    }
+    plan2 = {
+        "type": "function_call",
+        "name": "update_plan",
+        "arguments": {"plan": [{"step": "a", "status": "completed"}, {"step": "b", "status": "completed"}]},
+    }
+    bad = {
+        "type": "function_call",
+        "name": "update_plan",
+        "arguments": {"plan": [{"step": "a", "status": "in_progress"}, {"step": "b", "status": "in_progress"}]},
+    }
     h = harness([respond(plan), respond(bad), respond(plan2), respond(message("done"))])
     await h.turn("go")
     assert len([e for e in h.events if isinstance(e, PlanUpdated)]) == 2
@@ -299,9 +387,17 @@ class ScriptedApprover:
 
 async def test_untrusted_asks_for_unsafe_commands_and_remembers_session_approvals(harness, workspace: Path) -> None:
     approver = ScriptedApprover(ReviewDecision.DECLINE, ReviewDecision.ACCEPT_FOR_SESSION)
-    h = harness([respond(shell("ls")), respond(shell("touch x")), respond(shell("touch y")),
-                 respond(shell("touch y")), respond(message("ok"))],
-                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    h = harness(
+        [
+            respond(shell("ls")),
+            respond(shell("touch x")),
+            respond(shell("touch y")),
+            respond(shell("touch y")),
+            respond(message("ok")),
+        ],
+        policy=ApprovalPolicy.UNTRUSTED,
+        approver=approver,
+    )
     await h.turn("go")
     bodies = h.bodies()
     assert last_outputs(bodies[1])[0].startswith("Exit code: 0")  # ls: known safe, not asked
@@ -316,8 +412,11 @@ async def test_untrusted_asks_for_unsafe_commands_and_remembers_session_approval
 
 async def test_cancel_at_an_approval_interrupts_the_turn(harness, workspace: Path) -> None:
     approver = ScriptedApprover(ReviewDecision.CANCEL)
-    h = harness([respond(patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch"))],
-                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    h = harness(
+        [respond(patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch"))],
+        policy=ApprovalPolicy.UNTRUSTED,
+        approver=approver,
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.INTERRUPTED
     assert not (workspace / "n.txt").exists()
@@ -335,13 +434,21 @@ async def test_read_file_numbers_lines_and_pages(harness, workspace: Path) -> No
 
 
 async def test_session_approvals_match_normalised_commands_and_prefix_rules_persist(
-        harness, workspace: Path, tandem_home: Path) -> None:
+    harness, workspace: Path, tandem_home: Path
+) -> None:
     approver = ScriptedApprover(ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE)
-    h = harness([respond(shell("touch a")), respond(shell("FOO=1 bash -lc 'touch a'")),
-                 respond(shell("touch a && ls")),
-                 respond(shell("mkdir -p d/e", prefix_rule=["mkdir", "-p"])), respond(shell("mkdir -p f")),
-                 respond(message("ok"))],
-                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    h = harness(
+        [
+            respond(shell("touch a")),
+            respond(shell("FOO=1 bash -lc 'touch a'")),
+            respond(shell("touch a && ls")),
+            respond(shell("mkdir -p d/e", prefix_rule=["mkdir", "-p"])),
+            respond(shell("mkdir -p f")),
+            respond(message("ok")),
+        ],
+        policy=ApprovalPolicy.UNTRUSTED,
+        approver=approver,
+    )
     await h.turn("go")
     assert [r.command for r in approver.requests] == ["touch a", "mkdir -p d/e"]
     assert approver.requests[1].prefix_rule == ("mkdir", "-p")
@@ -350,16 +457,20 @@ async def test_session_approvals_match_normalised_commands_and_prefix_rules_pers
     assert '"mkdir"' in stored and '"-p"' in stored
     # A new thread starts with the persisted rule: not asked again.
     approver2 = ScriptedApprover()
-    h2 = harness([respond(shell("mkdir -p g")), respond(message("ok"))], policy=ApprovalPolicy.UNTRUSTED,
-                 approver=approver2)
+    h2 = harness(
+        [respond(shell("mkdir -p g")), respond(message("ok"))], policy=ApprovalPolicy.UNTRUSTED, approver=approver2
+    )
     await h2.turn("go")
     assert approver2.requests == [] and (workspace / "g").is_dir()
 
 
 async def test_unrelated_prefix_rules_are_not_offered(harness) -> None:
     approver = ScriptedApprover(ReviewDecision.ACCEPT)
-    h = harness([respond(shell("touch x", prefix_rule=["rm"])), respond(message("ok"))],
-                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    h = harness(
+        [respond(shell("touch x", prefix_rule=["rm"])), respond(message("ok"))],
+        policy=ApprovalPolicy.UNTRUSTED,
+        approver=approver,
+    )
     await h.turn("go")
     assert approver.requests[0].prefix_rule is None
 
@@ -378,10 +489,16 @@ def outside() -> Iterator[Path]:
 @needs_sandbox
 async def test_sandbox_denial_is_explained_and_escalation_asks_then_runs_outside(harness, outside: Path) -> None:
     approver = ScriptedApprover(ReviewDecision.ACCEPT)
-    escalate = shell(f"touch {outside}/escalated", sandbox_permissions="require_escalated",
-                     justification="Allow writing the build cache outside the workspace?")
-    h = harness([respond(shell(f"touch {outside}/blocked")), respond(escalate), respond(message("ok"))],
-                policy=ApprovalPolicy.ON_REQUEST, approver=approver)
+    escalate = shell(
+        f"touch {outside}/escalated",
+        sandbox_permissions="require_escalated",
+        justification="Allow writing the build cache outside the workspace?",
+    )
+    h = harness(
+        [respond(shell(f"touch {outside}/blocked")), respond(escalate), respond(message("ok"))],
+        policy=ApprovalPolicy.ON_REQUEST,
+        approver=approver,
+    )
     await h.turn("go")
     blocked = last_outputs(h.bodies()[1])[0]
     assert blocked.startswith("Exit code: 1") and "require_escalated" in blocked
@@ -393,8 +510,11 @@ async def test_sandbox_denial_is_explained_and_escalation_asks_then_runs_outside
 @needs_sandbox
 async def test_untrusted_offers_to_retry_a_blocked_command_without_the_sandbox(harness, outside: Path) -> None:
     approver = ScriptedApprover(ReviewDecision.ACCEPT, ReviewDecision.ACCEPT)
-    h = harness([respond(shell(f"touch {outside}/x")), respond(message("ok"))],
-                policy=ApprovalPolicy.UNTRUSTED, approver=approver)
+    h = harness(
+        [respond(shell(f"touch {outside}/x")), respond(message("ok"))],
+        policy=ApprovalPolicy.UNTRUSTED,
+        approver=approver,
+    )
     await h.turn("go")
     assert len(approver.requests) == 2
     assert approver.requests[1].reason == "The sandbox blocked this command. Run it again without the sandbox?"
@@ -418,8 +538,10 @@ async def test_patches_outside_the_writable_roots(harness, workspace: Path, tmp_
 
 
 async def test_view_image_attaches_the_image_as_input(harness, workspace: Path) -> None:
-    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+    png = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+    )
     (workspace / "shot.png").write_bytes(png)
     view = {"type": "function_call", "name": "view_image", "arguments": {"path": "shot.png"}}
     bad = {"type": "function_call", "name": "view_image", "arguments": {"path": "notes.txt"}}

@@ -28,7 +28,8 @@ def configure(tandem_home: Path, server: ScriptedModelServer) -> dict[str, str]:
     (tandem_home / "config.toml").write_text(
         'model = "claude-sonnet-4-5"\nmodel_provider = "anthropic"\nmodel_reasoning_effort = "low"\n'
         f'[model_providers.anthropic]\nbase_url = "{server.base_url}"\nwire_api = "anthropic"\n'
-        'env_key = "ANTHROPIC_API_KEY"\n')
+        'env_key = "ANTHROPIC_API_KEY"\n'
+    )
     return {**os.environ, "ANTHROPIC_API_KEY": ANTHROPIC_KEY}
 
 
@@ -46,12 +47,19 @@ def blocks(body: dict[str, Any], role: str, kind: str) -> list[dict[str, Any]]:
 def test_exec_runs_a_tool_turn_over_the_anthropic_wire(tandem_home: Path, workspace: Path) -> None:
     app = workspace / "app.py"
     app.write_text('def greet(name):\n    return "Hello " + nam\n')
-    server = ScriptedModelServer({"responses": [
-        respond({"type": "reasoning", "text": "I should read app.py before changing it."},
-                message("Reading the file."), shell('cat app.py; echo "key=${ANTHROPIC_API_KEY:-unset}"')),
-        respond(patch_call(FIX)),
-        respond(message("Fixed: `greet` now uses `name`.")),
-    ]}).start()
+    server = ScriptedModelServer(
+        {
+            "responses": [
+                respond(
+                    {"type": "reasoning", "text": "I should read app.py before changing it."},
+                    message("Reading the file."),
+                    shell('cat app.py; echo "key=${ANTHROPIC_API_KEY:-unset}"'),
+                ),
+                respond(patch_call(FIX)),
+                respond(message("Fixed: `greet` now uses `name`.")),
+            ]
+        }
+    ).start()
     try:
         env = configure(tandem_home, server)
         result = run_tandem("exec", "--json", "fix app.py", cwd=workspace, env=env)
@@ -60,8 +68,9 @@ def test_exec_runs_a_tool_turn_over_the_anthropic_wire(tandem_home: Path, worksp
     assert result.returncode == 0, result.stderr
     events = jsonl(result.stdout)
     assert events[-1]["type"] == "turn.completed" and events[-1]["usage"]["input_tokens"] > 0
-    final = [e["item"]["text"] for e in events if e["type"] == "item.completed"
-             and e["item"]["type"] == "agent_message"]
+    final = [
+        e["item"]["text"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "agent_message"
+    ]
     assert final[-1] == "Fixed: `greet` now uses `name`."
     assert app.read_text() == 'def greet(name):\n    return "Hello " + name\n'
 
@@ -104,8 +113,22 @@ def test_exec_runs_a_tool_turn_over_the_anthropic_wire(tandem_home: Path, worksp
 
 
 def test_exec_reports_an_anthropic_auth_error(tandem_home: Path, workspace: Path) -> None:
-    server = ScriptedModelServer({"responses": [{"fault": {"kind": "http_error", "status": 401, "body": {
-        "type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}}}]}).start()
+    server = ScriptedModelServer(
+        {
+            "responses": [
+                {
+                    "fault": {
+                        "kind": "http_error",
+                        "status": 401,
+                        "body": {
+                            "type": "error",
+                            "error": {"type": "authentication_error", "message": "invalid x-api-key"},
+                        },
+                    }
+                }
+            ]
+        }
+    ).start()
     try:
         result = run_tandem("exec", "--json", "hi", cwd=workspace, env=configure(tandem_home, server))
     finally:

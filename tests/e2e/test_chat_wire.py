@@ -29,7 +29,8 @@ def configure_chat_provider(tandem_home: Path, server: ScriptedModelServer) -> d
         'name = "Local chat server"\n'
         f'base_url = "{server.base_url}"\n'
         'env_key = "LOCAL_CHAT_KEY"\n'
-        'wire_api = "chat"\n')
+        'wire_api = "chat"\n'
+    )
     return {**os.environ, "LOCAL_CHAT_KEY": CHAT_KEY}
 
 
@@ -43,15 +44,16 @@ def tool_messages(body: dict[str, Any]) -> list[tuple[str, str]]:
     return list(reversed(tail))
 
 
-def test_exec_runs_shell_and_apply_patch_over_chat_completions(
-        tandem_home: Path, workspace: Path) -> None:
+def test_exec_runs_shell_and_apply_patch_over_chat_completions(tandem_home: Path, workspace: Path) -> None:
     app = workspace / "app.py"
     app.write_text('def greet(name):\n    return "Hello " + nam\n')
-    script = {"responses": [
-        respond(message("Looking at the code first."), shell("cat app.py"), shell("ls")),
-        respond({"type": "function_call", "name": "apply_patch", "arguments": {"input": FIX}}),
-        respond(message("Fixed: `greet` now uses `name`.")),
-    ]}
+    script = {
+        "responses": [
+            respond(message("Looking at the code first."), shell("cat app.py"), shell("ls")),
+            respond({"type": "function_call", "name": "apply_patch", "arguments": {"input": FIX}}),
+            respond(message("Fixed: `greet` now uses `name`.")),
+        ]
+    }
     with ScriptedModelServer(script) as server:
         env = configure_chat_provider(tandem_home, server)
         result = run_tandem("exec", "--json", "fix app.py", cwd=workspace, env=env)
@@ -62,7 +64,12 @@ def test_exec_runs_shell_and_apply_patch_over_chat_completions(
     events = jsonl(result.stdout)
     completed = [e["item"] for e in events if e["type"] == "item.completed"]
     assert [item["type"] for item in completed] == [
-        "agent_message", "command_execution", "command_execution", "file_change", "agent_message"]
+        "agent_message",
+        "command_execution",
+        "command_execution",
+        "file_change",
+        "agent_message",
+    ]
     assert completed[-1]["text"] == "Fixed: `greet` now uses `name`."
     assert completed[3]["changes"] == [{"path": "app.py", "kind": "update"}]
     assert events[-1]["type"] == "turn.completed" and events[-1]["usage"]["input_tokens"] > 0
@@ -82,7 +89,9 @@ def test_exec_runs_shell_and_apply_patch_over_chat_completions(
     assistant = second["messages"][-3]
     assert assistant["role"] == "assistant" and assistant["content"] == "Looking at the code first."
     assert [(c["id"], json.loads(c["function"]["arguments"])) for c in assistant["tool_calls"]] == [
-        ("call_1_1", {"command": "cat app.py"}), ("call_1_2", {"command": "ls"})]
+        ("call_1_1", {"command": "cat app.py"}),
+        ("call_1_2", {"command": "ls"}),
+    ]
     (cat_id, cat_output), (ls_id, ls_output) = tool_messages(second)
     assert (cat_id, ls_id) == ("call_1_1", "call_1_2")
     assert cat_output.startswith("Exit code: 0") and 'return "Hello " + nam' in cat_output
@@ -93,5 +102,5 @@ def test_exec_runs_shell_and_apply_patch_over_chat_completions(
     assert json.loads(patch_call[0]["function"]["arguments"]) == {"input": FIX}
     assert tool_messages(third) == [("call_2_0", "Success. Updated the following files:\nM app.py")]
     # Each request extends the previous one, so prompt caches keep hitting.
-    assert third["messages"][:len(second["messages"])] == second["messages"]
+    assert third["messages"][: len(second["messages"])] == second["messages"]
     assert json.dumps(third["tools"]) == json.dumps(first["tools"])

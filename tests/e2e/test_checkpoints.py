@@ -42,7 +42,7 @@ def test_turn_diff_includes_changes_made_by_shell_commands(model_server, workspa
     make_project(workspace)
     stderr = run_turn(model_server, workspace)
     assert_turn_applied(workspace)
-    diff = stderr[stderr.index("turn diff"):]
+    diff = stderr[stderr.index("turn diff") :]
     assert "+A LINE THREE" in diff  # apply_patch
     assert "-colour = 'old'" in diff and "+colour = 'new'" in diff  # sed -i
     assert "+++ b/c.txt" in diff and "+fresh" in diff  # created by the shell
@@ -51,8 +51,9 @@ def test_turn_diff_includes_changes_made_by_shell_commands(model_server, workspa
     assert not (workspace / ".git").exists()
 
 
-def test_undo_restores_what_the_agent_changed_and_keeps_user_edits(model_server, workspace: Path,
-                                                                    tandem_home: Path) -> None:
+def test_undo_restores_what_the_agent_changed_and_keeps_user_edits(
+    model_server, workspace: Path, tandem_home: Path
+) -> None:
     make_project(workspace)
     run_turn(model_server, workspace)
     # After the turn, the user edits a.py elsewhere and adds a file of their own.
@@ -147,8 +148,11 @@ def turn_with(model_server, workspace: Path, *calls: dict) -> None:  # type: ign
 def test_undo_never_deletes_a_file_the_turn_merely_unignored(model_server, workspace: Path) -> None:
     (workspace / ".gitignore").write_text("secret.env\n")
     (workspace / "secret.env").write_text("API_KEY=precious\n")
-    turn_with(model_server, workspace, patch_call(
-        "*** Begin Patch\n*** Update File: .gitignore\n@@\n-secret.env\n+other.env\n*** End Patch"))
+    turn_with(
+        model_server,
+        workspace,
+        patch_call("*** Begin Patch\n*** Update File: .gitignore\n@@\n-secret.env\n+other.env\n*** End Patch"),
+    )
     assert run_tandem("undo", cwd=workspace).returncode == 0
     assert (workspace / ".gitignore").read_text() == "secret.env\n"
     assert (workspace / "secret.env").read_text() == "API_KEY=precious\n"
@@ -156,8 +160,12 @@ def test_undo_never_deletes_a_file_the_turn_merely_unignored(model_server, works
 
 def test_a_shell_edit_then_a_patch_of_the_same_file_are_both_undone(model_server, workspace: Path) -> None:
     (workspace / "f.txt").write_text("one\ntwo\nthree\n")
-    turn_with(model_server, workspace, shell("sed -i 's/one/ONE/' f.txt"),
-              patch_call("*** Begin Patch\n*** Update File: f.txt\n@@\n-three\n+THREE\n*** End Patch"))
+    turn_with(
+        model_server,
+        workspace,
+        shell("sed -i 's/one/ONE/' f.txt"),
+        patch_call("*** Begin Patch\n*** Update File: f.txt\n@@\n-three\n+THREE\n*** End Patch"),
+    )
     assert (workspace / "f.txt").read_text() == "ONE\ntwo\nTHREE\n"
     assert run_tandem("undo", cwd=workspace).returncode == 0
     assert (workspace / "f.txt").read_text() == "one\ntwo\nthree\n"
@@ -177,8 +185,12 @@ def test_undo_never_writes_through_a_symlink(model_server, workspace: Path) -> N
     (workspace / "config.yml").write_text("local: 1\n")
     (workspace / "real.txt").write_text("a\n")
     (workspace / "link.txt").symlink_to("real.txt")
-    turn_with(model_server, workspace, shell("mv config.yml config.bak && ln -s shared.yml config.yml"),
-              shell("sed -i 's/a/b/' link.txt"))  # sed -i replaces the link by a file
+    turn_with(
+        model_server,
+        workspace,
+        shell("mv config.yml config.bak && ln -s shared.yml config.yml"),
+        shell("sed -i 's/a/b/' link.txt"),
+    )  # sed -i replaces the link by a file
     undone = run_tandem("undo", cwd=workspace)
     assert undone.returncode == 0, undone.stderr
     assert (workspace / "shared.yml").read_text() == "shared: 1\n"  # the link's target was not written

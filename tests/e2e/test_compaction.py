@@ -25,18 +25,28 @@ BIG = {"input_tokens": 5000, "output_tokens": 100}  # over the 4,000-token limit
 
 
 def texts(body: dict[str, Any]) -> list[str]:
-    return [part.get("text", "") for item in body["input"] if item.get("type") == "message"
-            for part in item.get("content", [])]
+    return [
+        part.get("text", "")
+        for item in body["input"]
+        if item.get("type") == "message"
+        for part in item.get("content", [])
+    ]
 
 
 @pytest.fixture
 def make_thread(model_server, workspace: Path, tandem_home: Path):  # type: ignore[no-untyped-def]
     def make(responses: list[dict[str, Any]], *overrides: str) -> tuple[Thread, Any, list[Any]]:
         server = model_server(responses)
-        config = load_config(workspace, CliOverrides(approval_policy=ApprovalPolicy.NEVER, config_overrides=(
-            "model_auto_compact_token_limit=4000", "model_context_window=10000", *overrides)))
-        thread = Thread.create(config, ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"]),
-                               default_tools(config))
+        config = load_config(
+            workspace,
+            CliOverrides(
+                approval_policy=ApprovalPolicy.NEVER,
+                config_overrides=("model_auto_compact_token_limit=4000", "model_context_window=10000", *overrides),
+            ),
+        )
+        thread = Thread.create(
+            config, ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"]), default_tools(config)
+        )
         events: list[Any] = []
         thread.subscribe(events.append)
         return thread, server, events
@@ -49,11 +59,15 @@ async def turn(thread: Thread, text: str) -> Any:
 
 
 async def test_several_compactions_and_what_the_model_receives_after_each(make_thread) -> None:  # type: ignore[no-untyped-def]
-    thread, server, events = make_thread([
-        respond(message("answer A"), usage=BIG),
-        respond(message("SUMMARY ONE: task A done")), respond(message("answer B"), usage=BIG),
-        respond(message("SUMMARY TWO: tasks A and B done")), respond(message("answer C")),
-    ])
+    thread, server, events = make_thread(
+        [
+            respond(message("answer A"), usage=BIG),
+            respond(message("SUMMARY ONE: task A done")),
+            respond(message("answer B"), usage=BIG),
+            respond(message("SUMMARY TWO: tasks A and B done")),
+            respond(message("answer C")),
+        ]
+    )
     for text in ("first task", "second task", "third task"):
         assert (await turn(thread, text)).status is TurnStatus.COMPLETED
     bodies = [r.body for r in server.requests]
@@ -61,7 +75,7 @@ async def test_several_compactions_and_what_the_model_receives_after_each(make_t
     # The summary request extends the conversation with the handoff prompt and asks for text only.
     summary_request = bodies[1]
     assert summary_request["tool_choice"] == "none"
-    assert summary_request["input"][:len(bodies[0]["input"])] == bodies[0]["input"]  # the prompt cache still hits
+    assert summary_request["input"][: len(bodies[0]["input"])] == bodies[0]["input"]  # the prompt cache still hits
     assert texts(summary_request)[-1] == handoff_prompt() and "second task" in texts(summary_request)
     # After the first compaction: initial context, the user's messages, the summary; no old answers.
     after_first = texts(bodies[2])
@@ -84,12 +98,24 @@ async def test_several_compactions_and_what_the_model_receives_after_each(make_t
 
 
 async def test_overflow_compacts_and_retries_and_an_overflowing_summary_drops_old_items(make_thread) -> None:  # type: ignore[no-untyped-def]
-    overflow = {"fault": {"kind": "response_failed", "code": "context_length_exceeded",
-                          "message": "Your input exceeds the context window of this model."}}
-    thread, server, events = make_thread([
-        respond(message("answer A")), respond(message("answer B")),
-        overflow, overflow, respond(message("SUMMARY")), respond(message("answer C")),
-    ], "model_auto_compact_token_limit=1000000")
+    overflow = {
+        "fault": {
+            "kind": "response_failed",
+            "code": "context_length_exceeded",
+            "message": "Your input exceeds the context window of this model.",
+        }
+    }
+    thread, server, events = make_thread(
+        [
+            respond(message("answer A")),
+            respond(message("answer B")),
+            overflow,
+            overflow,
+            respond(message("SUMMARY")),
+            respond(message("answer C")),
+        ],
+        "model_auto_compact_token_limit=1000000",
+    )
     for text in ("first", "second", "third"):
         assert (await turn(thread, text)).status is TurnStatus.COMPLETED
     bodies = [r.body for r in server.requests]
@@ -101,10 +127,16 @@ async def test_overflow_compacts_and_retries_and_an_overflowing_summary_drops_ol
 
 
 async def test_manual_compaction_and_rollback(make_thread) -> None:  # type: ignore[no-untyped-def]
-    thread, server, _ = make_thread([
-        respond(message("answer A")), respond(message("answer B")), respond(message("MANUAL SUMMARY")),
-        respond(message("answer C")), respond(message("answer D")),
-    ], "model_auto_compact_token_limit=1000000")
+    thread, server, _ = make_thread(
+        [
+            respond(message("answer A")),
+            respond(message("answer B")),
+            respond(message("MANUAL SUMMARY")),
+            respond(message("answer C")),
+            respond(message("answer D")),
+        ],
+        "model_auto_compact_token_limit=1000000",
+    )
     await turn(thread, "one")
     await turn(thread, "two")
     _, task = thread.start_compaction()
@@ -129,8 +161,9 @@ async def test_twenty_turns_are_byte_stable_prefix_extensions(make_thread) -> No
     script = []
     for n in range(20):
         if n % 3 == 0:
-            script.append(respond({"type": "function_call", "name": "shell_command",
-                                   "arguments": {"command": f"echo turn {n}"}}))
+            script.append(
+                respond({"type": "function_call", "name": "shell_command", "arguments": {"command": f"echo turn {n}"}})
+            )
         script.append(respond(message(f"answer {n}")))
     thread, server, _ = make_thread(script, "model_auto_compact_token_limit=10000000")
     for n in range(20):

@@ -23,11 +23,13 @@ def make_app(workspace: Path) -> Path:
 
 def test_json_events_follow_codex_exec_schema(model_server, workspace: Path) -> None:
     app = make_app(workspace)
-    server = model_server([
-        respond(shell("cat app.py")),
-        respond(message("Fixing the typo."), patch_call(FIX)),
-        respond(message("Done: `greet` now uses `name`.")),
-    ])
+    server = model_server(
+        [
+            respond(shell("cat app.py")),
+            respond(message("Fixing the typo."), patch_call(FIX)),
+            respond(message("Done: `greet` now uses `name`.")),
+        ]
+    )
     result = run_tandem("exec", "--json", "fix app.py", cwd=workspace)
     assert result.returncode == 0, result.stderr
     events = jsonl(result.stdout)
@@ -35,18 +37,25 @@ def test_json_events_follow_codex_exec_schema(model_server, workspace: Path) -> 
     assert kinds[0] == "thread.started" and kinds[1] == "turn.started" and kinds[-1] == "turn.completed"
     items = [(e["type"], e["item"]["type"]) for e in events if e["type"].startswith("item.")]
     assert items == [
-        ("item.started", "command_execution"), ("item.completed", "command_execution"),
+        ("item.started", "command_execution"),
+        ("item.completed", "command_execution"),
         ("item.completed", "agent_message"),
-        ("item.started", "file_change"), ("item.completed", "file_change"),
+        ("item.started", "file_change"),
+        ("item.completed", "file_change"),
         ("item.completed", "agent_message"),
     ]
-    command = next(e["item"] for e in events if e["type"] == "item.completed"
-                   and e["item"]["type"] == "command_execution")
+    command = next(
+        e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "command_execution"
+    )
     assert command["command"] == "cat app.py" and command["exit_code"] == 0 and command["status"] == "completed"
-    assert "return \"Hello \" + nam" in command["aggregated_output"]
+    assert 'return "Hello " + nam' in command["aggregated_output"]
     change = next(e["item"] for e in events if e["type"] == "item.completed" and e["item"]["type"] == "file_change")
-    assert change == {"id": change["id"], "type": "file_change", "changes": [{"path": "app.py", "kind": "update"}],
-                      "status": "completed"}
+    assert change == {
+        "id": change["id"],
+        "type": "file_change",
+        "changes": [{"path": "app.py", "kind": "update"}],
+        "status": "completed",
+    }
     assert events[-1]["usage"]["input_tokens"] > 0 and "cached_input_tokens" in events[-1]["usage"]
     assert app.read_text() == 'def greet(name):\n    return "Hello " + name\n'
     # The model saw the command's output and the patch result, in Codex's formats.
@@ -85,8 +94,9 @@ def test_without_a_model_it_says_how_to_configure_one(tandem_home: Path, workspa
 
 
 def test_failed_turn_exits_1_with_turn_failed(model_server, workspace: Path) -> None:
-    model_server([{"fault": {"kind": "http_error", "status": 401,
-                             "body": {"error": {"message": "Incorrect API key provided"}}}}])
+    model_server(
+        [{"fault": {"kind": "http_error", "status": 401, "body": {"error": {"message": "Incorrect API key provided"}}}}]
+    )
     result = run_tandem("exec", "--json", "hi", cwd=workspace)
     assert result.returncode == 1
     failed = jsonl(result.stdout)[-1]
@@ -102,8 +112,13 @@ def test_resume_continues_the_same_history(model_server, workspace: Path, tandem
     assert jsonl(second.stdout)[0]["thread_id"] == thread_id
     one, two = (r.body for r in server.requests)
     assert two["input"][: len(one["input"])] == one["input"][: len(one["input"])]
-    texts = [part["text"] for item in two["input"] if item.get("type") == "message"
-             for part in item["content"] if "text" in part]
+    texts = [
+        part["text"]
+        for item in two["input"]
+        if item.get("type") == "message"
+        for part in item["content"]
+        if "text" in part
+    ]
     assert "first question" in texts and "first answer" in texts and texts[-1] == "second question"
     assert two["prompt_cache_key"] == one["prompt_cache_key"] == thread_id
     last = run_tandem("exec", "resume", "--last", "third", cwd=workspace)
@@ -151,8 +166,9 @@ def test_model_cwd_and_function_form_of_apply_patch(model_server, workspace: Pat
     make_app(workspace)
     fn_call = {"type": "function_call", "name": "apply_patch", "arguments": {"input": FIX}}
     server = model_server([respond(fn_call), respond(message("done"))])
-    result = run_tandem("exec", "-m", "my-model", "-C", str(workspace), "-c", 'apply_patch_tool_type="function"',
-                        "fix it", cwd=tmp_path)
+    result = run_tandem(
+        "exec", "-m", "my-model", "-C", str(workspace), "-c", 'apply_patch_tool_type="function"', "fix it", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     first = server.requests[0].body
     assert first["model"] == "my-model"
@@ -174,7 +190,8 @@ def test_agents_md_reaches_the_model(model_server, workspace: Path) -> None:
 
 
 def test_a_killed_session_resumes_with_everything_recorded_and_the_turn_marked_aborted(
-        model_server, workspace: Path, tandem_home: Path) -> None:
+    model_server, workspace: Path, tandem_home: Path
+) -> None:
     import os
     import signal
     import subprocess
@@ -184,12 +201,21 @@ def test_a_killed_session_resumes_with_everything_recorded_and_the_turn_marked_a
     from helpers import processes_named
 
     marker = f"tandem-kill-{os.getpid()}"
-    server = model_server([respond(message("Looking first."), shell(f"exec -a {marker} sleep 600",
-                                                                     timeout_ms=600_000)),
-                           respond(message("Resumed fine."))])
-    proc = subprocess.Popen([sys.executable, "-m", "tandem.cli", "exec", "--json", "start the long job"],
-                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+    server = model_server(
+        [
+            respond(message("Looking first."), shell(f"exec -a {marker} sleep 600", timeout_ms=600_000)),
+            respond(message("Resumed fine.")),
+        ]
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tandem.cli", "exec", "--json", "start the long job"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
     assert proc.stdout is not None
     thread_id = json.loads(proc.stdout.readline())["thread_id"]
     deadline = time.monotonic() + 30

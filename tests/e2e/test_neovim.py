@@ -15,8 +15,9 @@ from helpers import message, patch_call, respond
 
 SCRIPT = Path(__file__).parent / "nvim" / "fix_with_tandem.lua"
 BUGGY = "def area(w, h):\n    return w * w\n\n\nprint(area(2, 3))\n"
-FIX = ("*** Begin Patch\n*** Update File: geo.py\n@@ def area(w, h):\n-    return w * w\n+    return w * h\n"
-       "*** End Patch")
+FIX = (
+    "*** Begin Patch\n*** Update File: geo.py\n@@ def area(w, h):\n-    return w * w\n+    return w * h\n*** End Patch"
+)
 
 
 @pytest.mark.skipif(shutil.which("nvim") is None, reason="neovim is installed by `make test` (needs root)")
@@ -24,11 +25,24 @@ def test_fix_with_tandem_from_neovims_code_action_menu(model_server, workspace: 
     (workspace / "geo.py").write_text(BUGGY)
     server = model_server([respond(patch_call(FIX)), respond(message("Fixed: area() multiplied w by itself."))])
     result_path = tmp_path / "nvim-result.json"
-    env = {**os.environ, "TANDEM_NVIM_ROOT": str(workspace), "TANDEM_NVIM_PYTHON": sys.executable,
-           "TANDEM_NVIM_RESULT": str(result_path), "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
-           "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    subprocess.run(["nvim", "--headless", "--clean", "-c", f"luafile {SCRIPT}"], env=env, cwd=workspace,
-                   timeout=90, check=False, capture_output=True, stdin=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "TANDEM_NVIM_ROOT": str(workspace),
+        "TANDEM_NVIM_PYTHON": sys.executable,
+        "TANDEM_NVIM_RESULT": str(result_path),
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    subprocess.run(
+        ["nvim", "--headless", "--clean", "-c", f"luafile {SCRIPT}"],
+        env=env,
+        cwd=workspace,
+        timeout=90,
+        check=False,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+    )
     result = json.loads(result_path.read_text())
     assert "Fix with Tandem" in result["menu"]
     (prompt,) = result["prompts"]  # the approval arrived as window/showMessageRequest

@@ -25,8 +25,10 @@ CORP_ROUTE = "route-LEAKCHECK-hdr-5e6f7a8b"  # sent as a header through env_http
 OPENAI_ORG = "org-LEAKCHECK-7c7c7c7c"  # OpenAI-Organization, from OPENAI_ORGANIZATION
 SECRETS = (OPENAI_KEY, CORP_KEY, CORP_ROUTE, OPENAI_ORG)
 
-SNOOP = ("env; echo ---; printenv; echo ---; "
-         "for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < \"$f\"; done 2>/dev/null; echo snooped")
+SNOOP = (
+    "env; echo ---; printenv; echo ---; "
+    "for f in /proc/[0-9]*/environ; do tr '\\0' '\\n' < \"$f\"; done 2>/dev/null; echo snooped"
+)
 
 
 def environment(tandem_home: Path, *, corp: bool = False, **extra: str) -> dict[str, str]:
@@ -77,8 +79,14 @@ def test_openai_key_stays_out_of_commands_output_and_files(tandem_home: Path, wo
     assert first.headers["authorization"] == f"Bearer {OPENAI_KEY}"
     assert first.headers["openai-organization"] == OPENAI_ORG
     assert "PATH=" in seen and "snooped" in seen  # the command did run and print its environment
-    problems = (leaks(seen, "command output") + leaks(inputs, "model input") + leaks(result.stdout, "stdout")
-                + leaks(result.stderr, "stderr") + leaks_under(tandem_home) + leaks_under(workspace))
+    problems = (
+        leaks(seen, "command output")
+        + leaks(inputs, "model input")
+        + leaks(result.stdout, "stdout")
+        + leaks(result.stderr, "stderr")
+        + leaks_under(tandem_home)
+        + leaks_under(workspace)
+    )
     assert problems == []
     assert "OPENAI_API_KEY" not in seen and "OPENAI_ORGANIZATION" not in seen
 
@@ -87,23 +95,34 @@ def test_custom_provider_key_and_env_header_stay_out(tandem_home: Path, workspac
     with ScriptedModelServer({"responses": [respond(shell(SNOOP)), respond(message("seen it"))]}) as server:
         (tandem_home / "config.toml").write_text(
             f'model_provider = "corp"\n[model_providers.corp]\nname = "Corp"\nbase_url = "{server.base_url}"\n'
-            'env_key = "CORP_LLM_CREDS"\nenv_http_headers = { "X-Corp-Route" = "CORP_ROUTE" }\n')
-        result = run_tandem("exec", "show me your environment", cwd=workspace,
-                            env=environment(tandem_home, corp=True))
+            'env_key = "CORP_LLM_CREDS"\nenv_http_headers = { "X-Corp-Route" = "CORP_ROUTE" }\n'
+        )
+        result = run_tandem("exec", "show me your environment", cwd=workspace, env=environment(tandem_home, corp=True))
         assert result.returncode == 0, result.stderr
         seen = snoop_output(server)
         first = server.requests[0]
         inputs = model_inputs(server)
     assert first.headers["authorization"] == f"Bearer {CORP_KEY}" and first.headers["x-corp-route"] == CORP_ROUTE
     assert "CORP_LLM_CREDS" not in seen and "CORP_ROUTE" not in seen and "snooped" in seen
-    problems = (leaks(seen, "command output") + leaks(inputs, "model input") + leaks(result.stdout, "stdout")
-                + leaks(result.stderr, "stderr") + leaks_under(tandem_home) + leaks_under(workspace))
+    problems = (
+        leaks(seen, "command output")
+        + leaks(inputs, "model input")
+        + leaks(result.stdout, "stdout")
+        + leaks(result.stderr, "stderr")
+        + leaks_under(tandem_home)
+        + leaks_under(workspace)
+    )
     assert problems == []
 
 
 def test_errors_echoing_the_key_are_redacted(tandem_home: Path, workspace: Path) -> None:
-    refused = {"error": {"message": f"Incorrect API key provided: {OPENAI_KEY}. Organization {OPENAI_ORG}.",
-                         "type": "invalid_request_error", "code": "invalid_api_key"}}
+    refused = {
+        "error": {
+            "message": f"Incorrect API key provided: {OPENAI_KEY}. Organization {OPENAI_ORG}.",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        }
+    }
     broken = f"upstream proxy failure; request had Authorization: Bearer {OPENAI_KEY}"
     scripts: list[dict[str, Any]] = [
         {"repeat_last": True, "responses": [{"fault": {"kind": "http_error", "status": 401, "body": refused}}]},
@@ -112,16 +131,23 @@ def test_errors_echoing_the_key_are_redacted(tandem_home: Path, workspace: Path)
     for script in scripts:
         with ScriptedModelServer(script) as server:
             env = environment(tandem_home, OPENAI_BASE_URL=server.base_url)
-            result = run_tandem("exec", "--json", "-c", "model_providers.openai.request_max_retries=0", "hi",
-                                cwd=workspace, env=env)
-            human = run_tandem("exec", "-c", "model_providers.openai.request_max_retries=0", "hi",
-                               cwd=workspace, env=env)
+            result = run_tandem(
+                "exec", "--json", "-c", "model_providers.openai.request_max_retries=0", "hi", cwd=workspace, env=env
+            )
+            human = run_tandem(
+                "exec", "-c", "model_providers.openai.request_max_retries=0", "hi", cwd=workspace, env=env
+            )
         assert result.returncode == 1 and human.returncode == 1
         failed = [e for e in jsonl(result.stdout) if e["type"] in ("turn.failed", "error")]
         assert failed and "[REDACTED]" in json.dumps(failed)  # the message is kept, the key is masked
         assert "[REDACTED]" in human.stderr
-        problems = (leaks(result.stdout, "stdout") + leaks(result.stderr, "stderr") + leaks(human.stdout, "stdout")
-                    + leaks(human.stderr, "stderr") + leaks_under(tandem_home))
+        problems = (
+            leaks(result.stdout, "stdout")
+            + leaks(result.stderr, "stderr")
+            + leaks(human.stdout, "stdout")
+            + leaks(human.stderr, "stderr")
+            + leaks_under(tandem_home)
+        )
         assert problems == []
 
 
@@ -136,17 +162,24 @@ async def test_lsp_notifications_and_log_never_carry_the_key(tandem_home: Path, 
     from fake_editor import start_editor
 
     log_file = tandem_home / "lsp.log"
-    script = {"responses": [respond(shell(SNOOP)), respond(message("seen it")),
-                            {"fault": {"kind": "http_error", "status": 401,
-                                       "body": {"error": {"message": f"bad key {OPENAI_KEY}"}}}}]}
+    script = {
+        "responses": [
+            respond(shell(SNOOP)),
+            respond(message("seen it")),
+            {"fault": {"kind": "http_error", "status": 401, "body": {"error": {"message": f"bad key {OPENAI_KEY}"}}}},
+        ]
+    }
     with ScriptedModelServer(script) as server:
         env = environment(tandem_home, OPENAI_BASE_URL=server.base_url)
         editor = await start_editor(workspace, env, extra_args=("--log-file", str(log_file)))
         try:
             thread = (await editor.request(methods.THREAD_START, {"approvalPolicy": "never"}))["thread"]["id"]
             for prompt in ("show me your environment", "again"):
-                turn = (await editor.request(methods.TURN_START, {
-                    "threadId": thread, "input": [{"type": "text", "text": prompt}]}))["turn"]["id"]
+                turn = (
+                    await editor.request(
+                        methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": prompt}]}
+                    )
+                )["turn"]["id"]
                 await editor.wait_for(methods.TURN_COMPLETED, lambda p, turn=turn: p["turn"]["id"] == turn)
             seen = snoop_output(server)
         finally:
@@ -157,5 +190,5 @@ async def test_lsp_notifications_and_log_never_carry_the_key(tandem_home: Path, 
     assert "snooped" in seen
     notes = json.dumps(editor.notes)
     assert "[REDACTED]" in notes  # the failed turn's error is shown, masked
-    problems = (leaks(notes, "LSP notifications") + leaks(seen, "command output") + leaks_under(tandem_home))
+    problems = leaks(notes, "LSP notifications") + leaks(seen, "command output") + leaks_under(tandem_home)
     assert problems == []

@@ -31,18 +31,26 @@ def harness(wire_api: str, workspace: Path, tandem_home: Path) -> Iterator[Maker
     servers: list[ScriptedModelServer] = []
     threads: list[Thread] = []
 
-    def make(responses: list[dict[str, Any]], *, port: int | None = None, serve: bool = True,
-             **provider: Any) -> Harness:
+    def make(
+        responses: list[dict[str, Any]], *, port: int | None = None, serve: bool = True, **provider: Any
+    ) -> Harness:
         server = ScriptedModelServer({"responses": responses}, port=port or 0).start() if serve else None
         if server is not None:
             servers.append(server)
         base_url = server.base_url if server is not None else f"http://127.0.0.1:{port}/v1"
-        keys = {"base_url": base_url, "wire_api": wire_api, "env_key": "OPENAI_API_KEY",
-                "request_max_retries": 4, "stream_max_retries": 5, **provider}
+        keys = {
+            "base_url": base_url,
+            "wire_api": wire_api,
+            "env_key": "OPENAI_API_KEY",
+            "request_max_retries": 4,
+            "stream_max_retries": 5,
+            **provider,
+        }
         overrides = ['model_provider="scripted"', 'model="scripted-model"']
         overrides += [f"model_providers.scripted.{k}={_toml(v)}" for k, v in keys.items()]
-        config = load_config(workspace, CliOverrides(approval_policy=ApprovalPolicy.NEVER,
-                                                     config_overrides=tuple(overrides)))
+        config = load_config(
+            workspace, CliOverrides(approval_policy=ApprovalPolicy.NEVER, config_overrides=tuple(overrides))
+        )
         client = create_client(config, os.environ["OPENAI_API_KEY"])
         thread = Thread.create(config, client, default_tools(config))
         threads.append(thread)

@@ -54,8 +54,9 @@ class Harness:
         assert sorted(calls) == sorted(outputs) and len(set(calls)) == len(calls), (calls, outputs)
         for index, item in enumerate(history):
             if item.get("type") in CALL_TYPES:
-                assert any(o.get("call_id") == item["call_id"] for o in history[index + 1:] if o.get("type")
-                           in OUTPUT_TYPES)
+                assert any(
+                    o.get("call_id") == item["call_id"] for o in history[index + 1 :] if o.get("type") in OUTPUT_TYPES
+                )
             if item.get("type") == "message" and item.get("role") == "assistant":
                 assert all(part.get("text") for part in item["content"]), item  # no empty, half-built message
         assert self.thread.info.path is not None

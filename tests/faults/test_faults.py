@@ -28,8 +28,9 @@ def with_fault(kind: str, *output: dict[str, Any], **extra: Any) -> dict[str, An
 
 
 def answer_texts(h: Any) -> list[str]:
-    return [m["content"][0]["text"] for m in h.thread.history
-            if m.get("type") == "message" and m.get("role") == "assistant"]
+    return [
+        m["content"][0]["text"] for m in h.thread.history if m.get("type") == "message" and m.get("role") == "assistant"
+    ]
 
 
 async def test_429_waits_for_retry_after_then_succeeds(harness: Maker) -> None:
@@ -52,8 +53,7 @@ async def test_server_errors_500_502_503_are_retried(harness: Maker) -> None:
     await h.assert_next_turn_works()
 
 
-async def test_connection_refused_fails_clearly_and_the_next_turn_works_once_the_server_is_up(
-        harness: Maker) -> None:
+async def test_connection_refused_fails_clearly_and_the_next_turn_works_once_the_server_is_up(harness: Maker) -> None:
     port = free_port()
     h = harness([], port=port, serve=False, request_max_retries=1)
     turn = await h.turn("go")
@@ -69,8 +69,7 @@ async def test_connection_refused_fails_clearly_and_the_next_turn_works_once_the
 
 
 async def test_reset_mid_stream_drops_the_half_message_and_retries(harness: Maker) -> None:
-    h = harness([with_fault("disconnect", message(LONG_ANSWER), after_events=4), respond(message("recovered")),
-                 NEXT])
+    h = harness([with_fault("disconnect", message(LONG_ANSWER), after_events=4), respond(message("recovered")), NEXT])
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED, turn.error
     assert len(h.retries()) == 1
@@ -91,8 +90,10 @@ async def test_stream_without_its_final_event_is_retried(harness: Maker) -> None
 
 
 async def test_idle_stall_past_the_timeout_is_retried(harness: Maker) -> None:
-    h = harness([with_fault("stall", message(LONG_ANSWER), after_events=2, seconds=10), respond(message("recovered")),
-                 NEXT], stream_idle_timeout_ms=400)
+    h = harness(
+        [with_fault("stall", message(LONG_ANSWER), after_events=2, seconds=10), respond(message("recovered")), NEXT],
+        stream_idle_timeout_ms=400,
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED, turn.error
     [retry] = h.retries()
@@ -103,8 +104,9 @@ async def test_idle_stall_past_the_timeout_is_retried(harness: Maker) -> None:
 
 
 async def test_malformed_json_in_a_data_line_is_retried(harness: Maker) -> None:
-    h = harness([with_fault("malformed_json", message("soon broken"), after_events=2), respond(message("recovered")),
-                 NEXT])
+    h = harness(
+        [with_fault("malformed_json", message("soon broken"), after_events=2), respond(message("recovered")), NEXT]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED, turn.error
     [retry] = h.retries()
@@ -136,8 +138,13 @@ async def test_invalid_tool_call_arguments_go_back_to_the_model_and_the_turn_goe
 
 
 async def test_a_call_to_an_unknown_tool_is_answered_and_the_turn_goes_on(harness: Maker) -> None:
-    h = harness([respond({"type": "function_call", "name": "teleport", "arguments": {"to": "mars"}}),
-                 respond(message("That tool does not exist; done.")), NEXT])
+    h = harness(
+        [
+            respond({"type": "function_call", "name": "teleport", "arguments": {"to": "mars"}}),
+            respond(message("That tool does not exist; done.")),
+            NEXT,
+        ]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED, turn.error
     [output] = [i["output"] for i in h.thread.history if i.get("type") == "function_call_output"]
@@ -147,9 +154,15 @@ async def test_a_call_to_an_unknown_tool_is_answered_and_the_turn_goes_on(harnes
 
 
 async def test_context_length_exceeded_compacts_and_retries(harness: Maker) -> None:
-    h = harness([respond(shell("echo earlier work")), http_error(400, error="context_length_exceeded"),
-                 respond(message("SUMMARY: ran echo, nothing else to do.")), respond(message("after compaction")),
-                 NEXT])
+    h = harness(
+        [
+            respond(shell("echo earlier work")),
+            http_error(400, error="context_length_exceeded"),
+            respond(message("SUMMARY: ran echo, nothing else to do.")),
+            respond(message("after compaction")),
+            NEXT,
+        ]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED, turn.error
     [compaction] = h.completed(ContextCompactionItem)
@@ -186,8 +199,13 @@ async def test_bad_credentials_fail_without_retrying(harness: Maker, status: int
 
 async def test_a_failure_reported_in_the_stream_never_shows_the_api_key(harness: Maker) -> None:
     leak = f"upstream rejected key {TEST_API_KEY} (server_error)"
-    h = harness([with_fault("response_failed", message("partial"), code="server_error", message=leak),
-                 respond(message("recovered")), NEXT])
+    h = harness(
+        [
+            with_fault("response_failed", message("partial"), code="server_error", message=leak),
+            respond(message("recovered")),
+            NEXT,
+        ]
+    )
     turn = await h.turn("go")
     assert turn.status is TurnStatus.COMPLETED, turn.error
     [retry] = h.retries()

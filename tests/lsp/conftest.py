@@ -21,8 +21,9 @@ async def lsp(tandem_home: Path, workspace: Path) -> AsyncIterator[Starter]:
     """start(responses, tandem=True, args=()) -> (editor, server): a real server process, a fake editor."""
     started: list[tuple[FakeEditor, ScriptedModelServer]] = []
 
-    async def start(responses: list[dict[str, Any]], *, tandem: bool = True,
-                    args: tuple[str, ...] = ()) -> tuple[FakeEditor, ScriptedModelServer]:
+    async def start(
+        responses: list[dict[str, Any]], *, tandem: bool = True, args: tuple[str, ...] = ()
+    ) -> tuple[FakeEditor, ScriptedModelServer]:
         server = ScriptedModelServer({"responses": responses}).start()
         env = {**os.environ, "OPENAI_BASE_URL": server.base_url}
         editor = await start_editor(workspace, env, tandem=tandem, extra_args=args)

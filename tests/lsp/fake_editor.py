@@ -22,9 +22,18 @@ from tandem.patch.textedits import LineEdit, apply_line_edits
 from tandem.protocol import methods
 
 NOTIFICATIONS = [
-    methods.TURN_STARTED, methods.TURN_COMPLETED, methods.ITEM_STARTED, methods.ITEM_UPDATED,
-    methods.ITEM_COMPLETED, methods.AGENT_MESSAGE_DELTA, methods.REASONING_DELTA, methods.COMMAND_OUTPUT_DELTA,
-    methods.PLAN_UPDATED, methods.DIFF_UPDATED, methods.TOKEN_USAGE, methods.SERVER_REQUEST_RESOLVED,
+    methods.TURN_STARTED,
+    methods.TURN_COMPLETED,
+    methods.ITEM_STARTED,
+    methods.ITEM_UPDATED,
+    methods.ITEM_COMPLETED,
+    methods.AGENT_MESSAGE_DELTA,
+    methods.REASONING_DELTA,
+    methods.COMMAND_OUTPUT_DELTA,
+    methods.PLAN_UPDATED,
+    methods.DIFF_UPDATED,
+    methods.TOKEN_USAGE,
+    methods.SERVER_REQUEST_RESOLVED,
     methods.STREAM_RETRY,
 ]
 
@@ -60,9 +69,11 @@ class FakeEditor:
     def _register(self) -> None:
         client = self.client
         for method in NOTIFICATIONS:
+
             def handler(params: Any, method: str = method) -> None:
                 self.notes.append((method, plain(params)))
                 self._events[method].set()
+
             client.feature(method)(handler)
 
         @client.feature(methods.REQUEST_APPROVAL)
@@ -91,6 +102,7 @@ class FakeEditor:
 
     async def wait_for(self, method: str, predicate: Any = None, timeout: float = 15.0) -> dict[str, Any]:
         """The first recorded notification of ``method`` matching ``predicate`` (waiting for it)."""
+
         async def find() -> dict[str, Any]:
             while True:
                 for name, params in self.notes:
@@ -98,6 +110,7 @@ class FakeEditor:
                         return params
                 self._events[method].clear()
                 await self._events[method].wait()
+
         return await asyncio.wait_for(find(), timeout)
 
     async def wait_for_approval(self, count: int = 1, timeout: float = 15.0) -> None:
@@ -105,6 +118,7 @@ class FakeEditor:
             while len(self.approvals) + len(self.message_requests) < count:
                 self._events["approval"].clear()
                 await self._events["approval"].wait()
+
         await asyncio.wait_for(find(), timeout)
 
     async def request(self, method: str, params: dict[str, Any]) -> Any:
@@ -112,7 +126,8 @@ class FakeEditor:
 
     async def command(self, command: str, *args: Any) -> Any:
         result = await self.client.workspace_execute_command_async(
-            types.ExecuteCommandParams(command=command, arguments=list(args)))
+            types.ExecuteCommandParams(command=command, arguments=list(args))
+        )
         return plain(result)
 
     # --- documents ---------------------------------------------------------------------------
@@ -125,8 +140,11 @@ class FakeEditor:
         text = path.read_text() if text is None else text
         uri = path.as_uri()
         self.docs[uri] = (1, text)
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+            )
+        )
         return uri
 
     def type(self, name: str, text: str) -> None:
@@ -134,9 +152,12 @@ class FakeEditor:
         uri = self.uri(name)
         version = self.docs[uri][0] + 1
         self.docs[uri] = (version, text)
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
 
     def text(self, name: str) -> str:
         return self.docs[self.uri(name)][1]
@@ -145,8 +166,9 @@ class FakeEditor:
         """The user saves the buffer: its text goes to disk, then didSave (as VS Code does)."""
         uri = self.uri(name)
         (self.root / name).write_text(self.docs[uri][1])
-        self.client.text_document_did_save(types.DidSaveTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
 
     def _apply(self, edit: types.WorkspaceEdit) -> types.ApplyWorkspaceEditResult:
         self.edits.append(self.client.protocol._converter.unstructure(edit))
@@ -155,8 +177,7 @@ class FakeEditor:
             if isinstance(change, types.TextDocumentEdit):
                 uri, version = change.text_document.uri, change.text_document.version
                 if uri in self.docs and version is not None and version != self.docs[uri][0]:
-                    return types.ApplyWorkspaceEditResult(applied=False,
-                                                          failure_reason=f"version mismatch for {uri}")
+                    return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"version mismatch for {uri}")
         changed: list[str] = []
         reopened: list[tuple[str, str]] = []
         for change in changes:
@@ -164,8 +185,12 @@ class FakeEditor:
                 uri = change.text_document.uri
                 path = Path(uri.removeprefix("file://"))
                 version, text = self.docs.get(uri, (0, path.read_text() if path.exists() else ""))
-                line_edits = [LineEdit(e.range.start.line, e.range.start.character, e.range.end.line,
-                                       e.range.end.character, e.new_text) for e in change.edits]
+                line_edits = [
+                    LineEdit(
+                        e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.new_text
+                    )
+                    for e in change.edits
+                ]
                 new = apply_line_edits(text, line_edits)
                 if uri in self.docs:
                     self.docs[uri] = (version + 1, new)
@@ -179,7 +204,10 @@ class FakeEditor:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text("")
             elif isinstance(change, types.RenameFile):
-                old, new_path = Path(change.old_uri.removeprefix("file://")), Path(change.new_uri.removeprefix("file://"))
+                old, new_path = (
+                    Path(change.old_uri.removeprefix("file://")),
+                    Path(change.new_uri.removeprefix("file://")),
+                )
                 if change.old_uri in self.docs:
                     old.write_text(self.docs[change.old_uri][1]) if not old.exists() else None
                 old.rename(new_path)
@@ -196,31 +224,48 @@ class FakeEditor:
         for uri in [u for u in changed if u in self.docs and u not in {new for _, new in reopened}]:
             # like VS Code: the reply goes out before the didChange
             version, text = self.docs[uri]
-            loop.call_soon(lambda uri=uri, version=version, text=text: self.client.text_document_did_change(
-                types.DidChangeTextDocumentParams(
-                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)])))
+            loop.call_soon(
+                lambda uri=uri, version=version, text=text: self.client.text_document_did_change(
+                    types.DidChangeTextDocumentParams(
+                        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+                    )
+                )
+            )
         return types.ApplyWorkspaceEditResult(applied=True)
 
     def _reopen(self, old_uri: str, new_uri: str, version: int, text: str) -> None:
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=old_uri)))
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=new_uri, language_id="python", version=version, text=text)))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=old_uri))
+        )
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=new_uri, language_id="python", version=version, text=text)
+            )
+        )
 
 
-async def start_editor(root: Path, env: dict[str, str], *, tandem: bool = True,
-                       extra_args: tuple[str, ...] = ()) -> FakeEditor:
+async def start_editor(
+    root: Path, env: dict[str, str], *, tandem: bool = True, extra_args: tuple[str, ...] = ()
+) -> FakeEditor:
     client = make_test_lsp_client()
     converter = client.protocol._converter
     # lsprotocol decodes any item with a "command" key as a Command; a CodeAction's command is an object.
-    converter.register_structure_hook(types.Command | types.CodeAction, lambda obj, _: converter.structure(
-        obj, types.Command if isinstance(obj.get("command"), str) else types.CodeAction))
+    converter.register_structure_hook(
+        types.Command | types.CodeAction,
+        lambda obj, _: converter.structure(
+            obj, types.Command if isinstance(obj.get("command"), str) else types.CodeAction
+        ),
+    )
     editor = FakeEditor(client, root)
     await client.start_io(sys.executable, "-m", "tandem.cli", "lsp", *extra_args, env=env, cwd=str(root))
     capabilities = client_capabilities("visual-studio-code")
     capabilities.experimental = {"tandem": {"version": 1}} if tandem else None
-    await client.initialize_session(types.InitializeParams(
-        capabilities=capabilities, root_uri=root.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)]))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=capabilities,
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+        )
+    )
     return editor

@@ -33,8 +33,9 @@ async def test_command_approval_order_and_decline(lsp, workspace: Path) -> None:
     request = editor.approvals[0]
     assert request["kind"] == "command" and request["command"] == "touch made" and request["cwd"] == str(workspace)
     item_id = request["itemId"]
-    sequence = [m for m, p in editor.notes
-                if (p.get("item", {}).get("id") == item_id) or m == methods.SERVER_REQUEST_RESOLVED]
+    sequence = [
+        m for m, p in editor.notes if (p.get("item", {}).get("id") == item_id) or m == methods.SERVER_REQUEST_RESOLVED
+    ]
     assert sequence == [methods.ITEM_STARTED, methods.SERVER_REQUEST_RESOLVED, methods.ITEM_COMPLETED]
     completed = next(p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED and p["item"]["id"] == item_id)
     assert completed["status"] == "declined"
@@ -42,8 +43,15 @@ async def test_command_approval_order_and_decline(lsp, workspace: Path) -> None:
 
 
 async def test_accept_for_session_is_not_asked_again_and_cancel_interrupts(lsp, workspace: Path) -> None:
-    editor, _ = await lsp([respond(shell("touch a")), respond(shell("touch a")), respond(shell("touch b")),
-                           respond(message("never reached"))], args=UNTRUSTED)
+    editor, _ = await lsp(
+        [
+            respond(shell("touch a")),
+            respond(shell("touch a")),
+            respond(shell("touch b")),
+            respond(message("never reached")),
+        ],
+        args=UNTRUSTED,
+    )
     editor.decisions = ["acceptForSession", "cancel"]
     done = await run_turn(editor)
     assert done["turn"]["status"] == "interrupted"
@@ -54,8 +62,10 @@ async def test_accept_for_session_is_not_asked_again_and_cancel_interrupts(lsp, 
 async def test_file_change_approval_with_some_hunks_accepted(lsp, workspace: Path) -> None:
     original = "".join(f"line {n}\n" for n in range(1, 21))
     (workspace / "f.txt").write_text(original)
-    patch = ("*** Begin Patch\n*** Update File: f.txt\n@@\n line 1\n-line 2\n+LINE TWO\n line 3\n"
-             "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch")
+    patch = (
+        "*** Begin Patch\n*** Update File: f.txt\n@@\n line 1\n-line 2\n+LINE TWO\n line 3\n"
+        "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch"
+    )
     editor, server = await lsp([respond(patch_call(patch)), respond(message("ok"))], args=UNTRUSTED)
     editor.decisions = [None]  # filled below once the hunk ids are known
     editor.approval_hold = asyncio.Event()
@@ -123,8 +133,10 @@ async def test_approval_params_carry_the_request_id_that_resolved_names(lsp, wor
 async def test_partly_accepted_change_shows_what_was_applied_and_needs_no_second_review(lsp, workspace: Path) -> None:
     original = "".join(f"line {n}\n" for n in range(1, 21))
     (workspace / "f.txt").write_text(original)
-    patch = ("*** Begin Patch\n*** Update File: f.txt\n@@\n line 1\n-line 2\n+LINE TWO\n line 3\n"
-             "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch")
+    patch = (
+        "*** Begin Patch\n*** Update File: f.txt\n@@\n line 1\n-line 2\n+LINE TWO\n line 3\n"
+        "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch"
+    )
     editor, _ = await lsp([respond(patch_call(patch)), respond(message("ok"))], args=UNTRUSTED)
     editor.approval_hold = asyncio.Event()
     thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
@@ -138,5 +150,6 @@ async def test_partly_accepted_change_shows_what_was_applied_and_needs_no_second
     assert "+LINE TWO" in item["changes"][0]["diff"] and "EIGHTEEN" not in item["changes"][0]["diff"]
     uri = editor.open("f.txt")
     lenses = await editor.client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     assert not lenses  # the user reviewed it at approval time

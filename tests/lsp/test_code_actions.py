@@ -13,19 +13,27 @@ from tandem.protocol import methods
 from helpers import message, patch_call, respond
 
 BUGGY = "def area(w, h):\n    return w * w\n\n\nprint(area(2, 3))\n"
-FIX = ("*** Begin Patch\n*** Update File: geo.py\n@@ def area(w, h):\n-    return w * w\n+    return w * h\n"
-       "*** End Patch")
+FIX = (
+    "*** Begin Patch\n*** Update File: geo.py\n@@ def area(w, h):\n-    return w * w\n+    return w * h\n*** End Patch"
+)
 
 
 async def test_fix_with_tandem_sends_the_diagnostic_and_its_code(lsp, workspace: Path) -> None:
     (workspace / "geo.py").write_text(BUGGY)
     editor, server = await lsp([respond(patch_call(FIX)), respond(message("Fixed: area used w twice."))])
     uri = editor.open("geo.py")
-    diagnostic = types.Diagnostic(range=types.Range(start=types.Position(1, 11), end=types.Position(1, 16)),
-                                  message="'h' is unused; did you mean w * h?", source="pyright")
-    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-        context=types.CodeActionContext(diagnostics=[diagnostic])))
+    diagnostic = types.Diagnostic(
+        range=types.Range(start=types.Position(1, 11), end=types.Position(1, 16)),
+        message="'h' is unused; did you mean w * h?",
+        source="pyright",
+    )
+    actions = await editor.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic]),
+        )
+    )
     fix = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Fix with Tandem")
     assert fix.kind == types.CodeActionKind.QuickFix and list(fix.diagnostics or []) == [diagnostic]
     assert fix.command is not None
@@ -35,7 +43,7 @@ async def test_fix_with_tandem_sends_the_diagnostic_and_its_code(lsp, workspace:
     assert editor.text("geo.py") == BUGGY.replace("w * w", "w * h")
     user = server.requests[0].body["input"][-1]["content"]
     texts = "\n".join(part["text"] for part in user)
-    assert "<diagnostic path=\"geo.py\" line=\"2\">\n'h' is unused; did you mean w * h?" in texts
+    assert '<diagnostic path="geo.py" line="2">\n\'h\' is unused; did you mean w * h?' in texts
     assert "print(area(2, 3))" in texts  # the surrounding code came along
     assert "Fix this problem reported at geo.py line 2" in texts
 
@@ -45,9 +53,13 @@ async def test_ask_tandem_on_a_selection_with_a_prompt(lsp, workspace: Path) -> 
     editor, server = await lsp([respond(message("It computes an area, wrongly."))])
     uri = editor.open("geo.py")
     selection = types.Range(start=types.Position(0, 0), end=types.Position(2, 0))
-    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri), range=selection,
-        context=types.CodeActionContext(diagnostics=[])))
+    actions = await editor.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=selection,
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     ask = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Ask Tandem…")
     assert ask.kind == types.CodeActionKind.RefactorRewrite and ask.command is not None
     args = {**(ask.command.arguments or [{}])[0], "prompt": "Is this right?"}

@@ -50,8 +50,12 @@ async def test_patch_matches_the_buffer_and_lands_as_a_minimal_versioned_edit(ls
     (edit,) = editor.edits
     (doc_edit,) = edit["documentChanges"]
     assert doc_edit["textDocument"] == {"uri": uri, "version": 2}
-    assert doc_edit["edits"] == [{"range": {"start": {"line": 4, "character": 0}, "end": {"line": 5, "character": 0}},
-                                  "newText": "line 5 fixed\n"}]
+    assert doc_edit["edits"] == [
+        {
+            "range": {"start": {"line": 4, "character": 0}, "end": {"line": 5, "character": 0}},
+            "newText": "line 5 fixed\n",
+        }
+    ]
     output = last_outputs(server.requests[1].body)[0]
     assert output.startswith("Success.") and "not saved" in output
 
@@ -87,16 +91,19 @@ async def test_conflicting_user_edit_is_reported_never_overwritten(lsp, workspac
     assert editor.text("c.py") == "a\nthe user's b\nc\n"
     output = last_outputs(server.requests[1].body)[0]
     assert "conflict" in output and "c.py" in output
-    failed = next(p["item"] for m, p in editor.notes
-                  if m == methods.ITEM_COMPLETED and p["item"]["type"] == "fileChange")
+    failed = next(
+        p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED and p["item"]["type"] == "fileChange"
+    )
     assert failed["status"] == "failed"
 
 
 async def test_closed_files_are_written_on_disk_and_open_ones_moved_in_the_editor(lsp, workspace: Path) -> None:
     (workspace / "closed.py").write_text("old\n")
     (workspace / "open.py").write_text("keep\n")
-    patch = ("*** Begin Patch\n*** Update File: closed.py\n-old\n+new\n*** Add File: added.py\n+fresh\n"
-             "*** Update File: open.py\n*** Move to: moved.py\n@@\n-keep\n+kept\n*** End Patch")
+    patch = (
+        "*** Begin Patch\n*** Update File: closed.py\n-old\n+new\n*** Add File: added.py\n+fresh\n"
+        "*** Update File: open.py\n*** Move to: moved.py\n@@\n-keep\n+kept\n*** End Patch"
+    )
     editor, server = await lsp([respond(patch_call(patch)), respond(message("ok"))])
     open_uri = editor.open("open.py")
     await start_turn(editor)
@@ -108,13 +115,15 @@ async def test_closed_files_are_written_on_disk_and_open_ones_moved_in_the_edito
     assert edit["documentChanges"][1]["oldUri"] == open_uri
     assert editor.text("moved.py") == "kept\n" and not (workspace / "open.py").exists()
     assert last_outputs(server.requests[1].body)[0].startswith(
-        "Success. Updated the following files:\nA added.py\nM closed.py\nM moved.py")
+        "Success. Updated the following files:\nA added.py\nM closed.py\nM moved.py"
+    )
 
 
 async def test_deleting_an_open_file_goes_through_the_editor(lsp, workspace: Path) -> None:
     (workspace / "gone.py").write_text("bye\n")
-    editor, _ = await lsp([respond(patch_call("*** Begin Patch\n*** Delete File: gone.py\n*** End Patch")),
-                           respond(message("ok"))])
+    editor, _ = await lsp(
+        [respond(patch_call("*** Begin Patch\n*** Delete File: gone.py\n*** End Patch")), respond(message("ok"))]
+    )
     uri = editor.open("gone.py")
     await start_turn(editor)
     await editor.wait_for(methods.TURN_COMPLETED)

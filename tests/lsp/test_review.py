@@ -13,8 +13,10 @@ from tandem.protocol import methods
 from helpers import message, patch_call, respond, shell
 
 ORIGINAL = "".join(f"line {n}\n" for n in range(1, 31))
-PATCH = ("*** Begin Patch\n*** Update File: f.py\n@@\n line 2\n-line 3\n+LINE THREE\n line 4\n"
-         "@@\n line 24\n-line 25\n+LINE TWENTY-FIVE\n line 26\n*** End Patch")
+PATCH = (
+    "*** Begin Patch\n*** Update File: f.py\n@@\n line 2\n-line 3\n+LINE THREE\n line 4\n"
+    "@@\n line 24\n-line 25\n+LINE TWENTY-FIVE\n line 26\n*** End Patch"
+)
 PATCHED = ORIGINAL.replace("line 3\n", "LINE THREE\n").replace("line 25\n", "LINE TWENTY-FIVE\n")
 
 
@@ -25,22 +27,31 @@ async def patched(lsp, workspace: Path):  # type: ignore[no-untyped-def]
     thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
     await editor.request(methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": "edit"}]})
     done = await editor.wait_for(methods.TURN_COMPLETED)
-    change = next(p["item"] for m, p in editor.notes
-                  if m == methods.ITEM_COMPLETED and p["item"]["type"] == "fileChange")
+    change = next(
+        p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED and p["item"]["type"] == "fileChange"
+    )
     assert editor.text("f.py") == PATCHED
     return editor, uri, thread, done["turn"]["id"], change["id"]
 
 
 async def lenses(editor, uri: str) -> list[types.CodeLens]:  # type: ignore[no-untyped-def]
-    return await editor.client.text_document_code_lens_async(
-        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))) or []
+    return (
+        await editor.client.text_document_code_lens_async(
+            types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+        or []
+    )
 
 
 async def test_code_lenses_sit_above_each_pending_hunk_and_accept_removes_them(lsp, workspace: Path) -> None:
     editor, uri, _, _, change_id = await patched(lsp, workspace)
     found = await lenses(editor, uri)
     assert [(lens.range.start.line, lens.command.title) for lens in found if lens.command] == [
-        (2, "✓ Accept (Tandem)"), (2, "✗ Reject"), (24, "✓ Accept (Tandem)"), (24, "✗ Reject")]  # first changed lines
+        (2, "✓ Accept (Tandem)"),
+        (2, "✗ Reject"),
+        (24, "✓ Accept (Tandem)"),
+        (24, "✗ Reject"),
+    ]  # first changed lines
     assert editor.refreshes >= 1  # the server asked the client to re-query lenses
     args = found[0].command.arguments[0] if found[0].command and found[0].command.arguments else {}
     result = await editor.command(found[0].command.command, args) if found[0].command else None
@@ -64,7 +75,8 @@ async def test_reject_one_hunk_reverts_only_it(lsp, workspace: Path) -> None:
 async def test_undo_reverts_the_turn_but_keeps_user_edits(lsp, workspace: Path) -> None:
     editor, _, thread, turn_id, _ = await patched(lsp, workspace)
     user_text = PATCHED.replace("line 10\n", "line 10 edited by the user\n").replace(
-        "LINE TWENTY-FIVE\n", "LINE TWENTY-FIVE, tweaked by the user\n")
+        "LINE TWENTY-FIVE\n", "LINE TWENTY-FIVE, tweaked by the user\n"
+    )
     editor.type("f.py", user_text)
     result = await editor.request(methods.UNDO, {"threadId": thread, "turnId": turn_id})
     assert result["turnId"] == turn_id
@@ -75,8 +87,9 @@ async def test_undo_reverts_the_turn_but_keeps_user_edits(lsp, workspace: Path) 
 async def test_undo_and_redo_after_a_restart_cover_shell_changes(lsp, workspace: Path) -> None:
     (workspace / "f.py").write_text(ORIGINAL)
     (workspace / "notes.txt").write_text("colour: old\n")
-    editor, _ = await lsp([respond(patch_call(PATCH), shell("sed -i 's/old/new/' notes.txt && touch made.txt")),
-                           respond(message("done"))])
+    editor, _ = await lsp(
+        [respond(patch_call(PATCH), shell("sed -i 's/old/new/' notes.txt && touch made.txt")), respond(message("done"))]
+    )
     editor.open("f.py")
     thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
     await editor.request(methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": "edit"}]})
@@ -104,19 +117,28 @@ async def test_undo_and_redo_after_a_restart_cover_shell_changes(lsp, workspace:
 
 async def test_code_actions_on_a_pending_hunk_resolve_lazily(lsp, workspace: Path) -> None:
     editor, uri, _, _, _ = await patched(lsp, workspace)
-    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        range=types.Range(start=types.Position(2, 0), end=types.Position(2, 0)),
-        context=types.CodeActionContext(diagnostics=[])))
+    actions = await editor.client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(2, 0), end=types.Position(2, 0)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
     titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
-    assert titles == ["Tandem: Accept hunk", "Tandem: Reject hunk", "Tandem: Accept change",
-                      "Tandem: Reject change", "Explain with Tandem"]
+    assert titles == [
+        "Tandem: Accept hunk",
+        "Tandem: Reject hunk",
+        "Tandem: Accept change",
+        "Tandem: Reject change",
+        "Explain with Tandem",
+    ]
     reject = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Tandem: Reject hunk")
     # VS Code can resolve only `edit` lazily, so its actions carry their command inline; a client that can
     # resolve `command` gets bare actions, and codeAction/resolve fills the command in from `data`.
     assert reject.command is not None
     resolved = await editor.client.code_action_resolve_async(
-        types.CodeAction(title=reject.title, kind=reject.kind, data=reject.data))
+        types.CodeAction(title=reject.title, kind=reject.kind, data=reject.data)
+    )
     assert resolved.command is not None and resolved.command.command == "tandem.rejectHunk"
     await editor.command(resolved.command.command, *(resolved.command.arguments or []))
     assert editor.text("f.py") == ORIGINAL.replace("line 25\n", "LINE TWENTY-FIVE\n")
@@ -127,8 +149,12 @@ async def test_a_file_the_user_saves_during_the_turn_is_not_taken_for_the_agents
     (workspace / "mine.py").write_text("x = 1\n")
     gate = workspace / "gate"
     os.mkfifo(gate)
-    editor, _ = await lsp([respond(shell("cat gate > /dev/null; sed -i 's/old/new/' notes.txt", timeout_ms=20_000)),
-                           respond(message("done"))])
+    editor, _ = await lsp(
+        [
+            respond(shell("cat gate > /dev/null; sed -i 's/old/new/' notes.txt", timeout_ms=20_000)),
+            respond(message("done")),
+        ]
+    )
     editor.open("mine.py")
     thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
     await editor.request(methods.TURN_START, {"threadId": thread, "input": [{"type": "text", "text": "edit"}]})

@@ -36,15 +36,18 @@ async def test_turn_streams_items_in_order_and_completes(lsp, workspace: Path) -
     names = [m for m, _ in editor.notes]
     assert names[0] == methods.TURN_STARTED and names[-1] == methods.TURN_COMPLETED
     for item_id in {p["item"]["id"] for m, p in editor.notes if m == methods.ITEM_COMPLETED}:
-        started = next(i for i, (m, p) in enumerate(editor.notes) if m == methods.ITEM_STARTED
-                       and p["item"]["id"] == item_id)
-        completed = next(i for i, (m, p) in enumerate(editor.notes) if m == methods.ITEM_COMPLETED
-                         and p["item"]["id"] == item_id)
+        started = next(
+            i for i, (m, p) in enumerate(editor.notes) if m == methods.ITEM_STARTED and p["item"]["id"] == item_id
+        )
+        completed = next(
+            i for i, (m, p) in enumerate(editor.notes) if m == methods.ITEM_COMPLETED and p["item"]["id"] == item_id
+        )
         assert started < completed
     deltas = "".join(p["delta"] for m, p in editor.notes if m == methods.AGENT_MESSAGE_DELTA)
     assert deltas == "It sets x to one."
-    command = next(p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED
-                   and p["item"]["type"] == "commandExecution")
+    command = next(
+        p["item"] for m, p in editor.notes if m == methods.ITEM_COMPLETED and p["item"]["type"] == "commandExecution"
+    )
     assert command["exitCode"] == 0 and "x = 1" in command["output"]
     assert any(m == methods.COMMAND_OUTPUT_DELTA and "x = 1" in p["delta"] for m, p in editor.notes)
     usage = await editor.wait_for(methods.TOKEN_USAGE)
@@ -54,8 +57,9 @@ async def test_turn_streams_items_in_order_and_completes(lsp, workspace: Path) -
 async def test_one_slow_thread_does_not_block_another(lsp, workspace: Path) -> None:
     os.mkfifo(workspace / "gate")
     # Thread A's command blocks until the test opens the gate; thread B must finish meanwhile.
-    editor, _ = await lsp([respond(shell("cat gate", timeout_ms=30_000)), respond(message("B done")),
-                           respond(message("A done"))])
+    editor, _ = await lsp(
+        [respond(shell("cat gate", timeout_ms=30_000)), respond(message("B done")), respond(message("A done"))]
+    )
     slow = await start_thread(editor)
     await editor.request(methods.TURN_START, {"threadId": slow, "input": text("slow")})
     await editor.wait_for(methods.ITEM_STARTED, lambda p: p["item"]["type"] == "commandExecution")
@@ -97,8 +101,10 @@ async def test_turn_is_work_done_progress_and_cancelling_it_interrupts(lsp, work
         await asyncio.sleep(0.01)
     begin = editor.client.progress_reports[token][0]
     assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable and begin.message == "wait a while"
-    assert any(isinstance(r, types.WorkDoneProgressReport) and r.message == "$ sleep 600"
-               for r in editor.client.progress_reports[token])
+    assert any(
+        isinstance(r, types.WorkDoneProgressReport) and r.message == "$ sleep 600"
+        for r in editor.client.progress_reports[token]
+    )
     editor.client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=token))
     done = await editor.wait_for(methods.TURN_COMPLETED)
     assert done["turn"]["status"] == "interrupted"
@@ -155,10 +161,16 @@ async def test_resume_after_restart_and_fork(lsp, workspace: Path) -> None:
 
 async def test_plan_and_turn_diff_notifications(lsp, workspace: Path) -> None:
     (workspace / "n.txt").write_text("one\n")
-    plan = {"type": "function_call", "name": "update_plan",
-            "arguments": {"explanation": "small job", "plan": [{"step": "edit n.txt", "status": "in_progress"}]}}
-    patch = {"type": "custom_tool_call", "name": "apply_patch",
-             "input": "*** Begin Patch\n*** Update File: n.txt\n-one\n+two\n*** End Patch"}
+    plan = {
+        "type": "function_call",
+        "name": "update_plan",
+        "arguments": {"explanation": "small job", "plan": [{"step": "edit n.txt", "status": "in_progress"}]},
+    }
+    patch = {
+        "type": "custom_tool_call",
+        "name": "apply_patch",
+        "input": "*** Begin Patch\n*** Update File: n.txt\n-one\n+two\n*** End Patch",
+    }
     editor, _ = await lsp([respond(plan, patch), respond(message("done"))])
     thread = await start_thread(editor)
     await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go")})
@@ -173,8 +185,9 @@ async def test_plan_and_turn_diff_notifications(lsp, workspace: Path) -> None:
 
 
 async def test_compact_and_rollback_over_lsp(lsp, workspace: Path) -> None:
-    editor, server = await lsp([respond(message("A")), respond(message("THE SUMMARY")), respond(message("B")),
-                                respond(message("C"))])
+    editor, server = await lsp(
+        [respond(message("A")), respond(message("THE SUMMARY")), respond(message("B")), respond(message("C"))]
+    )
     thread = await start_thread(editor)
     await editor.request(methods.TURN_START, {"threadId": thread, "input": text("one")})
     first = await editor.wait_for(methods.TURN_COMPLETED)
@@ -185,11 +198,14 @@ async def test_compact_and_rollback_over_lsp(lsp, workspace: Path) -> None:
     item = await editor.wait_for(methods.ITEM_COMPLETED, lambda p: p["item"]["type"] == "contextCompaction")
     assert item["item"]["summary"] == "THE SUMMARY"
     await editor.request(methods.TURN_START, {"threadId": thread, "input": text("two")})
-    await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["turn"]["id"] not in (first["turn"]["id"],
-                                                                                     compact["id"]))
+    await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["turn"]["id"] not in (first["turn"]["id"], compact["id"]))
     assert (await editor.request(methods.THREAD_ROLLBACK, {"threadId": thread, "turns": 1})) == {"removedTurns": 1}
     await editor.request(methods.TURN_START, {"threadId": thread, "input": text("three")})
-    await editor.wait_for(methods.TURN_COMPLETED, lambda p: p["turn"]["status"] == "completed"
-                          and sum(1 for m, _ in editor.notes if m == methods.TURN_COMPLETED) >= 4)
+    await editor.wait_for(
+        methods.TURN_COMPLETED,
+        lambda p: (
+            p["turn"]["status"] == "completed" and sum(1 for m, _ in editor.notes if m == methods.TURN_COMPLETED) >= 4
+        ),
+    )
     last = [p.get("text") for i in server.requests[-1].body["input"] for p in i.get("content", [])]
     assert "THE SUMMARY" in " ".join(t or "" for t in last) and "two" not in last and last[-1] == "three"

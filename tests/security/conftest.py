@@ -80,17 +80,24 @@ def markers() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def agent(model_server: Callable[..., ScriptedModelServer], workspace: Path,
-          tandem_home: Path) -> Iterator[Callable[..., Harness]]:
+def agent(
+    model_server: Callable[..., ScriptedModelServer], workspace: Path, tandem_home: Path
+) -> Iterator[Callable[..., Harness]]:
     """Make a :class:`Harness` (a thread in the ``workspace`` fixture's directory)."""
     threads: list[Thread] = []
 
-    def make(responses: list[dict[str, Any]], *, policy: ApprovalPolicy = ApprovalPolicy.NEVER,
-             sandbox: SandboxMode | None = None, approver: Approver | None = None,
-             overrides: tuple[str, ...] = ()) -> Harness:
+    def make(
+        responses: list[dict[str, Any]],
+        *,
+        policy: ApprovalPolicy = ApprovalPolicy.NEVER,
+        sandbox: SandboxMode | None = None,
+        approver: Approver | None = None,
+        overrides: tuple[str, ...] = (),
+    ) -> Harness:
         server = model_server(responses)
-        config = load_config(workspace, CliOverrides(approval_policy=policy, sandbox_mode=sandbox,
-                                                     config_overrides=overrides))
+        config = load_config(
+            workspace, CliOverrides(approval_policy=policy, sandbox_mode=sandbox, config_overrides=overrides)
+        )
         client = ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"])
         thread = Thread.create(config, client, default_tools(config), approver=approver)
         threads.append(thread)

@@ -60,9 +60,14 @@ def doctor() -> subprocess.CompletedProcess[str]:
     sandbox report only, whose exit status says whether the sandbox is complete."""
     home = tempfile.mkdtemp(prefix="tandem-sec-doctor-")
     try:
-        return subprocess.run([PY, "-m", "tandem.cli", "doctor", "--skip-provider"],
-                              env={**os.environ, "TANDEM_HOME": home}, capture_output=True, text=True,
-                              timeout=RUN_TIMEOUT_S, check=False)
+        return subprocess.run(
+            [PY, "-m", "tandem.cli", "doctor", "--skip-provider"],
+            env={**os.environ, "TANDEM_HOME": home},
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            check=False,
+        )
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
@@ -128,20 +133,35 @@ class Arena:
     def target(self) -> Path:
         return self.outside / "target.txt"
 
-    def argv(self, *command: str, sandbox: bool = True, mode: str | None = None,
-             config: Sequence[str] = ()) -> list[str]:
+    def argv(
+        self, *command: str, sandbox: bool = True, mode: str | None = None, config: Sequence[str] = ()
+    ) -> list[str]:
         """The ``tandem sandbox`` command line (``sandbox=False``: ``-s danger-full-access``)."""
         flags = ["-s", "danger-full-access"] if not sandbox else (["-s", mode] if mode else [])
         for item in config:
             flags += ["-c", item]
         return [PY, "-m", "tandem.cli", "sandbox", *flags, "--", *command]
 
-    def tandem(self, *command: str, sandbox: bool = True, mode: str | None = None, config: Sequence[str] = (),
-               env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def tandem(
+        self,
+        *command: str,
+        sandbox: bool = True,
+        mode: str | None = None,
+        config: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``tandem sandbox … -- COMMAND`` in the workspace and wait for it."""
-        return subprocess.run(self.argv(*command, sandbox=sandbox, mode=mode, config=config), cwd=cwd or self.work,
-                              env={**self.env, **(env or {})}, capture_output=True, text=True,
-                              timeout=RUN_TIMEOUT_S, start_new_session=True, check=False)
+        return subprocess.run(
+            self.argv(*command, sandbox=sandbox, mode=mode, config=config),
+            cwd=cwd or self.work,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            start_new_session=True,
+            check=False,
+        )
 
     def sh(self, script: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         """Run a bash script through :meth:`tandem`."""
@@ -161,8 +181,13 @@ Run = Callable[[bool], subprocess.CompletedProcess[str]]
 Effect = Callable[[subprocess.CompletedProcess[str]], bool]
 
 
-def attack(run: Run, effect: Effect, *, what: str, reset: Callable[[], None] | None = None,
-           ) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
+def attack(
+    run: Run,
+    effect: Effect,
+    *,
+    what: str,
+    reset: Callable[[], None] | None = None,
+) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str]]:
     """Run the attack sandboxed (``run(True)``), then without the sandbox (``run(False)``).
 
     ``effect(result)`` says whether the attack's effect happened (it may look at the world or at
@@ -180,8 +205,9 @@ def attack(run: Run, effect: Effect, *, what: str, reset: Callable[[], None] | N
     if escaped and reset is not None:
         reset()
     control = run(False)
-    assert effect(control), (f"{what}: the unsandboxed control had no effect, so the attack proves nothing\n"
-                             f"{describe(control)}")
+    assert effect(control), (
+        f"{what}: the unsandboxed control had no effect, so the attack proves nothing\n{describe(control)}"
+    )
     if escaped:
         raise Escaped(f"{what}: the attack worked INSIDE the sandbox\n{describe(sandboxed)}")
     return sandboxed, control

@@ -49,8 +49,11 @@ def populate(root: Path) -> None:
     (root / "victim").mkdir()
     (root / "victim" / "data.txt").write_text("precious\n")
     subprocess.run(["git", "init", "-q", "."], cwd=root, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "x"],
-                   cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "x"],
+        cwd=root,
+        check=True,
+    )
 
 
 def visible(root: Path) -> dict[str, tuple[object, ...]]:
@@ -58,8 +61,9 @@ def visible(root: Path) -> dict[str, tuple[object, ...]]:
 
 
 @pytest.mark.parametrize("name", list(TRICKS))
-async def test_tricky_commands_are_asked_and_declined(agent: Callable[..., Harness], workspace: Path,
-                                                      tmp_path: Path, name: str) -> None:
+async def test_tricky_commands_are_asked_and_declined(
+    agent: Callable[..., Harness], workspace: Path, tmp_path: Path, name: str
+) -> None:
     command = TRICKS[name]
     populate(workspace)
     if name == "glob-expands-to-delete":  # `*` must match only `-delete` for the trick to work
@@ -95,12 +99,10 @@ SAFE = {
 
 
 @pytest.mark.parametrize("name", list(SAFE))
-async def test_read_only_commands_run_without_asking(agent: Callable[..., Harness], workspace: Path,
-                                                     name: str) -> None:
+async def test_read_only_commands_run_without_asking(agent: Callable[..., Harness], workspace: Path, name: str) -> None:
     populate(workspace)
     approver = DeclineAll()
-    h = agent([respond(shell(SAFE[name])), respond(message("ok"))], policy=ApprovalPolicy.UNTRUSTED,
-              approver=approver)
+    h = agent([respond(shell(SAFE[name])), respond(message("ok"))], policy=ApprovalPolicy.UNTRUSTED, approver=approver)
     await h.turn()
     assert approver.requests == []
     output = last_outputs(h.bodies()[1])[0]

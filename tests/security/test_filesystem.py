@@ -64,8 +64,9 @@ def test_write_outside_the_workspace(any_arena: Arena, name: str) -> None:
     setup(arena)
     script = script.format(target=arena.target, outside=arena.outside)
     before = snapshot(arena.outside)
-    sandboxed, _ = attack(lambda sandbox: arena.sh(script, sandbox=sandbox),
-                          lambda _: snapshot(arena.outside) != before, what=name)
+    sandboxed, _ = attack(
+        lambda sandbox: arena.sh(script, sandbox=sandbox), lambda _: snapshot(arena.outside) != before, what=name
+    )
     assert sandboxed.returncode != 0, "the sandboxed attack reported success"
 
 
@@ -73,12 +74,16 @@ def test_read_only_mode_writes_nothing_in_the_workspace(arena: Arena) -> None:
     (arena.work / "keep.txt").write_text("keep\n")
     before = snapshot(arena.work)
     script = "echo pwned > keep.txt; rm -f keep.txt; touch new.txt; mkdir d"
-    attack(lambda sandbox: arena.sh(script, sandbox=sandbox, mode="read-only"),
-           lambda _: snapshot(arena.work) != before, what="read-only mode")
+    attack(
+        lambda sandbox: arena.sh(script, sandbox=sandbox, mode="read-only"),
+        lambda _: snapshot(arena.work) != before,
+        what="read-only mode",
+    )
 
 
-async def test_apply_patch_through_a_symlink_planted_by_a_sandboxed_command(agent, workspace: Path,
-                                                                            tmp_path: Path) -> None:
+async def test_apply_patch_through_a_symlink_planted_by_a_sandboxed_command(
+    agent, workspace: Path, tmp_path: Path
+) -> None:
     """Two tools together: the sandboxed shell plants ``link.txt -> outside``; apply_patch (run by the
     agent itself, outside the sandbox) must not follow it. Layer: the patch approval resolves paths
     and, under ``never``, refuses anything resolving outside the writable roots."""
@@ -90,8 +95,10 @@ async def test_apply_patch_through_a_symlink_planted_by_a_sandboxed_command(agen
     async def run(sandbox: bool) -> str:
         target.write_text("original\n")
         (workspace / "link.txt").unlink(missing_ok=True)
-        h = agent([respond(shell(f"ln -s {target} link.txt")), respond(patch_call(patch)), respond(message("ok"))],
-                  sandbox=None if sandbox else SandboxMode.DANGER_FULL_ACCESS)
+        h = agent(
+            [respond(shell(f"ln -s {target} link.txt")), respond(patch_call(patch)), respond(message("ok"))],
+            sandbox=None if sandbox else SandboxMode.DANGER_FULL_ACCESS,
+        )
         await h.turn()
         return last_outputs(h.bodies()[2])[0]
 

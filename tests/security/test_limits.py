@@ -32,8 +32,11 @@ print("BURNED")
 
 
 def test_cpu_burn_is_killed_at_the_cpu_limit(arena: Arena) -> None:
-    sandboxed, _ = attack(lambda sandbox: arena.py(BURN, sandbox=sandbox, config=["sandbox_limits.cpu_seconds=2"]),
-                          lambda done: "BURNED" in done.stdout, what="cpu burn")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.py(BURN, sandbox=sandbox, config=["sandbox_limits.cpu_seconds=2"]),
+        lambda done: "BURNED" in done.stdout,
+        what="cpu burn",
+    )
     assert sandboxed.returncode in (128 + 9, 128 + 24), sandboxed  # SIGKILL (hard limit) or SIGXCPU
 
 
@@ -45,9 +48,11 @@ print("ALLOCATED")
 
 
 def test_memory_bomb_fails_at_the_address_space_limit(arena: Arena) -> None:
-    sandboxed, _ = attack(lambda sandbox: arena.py(ALLOCATE, sandbox=sandbox,
-                                                   config=["sandbox_limits.address_space_mb=256"]),
-                          lambda done: "ALLOCATED" in done.stdout, what="memory bomb")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.py(ALLOCATE, sandbox=sandbox, config=["sandbox_limits.address_space_mb=256"]),
+        lambda done: "ALLOCATED" in done.stdout,
+        what="memory bomb",
+    )
     assert "MemoryError" in sandboxed.stderr
 
 
@@ -103,8 +108,11 @@ def test_fork_bomb_is_bounded_by_the_pids_cgroup(arena: Arena, pids_cgroup: None
         assert words[:1] == ["STARTED"], done.stderr
         return int(words[1])
 
-    sandboxed, _ = attack(lambda sandbox: arena.py(FORK, sandbox=sandbox, config=["sandbox_limits.max_pids=64"]),
-                          lambda done: started(done) == 300, what="fork bomb")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.py(FORK, sandbox=sandbox, config=["sandbox_limits.max_pids=64"]),
+        lambda done: started(done) == 300,
+        what="fork bomb",
+    )
     assert started(sandboxed) < 64 and "Resource temporarily unavailable" in sandboxed.stdout
 
 
@@ -118,26 +126,38 @@ print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)  # KiB: tand
 """
 
 
-def exec_peak(command: str, workspace: Path, server_start: Callable[..., ScriptedModelServer],
-              tmp_path: Path, name: str) -> tuple[int, dict[str, object], ScriptedModelServer]:
+def exec_peak(
+    command: str, workspace: Path, server_start: Callable[..., ScriptedModelServer], tmp_path: Path, name: str
+) -> tuple[int, dict[str, object], ScriptedModelServer]:
     """Run ``tandem exec --json`` whose model asks for ``command``; returns (peak RSS KiB, the command
     item, the server)."""
     server = server_start([respond(shell(command, timeout_ms=600_000)), respond(message("done"))])
     out = tmp_path / f"{name}.jsonl"
-    done = subprocess.run([sys.executable, "-c", PEAK_RSS, str(out), PY, "-m", "tandem.cli", "exec", "--json", "go"],
-                          cwd=workspace, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, str(out), PY, "-m", "tandem.cli", "exec", "--json", "go"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=True,
+    )
     code, peak = (int(word) for word in done.stdout.split())
     assert code == 0
-    item = next(e["item"] for e in jsonl(out.read_text()) if e["type"] == "item.completed"
-                and e["item"]["type"] == "command_execution")
+    item = next(
+        e["item"]
+        for e in jsonl(out.read_text())
+        if e["type"] == "item.completed" and e["item"]["type"] == "command_execution"
+    )
     return peak, item, server
 
 
-def test_200_mb_of_output_is_truncated_and_memory_stays_bounded(model_server, workspace: Path, tmp_path: Path,
-                                                                tandem_home: Path) -> None:
+def test_200_mb_of_output_is_truncated_and_memory_stays_bounded(
+    model_server, workspace: Path, tmp_path: Path, tandem_home: Path
+) -> None:
     flood = "seq 1 24000000"  # its last line shows that everything was read
-    control = subprocess.run(["bash", "-c", f"{flood} | wc -c"], capture_output=True, text=True,
-                             timeout=RUN_TIMEOUT_S, check=True)
+    control = subprocess.run(
+        ["bash", "-c", f"{flood} | wc -c"], capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=True
+    )
     assert int(control.stdout) > 200 * 1000 * 1000  # the command really writes 200 MB
     baseline, _, _ = exec_peak("seq 1 1000", workspace, model_server, tmp_path, "small")
     peak, item, server = exec_peak(flood, workspace, model_server, tmp_path, "flood")

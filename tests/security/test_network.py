@@ -67,8 +67,11 @@ print("CONNECTED")
 def test_tcp_connect_to_a_host_listener(arena: Arena) -> None:
     with stream_listener(socket.AF_INET, ("127.0.0.1", 0)) as listener:
         port = str(listener.getsockname()[1])
-        attack(lambda sandbox: arena.tandem(PY, "-c", CONNECT, "inet", "127.0.0.1", port, sandbox=sandbox),
-               lambda _: pending(listener), what="tcp connect")
+        attack(
+            lambda sandbox: arena.tandem(PY, "-c", CONNECT, "inet", "127.0.0.1", port, sandbox=sandbox),
+            lambda _: pending(listener),
+            what="tcp connect",
+        )
 
 
 def test_tcp_allowed_only_when_network_access_is_on(arena: Arena) -> None:
@@ -110,8 +113,9 @@ def test_udp_dns_query_to_a_host_resolver(arena: Arena) -> None:
 
     try:
         port = str(resolver.getsockname()[1])
-        sandboxed, _ = attack(lambda sandbox: arena.tandem(PY, "-c", DNS, port, sandbox=sandbox), received,
-                              what="udp/dns")
+        sandboxed, _ = attack(
+            lambda sandbox: arena.tandem(PY, "-c", DNS, port, sandbox=sandbox), received, what="udp/dns"
+        )
         assert "RESOLVED" not in sandboxed.stdout
     finally:
         resolver.close()
@@ -150,22 +154,30 @@ OFF_KINDS = ["raw-icmp", "raw-ipv6", "packet", "netlink-route", "netlink-dgram",
 ON_KINDS = ["raw-icmp", "packet", "netlink-route", "vsock", "io_uring"]  # still refused with the network on
 
 
-@pytest.mark.parametrize(("kind", "network"), [(kind, "off") for kind in OFF_KINDS]
-                         + [(kind, "on") for kind in ON_KINDS])
+@pytest.mark.parametrize(
+    ("kind", "network"), [(kind, "off") for kind in OFF_KINDS] + [(kind, "on") for kind in ON_KINDS]
+)
 def test_sockets_and_io_uring(arena: Arena, kind: str, network: str) -> None:
     config = [NETWORK_ON] if network == "on" else []
-    sandboxed, _ = attack(lambda sandbox: arena.tandem(PY, "-c", OPEN, kind, sandbox=sandbox, config=config),
-                          lambda done: "OPENED" in done.stdout, what=f"{kind} (network {network})")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.tandem(PY, "-c", OPEN, kind, sandbox=sandbox, config=config),
+        lambda done: "OPENED" in done.stdout,
+        what=f"{kind} (network {network})",
+    )
     assert "Operation not permitted" in sandboxed.stderr  # refused by seccomp, not by chance
 
 
 def connect_attack(arena: Arena, path: str, config: list[str] | None = None) -> None:
     family = socket.AF_UNIX
     with stream_listener(family, path) as listener:
-        attack(lambda sandbox: arena.tandem(PY, "-c", CONNECT, "unix", path.replace("\0", "@", 1),
-                                            sandbox=sandbox, config=config or []),
-               lambda _: pending(listener), what=f"connect to unix socket {path!r}",
-               reset=lambda: None)  # pending() already accepted (drained) the connection
+        attack(
+            lambda sandbox: arena.tandem(
+                PY, "-c", CONNECT, "unix", path.replace("\0", "@", 1), sandbox=sandbox, config=config or []
+            ),
+            lambda _: pending(listener),
+            what=f"connect to unix socket {path!r}",
+            reset=lambda: None,
+        )  # pending() already accepted (drained) the connection
 
 
 def test_host_unix_socket_in_tmp(arena: Arena, tmp_path: Path) -> None:
@@ -190,9 +202,11 @@ def test_host_abstract_unix_socket(arena: Arena, network: str) -> None:
 
 def test_unix_sockets_inside_the_sandbox_still_work(arena: Arena) -> None:
     """Positive control: AF_UNIX between processes of the command itself is allowed."""
-    code = ("import socket; a, b = socket.socketpair(); a.sendall(b'ok'); print(b.recv(2).decode()); "
-            "s = socket.socket(socket.AF_UNIX); s.bind('/tmp/inner.sock'); s.listen(); "
-            "c = socket.socket(socket.AF_UNIX); c.connect('/tmp/inner.sock'); print('inner-connected')")
+    code = (
+        "import socket; a, b = socket.socketpair(); a.sendall(b'ok'); print(b.recv(2).decode()); "
+        "s = socket.socket(socket.AF_UNIX); s.bind('/tmp/inner.sock'); s.listen(); "
+        "c = socket.socket(socket.AF_UNIX); c.connect('/tmp/inner.sock'); print('inner-connected')"
+    )
     done = arena.py(code)
     assert done.stdout.split() == ["ok", "inner-connected"], done.stderr
 
@@ -230,6 +244,9 @@ def test_32_bit_system_calls_cannot_bypass_the_filter(arena: Arena) -> None:
         pytest.skip("gcc is not installed (needed to build the int 0x80 caller)")
     (arena.work / "ia32.c").write_text(IA32_SOCKET)
     subprocess.run(["gcc", "-O0", "-o", "ia32", "ia32.c"], cwd=arena.work, check=True, capture_output=True)
-    sandboxed, _ = attack(lambda sandbox: arena.tandem("./ia32", sandbox=sandbox),
-                          lambda done: "OPENED" in done.stdout, what="int 0x80 socket()")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.tandem("./ia32", sandbox=sandbox),
+        lambda done: "OPENED" in done.stdout,
+        what="int 0x80 socket()",
+    )
     assert sandboxed.returncode == 128 + 31  # SIGSYS

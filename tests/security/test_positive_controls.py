@@ -32,14 +32,19 @@ def test_git_init_add_commit_in_a_fresh_workspace(arena: Arena) -> None:
     (arena.work / "app.py").write_text("print('changed')\n")
     commit = arena.sh(f"git {GIT_ID} commit -qam second")
     assert commit.returncode != 0 and "Read-only file system" in commit.stderr, describe(commit)
-    assert "second" not in subprocess.run(["git", "log", "--oneline"], cwd=arena.work, capture_output=True,
-                                          text=True, check=True).stdout
+    assert (
+        "second"
+        not in subprocess.run(
+            ["git", "log", "--oneline"], cwd=arena.work, capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 def test_git_status_in_an_existing_repository(arena: Arena) -> None:
     (arena.work / "a.txt").write_text("a\n")
-    subprocess.run(["bash", "-c", f"git init -q . && git add -A && git {GIT_ID} commit -qm one"], cwd=arena.work,
-                   check=True)
+    subprocess.run(
+        ["bash", "-c", f"git init -q . && git add -A && git {GIT_ID} commit -qm one"], cwd=arena.work, check=True
+    )
     (arena.work / "a.txt").write_text("b\n")
     done = arena.sh("git status --short && git diff")
     assert done.returncode == 0 and " M a.txt" in done.stdout and "+b" in done.stdout, describe(done)
@@ -89,7 +94,7 @@ def build_wheel(directory: Path) -> Path:
         "tandem_sec_demo/__init__.py": 'VALUE = "installed-offline"\n',
         "tandem_sec_demo-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: tandem-sec-demo\nVersion: 1.0\n",
         "tandem_sec_demo-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: tandem-tests\n"
-                                               "Root-Is-Purelib: true\nTag: py3-none-any\n",
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
     for name, text in files.items():
@@ -106,10 +111,13 @@ def build_wheel(directory: Path) -> Path:
 
 def test_pip_install_into_a_workspace_venv(arena: Arena) -> None:
     build_wheel(arena.work / "wheels")
-    script = (f"{PY} -m venv .venv && .venv/bin/python -m pip install -q --no-index --find-links wheels "
-              "tandem-sec-demo && .venv/bin/python -c 'import tandem_sec_demo; print(tandem_sec_demo.VALUE)'")
-    done = arena.sh(script, config=["sandbox_workspace_write.network_access=true"],
-                    env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    script = (
+        f"{PY} -m venv .venv && .venv/bin/python -m pip install -q --no-index --find-links wheels "
+        "tandem-sec-demo && .venv/bin/python -c 'import tandem_sec_demo; print(tandem_sec_demo.VALUE)'"
+    )
+    done = arena.sh(
+        script, config=["sandbox_workspace_write.network_access=true"], env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    )
     assert done.returncode == 0 and done.stdout.strip().endswith("installed-offline"), describe(done)
 
 
@@ -117,9 +125,11 @@ def test_tmp_and_tmpdir_are_writable(arena: Arena, tmp_path: Path) -> None:
     tmpdir = tmp_path / "my-tmpdir"
     tmpdir.mkdir()
     in_tmp = f"/tmp/tandem-sec-{uuid.uuid4().hex}.txt"
-    code = (f"import tempfile, pathlib, os; pathlib.Path({in_tmp!r}).write_text('a'); "
-            "pathlib.Path(os.environ['TMPDIR'], 'in-tmpdir.txt').write_text('b'); "
-            f"print(open({in_tmp!r}).read(), tempfile.mkstemp()[1].startswith(os.environ['TMPDIR']))")
+    code = (
+        f"import tempfile, pathlib, os; pathlib.Path({in_tmp!r}).write_text('a'); "
+        "pathlib.Path(os.environ['TMPDIR'], 'in-tmpdir.txt').write_text('b'); "
+        f"print(open({in_tmp!r}).read(), tempfile.mkstemp()[1].startswith(os.environ['TMPDIR']))"
+    )
     done = arena.py(code, env={"TMPDIR": str(tmpdir)})
     assert done.stdout.split() == ["a", "True"], describe(done)
     assert (tmpdir / "in-tmpdir.txt").read_text() == "b"  # $TMPDIR is a writable root: shared with the host

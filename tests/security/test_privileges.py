@@ -21,24 +21,33 @@ def test_no_capabilities_even_after_exec(arena: Arena) -> None:
         values = dict(line.split(":\t") for line in done.stdout.splitlines() if line.startswith(CAPS))
         return any(int(value, 16) for value in values.values())
 
-    sandboxed, _ = attack(lambda sandbox: arena.sh("grep ^Cap /proc/self/status", sandbox=sandbox), effect,
-                          what="capabilities of a root command")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.sh("grep ^Cap /proc/self/status", sandbox=sandbox),
+        effect,
+        what="capabilities of a root command",
+    )
     assert "CapEff:\t0000000000000000" in sandboxed.stdout
 
 
 def test_chown(arena: Arena) -> None:
     owned = arena.work / "owned.txt"
     owned.write_text("x")
-    attack(lambda sandbox: arena.sh("chown 4242:4242 owned.txt", sandbox=sandbox),
-           lambda _: owned.stat().st_uid == 4242, what="chown")
+    attack(
+        lambda sandbox: arena.sh("chown 4242:4242 owned.txt", sandbox=sandbox),
+        lambda _: owned.stat().st_uid == 4242,
+        what="chown",
+    )
 
 
 def test_mknod_a_block_device_for_the_root_disk(arena: Arena) -> None:
     device = Path("/").stat().st_dev
     node = arena.work / "disk"
     script = f"mknod disk b {os.major(device)} {os.minor(device)}"
-    attack(lambda sandbox: arena.sh(script, sandbox=sandbox),
-           lambda _: node.exists() and stat.S_ISBLK(node.stat().st_mode), what="mknod")
+    attack(
+        lambda sandbox: arena.sh(script, sandbox=sandbox),
+        lambda _: node.exists() and stat.S_ISBLK(node.stat().st_mode),
+        what="mknod",
+    )
 
 
 def test_remount_the_read_only_root_writable(visible_arena: Arena) -> None:
@@ -54,10 +63,22 @@ def test_remount_the_read_only_root_writable(visible_arena: Arena) -> None:
     def run(sandbox: bool) -> subprocess.CompletedProcess[str]:
         if sandbox:
             return arena.sh(script)
-        naive = [bwrap, "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                 "--", "bash", "-c", script]
-        return subprocess.run(naive, cwd=arena.work, capture_output=True, text=True, timeout=RUN_TIMEOUT_S,
-                              check=False)
+        naive = [
+            bwrap,
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--",
+            "bash",
+            "-c",
+            script,
+        ]
+        return subprocess.run(naive, cwd=arena.work, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
 
     attack(run, lambda _: arena.target.read_text() != "original\n", what="remount / rw")
 
@@ -82,15 +103,21 @@ def test_new_namespace_and_mount(arena: Arena, namespaces: str) -> None:
     """A new mount namespace (as root: needs CAP_SYS_ADMIN — dropped) or a new user namespace plus a
     mount namespace (allowed inside the sandbox! the mount itself is then refused by Landlock)."""
     (arena.work / "mnt").mkdir()
-    attack(lambda sandbox: arena.tandem(PY, "-c", UNSHARE_MOUNT, namespaces, sandbox=sandbox),
-           lambda done: "MOUNTED" in done.stdout, what=f"unshare {namespaces} + mount")
+    attack(
+        lambda sandbox: arena.tandem(PY, "-c", UNSHARE_MOUNT, namespaces, sandbox=sandbox),
+        lambda done: "MOUNTED" in done.stdout,
+        what=f"unshare {namespaces} + mount",
+    )
 
 
 def test_unshare_command_and_mount(arena: Arena) -> None:
     (arena.work / "mnt").mkdir()
     script = "unshare --mount --propagation private sh -c 'mount -t tmpfs tandem-sec mnt && echo MOUNTED'"
-    attack(lambda sandbox: arena.sh(script, sandbox=sandbox), lambda done: "MOUNTED" in done.stdout,
-           what="unshare(1) + mount")
+    attack(
+        lambda sandbox: arena.sh(script, sandbox=sandbox),
+        lambda done: "MOUNTED" in done.stdout,
+        what="unshare(1) + mount",
+    )
 
 
 OPEN_BY_HANDLE = """
@@ -122,12 +149,32 @@ def test_open_by_handle_through_the_writable_mount(visible_arena: Arena) -> None
     def run(sandbox: bool) -> subprocess.CompletedProcess[str]:
         if sandbox:
             return arena.tandem(PY, "-c", OPEN_BY_HANDLE, str(arena.target))
-        naive = [bwrap, "--die-with-parent", "--ro-bind", "/", "/", "--bind", str(arena.work), str(arena.work),
-                 "--chdir", str(arena.work), "--dev", "/dev", "--proc", "/proc",
-                 "--", PY, "-c", OPEN_BY_HANDLE, str(arena.target)]
+        naive = [
+            bwrap,
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--bind",
+            str(arena.work),
+            str(arena.work),
+            "--chdir",
+            str(arena.work),
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "--",
+            PY,
+            "-c",
+            OPEN_BY_HANDLE,
+            str(arena.target),
+        ]
         return subprocess.run(naive, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
 
     sandboxed, _ = attack(run, lambda _: arena.target.read_text() != "original\n", what="open_by_handle_at")
     # Blocked twice over: no CAP_DAC_READ_SEARCH, and /var/tmp (where the target lives) is private in the sandbox.
-    assert ("open_by_handle_at: Operation not permitted" in sandboxed.stderr
-            or "name_to_handle_at: No such file or directory" in sandboxed.stderr), sandboxed.stderr
+    assert (
+        "open_by_handle_at: Operation not permitted" in sandboxed.stderr
+        or "name_to_handle_at: No such file or directory" in sandboxed.stderr
+    ), sandboxed.stderr

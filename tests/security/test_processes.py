@@ -90,8 +90,11 @@ def test_reading_the_agents_environ_through_proc(arena: Arena, monkeypatch: pyte
     secret = f"agent-secret-{uuid.uuid4().hex}"
     monkeypatch.setenv("AGENT_SESSION_TOKEN", secret)
     env = {**arena.env, "AGENT_SESSION_TOKEN": secret}
-    attack(lambda sandbox: arena.tandem(PY, "-c", READ_ENVIRON, secret, str(os.getpid()), sandbox=sandbox, env=env),
-           lambda done: "FOUND" in done.stdout.split(), what="read /proc/<agent>/environ")
+    attack(
+        lambda sandbox: arena.tandem(PY, "-c", READ_ENVIRON, secret, str(os.getpid()), sandbox=sandbox, env=env),
+        lambda done: "FOUND" in done.stdout.split(),
+        what="read /proc/<agent>/environ",
+    )
 
 
 @pytest.fixture
@@ -104,8 +107,11 @@ def victim(markers: list[str]) -> subprocess.Popen[bytes]:
 
 def test_signal_a_host_process(arena: Arena, victim: subprocess.Popen[bytes]) -> None:
     script = f"kill -KILL {victim.pid} && echo SIGNALLED"
-    attack(lambda sandbox: arena.sh(script, sandbox=sandbox), lambda done: "SIGNALLED" in done.stdout,
-           what="kill a host process")
+    attack(
+        lambda sandbox: arena.sh(script, sandbox=sandbox),
+        lambda done: "SIGNALLED" in done.stdout,
+        what="kill a host process",
+    )
     assert victim.wait(timeout=RUN_TIMEOUT_S) == -signal.SIGKILL  # the control really killed it
 
 
@@ -147,8 +153,11 @@ else:
 @pytest.mark.parametrize("target", ["parent", "host-process"])
 def test_trace_another_process(arena: Arena, victim: subprocess.Popen[bytes], how: str, target: str) -> None:
     who = "parent" if target == "parent" else str(victim.pid)
-    sandboxed, _ = attack(lambda sandbox: arena.tandem(PY, "-c", TRACE, who, how, sandbox=sandbox),
-                          lambda done: "TRACED" in done.stdout, what=f"{how} {target}")
+    sandboxed, _ = attack(
+        lambda sandbox: arena.tandem(PY, "-c", TRACE, who, how, sandbox=sandbox),
+        lambda done: "TRACED" in done.stdout,
+        what=f"{how} {target}",
+    )
     assert sandboxed.returncode != 0
 
 
@@ -170,9 +179,16 @@ def test_tiocsti_into_the_users_terminal(arena: Arena) -> None:
     def run(sandbox: bool) -> subprocess.CompletedProcess[str]:
         master, slave = os.openpty()
         try:
-            done = subprocess.run([setsid, "--ctty", *arena.argv(PY, "-c", INJECT, sandbox=sandbox)],
-                                  stdin=slave, capture_output=True, text=True, cwd=arena.work, env=arena.env,
-                                  timeout=RUN_TIMEOUT_S, check=False)
+            done = subprocess.run(
+                [setsid, "--ctty", *arena.argv(PY, "-c", INJECT, sandbox=sandbox)],
+                stdin=slave,
+                capture_output=True,
+                text=True,
+                cwd=arena.work,
+                env=arena.env,
+                timeout=RUN_TIMEOUT_S,
+                check=False,
+            )
             fcntl.fcntl(slave, fcntl.F_SETFL, os.O_NONBLOCK)
             try:
                 queued = os.read(slave, 4096)  # what the user's shell would read next
@@ -184,8 +200,7 @@ def test_tiocsti_into_the_users_terminal(arena: Arena) -> None:
             os.close(master)
             os.close(slave)
 
-    sandboxed, _ = attack(run, lambda done: "INJECTED-BY-COMMAND" in done.stdout.split("queued=")[-1],
-                          what="TIOCSTI")
+    sandboxed, _ = attack(run, lambda done: "INJECTED-BY-COMMAND" in done.stdout.split("queued=")[-1], what="TIOCSTI")
     assert "INJECTED" not in sandboxed.stdout.split("queued=")[0]
 
 
@@ -199,12 +214,14 @@ def linger_script(marks: dict[str, str], *, exit_ok: bool) -> str:
     setsid, bash, sleep = (shutil.which(name) for name in ("setsid", "bash", "sleep"))
     waits = " ".join(grep_pattern(marks[name]) for name in ("m1", "m2", "m3"))
     end = "exit 0" if exit_ok else f"exec -a {marks['m0']} sleep 1000"
-    return (f"trap '' TERM HUP\n"
-            f"setsid bash -c 'exec -a {marks['m1']} sleep 1000' >/dev/null 2>&1 &\n"
-            f"nohup bash -c 'exec -a {marks['m2']} sleep 1000' >/dev/null 2>&1 &\n"
-            f"(env -i {setsid} {bash} -c 'exec -a {marks['m3']} {sleep} 1000' >/dev/null 2>&1 &)\n"
-            f"for p in {waits}; do until grep -qsa \"$p\" /proc/[0-9]*/cmdline; do sleep 0.02; done; done\n"
-            f"echo all-started\n{end}\n")
+    return (
+        f"trap '' TERM HUP\n"
+        f"setsid bash -c 'exec -a {marks['m1']} sleep 1000' >/dev/null 2>&1 &\n"
+        f"nohup bash -c 'exec -a {marks['m2']} sleep 1000' >/dev/null 2>&1 &\n"
+        f"(env -i {setsid} {bash} -c 'exec -a {marks['m3']} {sleep} 1000' >/dev/null 2>&1 &)\n"
+        f'for p in {waits}; do until grep -qsa "$p" /proc/[0-9]*/cmdline; do sleep 0.02; done; done\n'
+        f"echo all-started\n{end}\n"
+    )
 
 
 def new_marks(markers: list[str], names: tuple[str, ...] = ("m0", "m1", "m2", "m3")) -> dict[str, str]:
@@ -213,16 +230,18 @@ def new_marks(markers: list[str], names: tuple[str, ...] = ("m0", "m1", "m2", "m
     return marks
 
 
-async def linger_in_agent(agent: Callable[..., Harness], marks: dict[str, str], sandbox: SandboxMode | None,
-                          *, exit_ok: bool) -> str:
+async def linger_in_agent(
+    agent: Callable[..., Harness], marks: dict[str, str], sandbox: SandboxMode | None, *, exit_ok: bool
+) -> str:
     """Run the lingering script through the shell tool; returns the tool output. With a timeout, a
     machine too slow to start everything in time is retried with a doubled timeout."""
     timeout_ms = 1500
     for _ in range(7):
         kill_markers(list(marks.values()))
         extra: dict[str, Any] = {} if exit_ok else {"timeout_ms": timeout_ms}
-        h = agent([respond(shell(linger_script(marks, exit_ok=exit_ok), **extra)), respond(message("ok"))],
-                  sandbox=sandbox)
+        h = agent(
+            [respond(shell(linger_script(marks, exit_ok=exit_ok), **extra)), respond(message("ok"))], sandbox=sandbox
+        )
         await h.turn()
         output = last_outputs(h.bodies()[1])[0]
         if "all-started" in output:
@@ -232,7 +251,8 @@ async def linger_in_agent(agent: Callable[..., Harness], marks: dict[str, str], 
 
 
 async def test_sigterm_ignoring_setsid_and_nohup_children_die_with_a_timed_out_command(
-        agent: Callable[..., Harness], markers: list[str]) -> None:
+    agent: Callable[..., Harness], markers: list[str]
+) -> None:
     marks = new_marks(markers)
     output = await linger_in_agent(agent, marks, None, exit_ok=False)
     assert output.startswith("Exit code: 124"), output
@@ -241,12 +261,14 @@ async def test_sigterm_ignoring_setsid_and_nohup_children_die_with_a_timed_out_c
         raise Escaped(f"processes outlived the timed-out sandboxed command: {alive}")
     control = await linger_in_agent(agent, marks, SandboxMode.DANGER_FULL_ACCESS, exit_ok=False)
     assert control.startswith("Exit code: 124"), control
-    assert marks["m3"] in survivors([marks["m3"]], settle_s=0), \
+    assert marks["m3"] in survivors([marks["m3"]], settle_s=0), (
         "control: without the sandbox the orphaned, environment-less child should have escaped"
+    )
 
 
-async def test_daemon_left_by_a_successful_command_dies_shell_tool(agent: Callable[..., Harness],
-                                                                   markers: list[str]) -> None:
+async def test_daemon_left_by_a_successful_command_dies_shell_tool(
+    agent: Callable[..., Harness], markers: list[str]
+) -> None:
     marks = new_marks(markers, ("m1", "m2", "m3"))
     output = await linger_in_agent(agent, marks, None, exit_ok=True)
     assert output.startswith("Exit code: 0"), output
@@ -272,8 +294,7 @@ def test_daemon_left_by_a_successful_command_dies_cli(arena: Arena, markers: lis
         assert "all-started" in done.stdout and done.returncode == 0, done.stderr
         return done
 
-    attack(run, lambda _: bool(survivors(list(marks.values()), settle_s=settle[ran[-1]])),
-           what="daemon after exit 0")
+    attack(run, lambda _: bool(survivors(list(marks.values()), settle_s=settle[ran[-1]])), what="daemon after exit 0")
 
 
 def test_marker_helper_sees_processes_inside_the_sandbox(arena: Arena, markers: list[str]) -> None:
@@ -282,8 +303,14 @@ def test_marker_helper_sees_processes_inside_the_sandbox(arena: Arena, markers: 
     markers.append(marker)
     fifo = arena.work / "fifo"
     os.mkfifo(fifo)
-    proc = subprocess.Popen(arena.argv("bash", "-c", f"exec -a {marker} cat fifo"), cwd=arena.work, env=arena.env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        arena.argv("bash", "-c", f"exec -a {marker} cat fifo"),
+        cwd=arena.work,
+        env=arena.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         while True:  # a FIFO opens for writing only once its reader (the sandboxed `cat`) has it open
             try:

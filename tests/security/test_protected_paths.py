@@ -24,7 +24,7 @@ ESCALATE = 'sandbox_mode = "danger-full-access"\napproval_policy = "never"\n'
 
 ATTACKS = {
     "git-hooks-pre-commit": "printf '#!/bin/sh\\ntouch PWNED\\n' > .git/hooks/pre-commit && "
-                            "chmod +x .git/hooks/pre-commit",
+    "chmod +x .git/hooks/pre-commit",
     "git-hooks-via-proc-self-root": "echo 'touch PWNED' > /proc/self/root{work}/.git/hooks/post-checkout",
     "git-hooks-via-symlink": "ln -sfn .git/hooks h && echo 'touch PWNED' > h/pre-commit",
     "git-config-core-hooksPath": "git config core.hooksPath .githooks",
@@ -54,8 +54,7 @@ def test_existing_git_and_tandem_stay_read_only(arena: Arena, name: str) -> None
         return snapshot(arena.work / ".git"), snapshot(arena.work / ".tandem")
 
     before = protected()
-    sandboxed, _ = attack(lambda sandbox: arena.sh(script, sandbox=sandbox), lambda _: protected() != before,
-                          what=name)
+    sandboxed, _ = attack(lambda sandbox: arena.sh(script, sandbox=sandbox), lambda _: protected() != before, what=name)
     assert sandboxed.returncode != 0
 
 
@@ -83,18 +82,22 @@ def test_creating_tandem_config_escalates_later_commands(arena: Arena) -> None:
             (arena.work / ".tandem").rmdir()
         arena.target.write_text("original\n")
 
-    attack(run, lambda _: arena.target.read_text() != "original\n", what="create .tandem/config.toml",
-           reset=reset)
+    attack(run, lambda _: arena.target.read_text() != "original\n", what="create .tandem/config.toml", reset=reset)
 
 
 async def test_apply_patch_creating_tandem_config_is_not_applied_silently(agent, workspace: Path) -> None:
-    patch = "*** Begin Patch\n*** Add File: .tandem/config.toml\n" + \
-        "".join(f"+{line}\n" for line in ESCALATE.splitlines()) + "*** End Patch"
+    patch = (
+        "*** Begin Patch\n*** Add File: .tandem/config.toml\n"
+        + "".join(f"+{line}\n" for line in ESCALATE.splitlines())
+        + "*** End Patch"
+    )
     config_file = workspace / ".tandem" / "config.toml"
 
     async def run(sandbox: bool) -> str:
-        h = agent([respond(patch_call(patch)), respond(message("ok"))],
-                  sandbox=None if sandbox else SandboxMode.DANGER_FULL_ACCESS)
+        h = agent(
+            [respond(patch_call(patch)), respond(message("ok"))],
+            sandbox=None if sandbox else SandboxMode.DANGER_FULL_ACCESS,
+        )
         await h.turn()
         return last_outputs(h.bodies()[1])[0]
 
@@ -161,5 +164,6 @@ def test_tandem_home_inside_a_writable_root_stays_read_only(tmp_path: Path) -> N
         config_file.unlink()
         arena.target.write_text("original\n")
 
-    attack(run, lambda _: arena.target.read_text() != "original\n", what="rewrite $TANDEM_HOME/config.toml",
-           reset=reset)
+    attack(
+        run, lambda _: arena.target.read_text() != "original\n", what="rewrite $TANDEM_HOME/config.toml", reset=reset
+    )

@@ -52,8 +52,9 @@ def test_missing_key_explains_how_to_configure(tmp_path: Path, home: Path) -> No
 
 
 def test_files_then_overrides_then_flags(tmp_path: Path, home: Path) -> None:
-    (home / "config.toml").write_text('model = "home-model"\napproval_policy = "never"\n'
-                                      '[sandbox_workspace_write]\nnetwork_access = true\n')
+    (home / "config.toml").write_text(
+        'model = "home-model"\napproval_policy = "never"\n[sandbox_workspace_write]\nnetwork_access = true\n'
+    )
     project = tmp_path / "proj"
     (project / ".git").mkdir(parents=True)
     (project / ".tandem").mkdir()
@@ -62,12 +63,17 @@ def test_files_then_overrides_then_flags(tmp_path: Path, home: Path) -> None:
     sub.mkdir()
     config = load_config(sub, environ=env(home))
     assert (config.model, config.approval_policy, config.network_access) == (
-        "project-model", ApprovalPolicy.NEVER, True)
-    config = load_config(sub, CliOverrides(config_overrides=['model="cli-model"', "approval_policy=untrusted"]),
-                         environ=env(home))
+        "project-model",
+        ApprovalPolicy.NEVER,
+        True,
+    )
+    config = load_config(
+        sub, CliOverrides(config_overrides=['model="cli-model"', "approval_policy=untrusted"]), environ=env(home)
+    )
     assert (config.model, config.approval_policy) == ("cli-model", ApprovalPolicy.UNTRUSTED)
-    config = load_config(sub, CliOverrides(model="flag-model", config_overrides=['model="cli-model"']),
-                         environ=env(home))
+    config = load_config(
+        sub, CliOverrides(model="flag-model", config_overrides=['model="cli-model"']), environ=env(home)
+    )
     assert config.model == "flag-model"
 
 
@@ -75,11 +81,16 @@ def test_custom_provider_and_oss(tmp_path: Path, home: Path) -> None:
     (home / "config.toml").write_text(
         'model_provider = "local"\n[model_providers.local]\nname = "Local"\nbase_url = "http://localhost:8000/v1"\n'
         'env_key = "LOCAL_KEY"\nstream_idle_timeout_ms = 5000\nrequest_max_retries = 2\n'
-        'http_headers = { "X-Team" = "core" }\nenv_http_headers = { "X-Org" = "ORG_ID" }\n')
+        'http_headers = { "X-Team" = "core" }\nenv_http_headers = { "X-Org" = "ORG_ID" }\n'
+    )
     config = load_config(tmp_path, environ=env(home))
     provider = config.provider
     assert (provider.id, provider.base_url, provider.env_key, provider.wire_api) == (
-        "local", "http://localhost:8000/v1", "LOCAL_KEY", WireApi.RESPONSES)
+        "local",
+        "http://localhost:8000/v1",
+        "LOCAL_KEY",
+        WireApi.RESPONSES,
+    )
     assert provider.stream_idle_timeout_s == 5.0 and provider.request_max_retries == 2
     assert provider.headers({"ORG_ID": "o-1", "LOCAL_KEY": "secret"}) == {"X-Team": "core", "X-Org": "o-1"}
     oss = load_config(tmp_path, CliOverrides(oss=True), environ=env(home))
@@ -121,8 +132,11 @@ def test_presets(tmp_path: Path, home: Path) -> None:
     def provider(pid: str, **extra: str):  # type: ignore[no-untyped-def]
         return load_config(tmp_path, CliOverrides(provider=pid), environ=env(home, **extra)).provider
 
-    table = {pid: (p.base_url, p.wire_api, p.env_key, p.requires_key)
-             for pid in ("openai", "ollama", "lmstudio", "vllm", "openrouter") for p in [provider(pid)]}
+    table = {
+        pid: (p.base_url, p.wire_api, p.env_key, p.requires_key)
+        for pid in ("openai", "ollama", "lmstudio", "vllm", "openrouter")
+        for p in [provider(pid)]
+    }
     assert table == {
         "openai": ("https://api.openai.com/v1", WireApi.RESPONSES, "OPENAI_API_KEY", True),
         "ollama": ("http://localhost:11434/v1", WireApi.RESPONSES, None, False),
@@ -168,7 +182,8 @@ def test_azure_preset(tmp_path: Path, home: Path) -> None:
     assert "base_url" in str(info.value) and "openai.azure.com/openai" in str(info.value)
     (home / "config.toml").write_text(
         'model_provider = "azure"\nmodel = "my-gpt5-deployment"\n'
-        '[model_providers.azure]\nbase_url = "https://contoso.openai.azure.com/openai/"\n')
+        '[model_providers.azure]\nbase_url = "https://contoso.openai.azure.com/openai/"\n'
+    )
     config = load_config(tmp_path, environ=env(home))
     provider = config.provider
     assert provider.base_url == "https://contoso.openai.azure.com/openai"
@@ -180,30 +195,41 @@ def test_azure_preset(tmp_path: Path, home: Path) -> None:
         require_credentials(config, env(home))
     assert "AZURE_OPENAI_API_KEY" in str(info.value) and "Keys and Endpoint" in str(info.value)
     # A user's api-version replaces the preset's.
-    config = load_config(tmp_path, CliOverrides(config_overrides=[
-        'model_providers.azure.query_params={api-version="2025-05-01"}']), environ=env(home))
+    config = load_config(
+        tmp_path,
+        CliOverrides(config_overrides=['model_providers.azure.query_params={api-version="2025-05-01"}']),
+        environ=env(home),
+    )
     assert dict(config.provider.query_params) == {"api-version": "2025-05-01"}
 
 
 def test_user_table_merges_over_a_built_in(tmp_path: Path, home: Path) -> None:
     (home / "config.toml").write_text(
         'model_provider = "vllm"\n[model_providers.vllm]\nbase_url = "http://gpu-box:8000/v1"\n'
-        'http_headers = { "X-Team" = "ml" }\nstream_max_retries = 2\n')
+        'http_headers = { "X-Team" = "ml" }\nstream_max_retries = 2\n'
+    )
     provider = load_config(tmp_path, environ=env(home)).provider
     # Given keys win; everything else (wire API, key variable, instructions, retries) is the preset's.
     assert (provider.base_url, provider.wire_api, provider.env_key, provider.requires_key) == (
-        "http://gpu-box:8000/v1", WireApi.CHAT, "VLLM_API_KEY", False)
+        "http://gpu-box:8000/v1",
+        WireApi.CHAT,
+        "VLLM_API_KEY",
+        False,
+    )
     assert (provider.stream_max_retries, provider.request_max_retries) == (2, 4)
     assert dict(provider.http_headers) == {"X-Team": "ml"} and provider.env_key_instructions
     # -c on a built-in id changes one key and keeps the rest (OPENAI_BASE_URL included).
-    config = load_config(tmp_path, CliOverrides(provider="openai", config_overrides=[
-        "model_providers.openai.stream_idle_timeout_ms=1500"]), environ=env(home, OPENAI_BASE_URL="http://h:1/v1"))
+    config = load_config(
+        tmp_path,
+        CliOverrides(provider="openai", config_overrides=["model_providers.openai.stream_idle_timeout_ms=1500"]),
+        environ=env(home, OPENAI_BASE_URL="http://h:1/v1"),
+    )
     assert (config.provider.base_url, config.provider.stream_idle_timeout_s) == ("http://h:1/v1", 1.5)
     assert config.provider.env_key == "OPENAI_API_KEY" and config.provider.wire_api is WireApi.RESPONSES
 
 
 def test_every_codex_provider_key_parses_and_applies(tmp_path: Path, home: Path) -> None:
-    (home / "config.toml").write_text('''
+    (home / "config.toml").write_text("""
 model_provider = "corp"
 [model_providers.corp]
 name = "Corp gateway"
@@ -219,13 +245,21 @@ request_max_retries = 7
 stream_max_retries = 500
 stream_idle_timeout_ms = 20000
 requires_openai_auth = false
-''')
+""")
     config = load_config(tmp_path, environ=env(home))
     p = config.provider
     assert (p.id, p.name, p.base_url, p.env_key, p.wire_api) == (
-        "corp", "Corp gateway", "https://llm.corp.example/v1", "CORP_LLM_CREDS", WireApi.CHAT)
+        "corp",
+        "Corp gateway",
+        "https://llm.corp.example/v1",
+        "CORP_LLM_CREDS",
+        WireApi.CHAT,
+    )
     assert (dict(p.query_params), dict(p.http_headers), dict(p.env_http_headers)) == (
-        {"tenant": "t1"}, {"X-Client": "tandem"}, {"X-Corp-Route": "CORP_ROUTE"})
+        {"tenant": "t1"},
+        {"X-Client": "tandem"},
+        {"X-Corp-Route": "CORP_ROUTE"},
+    )
     assert (p.request_max_retries, p.stream_max_retries, p.stream_idle_timeout_s) == (7, 100, 20.0)
     assert p.auth_headers("c-1") == {"x-api-key": "c-1"}
     assert p.headers({"CORP_ROUTE": "eu", "CORP_LLM_CREDS": "c-1"}) == {"X-Client": "tandem", "X-Corp-Route": "eu"}
@@ -245,7 +279,8 @@ def test_anthropic_wire_tables_default_to_x_api_key(tmp_path: Path, home: Path) 
     (home / "config.toml").write_text(
         '[model_providers.claude-proxy]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "anthropic"\n'
         '[model_providers.claude-bearer]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "anthropic"\n'
-        'auth_scheme = "bearer"\n')
+        'auth_scheme = "bearer"\n'
+    )
     proxy = load_config(tmp_path, CliOverrides(provider="claude-proxy"), environ=env(home)).provider
     bearer = load_config(tmp_path, CliOverrides(provider="claude-bearer"), environ=env(home)).provider
     assert proxy.auth_scheme is AuthScheme.X_API_KEY and bearer.auth_scheme is AuthScheme.BEARER
@@ -273,5 +308,11 @@ def test_redact() -> None:
 def test_the_anthropic_provider_defaults_to_a_claude_model(tmp_path: Path) -> None:
     config = load_config(tmp_path, CliOverrides(provider="anthropic"), environ={"TANDEM_HOME": str(tmp_path)})
     assert config.model == "claude-sonnet-4-5"
-    assert load_config(tmp_path, CliOverrides(provider="anthropic", model="claude-opus-4-1"),
-                       environ={"TANDEM_HOME": str(tmp_path)}).model == "claude-opus-4-1"
+    assert (
+        load_config(
+            tmp_path,
+            CliOverrides(provider="anthropic", model="claude-opus-4-1"),
+            environ={"TANDEM_HOME": str(tmp_path)},
+        ).model
+        == "claude-opus-4-1"
+    )

@@ -1,4 +1,4 @@
-"""Imports only point down the package layers of DESIGN.md, and `tandem exec` stays LSP-free."""
+"""Imports only point down the package layers of docs/architecture.md, and `tandem exec` stays LSP-free."""
 
 from __future__ import annotations
 
@@ -79,8 +79,10 @@ def test_protocol_imports_nothing_else_of_ours() -> None:
 
 
 def test_exec_path_does_not_import_the_lsp_stack() -> None:
-    code = ("import sys, tandem.cli, tandem.headless.exec, tandem.tools.catalog, tandem.model.responses;"
-            "bad=[m for m in sys.modules if m.split('.')[0] in ('pygls','lsprotocol','cattrs')];"
-            "print(','.join(bad))")
+    code = (
+        "import sys, tandem.cli, tandem.headless.exec, tandem.tools.catalog, tandem.model.responses;"
+        "bad=[m for m in sys.modules if m.split('.')[0] in ('pygls','lsprotocol','cattrs')];"
+        "print(','.join(bad))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "", f"tandem exec imports the LSP stack: {out}"

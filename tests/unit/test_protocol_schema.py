@@ -16,7 +16,8 @@ COMMITTED = Path(__file__).resolve().parents[2] / "editor-extension" / "protocol
 def test_committed_schema_matches_the_code() -> None:
     assert COMMITTED.read_text() == schema_text(), (
         "the protocol changed: run `.venv/bin/tandem protocol schema --out "
-        "editor-extension/protocol/tandem-protocol.schema.json` and regenerate the extension's types")
+        "editor-extension/protocol/tandem-protocol.schema.json` and regenerate the extension's types"
+    )
 
 
 def test_every_method_is_in_the_schema_with_camel_case_fields() -> None:
@@ -30,6 +31,7 @@ def test_every_method_is_in_the_schema_with_camel_case_fields() -> None:
 
 
 def test_cli_prints_the_schema() -> None:
-    out = subprocess.run([sys.executable, "-m", "tandem.cli", "protocol", "schema"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "tandem.cli", "protocol", "schema"], capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out)["x-methods"][methods.TURN_START]["result"] == "TurnResult"

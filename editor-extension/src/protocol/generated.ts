@@ -44,7 +44,7 @@ export type PlanStepStatus = ("pending" | "in_progress" | "completed")
  */
 export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
 /**
- * A user's answer to an approval request (DESIGN.md, ``tandem/requestApproval``).
+ * A user's answer to an approval request (docs/architecture.md, ``tandem/requestApproval``).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ReviewDecision".

@@ -165,8 +165,13 @@ class TurnCheckpoint:
                 if path in paths or path in saved_by_user:
                     continue
                 entry, later = start.files.get(rel), now.files.get(rel)
-                if entry is not None and entry.restorable and entry.sha and later is not None \
-                        and later.type is EntryType.LINK:
+                if (
+                    entry is not None
+                    and entry.restorable
+                    and entry.sha
+                    and later is not None
+                    and later.type is EntryType.LINK
+                ):
                     linked[path] = self._blob(entry.sha)  # a file the turn replaced by a symbolic link
                     continue
                 if (entry is not None and not entry.restorable) or (later is not None and not later.restorable):
@@ -202,9 +207,15 @@ class TurnCheckpoint:
             deltas = await self.current()
             if deltas:
                 store = self._home.store
-                files = [FileState(display_path(d.path, self._cwd),
-                                   store.put(d.before) if d.before is not None else None,
-                                   store.put(d.after) if d.after is not None else None, d.mode) for d in deltas]
+                files = [
+                    FileState(
+                        display_path(d.path, self._cwd),
+                        store.put(d.before) if d.before is not None else None,
+                        store.put(d.after) if d.after is not None else None,
+                        d.mode,
+                    )
+                    for d in deltas
+                ]
                 self._log.append(new_entry(EntryKind.TURN, self._turn_id, self._cwd, files))
             return deltas
         finally:
@@ -296,8 +307,9 @@ def redo_target(entries: list[CheckpointEntry]) -> CheckpointEntry:
     return undos[-1]
 
 
-def _plan_file(path: Path, before: bytes | None, after: bytes | None, current: bytes | None,
-               cwd: Path) -> tuple[bytes | None, bool]:
+def _plan_file(
+    path: Path, before: bytes | None, after: bytes | None, current: bytes | None, cwd: Path
+) -> tuple[bytes | None, bool]:
     """The content to write to go from ``after`` back to ``before`` given ``current``; and whether all of it."""
     if current == before:
         return current, True
@@ -317,8 +329,9 @@ def _plan_file(path: Path, before: bytes | None, after: bytes | None, current: b
     return text.encode("utf-8"), complete
 
 
-async def _revert(entry: CheckpointEntry, home: CheckpointHome, workspace: Workspace, kind: EntryKind) -> \
-        tuple[UndoOutcome, list[FileState]]:
+async def _revert(
+    entry: CheckpointEntry, home: CheckpointHome, workspace: Workspace, kind: EntryKind
+) -> tuple[UndoOutcome, list[FileState]]:
     cwd = Path(entry.cwd)
     store = home.store
     outcome = UndoOutcome(entry.id, entry.turn_id, kind)
@@ -350,8 +363,14 @@ async def _revert(entry: CheckpointEntry, home: CheckpointHome, workspace: Works
             modes[path] = state.mode
         if target == current:
             continue
-        states.append(FileState(state.path, store.put(current) if current is not None else None,
-                                store.put(target) if target is not None else None, _mode(path)))
+        states.append(
+            FileState(
+                state.path,
+                store.put(current) if current is not None else None,
+                store.put(target) if target is not None else None,
+                _mode(path),
+            )
+        )
         old, new = _text(current), _text(target)
         if (current is not None and old is None) or (target is not None and new is None):
             raw.append((path, target))  # binary: straight to disk (no editor holds it)
@@ -435,8 +454,9 @@ async def redo(home: CheckpointHome, thread_id: str, workspace: Workspace) -> Un
     return await _apply(home, log_, target, workspace, EntryKind.REDO)
 
 
-async def _apply(home: CheckpointHome, log_: CheckpointLog, target: CheckpointEntry, workspace: Workspace,
-                 kind: EntryKind) -> UndoOutcome:
+async def _apply(
+    home: CheckpointHome, log_: CheckpointLog, target: CheckpointEntry, workspace: Workspace, kind: EntryKind
+) -> UndoOutcome:
     outcome, states = await _revert(target, home, workspace, kind)
     log_.append(new_entry(kind, target.turn_id, Path(target.cwd), states, target=target.id))
     return outcome

@@ -1,6 +1,6 @@
 """Compaction: when the conversation nears the model's context window, replace it with a handoff summary.
 
-Rules (after Codex, reference-facts §4):
+Rules (after Codex, docs/reference-facts.md §4):
 
 * the context size is estimated as the last response's ``total_tokens`` plus ~4 bytes per token for
   the items added since; auto-compaction triggers at ``model_auto_compact_token_limit``, else at
@@ -31,11 +31,18 @@ from tandem.model.types import JsonDict, ModelClient, ModelRequest, OutputItemDo
 
 USER_MESSAGE_BUDGET = 20_000  # tokens of recent user messages kept verbatim
 MAX_TRIMS = 8
-SUMMARY_PREFIX = ("<handoff_summary>\nThe conversation so far was compacted. This is the summary the agent "
-                  "wrote for itself before it lost the details; continue the work from here.\n\n")
+SUMMARY_PREFIX = (
+    "<handoff_summary>\nThe conversation so far was compacted. This is the summary the agent "
+    "wrote for itself before it lost the details; continue the work from here.\n\n"
+)
 SUMMARY_SUFFIX = "\n</handoff_summary>"
-_CONTEXT_PREFIXES = ("<permissions>", "# AGENTS.md instructions", "<environment_context>", TURN_ABORTED_MARKER,
-                     SUMMARY_PREFIX)
+_CONTEXT_PREFIXES = (
+    "<permissions>",
+    "# AGENTS.md instructions",
+    "<environment_context>",
+    TURN_ABORTED_MARKER,
+    SUMMARY_PREFIX,
+)
 
 
 @functools.cache
@@ -61,7 +68,8 @@ class Budget:
         """The budget from ``model_context_window`` / the catalogue and the auto-compaction settings."""
         window = config.model_context_window or context_window(config.model)
         limit = config.model_auto_compact_token_limit or (
-            int(window * config.auto_compact_fraction) if window else None)
+            int(window * config.auto_compact_fraction) if window else None
+        )
         return cls(window, limit)
 
 
@@ -82,7 +90,7 @@ class ContextMeter:
 
     def current(self, history: Sequence[JsonDict]) -> int:
         """The estimated context size of ``history`` in tokens."""
-        return self._reported + estimate_tokens(history[self._at:])
+        return self._reported + estimate_tokens(history[self._at :])
 
 
 def _text(item: JsonDict) -> str:
@@ -91,8 +99,9 @@ def _text(item: JsonDict) -> str:
 
 def is_user_input(item: JsonDict) -> bool:
     """Whether ``item`` is something the user typed (not context Tandem injected)."""
-    return (item.get("type") == "message" and item.get("role") == "user"
-            and not _text(item).startswith(_CONTEXT_PREFIXES))
+    return (
+        item.get("type") == "message" and item.get("role") == "user" and not _text(item).startswith(_CONTEXT_PREFIXES)
+    )
 
 
 def recent_user_messages(history: Sequence[JsonDict], budget: int = USER_MESSAGE_BUDGET) -> list[JsonDict]:
@@ -112,8 +121,11 @@ def recent_user_messages(history: Sequence[JsonDict], budget: int = USER_MESSAGE
 
 def replacement_history(config: Config, history: Sequence[JsonDict], summary: str) -> list[JsonDict]:
     """What the conversation becomes: fresh initial context, recent user messages, the summary."""
-    return [*initial_context(config), *recent_user_messages(history),
-            message("user", SUMMARY_PREFIX + summary.strip() + SUMMARY_SUFFIX)]
+    return [
+        *initial_context(config),
+        *recent_user_messages(history),
+        message("user", SUMMARY_PREFIX + summary.strip() + SUMMARY_SUFFIX),
+    ]
 
 
 async def summarize(client: ModelClient, base: ModelRequest, retry: RetryPolicy) -> str:
@@ -127,23 +139,30 @@ async def summarize(client: ModelClient, base: ModelRequest, retry: RetryPolicy)
     """
     history = list(base.input)
     head = 0
-    while head < len(history) and not is_user_input(history[head]) and history[head].get("role") in (
-            "developer", "user"):
+    while (
+        head < len(history) and not is_user_input(history[head]) and history[head].get("role") in ("developer", "user")
+    ):
         head += 1  # the initial context, kept while trimming
     trims = retries = 0
     while True:
-        request = ModelRequest(model=base.model, instructions=base.instructions,
-                               input=[*history, message("user", handoff_prompt())], tools=base.tools,
-                               prompt_cache_key=base.prompt_cache_key, reasoning_effort=base.reasoning_effort,
-                               reasoning_summary=base.reasoning_summary, parallel_tool_calls=base.parallel_tool_calls,
-                               tool_choice="none")
+        request = ModelRequest(
+            model=base.model,
+            instructions=base.instructions,
+            input=[*history, message("user", handoff_prompt())],
+            tools=base.tools,
+            prompt_cache_key=base.prompt_cache_key,
+            reasoning_effort=base.reasoning_effort,
+            reasoning_summary=base.reasoning_summary,
+            parallel_tool_calls=base.parallel_tool_calls,
+            tool_choice="none",
+        )
         try:
             return await _stream_text(client, request)
         except ContextWindowExceededError:
             if trims >= MAX_TRIMS or len(history) <= head + 1:
                 raise
             drop = max(1, (len(history) - head) // 4)
-            del history[head:head + drop]
+            del history[head : head + drop]
             trims += 1
         except ModelError as exc:
             delay = retry.next_delay(exc, retries)
@@ -160,8 +179,17 @@ async def _stream_text(client: ModelClient, request: ModelRequest) -> str:
         if isinstance(event, OutputTextDelta):
             parts.append(event.delta)
         elif isinstance(event, OutputItemDone) and event.item.get("type") == "message":
-            final.append(_text({"content": [p for p in event.item.get("content") or []
-                                            if isinstance(p, dict) and p.get("type") == "output_text"]}))
+            final.append(
+                _text(
+                    {
+                        "content": [
+                            p
+                            for p in event.item.get("content") or []
+                            if isinstance(p, dict) and p.get("type") == "output_text"
+                        ]
+                    }
+                )
+            )
     text = "".join(final) or "".join(parts)
     if not text.strip():
         raise ModelError("the model returned an empty summary")

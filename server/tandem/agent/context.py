@@ -1,6 +1,6 @@
 """Prompt assembly: base instructions, permissions, AGENTS.md and ``<environment_context>``.
 
-Layout of a thread's first request (after Codex, reference-facts §1 and §4):
+Layout of a thread's first request (after Codex, docs/reference-facts.md §1 and §4):
 
 1. ``instructions``: Tandem's base instructions (``prompts/base_instructions.md``), identical for
    every request of every thread;
@@ -116,8 +116,9 @@ def _timezone() -> str:
 def environment_context(config: Config, now: datetime | None = None) -> str:
     """The ``<environment_context>`` XML block (Codex's element names)."""
     now = now or datetime.now().astimezone()
-    network = "enabled" if (config.network_access or config.sandbox_mode is SandboxMode.DANGER_FULL_ACCESS) \
-        else "restricted"
+    network = (
+        "enabled" if (config.network_access or config.sandbox_mode is SandboxMode.DANGER_FULL_ACCESS) else "restricted"
+    )
     shell = Path(os.environ.get("SHELL") or "bash").name
     fields = [
         ("cwd", str(config.cwd)),
@@ -135,21 +136,25 @@ def environment_context(config: Config, now: datetime | None = None) -> str:
 _POLICY_TEXT = {
     ApprovalPolicy.UNTRUSTED: (
         "Approval policy: untrusted. Known-safe read-only commands (ls, cat, rg, git status, ...) run "
-        "right away; every other command and every file change is shown to the user for approval first."),
+        "right away; every other command and every file change is shown to the user for approval first."
+    ),
     ApprovalPolicy.ON_REQUEST: (
         "Approval policy: on-request. Commands run without asking inside the sandbox. When a command needs "
         "more than the sandbox allows (network, writing outside the workspace), call shell_command with "
-        "sandbox_permissions=\"require_escalated\" and a one-line justification; the user decides."),
+        'sandbox_permissions="require_escalated" and a one-line justification; the user decides.'
+    ),
     ApprovalPolicy.NEVER: (
         "Approval policy: never. The user will not be asked anything; do not request escalation. If a "
         "command fails for lack of permissions, work around it or explain the limitation in your final "
-        "message."),
+        "message."
+    ),
 }
 _SANDBOX_TEXT = {
     SandboxMode.READ_ONLY: "Sandbox mode: read-only. Commands may read files but not write them.",
     SandboxMode.WORKSPACE_WRITE: (
         "Sandbox mode: workspace-write. Commands may write inside the working directory and temporary "
-        "directories; .git and .tandem are read-only."),
+        "directories; .git and .tandem are read-only."
+    ),
     SandboxMode.DANGER_FULL_ACCESS: "Sandbox mode: danger-full-access. Commands run without restrictions.",
 }
 
@@ -157,8 +162,15 @@ _SANDBOX_TEXT = {
 def permissions_text(config: Config) -> str:
     """The developer message that tells the model its approval policy and sandbox."""
     network = "Network access is enabled." if config.network_access else "Network access is restricted."
-    return "\n".join(("<permissions>", _SANDBOX_TEXT[config.sandbox_mode], network,
-                      _POLICY_TEXT[config.approval_policy], "</permissions>"))
+    return "\n".join(
+        (
+            "<permissions>",
+            _SANDBOX_TEXT[config.sandbox_mode],
+            network,
+            _POLICY_TEXT[config.approval_policy],
+            "</permissions>",
+        )
+    )
 
 
 def initial_context(config: Config) -> list[JsonDict]:

@@ -157,9 +157,22 @@ class TurnCompleted:
     turn: Turn
 
 
-Event = (ThreadStarted | TurnStarted | ItemStarted | ItemUpdated | ItemCompleted | AgentMessageDelta
-         | ReasoningDelta | CommandOutputDelta | PlanUpdated | DiffUpdated | FilesChanged | TokenUsageUpdated
-         | StreamRetrying | TurnCompleted)
+Event = (
+    ThreadStarted
+    | TurnStarted
+    | ItemStarted
+    | ItemUpdated
+    | ItemCompleted
+    | AgentMessageDelta
+    | ReasoningDelta
+    | CommandOutputDelta
+    | PlanUpdated
+    | DiffUpdated
+    | FilesChanged
+    | TokenUsageUpdated
+    | StreamRetrying
+    | TurnCompleted
+)
 
 EventSink = Callable[[Event], None]
 """A listener; called synchronously on the event loop, so it must not block."""

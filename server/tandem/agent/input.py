@@ -52,7 +52,7 @@ def _slice(text: str, rng: Range | None) -> tuple[str, int]:
         return text, 1
     lines = text.splitlines(keepends=True)
     end = rng.end.line + (1 if rng.end.character > 0 or rng.end.line == rng.start.line else 0)
-    return "".join(lines[rng.start.line:max(end, rng.start.line + 1)]), rng.start.line + 1
+    return "".join(lines[rng.start.line : max(end, rng.start.line + 1)]), rng.start.line + 1
 
 
 def _read(fs: FileSystem, path: Path) -> str:
@@ -84,14 +84,17 @@ def content_part(item: InputItem, cwd: Path, fs: FileSystem) -> JsonDict:
     text, first = _slice(_read(fs, path), item.range)
     if isinstance(item, FileInput):
         where = f" lines {first}-{first + max(text.count(chr(10)), 1) - 1}" if item.range else ""
-        return {"type": "input_text", "text": f"<file path=\"{shown}\"{where}>\n{_numbered(text, first)}</file>"}
+        return {"type": "input_text", "text": f'<file path="{shown}"{where}>\n{_numbered(text, first)}</file>'}
     if isinstance(item, SelectionInput):
-        return {"type": "input_text",
-                "text": f"<selection path=\"{shown}\" line=\"{first}\">\n{_numbered(text, first)}</selection>"}
+        return {
+            "type": "input_text",
+            "text": f'<selection path="{shown}" line="{first}">\n{_numbered(text, first)}</selection>',
+        }
     assert isinstance(item, DiagnosticInput)
-    return {"type": "input_text",
-            "text": f"<diagnostic path=\"{shown}\" line=\"{first}\">\n{item.message}\n"
-                    f"{_numbered(text, first)}</diagnostic>"}
+    return {
+        "type": "input_text",
+        "text": f'<diagnostic path="{shown}" line="{first}">\n{item.message}\n{_numbered(text, first)}</diagnostic>',
+    }
 
 
 def _image_data_url(path: str | None, cwd: Path) -> str:

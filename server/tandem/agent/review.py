@@ -102,12 +102,23 @@ class ChangeTracker:
         self._workspace = workspace
         self._sets: dict[str, ChangeSet] = {}
 
-    def record(self, thread_id: str, turn_id: str, change_id: str, changes: Iterable[FileChange], cwd: Path,
-               reviewed: bool = False) -> None:
+    def record(
+        self,
+        thread_id: str,
+        turn_id: str,
+        change_id: str,
+        changes: Iterable[FileChange],
+        cwd: Path,
+        reviewed: bool = False,
+    ) -> None:
         """Track what item ``change_id`` committed; ``reviewed`` changes start accepted (still undoable)."""
         state = HunkState.ACCEPTED if reviewed else HunkState.PENDING
-        files = [TrackedFile(change, change.move_path or change.path,
-                             [TrackedHunk(h, state) for h in split_hunks(change, cwd)]) for change in changes]
+        files = [
+            TrackedFile(
+                change, change.move_path or change.path, [TrackedHunk(h, state) for h in split_hunks(change, cwd)]
+            )
+            for change in changes
+        ]
         self._sets[change_id] = ChangeSet(change_id, thread_id, turn_id, files)
 
     def get(self, change_id: str) -> ChangeSet:
@@ -143,8 +154,16 @@ class ChangeTracker:
                     where = locate_hunk(text, hunk.hunk)
                     if where is not None:
                         lead = _leading_context(hunk.hunk)
-                        found.append(PendingHunk(change_set.id, change_set.thread_id, hunk.hunk.id, where[0] + lead,
-                                                 max(where[1] - lead, 0), hunk.hunk.header))
+                        found.append(
+                            PendingHunk(
+                                change_set.id,
+                                change_set.thread_id,
+                                hunk.hunk.id,
+                                where[0] + lead,
+                                max(where[1] - lead, 0),
+                                hunk.hunk.header,
+                            )
+                        )
         return sorted(found, key=lambda p: p.start_line)
 
     def _select(self, change_set: ChangeSet, hunk_ids: Iterable[str] | None) -> set[str]:
@@ -215,8 +234,9 @@ class ChangeTracker:
         return ReviewResult(done, kept)
 
     @staticmethod
-    def _file_revert(tracked: TrackedFile, current: str | None,
-                     targets: list[TrackedHunk]) -> tuple[FileChange | None, set[str]]:
+    def _file_revert(
+        tracked: TrackedFile, current: str | None, targets: list[TrackedHunk]
+    ) -> tuple[FileChange | None, set[str]]:
         change = tracked.change
         ids = {h.hunk.id for h in targets}
         if change.kind is ChangeKind.ADD:

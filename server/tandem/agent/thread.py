@@ -58,8 +58,12 @@ def _transcript_until(source: Thread, turn_ids: set[str]) -> list[dict[str, Any]
         events = read_rollout(Path(source.info.path)).events
     except SessionError:
         return []
-    return [event for event in events if event.get("turn_id") in turn_ids
-            or (event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") in turn_ids)]
+    return [
+        event
+        for event in events
+        if event.get("turn_id") in turn_ids
+        or (event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") in turn_ids)
+    ]
 
 
 async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
@@ -81,9 +85,19 @@ class Thread:
         rollout: where items are persisted, or ``None`` for an ephemeral thread.
     """
 
-    def __init__(self, *, config: Config, client: ModelClient, tools: ToolRegistry, workspace: Workspace,
-                 approver: Approver | None, info: ThreadInfo, history: list[JsonDict],
-                 rollout: RolloutWriter | None, next_item: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        config: Config,
+        client: ModelClient,
+        tools: ToolRegistry,
+        workspace: Workspace,
+        approver: Approver | None,
+        info: ThreadInfo,
+        history: list[JsonDict],
+        rollout: RolloutWriter | None,
+        next_item: int = 0,
+    ) -> None:
         self.config = config
         self.client = client
         self.tools = tools
@@ -114,10 +128,18 @@ class Thread:
     # --- construction ---------------------------------------------------------------------
 
     @classmethod
-    def create(cls, config: Config, client: ModelClient, tools: ToolRegistry, *,
-               workspace: Workspace | None = None, approver: Approver | None = None,
-               originator: str = "tandem_exec", ephemeral: bool = False,
-               initial_items: list[JsonDict] | None = None) -> Thread:
+    def create(
+        cls,
+        config: Config,
+        client: ModelClient,
+        tools: ToolRegistry,
+        *,
+        workspace: Workspace | None = None,
+        approver: Approver | None = None,
+        originator: str = "tandem_exec",
+        ephemeral: bool = False,
+        initial_items: list[JsonDict] | None = None,
+    ) -> Thread:
         """Start a new thread: records ``session_meta`` and the initial context (or ``initial_items``).
 
         Raises:
@@ -126,27 +148,58 @@ class Thread:
         created = datetime.now(UTC)
         thread_id = str(uuid.uuid4())
         path = None if ephemeral else rollout_path(config.sessions_dir, thread_id, created)
-        info = ThreadInfo(id=thread_id, cwd=str(config.cwd), model=config.model,
-                          model_provider=config.provider.id, approval_policy=config.approval_policy.value,
-                          sandbox_mode=config.sandbox_mode.value,
-                          created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                          path=str(path) if path else None)
+        info = ThreadInfo(
+            id=thread_id,
+            cwd=str(config.cwd),
+            model=config.model,
+            model_provider=config.provider.id,
+            approval_policy=config.approval_policy.value,
+            sandbox_mode=config.sandbox_mode.value,
+            created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            path=str(path) if path else None,
+        )
         rollout = RolloutWriter(path) if path else None
         if rollout is not None:
-            rollout.append(RecordKind.SESSION_META, {
-                "version": 1, "id": thread_id, "created_at": info.created_at, "cwd": info.cwd,
-                "model": info.model, "model_provider": info.model_provider,
-                "approval_policy": info.approval_policy, "sandbox_mode": info.sandbox_mode,
-                "originator": originator, "cli_version": __version__})
-        thread = cls(config=config, client=client, tools=tools, workspace=workspace or DiskWorkspace(),
-                     approver=approver, info=info, history=[], rollout=rollout)
+            rollout.append(
+                RecordKind.SESSION_META,
+                {
+                    "version": 1,
+                    "id": thread_id,
+                    "created_at": info.created_at,
+                    "cwd": info.cwd,
+                    "model": info.model,
+                    "model_provider": info.model_provider,
+                    "approval_policy": info.approval_policy,
+                    "sandbox_mode": info.sandbox_mode,
+                    "originator": originator,
+                    "cli_version": __version__,
+                },
+            )
+        thread = cls(
+            config=config,
+            client=client,
+            tools=tools,
+            workspace=workspace or DiskWorkspace(),
+            approver=approver,
+            info=info,
+            history=[],
+            rollout=rollout,
+        )
         for item in initial_context(config) if initial_items is None else initial_items:
             thread.record(item)
         return thread
 
     @classmethod
-    def resume(cls, path: Path, config: Config, client: ModelClient, tools: ToolRegistry, *,
-               workspace: Workspace | None = None, approver: Approver | None = None) -> Thread:
+    def resume(
+        cls,
+        path: Path,
+        config: Config,
+        client: ModelClient,
+        tools: ToolRegistry,
+        *,
+        workspace: Workspace | None = None,
+        approver: Approver | None = None,
+    ) -> Thread:
         """Continue the thread recorded in ``path`` with the same history.
 
         The model, provider and policies come from ``config`` (the caller may have changed them);
@@ -157,29 +210,57 @@ class Thread:
         """
         rollout = read_rollout(path)
         meta = rollout.meta
-        info = ThreadInfo(id=rollout.thread_id, cwd=str(meta.get("cwd") or config.cwd), model=config.model,
-                          model_provider=config.provider.id, approval_policy=config.approval_policy.value,
-                          sandbox_mode=config.sandbox_mode.value, created_at=str(meta.get("created_at", "")),
-                          path=str(path))
-        item_numbers = [int(str(event["item"].get("id", ""))[5:]) for event in rollout.events
-                        if isinstance(event.get("item"), dict) and str(event["item"].get("id", "")).startswith("item_")
-                        and str(event["item"]["id"])[5:].isdigit()]
-        thread = cls(config=config, client=client, tools=tools, workspace=workspace or DiskWorkspace(),
-                     approver=approver, info=info, history=list(rollout.items),
-                     rollout=RolloutWriter(path), next_item=max(item_numbers, default=-1) + 1)
+        info = ThreadInfo(
+            id=rollout.thread_id,
+            cwd=str(meta.get("cwd") or config.cwd),
+            model=config.model,
+            model_provider=config.provider.id,
+            approval_policy=config.approval_policy.value,
+            sandbox_mode=config.sandbox_mode.value,
+            created_at=str(meta.get("created_at", "")),
+            path=str(path),
+        )
+        item_numbers = [
+            int(str(event["item"].get("id", ""))[5:])
+            for event in rollout.events
+            if isinstance(event.get("item"), dict)
+            and str(event["item"].get("id", "")).startswith("item_")
+            and str(event["item"]["id"])[5:].isdigit()
+        ]
+        thread = cls(
+            config=config,
+            client=client,
+            tools=tools,
+            workspace=workspace or DiskWorkspace(),
+            approver=approver,
+            info=info,
+            history=list(rollout.items),
+            rollout=RolloutWriter(path),
+            next_item=max(item_numbers, default=-1) + 1,
+        )
         thread.turn_starts = dict(rollout.turn_starts)
         thread.answer_missing_calls("aborted: the session ended before this call finished")
         unfinished = _unfinished_turn(rollout.events)
         if unfinished is not None:  # the process died mid-turn (crash, kill -9): close the turn as aborted
             thread.record(message("user", TURN_ABORTED_MARKER))
-            thread.record_event({"type": "turn_completed", "turn": dump(Turn(
-                id=unfinished, status=TurnStatus.INTERRUPTED,
-                error=TurnError(message="the session ended before this turn finished")))})
+            thread.record_event(
+                {
+                    "type": "turn_completed",
+                    "turn": dump(
+                        Turn(
+                            id=unfinished,
+                            status=TurnStatus.INTERRUPTED,
+                            error=TurnError(message="the session ended before this turn finished"),
+                        )
+                    ),
+                }
+            )
         return thread
 
     @classmethod
-    def fork(cls, source: Thread, turn_id: str | None = None, *, approver: Approver | None = None,
-             ephemeral: bool = False) -> Thread:
+    def fork(
+        cls, source: Thread, turn_id: str | None = None, *, approver: Approver | None = None, ephemeral: bool = False
+    ) -> Thread:
         """A new thread whose history is ``source``'s up to and including turn ``turn_id`` (default: all).
 
         Raises:
@@ -191,9 +272,16 @@ class Thread:
                 raise NotFoundError(f"thread {source.info.id} has no turn {turn_id}")
             later = [start for tid, start in source.turn_starts.items() if start > source.turn_starts[turn_id]]
             end = min(later, default=len(source.history))
-        thread = cls.create(source.config, source.client, source.tools, workspace=source.workspace,
-                            approver=approver or source.approver, originator="tandem_fork", ephemeral=ephemeral,
-                            initial_items=source.history[:end])
+        thread = cls.create(
+            source.config,
+            source.client,
+            source.tools,
+            workspace=source.workspace,
+            approver=approver or source.approver,
+            originator="tandem_fork",
+            ephemeral=ephemeral,
+            initial_items=source.history[:end],
+        )
         thread.turn_starts = {tid: start for tid, start in source.turn_starts.items() if start < end}
         thread.record_event({"type": "forked_from", "thread_id": source.info.id, "turn_id": turn_id})
         for event in _transcript_until(source, set(thread.turn_starts)):
@@ -284,10 +372,16 @@ class Thread:
 
         Returns how many calls were answered (a history must never hold an unanswered call).
         """
-        answered = {item.get("call_id") for item in self.history
-                    if item.get("type") in ("function_call_output", "custom_tool_call_output")}
-        missing = [item for item in self.history
-                   if item.get("type") in ("function_call", "custom_tool_call") and item.get("call_id") not in answered]
+        answered = {
+            item.get("call_id")
+            for item in self.history
+            if item.get("type") in ("function_call_output", "custom_tool_call_output")
+        }
+        missing = [
+            item
+            for item in self.history
+            if item.get("type") in ("function_call", "custom_tool_call") and item.get("call_id") not in answered
+        ]
         for call in missing:
             kind = "function_call_output" if call["type"] == "function_call" else "custom_tool_call_output"
             self.record({"type": kind, "call_id": call["call_id"], "output": output})
@@ -297,10 +391,15 @@ class Thread:
 
     def build_request(self) -> ModelRequest:
         """The next model request: the whole history with fixed instructions and tools."""
-        return ModelRequest(model=self.config.model, instructions=base_instructions(), input=list(self.history),
-                            tools=self.tools.specs(), prompt_cache_key=self.info.id,
-                            reasoning_effort=self.config.model_reasoning_effort,
-                            reasoning_summary=self.config.model_reasoning_summary)
+        return ModelRequest(
+            model=self.config.model,
+            instructions=base_instructions(),
+            input=list(self.history),
+            tools=self.tools.specs(),
+            prompt_cache_key=self.info.id,
+            reasoning_effort=self.config.model_reasoning_effort,
+            reasoning_summary=self.config.model_reasoning_summary,
+        )
 
     @property
     def running_turn(self) -> asyncio.Task[Turn] | None:

@@ -2,7 +2,7 @@
 
 A call to a :data:`~tandem.tools.base.Concurrency.PARALLEL` tool waits only for the last serial
 call before it; a SERIAL call waits for every call before it. Whatever the order of completion,
-outputs are recorded in the order the model made the calls (reference-facts §1).
+outputs are recorded in the order the model made the calls (docs/reference-facts.md §1).
 """
 
 from __future__ import annotations

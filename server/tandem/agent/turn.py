@@ -1,6 +1,6 @@
 """One turn: user input -> (model request -> stream -> tool calls)* -> a response without tool calls.
 
-Loop rules (after Codex's agent loop, reference-facts §1):
+Loop rules (after Codex's agent loop, docs/reference-facts.md §1):
 
 * Tool calls start while the stream continues; parallel-safe tools run together, serial ones
   (apply_patch, update_plan) wait for everything before them. Outputs are recorded in call order
@@ -89,9 +89,13 @@ _TOOL_CALL_TYPES = {"function_call": CallKind.FUNCTION, "custom_tool_call": Call
 
 def to_usage(usage: TokenUsage) -> Usage:
     """The wire form of a token count."""
-    return Usage(input_tokens=usage.input_tokens, cached_input_tokens=usage.cached_input_tokens,
-                 output_tokens=usage.output_tokens, reasoning_output_tokens=usage.reasoning_output_tokens,
-                 total_tokens=usage.total_tokens)
+    return Usage(
+        input_tokens=usage.input_tokens,
+        cached_input_tokens=usage.cached_input_tokens,
+        output_tokens=usage.output_tokens,
+        reasoning_output_tokens=usage.reasoning_output_tokens,
+        total_tokens=usage.total_tokens,
+    )
 
 
 class TurnMode(Enum):
@@ -124,8 +128,10 @@ class TurnRunner:
         self._diff = TurnDiffTracker(thread.config.cwd)
         self._checkpoint = TurnCheckpoint(thread.checkpoint_config, thread.info.id, self.turn.id, thread.workspace)
         self._plan: PlanItem | None = None
-        self._retry = RetryPolicy(request_max_retries=thread.config.provider.request_max_retries,
-                                  stream_max_retries=thread.config.provider.stream_max_retries)
+        self._retry = RetryPolicy(
+            request_max_retries=thread.config.provider.request_max_retries,
+            stream_max_retries=thread.config.provider.stream_max_retries,
+        )
         self._scheduler: ToolScheduler | None = None
         self._last_diff = ""
         self._held: list[tuple[JsonDict | None, str, Item]] = []
@@ -191,8 +197,9 @@ class TurnRunner:
     def plan_updated(self, steps: list[PlanStep], explanation: str | None) -> None:
         """Show the plan: the turn's plan item starts on the first call and updates after."""
         first = self._plan is None
-        self._plan = PlanItem(id=self._plan.id if self._plan else self.new_item_id(), steps=steps,
-                              explanation=explanation)
+        self._plan = PlanItem(
+            id=self._plan.id if self._plan else self.new_item_id(), steps=steps, explanation=explanation
+        )
         self._thread.emit(PlanUpdated(self.thread_id, self.turn.id, steps, explanation))
         (self.item_started if first else self.item_updated)(self._plan)
 
@@ -327,9 +334,17 @@ class TurnRunner:
                 if delay is None:
                     raise
                 retries += 1
-                self._thread.emit(StreamRetrying(
-                    self.thread_id, self.turn.id, retries, self._retry.budget_for(exc), delay, str(exc),
-                    discarded_item_ids=[state.item_id for state in streaming.values()] + self._dropped))
+                self._thread.emit(
+                    StreamRetrying(
+                        self.thread_id,
+                        self.turn.id,
+                        retries,
+                        self._retry.budget_for(exc),
+                        delay,
+                        str(exc),
+                        discarded_item_ids=[state.item_id for state in streaming.values()] + self._dropped,
+                    )
+                )
                 await asyncio.sleep(delay)
 
     async def _stream_once(self, streaming: dict[str, _Streaming]) -> bool:
@@ -376,12 +391,14 @@ class TurnRunner:
         state = streaming.get(provider_id)
         if state is None:
             state = streaming[provider_id] = _Streaming(self.new_item_id(), kind)
-            self.item_started(AgentMessageItem(id=state.item_id) if kind == "message"
-                              else ReasoningItem(id=state.item_id))
+            self.item_started(
+                AgentMessageItem(id=state.item_id) if kind == "message" else ReasoningItem(id=state.item_id)
+            )
         return state
 
-    def _on_delta(self, event: OutputTextDelta | ReasoningSummaryDelta | ReasoningTextDelta,
-                  streaming: dict[str, _Streaming]) -> None:
+    def _on_delta(
+        self, event: OutputTextDelta | ReasoningSummaryDelta | ReasoningTextDelta, streaming: dict[str, _Streaming]
+    ) -> None:
         kind = "message" if isinstance(event, OutputTextDelta) else "reasoning"
         state = self._stream_item(event.item_id, kind, streaming)
         state.parts.append(event.delta)
@@ -404,16 +421,18 @@ class TurnRunner:
             history_item = None  # without encrypted content a reasoning item cannot be sent back (store: false)
         if kind == "message":
             state = self._stream_item(provider_id, kind, streaming)
-            text = "".join(part.get("text", "") for part in item.get("content") or []
-                           if part.get("type") == "output_text")
+            text = "".join(
+                part.get("text", "") for part in item.get("content") or [] if part.get("type") == "output_text"
+            )
             self._held.append((history_item, state.item_id, AgentMessageItem(id=state.item_id, text=text)))
             streaming.pop(provider_id, None)
         elif kind == "reasoning":
             state = self._stream_item(provider_id, kind, streaming)
             summary = [str(part.get("text", "")) for part in item.get("summary") or []]
             text = "".join(str(part.get("text", "")) for part in item.get("content") or [])
-            self._held.append((history_item, state.item_id, ReasoningItem(id=state.item_id, summary=summary,
-                                                                          text=text)))
+            self._held.append(
+                (history_item, state.item_id, ReasoningItem(id=state.item_id, summary=summary, text=text))
+            )
             streaming.pop(provider_id, None)
         elif kind in _TOOL_CALL_TYPES:
             self._release_held()
@@ -421,8 +440,14 @@ class TurnRunner:
                 self._thread.record(history_item)
             call_kind = _TOOL_CALL_TYPES[kind]
             payload = item.get("arguments") if call_kind is CallKind.FUNCTION else item.get("input")
-            scheduler.submit(ToolCall(call_id=str(item.get("call_id", "")), name=str(item.get("name", "")),
-                                      kind=call_kind, payload=str(payload or "")))
+            scheduler.submit(
+                ToolCall(
+                    call_id=str(item.get("call_id", "")),
+                    name=str(item.get("name", "")),
+                    kind=call_kind,
+                    payload=str(payload or ""),
+                )
+            )
         elif history_item is not None:  # any other output item is kept as it came, in order
             self._release_held()
             self._thread.record(history_item)
@@ -438,8 +463,23 @@ class TurnRunner:
     def _emit_usage(self, usage: TokenUsage) -> None:
         thread = self._thread
         context = thread.context.current(thread.history)
-        thread.record_event({"type": "token_count", "turn_id": self.turn.id, "last": dump(to_usage(usage)),
-                             "total": dump(to_usage(thread.total_usage)), "context_tokens": context,
-                             "context_window": thread.budget.window})
-        thread.emit(TokenUsageUpdated(self.thread_id, self.turn.id, to_usage(usage), to_usage(thread.total_usage),
-                                      thread.budget.window, context))
+        thread.record_event(
+            {
+                "type": "token_count",
+                "turn_id": self.turn.id,
+                "last": dump(to_usage(usage)),
+                "total": dump(to_usage(thread.total_usage)),
+                "context_tokens": context,
+                "context_window": thread.budget.window,
+            }
+        )
+        thread.emit(
+            TokenUsageUpdated(
+                self.thread_id,
+                self.turn.id,
+                to_usage(usage),
+                to_usage(thread.total_usage),
+                thread.budget.window,
+                context,
+            )
+        )

@@ -68,6 +68,9 @@ class TurnDiffTracker:
             if before == after:
                 continue
             kind = ChangeKind.ADD if before is None else ChangeKind.DELETE if after is None else ChangeKind.UPDATE
-            parts.append(unified_diff(FileChange(path=path, kind=kind, old_text=before, new_text=after,
-                                                 move_path=None), self._cwd))
+            parts.append(
+                unified_diff(
+                    FileChange(path=path, kind=kind, old_text=before, new_text=after, move_path=None), self._cwd
+                )
+            )
         return "".join(parts)

@@ -15,11 +15,17 @@ from tandem.headless.human import Style
 from tandem.protocol.enums import ApprovalKind, ReviewDecision
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
-_ANSWERS = {"y": ReviewDecision.ACCEPT, "yes": ReviewDecision.ACCEPT,
-            "a": ReviewDecision.ACCEPT_FOR_SESSION, "always": ReviewDecision.ACCEPT_FOR_SESSION,
-            "p": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
-            "n": ReviewDecision.DECLINE, "no": ReviewDecision.DECLINE,
-            "c": ReviewDecision.CANCEL, "cancel": ReviewDecision.CANCEL}
+_ANSWERS = {
+    "y": ReviewDecision.ACCEPT,
+    "yes": ReviewDecision.ACCEPT,
+    "a": ReviewDecision.ACCEPT_FOR_SESSION,
+    "always": ReviewDecision.ACCEPT_FOR_SESSION,
+    "p": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
+    "n": ReviewDecision.DECLINE,
+    "no": ReviewDecision.DECLINE,
+    "c": ReviewDecision.CANCEL,
+    "cancel": ReviewDecision.CANCEL,
+}
 
 
 class ApprovalMode(Enum):
@@ -77,8 +83,9 @@ class TerminalApprover:
         assert self._terminal is not None
         always = f"  [p] always allow `{' '.join(prefix_rule)} …`" if prefix_rule else ""
         while True:
-            self._err.write(f"  [y] yes  [a] yes, for this session{always}  [n] no, tell the model  "
-                            "[c] cancel the turn > ")
+            self._err.write(
+                f"  [y] yes  [a] yes, for this session{always}  [n] no, tell the model  [c] cancel the turn > "
+            )
             self._err.flush()
             line = self._terminal.readline()
             if not line:
@@ -97,7 +104,11 @@ class TerminalApprover:
                 self._err.write(self._style.dim("  → accepted automatically (non-interactive run)") + "\n")
                 return ApprovalResponse(ReviewDecision.ACCEPT)
             if self._mode is ApprovalMode.DECLINE_ALL:
-                self._err.write(self._style.dim("  → declined: no terminal to ask; use --approval-policy never "
-                                                "or run interactively") + "\n")
+                self._err.write(
+                    self._style.dim(
+                        "  → declined: no terminal to ask; use --approval-policy never or run interactively"
+                    )
+                    + "\n"
+                )
                 return ApprovalResponse(ReviewDecision.DECLINE)
             return ApprovalResponse(await asyncio.to_thread(self._ask, request.prefix_rule))

@@ -36,13 +36,15 @@ def examples_dir() -> Path:
     for candidate in candidates:
         if (candidate / "demo-project").is_dir():
             return candidate
-    raise FileNotFoundError("the examples/ folder was not found; run the demo from a Tandem checkout "
-                            "or set TANDEM_EXAMPLES")
+    raise FileNotFoundError(
+        "the examples/ folder was not found; run the demo from a Tandem checkout or set TANDEM_EXAMPLES"
+    )
 
 
 def _run_tests(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "unittest", "-q"], cwd=project, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "unittest", "-q"], cwd=project, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def run_demo(keep: bool = False, workdir: Path | None = None) -> int:
@@ -58,8 +60,12 @@ def run_demo(keep: bool = False, workdir: Path | None = None) -> int:
     prompt = (examples / "demo" / "prompt.txt").read_text("utf-8").strip()
     before = _run_tests(project)
     err.write(style.bold("Tandem demo") + f" — example project copied to {project}\n")
-    err.write(style.dim("The project's tests before the agent runs:") + "\n"
-              + style.red(before.stderr.strip().splitlines()[-1] if before.stderr.strip() else "?") + "\n\n")
+    err.write(
+        style.dim("The project's tests before the agent runs:")
+        + "\n"
+        + style.red(before.stderr.strip().splitlines()[-1] if before.stderr.strip() else "?")
+        + "\n\n"
+    )
     err.write(style.bold("user") + "\n" + prompt + "\n\n")
     err.flush()
 
@@ -71,10 +77,15 @@ def run_demo(keep: bool = False, workdir: Path | None = None) -> int:
             os.environ["OPENAI_API_KEY"] = "demo-key-not-secret"
             os.environ["TANDEM_HOME"] = str(root / "tandem-home")
             options = ExecOptions(
-                prompt=prompt, cwd=project,
-                cli=CliOverrides(model="scripted-demo", approval_policy=ApprovalPolicy.UNTRUSTED,
-                                 sandbox_mode=SandboxMode.WORKSPACE_WRITE),
-                approval_mode=ApprovalMode.ASK if terminal is not None else ApprovalMode.ACCEPT_ALL)
+                prompt=prompt,
+                cwd=project,
+                cli=CliOverrides(
+                    model="scripted-demo",
+                    approval_policy=ApprovalPolicy.UNTRUSTED,
+                    sandbox_mode=SandboxMode.WORKSPACE_WRITE,
+                ),
+                approval_mode=ApprovalMode.ASK if terminal is not None else ApprovalMode.ACCEPT_ALL,
+            )
             code = asyncio.run(run_exec(options))
     finally:
         for key, value in saved.items():
@@ -85,8 +96,12 @@ def run_demo(keep: bool = False, workdir: Path | None = None) -> int:
     after = _run_tests(project)
     passed = after.returncode == 0
     summary = after.stderr.strip().splitlines()[-1] if after.stderr.strip() else "?"
-    err.write("\n" + style.bold("The project's tests after the agent's turn: ")
-              + (style.green(summary) if passed else style.red(summary)) + "\n")
+    err.write(
+        "\n"
+        + style.bold("The project's tests after the agent's turn: ")
+        + (style.green(summary) if passed else style.red(summary))
+        + "\n"
+    )
     if keep or workdir is not None:
         err.write(style.dim(f"project kept at {project}") + "\n")
     else:

@@ -70,13 +70,17 @@ def _open_thread(options: ExecOptions, config: Config, approver: Approver) -> Th
     tools = default_tools(config)
     if options.resume is None:
         return Thread.create(config, client, tools, approver=approver, originator="tandem_exec")
-    path = latest_session(config.sessions_dir, config.cwd) if options.resume == "--last" \
+    path = (
+        latest_session(config.sessions_dir, config.cwd)
+        if options.resume == "--last"
         else find_session(config.sessions_dir, options.resume)
+    )
     return Thread.resume(path, config, client, tools, approver=approver)
 
 
-async def run_exec(options: ExecOptions, out: IO[str] | None = None, err: IO[str] | None = None,
-                   stdin: IO[str] | None = None) -> int:
+async def run_exec(
+    options: ExecOptions, out: IO[str] | None = None, err: IO[str] | None = None, stdin: IO[str] | None = None
+) -> int:
     """Run ``tandem exec``; returns the process exit code. Never raises for user errors."""
     out = out or sys.stdout
     err = err or sys.stderr

@@ -129,8 +129,12 @@ class HumanRenderer:
         s = self._style
         if isinstance(event, ThreadStarted):
             t = event.thread
-            self._print(s.dim(f"tandem · session {t.id} · model {t.model} ({t.model_provider}) · "
-                              f"approval {t.approval_policy} · sandbox {t.sandbox_mode}\n  workdir {t.cwd}"))
+            self._print(
+                s.dim(
+                    f"tandem · session {t.id} · model {t.model} ({t.model_provider}) · "
+                    f"approval {t.approval_policy} · sandbox {t.sandbox_mode}\n  workdir {t.cwd}"
+                )
+            )
         elif isinstance(event, AgentMessageDelta):
             if not self._message_open:
                 self._print(s.bold(s.magenta("tandem")))
@@ -151,15 +155,20 @@ class HumanRenderer:
             self._completed(event)
         elif isinstance(event, PlanUpdated):
             lines = [f"  {_MARKS[step.status]} {step.step}" for step in event.steps]
-            self._print(s.bold("plan") + (f" — {event.explanation}" if event.explanation else "") + "\n"
-                        + "\n".join(lines))
+            self._print(
+                s.bold("plan") + (f" — {event.explanation}" if event.explanation else "") + "\n" + "\n".join(lines)
+            )
         elif isinstance(event, DiffUpdated):
             self._last_diff = event.diff
         elif isinstance(event, TokenUsageUpdated):
             self._context = (event.context_tokens, event.context_window)
         elif isinstance(event, StreamRetrying):
-            self._print(s.red(f"⟳ model stream failed: {event.message}; retrying "
-                              f"{event.attempt}/{event.max_attempts} in {event.delay_s:.1f} s"))
+            self._print(
+                s.red(
+                    f"⟳ model stream failed: {event.message}; retrying "
+                    f"{event.attempt}/{event.max_attempts} in {event.delay_s:.1f} s"
+                )
+            )
         elif isinstance(event, TurnCompleted):
             self._turn_completed(event)
 
@@ -196,14 +205,19 @@ class HumanRenderer:
         elif isinstance(item, FileChangeItem):
             verbs = {"add": "A", "update": "M", "delete": "D", "move": "R"}
             names = ", ".join(f"{verbs[c.kind.value]} {c.move_path or c.path}" for c in item.changes)
-            status = {ItemStatus.COMPLETED: s.green("applied"), ItemStatus.DECLINED: s.red("declined"),
-                      ItemStatus.FAILED: s.red("failed")}.get(item.status, item.status.value)
+            status = {
+                ItemStatus.COMPLETED: s.green("applied"),
+                ItemStatus.DECLINED: s.red("declined"),
+                ItemStatus.FAILED: s.red("failed"),
+            }.get(item.status, item.status.value)
             self._print(s.bold("apply_patch") + f" {status}: {names}")
         elif isinstance(item, ErrorItem):
             self._print(s.red(f"error: {item.message}"))
         elif isinstance(item, ContextCompactionItem):
-            self._print(s.bold("context compacted") + s.dim(f" — the conversation continues from a "
-                                                          f"{len(item.summary):,}-character handoff summary"))
+            self._print(
+                s.bold("context compacted")
+                + s.dim(f" — the conversation continues from a {len(item.summary):,}-character handoff summary")
+            )
 
     def _turn_completed(self, event: TurnCompleted) -> None:
         s, turn = self._style, event.turn
@@ -218,8 +232,15 @@ class HumanRenderer:
         if turn.usage is not None and turn.usage.total_tokens:
             u = turn.usage
             used, window = self._context
-            context = f" · context {used:,}" + (f" / {window:,} ({100 * used // window}%)" if window else "") \
-                if used is not None else ""
-            self._print(s.dim(f"tokens used: {u.total_tokens:,} (input {u.input_tokens:,}, "
-                              f"cached {u.cached_input_tokens:,}, output {u.output_tokens:,}){context}"))
+            context = (
+                f" · context {used:,}" + (f" / {window:,} ({100 * used // window}%)" if window else "")
+                if used is not None
+                else ""
+            )
+            self._print(
+                s.dim(
+                    f"tokens used: {u.total_tokens:,} (input {u.input_tokens:,}, "
+                    f"cached {u.cached_input_tokens:,}, output {u.output_tokens:,}){context}"
+                )
+            )
         self._close_open_text()

@@ -1,6 +1,6 @@
 """``tandem exec --json``: events as JSON Lines with the names and fields of ``codex exec --json``.
 
-Format: Codex exec JSONL (reference-facts §5): ``thread.started{thread_id}``, ``turn.started``,
+Format: Codex exec JSONL (docs/reference-facts.md §5): ``thread.started{thread_id}``, ``turn.started``,
 ``item.started|updated|completed{item}``, ``turn.completed{usage}``, ``turn.failed{error}``,
 ``error{message}``. Item types: ``agent_message{text}``, ``reasoning{text}``,
 ``command_execution{command, aggregated_output, exit_code, status}``,
@@ -35,8 +35,12 @@ from tandem.protocol.items import (
     ReasoningItem,
 )
 
-_STATUS = {ItemStatus.IN_PROGRESS: "in_progress", ItemStatus.COMPLETED: "completed",
-           ItemStatus.FAILED: "failed", ItemStatus.DECLINED: "declined"}
+_STATUS = {
+    ItemStatus.IN_PROGRESS: "in_progress",
+    ItemStatus.COMPLETED: "completed",
+    ItemStatus.FAILED: "failed",
+    ItemStatus.DECLINED: "declined",
+}
 
 
 def exec_item(item: Item) -> dict[str, Any] | None:
@@ -46,17 +50,29 @@ def exec_item(item: Item) -> dict[str, Any] | None:
     if isinstance(item, ReasoningItem):
         return {"id": item.id, "type": "reasoning", "text": "\n\n".join(item.summary) or item.text}
     if isinstance(item, CommandExecutionItem):
-        return {"id": item.id, "type": "command_execution", "command": item.command,
-                "aggregated_output": item.output, "exit_code": item.exit_code, "status": _STATUS[item.status]}
+        return {
+            "id": item.id,
+            "type": "command_execution",
+            "command": item.command,
+            "aggregated_output": item.output,
+            "exit_code": item.exit_code,
+            "status": _STATUS[item.status],
+        }
     if isinstance(item, FileChangeItem):
-        return {"id": item.id, "type": "file_change",
-                "changes": [{"path": change.move_path or change.path, "kind": change.kind.value}
-                            for change in item.changes],
-                "status": _STATUS[item.status]}
+        return {
+            "id": item.id,
+            "type": "file_change",
+            "changes": [
+                {"path": change.move_path or change.path, "kind": change.kind.value} for change in item.changes
+            ],
+            "status": _STATUS[item.status],
+        }
     if isinstance(item, PlanItem):
-        return {"id": item.id, "type": "todo_list",
-                "items": [{"text": step.step, "completed": step.status is PlanStepStatus.COMPLETED}
-                          for step in item.steps]}
+        return {
+            "id": item.id,
+            "type": "todo_list",
+            "items": [{"text": step.step, "completed": step.status is PlanStepStatus.COMPLETED} for step in item.steps],
+        }
     if isinstance(item, ErrorItem):
         return {"id": item.id, "type": "error", "message": item.message}
     return None
@@ -78,16 +94,19 @@ def exec_event(event: Event) -> dict[str, Any] | None:
         item = exec_item(event.item)
         return {"type": "item.completed", "item": item} if item else None
     if isinstance(event, StreamRetrying):
-        return {"type": "error", "message": f"Reconnecting... {event.attempt}/{event.max_attempts} "
-                                            f"({event.message})"}
+        return {"type": "error", "message": f"Reconnecting... {event.attempt}/{event.max_attempts} ({event.message})"}
     if isinstance(event, TurnCompleted):
         turn = event.turn
         if turn.status is TurnStatus.COMPLETED:
             usage = turn.usage
-            return {"type": "turn.completed", "usage": {
-                "input_tokens": usage.input_tokens if usage else 0,
-                "cached_input_tokens": usage.cached_input_tokens if usage else 0,
-                "output_tokens": usage.output_tokens if usage else 0}}
+            return {
+                "type": "turn.completed",
+                "usage": {
+                    "input_tokens": usage.input_tokens if usage else 0,
+                    "cached_input_tokens": usage.cached_input_tokens if usage else 0,
+                    "output_tokens": usage.output_tokens if usage else 0,
+                },
+            }
         message = turn.error.message if turn.error else "turn interrupted by the user"
         return {"type": "turn.failed", "error": {"message": message}}
     return None

@@ -19,20 +19,33 @@ def list_command(limit: int = 20, as_json: bool = False, out: IO[str] | None = N
     sessions = list_sessions(tandem_home() / "sessions", limit=limit)
     if as_json:
         for s in sessions:
-            out.write(json.dumps({"id": s.thread_id, "created_at": s.created_at, "cwd": s.cwd, "model": s.model,
-                                  "turns": s.turns, "preview": s.preview, "path": str(s.path)}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": s.thread_id,
+                        "created_at": s.created_at,
+                        "cwd": s.cwd,
+                        "model": s.model,
+                        "turns": s.turns,
+                        "preview": s.preview,
+                        "path": str(s.path),
+                    }
+                )
+                + "\n"
+            )
         return 0
     if not sessions:
         out.write(f"no sessions yet under {tandem_home() / 'sessions'}\n")
         return 0
     for s in sessions:
-        out.write(f"{s.thread_id}  {s.created_at}  {s.turns} turn{'s' if s.turns != 1 else ''}  {s.cwd}\n"
-                  f"    {s.preview or '(no prompt)'}\n")
+        out.write(
+            f"{s.thread_id}  {s.created_at}  {s.turns} turn{'s' if s.turns != 1 else ''}  {s.cwd}\n"
+            f"    {s.preview or '(no prompt)'}\n"
+        )
     return 0
 
 
-def show_command(thread_id: str, as_json: bool = False, out: IO[str] | None = None,
-                 err: IO[str] | None = None) -> int:
+def show_command(thread_id: str, as_json: bool = False, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """Print one session's transcript (or its raw records with ``--json``)."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
@@ -45,8 +58,10 @@ def show_command(thread_id: str, as_json: bool = False, out: IO[str] | None = No
         return 0
     style = Style(out)
     meta = rollout.meta
-    out.write(style.dim(f"session {rollout.thread_id} · {meta.get('created_at')} · {meta.get('model')} · "
-                        f"{meta.get('cwd')}") + "\n")
+    out.write(
+        style.dim(f"session {rollout.thread_id} · {meta.get('created_at')} · {meta.get('model')} · {meta.get('cwd')}")
+        + "\n"
+    )
     for event in rollout.events:
         kind = event.get("type")
         if kind == "user_message":

@@ -45,8 +45,14 @@ def describe(outcome: UndoOutcome, thread_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def undo_command(thread: str | None, turn_id: str | None, kind: EntryKind, cwd: Path,
-                 out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+def undo_command(
+    thread: str | None,
+    turn_id: str | None,
+    kind: EntryKind,
+    cwd: Path,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
     """Run an undo (``kind`` UNDO) or redo; exit status 0, or 1 with a message on stderr."""
     out, err = out or sys.stdout, err or sys.stderr
     home = CheckpointHome.under(tandem_home())

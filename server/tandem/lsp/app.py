@@ -44,9 +44,18 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_REJECT, None, f"{_H}.changes:change_reject"),
     (methods.UNDO, None, f"{_H}.changes:undo"),
     (methods.REDO, None, f"{_H}.changes:redo"),
-    (types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
-        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite,
-                           types.CodeActionKind.Empty], resolve_provider=True), f"{_H}.code_actions:code_actions"),
+    (
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                types.CodeActionKind.RefactorRewrite,
+                types.CodeActionKind.Empty,
+            ],
+            resolve_provider=True,
+        ),
+        f"{_H}.code_actions:code_actions",
+    ),
     (types.CODE_ACTION_RESOLVE, None, f"{_H}.code_actions:resolve"),
     (types.TEXT_DOCUMENT_CODE_LENS, None, f"{_H}.code_actions:code_lens"),
 ]
@@ -163,8 +172,9 @@ def create_server(defaults: CliOverrides | None = None) -> App:
 def run_stdio(defaults: CliOverrides | None = None, log_file: str | None = None) -> int:
     """Serve LSP on stdin/stdout until the client exits. Logs go to stderr (or ``log_file``), never stdout."""
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    logging.basicConfig(level=logging.INFO, handlers=[handler],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, handlers=[handler], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("pygls", "httpx"):  # they log every message at INFO: slow, and not for users
         logging.getLogger(noisy).setLevel(logging.WARNING)
     create_server(defaults).server.start_io()

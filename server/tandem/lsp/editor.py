@@ -42,8 +42,12 @@ from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 log = logging.getLogger(__name__)
 
-_FALLBACK_ACTIONS = {"Accept": ReviewDecision.ACCEPT, "Accept for session": ReviewDecision.ACCEPT_FOR_SESSION,
-                     "Decline": ReviewDecision.DECLINE, "Cancel turn": ReviewDecision.CANCEL}
+_FALLBACK_ACTIONS = {
+    "Accept": ReviewDecision.ACCEPT,
+    "Accept for session": ReviewDecision.ACCEPT_FOR_SESSION,
+    "Decline": ReviewDecision.DECLINE,
+    "Cancel turn": ReviewDecision.CANCEL,
+}
 CLIENT_SETTLE_S = 2.0
 
 
@@ -76,9 +80,15 @@ class EditorBridge:
     # --- edits ------------------------------------------------------------------------------
 
     def _text_edits(self, old: str, new: str) -> list[types.TextEdit | types.AnnotatedTextEdit]:
-        return [types.TextEdit(range=types.Range(start=types.Position(e.start_line, e.start_char),
-                                                 end=types.Position(e.end_line, e.end_char)), new_text=e.new_text)
-                for e in line_edits(old, new, self.encoding)]
+        return [
+            types.TextEdit(
+                range=types.Range(
+                    start=types.Position(e.start_line, e.start_char), end=types.Position(e.end_line, e.end_char)
+                ),
+                new_text=e.new_text,
+            )
+            for e in line_edits(old, new, self.encoding)
+        ]
 
     def _document_edit(self, path: Path, old: str, new: str, *, existing: bool) -> types.TextDocumentEdit:
         doc = self.documents.document(path) if existing else None
@@ -88,7 +98,8 @@ class EditorBridge:
         version = doc.version if doc is not None else None
         return types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=path_to_uri(path), version=version),
-            edits=self._text_edits(old, new))
+            edits=self._text_edits(old, new),
+        )
 
     def workspace_edit(self, changes: Sequence[FileChange]) -> types.WorkspaceEdit:
         """The WorkspaceEdit for a planned change set (document versions taken now).
@@ -108,13 +119,20 @@ class EditorBridge:
                     raise ConflictError(f"{change.path.name} changed in the editor since the patch was planned")
                 ops.append(types.DeleteFile(uri=uri, options=types.DeleteFileOptions(ignore_if_not_exists=True)))
             elif change.move_path is not None:
-                ops.append(self._document_edit(change.path, change.old_text or "", change.new_text or "",
-                                               existing=True))
-                ops.append(types.RenameFile(old_uri=uri, new_uri=path_to_uri(change.move_path),
-                                            options=types.RenameFileOptions(overwrite=False)))
+                ops.append(
+                    self._document_edit(change.path, change.old_text or "", change.new_text or "", existing=True)
+                )
+                ops.append(
+                    types.RenameFile(
+                        old_uri=uri,
+                        new_uri=path_to_uri(change.move_path),
+                        options=types.RenameFileOptions(overwrite=False),
+                    )
+                )
             else:
-                ops.append(self._document_edit(change.path, change.old_text or "", change.new_text or "",
-                                               existing=True))
+                ops.append(
+                    self._document_edit(change.path, change.old_text or "", change.new_text or "", existing=True)
+                )
         return types.WorkspaceEdit(document_changes=ops)
 
     async def apply(self, changes: Sequence[FileChange], label: str) -> None:
@@ -126,7 +144,8 @@ class EditorBridge:
         edit = self.workspace_edit(changes)
         try:
             result = await self._server.workspace_apply_edit_async(
-                types.ApplyWorkspaceEditParams(edit=edit, label=label))
+                types.ApplyWorkspaceEditParams(edit=edit, label=label)
+            )
         except Exception as exc:
             raise ConflictError(f"the editor failed to apply the change: {exc}") from exc
         if not result.applied:
@@ -139,8 +158,13 @@ class EditorBridge:
             if change.move_path is not None:
                 self.documents.expect(change.move_path, change.new_text)
                 touched.append(change.move_path)
-        await asyncio.gather(*(self.documents.wait_for_client(path, CLIENT_SETTLE_S) for path in touched
-                               if self.documents.document(path) is not None))
+        await asyncio.gather(
+            *(
+                self.documents.wait_for_client(path, CLIENT_SETTLE_S)
+                for path in touched
+                if self.documents.document(path) is not None
+            )
+        )
 
     # --- approvals --------------------------------------------------------------------------
 
@@ -158,18 +182,34 @@ class EditorBridge:
         finally:
             self._pending.pop(request_id, None)
             if self.tandem_client:
-                self.notify(methods.SERVER_REQUEST_RESOLVED,
-                            ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id))
+                self.notify(
+                    methods.SERVER_REQUEST_RESOLVED,
+                    ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id),
+                )
 
     async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
         params = RequestApprovalParams(
-            request_id=request_id, thread_id=request.thread_id, turn_id=request.turn_id, item_id=request.item_id,
+            request_id=request_id,
+            thread_id=request.thread_id,
+            turn_id=request.turn_id,
+            item_id=request.item_id,
             kind=request.kind,
-            command=request.command, cwd=request.cwd, reason=request.reason,
+            command=request.command,
+            cwd=request.cwd,
+            reason=request.reason,
             prefix_rule=list(request.prefix_rule) if request.prefix_rule else None,
-            changes=[ChangeProposal(path=c.path, kind=c.kind, diff=c.diff, move_path=c.move_path,
-                                    hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks])
-                     for c in request.changes] or None)
+            changes=[
+                ChangeProposal(
+                    path=c.path,
+                    kind=c.kind,
+                    diff=c.diff,
+                    move_path=c.move_path,
+                    hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks],
+                )
+                for c in request.changes
+            ]
+            or None,
+        )
         raw = await self._send(request_id, methods.REQUEST_APPROVAL, dump(params))
         result = raw.result if hasattr(raw, "result") else raw
         try:
@@ -186,12 +226,16 @@ class EditorBridge:
             text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in request.changes)[:4000]
         actions = dict(_FALLBACK_ACTIONS)
         if request.prefix_rule:
-            actions = {**dict(list(actions.items())[:2]),
-                       f"Always allow `{' '.join(request.prefix_rule)} …`": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
-                       **dict(list(actions.items())[2:])}
+            actions = {
+                **dict(list(actions.items())[:2]),
+                f"Always allow `{' '.join(request.prefix_rule)} …`": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
+                **dict(list(actions.items())[2:]),
+            }
         params = types.ShowMessageRequestParams(
-            type=types.MessageType.Info, message=text,
-            actions=[types.MessageActionItem(title=title) for title in actions])
+            type=types.MessageType.Info,
+            message=text,
+            actions=[types.MessageActionItem(title=title) for title in actions],
+        )
         result = await self._send(request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, params)
         title = getattr(result, "title", None)
         return ApprovalResponse(actions.get(title or "", ReviewDecision.DECLINE))

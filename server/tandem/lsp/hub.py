@@ -77,10 +77,17 @@ class ThreadHub:
         if not cwd.is_dir():
             raise InvalidParamsError(f"cwd: {cwd} is not a directory")
         d = self._defaults
-        return load_config(cwd, CliOverrides(
-            model=params.model or d.model, provider=d.provider, oss=d.oss,
-            approval_policy=params.approval_policy or d.approval_policy,
-            sandbox_mode=params.sandbox_mode or d.sandbox_mode, config_overrides=d.config_overrides))
+        return load_config(
+            cwd,
+            CliOverrides(
+                model=params.model or d.model,
+                provider=d.provider,
+                oss=d.oss,
+                approval_policy=params.approval_policy or d.approval_policy,
+                sandbox_mode=params.sandbox_mode or d.sandbox_mode,
+                config_overrides=d.config_overrides,
+            ),
+        )
 
     def _adopt(self, thread: Thread) -> Thread:
         thread.subscribe(self._on_event)
@@ -98,8 +105,16 @@ class ThreadHub:
         """
         config = self._config(params)
         client = create_client(config, require_credentials(config))
-        return self._adopt(Thread.create(config, client, default_tools(config), workspace=self.workspace,
-                                         approver=self.editor.request_approval, originator="tandem_lsp"))
+        return self._adopt(
+            Thread.create(
+                config,
+                client,
+                default_tools(config),
+                workspace=self.workspace,
+                approver=self.editor.request_approval,
+                originator="tandem_lsp",
+            )
+        )
 
     def get(self, thread_id: str) -> Thread:
         """A loaded thread.
@@ -120,14 +135,23 @@ class ThreadHub:
         """
         thread = self.threads.get(thread_id)
         home_config = self._config(ThreadStartParams())
-        path = Path(thread.info.path) if thread and thread.info.path else find_session(home_config.sessions_dir,
-                                                                                          thread_id)
+        path = (
+            Path(thread.info.path) if thread and thread.info.path else find_session(home_config.sessions_dir, thread_id)
+        )
         rollout = read_rollout(path)
         if thread is None:
             config = self._config(ThreadStartParams(cwd=str(rollout.meta.get("cwd") or self.root())))
             client = create_client(config, require_credentials(config))
-            thread = self._adopt(Thread.resume(path, config, client, default_tools(config), workspace=self.workspace,
-                                               approver=self.editor.request_approval))
+            thread = self._adopt(
+                Thread.resume(
+                    path,
+                    config,
+                    client,
+                    default_tools(config),
+                    workspace=self.workspace,
+                    approver=self.editor.request_approval,
+                )
+            )
         items: list[Item] = []
         for event in rollout.events:
             if event.get("type") == "item_completed":
@@ -152,14 +176,17 @@ class ThreadHub:
         cwd = Path(entries[-1].cwd) if entries else None
         for other in self.threads.values():
             if other.running_turn is not None and other.config.cwd == cwd:
-                raise BusyError(f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
-                                "with this undo — wait for it or interrupt it first")
+                raise BusyError(
+                    f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
+                    "with this undo — wait for it or interrupt it first"
+                )
         if kind is EntryKind.REDO:
             outcome = await checkpoint.redo(home, thread_id, self.workspace)
         else:
             outcome = await checkpoint.undo(home, thread_id, self.workspace, turn_id)
-        self.tracker.settle_turn(thread_id, outcome.turn_id,
-                                 HunkState.REJECTED if kind is EntryKind.UNDO else HunkState.ACCEPTED)
+        self.tracker.settle_turn(
+            thread_id, outcome.turn_id, HunkState.REJECTED if kind is EntryKind.UNDO else HunkState.ACCEPTED
+        )
         self.refresh_code_lenses()
         return outcome
 
@@ -179,9 +206,19 @@ class ThreadHub:
             sessions = []
         for s in sessions:
             if s.thread_id not in seen:
-                infos.append(ThreadInfo(id=s.thread_id, cwd=s.cwd, model=s.model, model_provider=s.model_provider,
-                                        approval_policy=s.approval_policy, sandbox_mode=s.sandbox_mode,
-                                        created_at=s.created_at, preview=s.preview, path=str(s.path)))
+                infos.append(
+                    ThreadInfo(
+                        id=s.thread_id,
+                        cwd=s.cwd,
+                        model=s.model,
+                        model_provider=s.model_provider,
+                        approval_policy=s.approval_policy,
+                        sandbox_mode=s.sandbox_mode,
+                        created_at=s.created_at,
+                        preview=s.preview,
+                        path=str(s.path),
+                    )
+                )
         return infos[:limit]
 
     # --- turns --------------------------------------------------------------------------
@@ -212,15 +249,17 @@ class ThreadHub:
             return
         self._progress[turn.id] = token
         preview = " ".join(text for item in input_items if (text := getattr(item, "text", None)))[:60]
-        progress.begin(token, types.WorkDoneProgressBegin(title="Tandem", message=preview or "working",
-                                                          cancellable=True))
+        progress.begin(
+            token, types.WorkDoneProgressBegin(title="Tandem", message=preview or "working", cancellable=True)
+        )
         if turn.id in self._activity:  # something started while the client was creating the progress
             self._report(turn.id, self._activity[turn.id])
         cancel = progress.tokens.get(token)
         if cancel is not None:
             loop = asyncio.get_running_loop()
-            cancel.add_done_callback(lambda f: loop.call_soon_threadsafe(self._cancel_turn, thread, turn.id)
-                                     if f.cancelled() else None)
+            cancel.add_done_callback(
+                lambda f: loop.call_soon_threadsafe(self._cancel_turn, thread, turn.id) if f.cancelled() else None
+            )
 
     @staticmethod
     def _cancel_turn(thread: Thread, turn_id: str) -> None:
@@ -232,8 +271,7 @@ class ThreadHub:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, FilesChanged):
-            self.tracker.record(event.thread_id, event.turn_id, event.item_id, event.changes, event.cwd,
-                                event.reviewed)
+            self.tracker.record(event.thread_id, event.turn_id, event.item_id, event.changes, event.cwd, event.reviewed)
             self.refresh_code_lenses()
             return
         if self.editor.tandem_client:

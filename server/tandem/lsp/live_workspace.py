@@ -72,12 +72,15 @@ class LiveWorkspace:
                     try:
                         await asyncio.to_thread(commit_changes, [_inverse(c) for c in reversed(on_disk)], self._disk)
                     except PatchApplyError as exc:
-                        raise ConflictError(f"the editor refused the edit and rolling back the disk failed: {exc}") \
-                            from exc
+                        raise ConflictError(
+                            f"the editor refused the edit and rolling back the disk failed: {exc}"
+                        ) from exc
                 raise
         unsaved = [p for p in dirty if self._editor.documents.is_dirty(p)]
         if not unsaved:
             return ""
         names = ", ".join(p.name for p in unsaved)
-        return (f"Note: {names} {'is' if len(unsaved) == 1 else 'are'} open in the editor and the change is in the "
-                "buffer but not saved yet; commands read files from disk and see the last saved version.")
+        return (
+            f"Note: {names} {'is' if len(unsaved) == 1 else 'are'} open in the editor and the change is in the "
+            "buffer but not saved yet; commands read files from disk and see the last saved version."
+        )

@@ -19,6 +19,7 @@ from tandem.errors import InvalidParamsError, JsonRpcCode, TandemError
 
 log = logging.getLogger(__name__)
 
+
 def to_rpc_error(exc: Exception) -> JsonRpcException:
     """The JSON-RPC error for ``exc`` (see the module docstring)."""
     if isinstance(exc, ValidationError):
@@ -26,8 +27,9 @@ def to_rpc_error(exc: Exception) -> JsonRpcException:
         return JsonRpcException(message=f"invalid params: {problems}", code=int(JsonRpcCode.INVALID_PARAMS))
     if isinstance(exc, TandemError):
         return JsonRpcException(message=exc.message, code=int(exc.jsonrpc_code))
-    return JsonRpcException(message=f"internal error: {type(exc).__name__}: {exc}",
-                            code=int(JsonRpcCode.INTERNAL_ERROR))
+    return JsonRpcException(
+        message=f"internal error: {type(exc).__name__}: {exc}", code=int(JsonRpcCode.INTERNAL_ERROR)
+    )
 
 
 P = TypeVar("P", bound=BaseModel)

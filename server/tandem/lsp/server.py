@@ -21,17 +21,28 @@ from tandem.protocol import methods
 
 log = logging.getLogger(__name__)
 
-CLIENT_REQUESTS = frozenset({
-    methods.THREAD_START, methods.THREAD_LIST, methods.THREAD_RESUME, methods.THREAD_FORK, methods.THREAD_COMPACT,
-    methods.THREAD_ROLLBACK, methods.TURN_START,
-    methods.TURN_INTERRUPT, methods.TURN_STEER, methods.CHANGE_ACCEPT, methods.CHANGE_REJECT, methods.UNDO,
-    methods.REDO,
-})
+CLIENT_REQUESTS = frozenset(
+    {
+        methods.THREAD_START,
+        methods.THREAD_LIST,
+        methods.THREAD_RESUME,
+        methods.THREAD_FORK,
+        methods.THREAD_COMPACT,
+        methods.THREAD_ROLLBACK,
+        methods.TURN_START,
+        methods.TURN_INTERRUPT,
+        methods.TURN_STEER,
+        methods.CHANGE_ACCEPT,
+        methods.CHANGE_REJECT,
+        methods.UNDO,
+        methods.REDO,
+    }
+)
 
 
 @attrs.define
 class RawRequest:
-    """A custom request whose params stay plain JSON (no field has a default: see reference-facts §7)."""
+    """A custom request whose params stay plain JSON (no field has a default: see docs/reference-facts.md §7)."""
 
     id: int | str
     method: str
@@ -75,8 +86,13 @@ class TandemLanguageServer(LanguageServer):
     """The server; features are registered by :func:`tandem.lsp.app.create_server`."""
 
     def __init__(self) -> None:
-        super().__init__("tandem", __version__, protocol_cls=TandemProtocol, converter_factory=_converter,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "tandem",
+            __version__,
+            protocol_cls=TandemProtocol,
+            converter_factory=_converter,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+        )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors instead of popping "Error in server" messages at the user."""

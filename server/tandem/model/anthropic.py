@@ -55,8 +55,7 @@ _RETRYABLE_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error
 _INCOMPLETE_STOPS = frozenset({"max_tokens", "model_context_window_exceeded"})
 
 
-def error_for(kind: str, message: str, status: int | None = None,
-              retry_after: float | None = None) -> ModelError:
+def error_for(kind: str, message: str, status: int | None = None, retry_after: float | None = None) -> ModelError:
     """The typed error for an Anthropic error ``{type, message}``.
 
     Args:
@@ -73,8 +72,14 @@ def error_for(kind: str, message: str, status: int | None = None,
         overloaded, api, rate-limit and timeout errors).
     """
     lowered = message.lower()
-    if kind == "request_too_large" or status == 413 or "prompt is too long" in lowered \
-            or "context window" in lowered or "context length" in lowered or "context limit" in lowered:
+    if (
+        kind == "request_too_large"
+        or status == 413
+        or "prompt is too long" in lowered
+        or "context window" in lowered
+        or "context length" in lowered
+        or "context limit" in lowered
+    ):
         return ContextWindowExceededError(f"context window exceeded: {message}")
     if kind == "billing_error" or status == 402 or "credit balance" in lowered:
         return QuotaExceededError(f"quota exceeded: {message}")
@@ -166,8 +171,9 @@ class AnthropicStreamDecoder:
     def usage(self) -> TokenUsage:
         """Usage so far: input = input + cache read + cache creation tokens; cached = cache read."""
         read = int(self._usage.get("cache_read_input_tokens") or 0)
-        inp = int(self._usage.get("input_tokens") or 0) + read + int(self._usage.get("cache_creation_input_tokens")
-                                                                       or 0)
+        inp = (
+            int(self._usage.get("input_tokens") or 0) + read + int(self._usage.get("cache_creation_input_tokens") or 0)
+        )
         out = int(self._usage.get("output_tokens") or 0)
         return TokenUsage(input_tokens=inp, cached_input_tokens=read, output_tokens=out, total_tokens=inp + out)
 
@@ -178,11 +184,16 @@ class AnthropicStreamDecoder:
             state = self._blocks[index] = _Block("text", item_id)
             if block.get("text"):
                 state.parts.append(str(block["text"]))
-            return [OutputItemAdded({"type": "message", "role": "assistant", "id": item_id, "status": "in_progress",
-                                     "content": []}, index)]
+            return [
+                OutputItemAdded(
+                    {"type": "message", "role": "assistant", "id": item_id, "status": "in_progress", "content": []},
+                    index,
+                )
+            ]
         if kind in ("thinking", "redacted_thinking"):
-            self._blocks[index] = _Block(kind, item_id, signature=str(block.get("signature") or ""),
-                                         data=str(block.get("data") or ""))
+            self._blocks[index] = _Block(
+                kind, item_id, signature=str(block.get("signature") or ""), data=str(block.get("data") or "")
+            )
             if block.get("thinking"):
                 self._blocks[index].parts.append(str(block["thinking"]))
             return [OutputItemAdded({"type": "reasoning", "id": item_id, "summary": []}, index)]
@@ -192,11 +203,22 @@ class AnthropicStreamDecoder:
             if block.get("input"):
                 state.parts.append(dumps(block["input"]))
             if name in self._custom:
-                added: JsonDict = {"type": "custom_tool_call", "id": item_id, "call_id": state.call_id,
-                                   "name": name, "input": ""}
+                added: JsonDict = {
+                    "type": "custom_tool_call",
+                    "id": item_id,
+                    "call_id": state.call_id,
+                    "name": name,
+                    "input": "",
+                }
             else:
-                added = {"type": "function_call", "id": item_id, "call_id": state.call_id, "name": name,
-                         "arguments": "", "status": "in_progress"}
+                added = {
+                    "type": "function_call",
+                    "id": item_id,
+                    "call_id": state.call_id,
+                    "name": name,
+                    "arguments": "",
+                    "status": "in_progress",
+                }
             return [OutputItemAdded(added, index)]
         return []  # server tool results and block types we do not use
 
@@ -228,23 +250,70 @@ class AnthropicStreamDecoder:
             return []
         text = "".join(state.parts)
         if state.kind == "text":
-            return [OutputItemDone({"type": "message", "role": "assistant", "id": state.item_id,
-                                    "status": "completed", "content": [{"type": "output_text", "text": text}]},
-                                   index)]
+            return [
+                OutputItemDone(
+                    {
+                        "type": "message",
+                        "role": "assistant",
+                        "id": state.item_id,
+                        "status": "completed",
+                        "content": [{"type": "output_text", "text": text}],
+                    },
+                    index,
+                )
+            ]
         if state.kind == "thinking":
             block: JsonDict = {"type": "thinking", "thinking": text, "signature": state.signature}
-            return [OutputItemDone({"type": "reasoning", "id": state.item_id, "summary": [],
-                                    "content": [{"type": "reasoning_text", "text": text}],
-                                    "encrypted_content": dumps(block)}, index)]
+            return [
+                OutputItemDone(
+                    {
+                        "type": "reasoning",
+                        "id": state.item_id,
+                        "summary": [],
+                        "content": [{"type": "reasoning_text", "text": text}],
+                        "encrypted_content": dumps(block),
+                    },
+                    index,
+                )
+            ]
         if state.kind == "redacted_thinking":
-            return [OutputItemDone({"type": "reasoning", "id": state.item_id, "summary": [],
-                                    "encrypted_content": dumps({"type": "redacted_thinking", "data": state.data})},
-                                   index)]
+            return [
+                OutputItemDone(
+                    {
+                        "type": "reasoning",
+                        "id": state.item_id,
+                        "summary": [],
+                        "encrypted_content": dumps({"type": "redacted_thinking", "data": state.data}),
+                    },
+                    index,
+                )
+            ]
         if state.name in self._custom:
-            return [OutputItemDone({"type": "custom_tool_call", "id": state.item_id, "call_id": state.call_id,
-                                    "name": state.name, "input": _custom_input(text)}, index)]
-        return [OutputItemDone({"type": "function_call", "id": state.item_id, "call_id": state.call_id,
-                                "name": state.name, "arguments": text or "{}", "status": "completed"}, index)]
+            return [
+                OutputItemDone(
+                    {
+                        "type": "custom_tool_call",
+                        "id": state.item_id,
+                        "call_id": state.call_id,
+                        "name": state.name,
+                        "input": _custom_input(text),
+                    },
+                    index,
+                )
+            ]
+        return [
+            OutputItemDone(
+                {
+                    "type": "function_call",
+                    "id": state.item_id,
+                    "call_id": state.call_id,
+                    "name": state.name,
+                    "arguments": text or "{}",
+                    "status": "completed",
+                },
+                index,
+            )
+        ]
 
 
 def _custom_input(raw: str) -> str:
@@ -291,8 +360,13 @@ class AnthropicClient(SSEStreamingClient):
     path = "/messages"
     final_event = "message_stop"
 
-    def __init__(self, provider: ProviderInfo, api_key: str | None,
-                 environ: Mapping[str, str] | None = None, max_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        provider: ProviderInfo,
+        api_key: str | None,
+        environ: Mapping[str, str] | None = None,
+        max_tokens: int | None = None,
+    ) -> None:
         super().__init__(provider, api_key, environ, {"anthropic-version": ANTHROPIC_VERSION})
         self._max_tokens = max_tokens
 

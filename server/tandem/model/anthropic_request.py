@@ -43,8 +43,7 @@ MAX_OUTPUT_TOKENS: dict[str, int] = {
 }
 """Published output limits by model-slug prefix (the longest matching prefix wins)."""
 
-THINKING_BUDGETS: dict[str, int] = {"minimal": 1_024, "low": 4_096, "medium": 10_000, "high": 24_000,
-                                    "xhigh": 48_000}
+THINKING_BUDGETS: dict[str, int] = {"minimal": 1_024, "low": 4_096, "medium": 10_000, "high": 24_000, "xhigh": 48_000}
 """``reasoning_effort`` -> extended-thinking ``budget_tokens`` (capped below ``max_tokens``)."""
 
 CUSTOM_INPUT_PROPERTY = "input"
@@ -83,9 +82,16 @@ def convert_tools(tools: list[JsonDict]) -> list[JsonDict]:
         if kind == "function":
             schema = tool.get("parameters") or {"type": "object", "properties": {}}
         elif kind == "custom":
-            schema = {"type": "object", "properties": {CUSTOM_INPUT_PROPERTY: {
-                "type": "string", "description": "The raw input text of this freeform tool."}},
-                "required": [CUSTOM_INPUT_PROPERTY]}
+            schema = {
+                "type": "object",
+                "properties": {
+                    CUSTOM_INPUT_PROPERTY: {
+                        "type": "string",
+                        "description": "The raw input text of this freeform tool.",
+                    }
+                },
+                "required": [CUSTOM_INPUT_PROPERTY],
+            }
         else:
             continue
         entry: JsonDict = {"name": str(tool.get("name", ""))}
@@ -159,8 +165,11 @@ def thinking_block(item: JsonDict) -> JsonDict | None:
         return None
     if not isinstance(block, dict):
         return None
-    if block.get("type") == "thinking" and isinstance(block.get("thinking"), str) \
-            and isinstance(block.get("signature"), str):
+    if (
+        block.get("type") == "thinking"
+        and isinstance(block.get("thinking"), str)
+        and isinstance(block.get("signature"), str)
+    ):
         return {"type": "thinking", "thinking": block["thinking"], "signature": block["signature"]}
     if block.get("type") == "redacted_thinking" and isinstance(block.get("data"), str):
         return {"type": "redacted_thinking", "data": block["data"]}
@@ -177,9 +186,14 @@ def _item_blocks(item: JsonDict) -> tuple[str, list[JsonDict]]:
         block = thinking_block(item)
         return ("assistant", [block]) if block is not None else ("", [])
     if kind in ("function_call", "custom_tool_call"):
-        return "assistant", [{"type": "tool_use", "id": tool_use_id(str(item.get("call_id", ""))),
-                              "name": str(item.get("name", "")),
-                              "input": _tool_input(item, kind == "custom_tool_call")}]
+        return "assistant", [
+            {
+                "type": "tool_use",
+                "id": tool_use_id(str(item.get("call_id", ""))),
+                "name": str(item.get("name", "")),
+                "input": _tool_input(item, kind == "custom_tool_call"),
+            }
+        ]
     if kind in ("function_call_output", "custom_tool_call_output"):
         return "user", [_tool_result(item)]
     return "", []
@@ -199,8 +213,9 @@ def convert_messages(items: list[JsonDict]) -> list[JsonDict]:
     for msg in messages:
         if msg["role"] == "user":
             content = msg["content"]
-            msg["content"] = [b for b in content if b["type"] == "tool_result"] + \
-                [b for b in content if b["type"] != "tool_result"]
+            msg["content"] = [b for b in content if b["type"] == "tool_result"] + [
+                b for b in content if b["type"] != "tool_result"
+            ]
     return messages
 
 

@@ -49,11 +49,16 @@ from tandem.model.types import (
     ToolCallInputDelta,
 )
 
-__all__ = ["ChatCompletionsClient", "ChatStreamAssembler", "build_request_body", "custom_tool_names",
-           "to_chat_messages", "to_chat_tools"]
+__all__ = [
+    "ChatCompletionsClient",
+    "ChatStreamAssembler",
+    "build_request_body",
+    "custom_tool_names",
+    "to_chat_messages",
+    "to_chat_tools",
+]
 
-_CONTEXT_OVERFLOW = re.compile(r"maximum context length|context[ _]length[ _]exceeded|context window",
-                               re.IGNORECASE)
+_CONTEXT_OVERFLOW = re.compile(r"maximum context length|context[ _]length[ _]exceeded|context window", re.IGNORECASE)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -132,6 +137,7 @@ class _Text:
 
 def _usage(usage: JsonDict) -> TokenUsage:
     """A chat ``usage`` object (``prompt_tokens``, ``completion_tokens``, ``*_details``); garbage counts as 0."""
+
     def count(value: Any) -> int:
         return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
@@ -140,10 +146,13 @@ def _usage(usage: JsonDict) -> TokenUsage:
         return count(details.get(name)) if isinstance(details, dict) else 0
 
     prompt, completion = count(usage.get("prompt_tokens")), count(usage.get("completion_tokens"))
-    return TokenUsage(input_tokens=prompt, cached_input_tokens=detail("prompt_tokens_details", "cached_tokens"),
-                      output_tokens=completion,
-                      reasoning_output_tokens=detail("completion_tokens_details", "reasoning_tokens"),
-                      total_tokens=count(usage.get("total_tokens")) or prompt + completion)
+    return TokenUsage(
+        input_tokens=prompt,
+        cached_input_tokens=detail("prompt_tokens_details", "cached_tokens"),
+        output_tokens=completion,
+        reasoning_output_tokens=detail("completion_tokens_details", "reasoning_tokens"),
+        total_tokens=count(usage.get("total_tokens")) or prompt + completion,
+    )
 
 
 class ChatStreamAssembler:
@@ -231,8 +240,9 @@ class ChatStreamAssembler:
                 added = {"type": "message", "role": "assistant", "id": state.item_id, "content": []}
             events.append(OutputItemAdded(added, state.output_index))
         state.parts.append(delta)
-        events.append(ReasoningTextDelta(state.item_id, delta) if kind == "reasoning"
-                      else OutputTextDelta(state.item_id, delta))
+        events.append(
+            ReasoningTextDelta(state.item_id, delta) if kind == "reasoning" else OutputTextDelta(state.item_id, delta)
+        )
         return events
 
     def _call_delta(self, delta: JsonDict) -> list[ModelEvent]:
@@ -267,32 +277,52 @@ class ChatStreamAssembler:
         arguments = "" if added else "".join(call.arguments)
         call_id = call.call_id or f"call_{call.item_id}"
         if call.name not in self._custom:
-            return {"type": "function_call", "id": call.item_id, "call_id": call_id, "name": call.name,
-                    "arguments": arguments}
+            return {
+                "type": "function_call",
+                "id": call.item_id,
+                "call_id": call_id,
+                "name": call.name,
+                "arguments": arguments,
+            }
         try:
             parsed = json.loads(arguments) if arguments else None
         except ValueError:
             parsed = None
         text = parsed["input"] if isinstance(parsed, dict) and isinstance(parsed.get("input"), str) else arguments
-        return {"type": "custom_tool_call", "id": call.item_id, "call_id": call_id, "name": call.name,
-                "input": text}
+        return {"type": "custom_tool_call", "id": call.item_id, "call_id": call_id, "name": call.name, "input": text}
 
     def _finish(self, reason: str) -> list[ModelEvent]:
         self.finish_reason = reason
         if reason in ("length", "content_filter") and self._message is None and not self._calls:
             why = "reached its output token limit" if reason == "length" else "was stopped by a content filter"
-            raise ModelError(f"the model stopped early: it {why} before answering (finish_reason \"{reason}\")")
+            raise ModelError(f'the model stopped early: it {why} before answering (finish_reason "{reason}")')
         events: list[ModelEvent] = []
         if self._reasoning is not None:
             text = "".join(self._reasoning.parts)
-            events.append(OutputItemDone({"type": "reasoning", "id": self._reasoning.item_id, "summary": [],
-                                          "content": [{"type": "reasoning_text", "text": text}]},
-                                         self._reasoning.output_index))
+            events.append(
+                OutputItemDone(
+                    {
+                        "type": "reasoning",
+                        "id": self._reasoning.item_id,
+                        "summary": [],
+                        "content": [{"type": "reasoning_text", "text": text}],
+                    },
+                    self._reasoning.output_index,
+                )
+            )
         if self._message is not None:
             text = "".join(self._message.parts)
-            events.append(OutputItemDone({"type": "message", "role": "assistant", "id": self._message.item_id,
-                                          "content": [{"type": "output_text", "text": text}]},
-                                         self._message.output_index))
+            events.append(
+                OutputItemDone(
+                    {
+                        "type": "message",
+                        "role": "assistant",
+                        "id": self._message.item_id,
+                        "content": [{"type": "output_text", "text": text}],
+                    },
+                    self._message.output_index,
+                )
+            )
         for index in sorted(self._calls):
             call = self._calls[index]
             events.append(OutputItemDone(self._call_item(call), call.output_index))

@@ -52,14 +52,19 @@ def to_chat_tools(tools: Iterable[JsonDict]) -> list[JsonDict]:
         kind = tool.get("type")
         description = str(tool.get("description") or "")
         if kind == "function":
-            function: JsonDict = {"name": tool.get("name"), "description": description,
-                                  "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
+            function: JsonDict = {
+                "name": tool.get("name"),
+                "description": description,
+                "parameters": tool.get("parameters") or {"type": "object", "properties": {}},
+            }
             if tool.get("strict") is True:
                 function["strict"] = True
         elif kind == "custom":
-            function = {"name": tool.get("name"),
-                        "description": f"{description}\n\nPass the whole input as the string parameter `input`.",
-                        "parameters": _CUSTOM_PARAMETERS}
+            function = {
+                "name": tool.get("name"),
+                "description": f"{description}\n\nPass the whole input as the string parameter `input`.",
+                "parameters": _CUSTOM_PARAMETERS,
+            }
         else:
             continue
         out.append({"type": "function", "function": function})
@@ -140,11 +145,18 @@ def to_chat_messages(instructions: str, items: Sequence[JsonDict]) -> list[JsonD
                 text = _text(item.get("content"))
                 assistant["content"] = text if assistant["content"] is None else f"{assistant['content']}\n{text}"
                 continue
-            arguments = str(item.get("arguments") or "") if kind == "function_call" \
+            arguments = (
+                str(item.get("arguments") or "")
+                if kind == "function_call"
                 else dumps({"input": str(item.get("input") or "")})
-            assistant.setdefault("tool_calls", []).append({
-                "id": str(item.get("call_id") or ""), "type": "function",
-                "function": {"name": str(item.get("name") or ""), "arguments": arguments}})
+            )
+            assistant.setdefault("tool_calls", []).append(
+                {
+                    "id": str(item.get("call_id") or ""),
+                    "type": "function",
+                    "function": {"name": str(item.get("name") or ""), "arguments": arguments},
+                }
+            )
         elif kind in _TOOL_OUTPUTS:
             flush()  # an output ends the assistant turn; its text went out right after its call
         elif kind == "message":
@@ -165,8 +177,7 @@ def build_request_body(request: ModelRequest) -> JsonDict:
     there are no tools (OpenAI rejects an empty ``tools`` list). ``prompt_cache_key`` and the
     reasoning summary have no portable chat equivalent and are not sent.
     """
-    body: JsonDict = {"model": request.model,
-                      "messages": to_chat_messages(request.instructions, request.input)}
+    body: JsonDict = {"model": request.model, "messages": to_chat_messages(request.instructions, request.input)}
     tools = to_chat_tools(request.tools)
     if tools:
         body["tools"] = tools

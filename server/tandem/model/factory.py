@@ -25,6 +25,8 @@ def create_client(config: Config, api_key: str | None) -> ModelClient:
         from tandem.model.anthropic import AnthropicClient
 
         return AnthropicClient(config.provider, api_key)
-    raise ConfigError(f"model provider {config.provider.id!r} uses wire_api = \"{config.provider.wire_api}\", "
-                      "which this version of Tandem does not speak yet; use a Responses API endpoint "
-                      "(wire_api = \"responses\")")
+    raise ConfigError(
+        f'model provider {config.provider.id!r} uses wire_api = "{config.provider.wire_api}", '
+        "which this version of Tandem does not speak yet; use a Responses API endpoint "
+        '(wire_api = "responses")'
+    )

@@ -109,8 +109,11 @@ def models_url(provider: ProviderInfo) -> str:
     return _url(provider, "models")
 
 
-WIRE_PATHS: dict[WireApi, str] = {WireApi.RESPONSES: "responses", WireApi.CHAT: "chat/completions",
-                                  WireApi.ANTHROPIC: "messages"}
+WIRE_PATHS: dict[WireApi, str] = {
+    WireApi.RESPONSES: "responses",
+    WireApi.CHAT: "chat/completions",
+    WireApi.ANTHROPIC: "messages",
+}
 """Where each wire API's requests go, relative to ``base_url``."""
 
 
@@ -164,10 +167,14 @@ def _wire_hint(provider: ProviderInfo) -> str:
     path = WIRE_PATHS[provider.wire_api]
     since = {"ollama": "Ollama 0.13.3", "lmstudio": "LM Studio 0.3.29"}.get(provider.id)
     if since and provider.wire_api is WireApi.RESPONSES:
-        return (f"this server has no /{path} (added in {since}): upgrade it, or use Chat Completions with "
-                f"-c model_providers.{provider.id}.wire_api=\"chat\"")
-    return (f"the server has no /{path} endpoint for wire_api = \"{provider.wire_api}\": set wire_api in "
-            f"[model_providers.{provider.id}] to the API it speaks (responses, chat or anthropic)")
+        return (
+            f"this server has no /{path} (added in {since}): upgrade it, or use Chat Completions with "
+            f'-c model_providers.{provider.id}.wire_api="chat"'
+        )
+    return (
+        f'the server has no /{path} endpoint for wire_api = "{provider.wire_api}": set wire_api in '
+        f"[model_providers.{provider.id}] to the API it speaks (responses, chat or anthropic)"
+    )
 
 
 def _unreachable_hint(provider: ProviderInfo, refused: bool) -> str:
@@ -183,8 +190,10 @@ def _status_hint(provider: ProviderInfo, status: int, key_set: bool) -> str:
     var = provider.env_key
     if status in (401, 403):
         if var is None:
-            return (f"the provider refused the request (HTTP {status}) and {provider.id!r} sends no key: "
-                    f"set env_key in [model_providers.{provider.id}]")
+            return (
+                f"the provider refused the request (HTTP {status}) and {provider.id!r} sends no key: "
+                f"set env_key in [model_providers.{provider.id}]"
+            )
         if not key_set:
             return f"the provider wants a key: set {var}"
         return f"the provider refused the key in {var}: check that it is current and meant for {provider.base_url}"
@@ -201,8 +210,9 @@ def _status_hint(provider: ProviderInfo, status: int, key_set: bool) -> str:
     return f"unexpected HTTP {status}: check base_url and the provider's documentation"
 
 
-async def probe_provider(provider: ProviderInfo, model: str, environ: Mapping[str, str] | None = None,
-                         timeout_s: float = DEFAULT_TIMEOUT_S) -> ProbeResult:
+async def probe_provider(
+    provider: ProviderInfo, model: str, environ: Mapping[str, str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> ProbeResult:
     """``GET {base_url}/models`` with the provider's credentials and headers; never raises.
 
     Args:
@@ -213,41 +223,68 @@ async def probe_provider(provider: ProviderInfo, model: str, environ: Mapping[st
     env = os.environ if environ is None else environ
     key = provider.api_key(env)
     secrets = (*([key] if key else []), *provider.secret_values(env))
-    headers = {"Accept": "application/json", "User-Agent": "tandem-doctor", **provider.headers(env),
-               **provider.auth_headers(key)}
+    headers = {
+        "Accept": "application/json",
+        "User-Agent": "tandem-doctor",
+        **provider.headers(env),
+        **provider.auth_headers(key),
+    }
     if provider.wire_api is WireApi.ANTHROPIC and not any(h.lower() == "anthropic-version" for h in headers):
         headers["anthropic-version"] = ANTHROPIC_VERSION
-    result = ProbeResult(provider.id, provider.name, models_url(provider), model, reachable=False,
-                         key_var=provider.env_key, key_set=key is not None)
+    result = ProbeResult(
+        provider.id,
+        provider.name,
+        models_url(provider),
+        model,
+        reachable=False,
+        key_var=provider.env_key,
+        key_set=key is not None,
+    )
     started = time.monotonic()
     try:
-        async with httpx.AsyncClient(timeout=timeout_s, verify=not provider.base_url.startswith("http://"),
-                                     follow_redirects=True) as http:
+        async with httpx.AsyncClient(
+            timeout=timeout_s, verify=not provider.base_url.startswith("http://"), follow_redirects=True
+        ) as http:
             response = await http.get(result.url, headers=headers)
             text = response.text
             if 200 <= response.status_code < 300:
                 result = await _check_wire_endpoint(http, provider, headers, result)
     except httpx.TransportError as exc:  # connect errors, timeouts, protocol errors
         refused = isinstance(exc, httpx.ConnectError) and _refused(exc)
-        reason = "connection refused" if refused else (
-            f"no answer within {timeout_s:g} s" if isinstance(exc, httpx.TimeoutException)
-            else redact(str(exc) or type(exc).__name__, secrets))
-        return replace(result, error=reason, hint=_unreachable_hint(provider, refused),
-                       elapsed_ms=(time.monotonic() - started) * 1000)
-    result = replace(result, reachable=True, status=response.status_code,
-                     elapsed_ms=(time.monotonic() - started) * 1000)
+        reason = (
+            "connection refused"
+            if refused
+            else (
+                f"no answer within {timeout_s:g} s"
+                if isinstance(exc, httpx.TimeoutException)
+                else redact(str(exc) or type(exc).__name__, secrets)
+            )
+        )
+        return replace(
+            result,
+            error=reason,
+            hint=_unreachable_hint(provider, refused),
+            elapsed_ms=(time.monotonic() - started) * 1000,
+        )
+    result = replace(
+        result, reachable=True, status=response.status_code, elapsed_ms=(time.monotonic() - started) * 1000
+    )
     if response.status_code >= 300:
         message = redact(_server_message(text), secrets)
-        return replace(result, error=f"HTTP {response.status_code}" + (f": {message}" if message else ""),
-                       hint=_status_hint(provider, response.status_code, key is not None))
+        return replace(
+            result,
+            error=f"HTTP {response.status_code}" + (f": {message}" if message else ""),
+            hint=_status_hint(provider, response.status_code, key is not None),
+        )
     try:
         return replace(result, models=_model_ids(json.loads(text)))
     except ValueError:
         return result
 
 
-async def _check_wire_endpoint(http: httpx.AsyncClient, provider: ProviderInfo, headers: Mapping[str, str],
-                               result: ProbeResult) -> ProbeResult:
+async def _check_wire_endpoint(
+    http: httpx.AsyncClient, provider: ProviderInfo, headers: Mapping[str, str], result: ProbeResult
+) -> ProbeResult:
     """``POST {base_url}/<wire path>`` with an empty JSON object: a server that has the endpoint rejects
     the body (400/422, nothing is generated or billed); 404/405 without a word about a model means the
     server does not speak this wire API (e.g. an Ollama older than 0.13.3 for ``/v1/responses``)."""
@@ -257,8 +294,13 @@ async def _check_wire_endpoint(http: httpx.AsyncClient, provider: ProviderInfo, 
     except httpx.TransportError:
         return replace(result, wire_url=url)
     missing = answer.status_code in (404, 405) and "model" not in answer.text.lower()
-    return replace(result, wire_url=url, wire_status=answer.status_code, wire_missing=missing,
-                   hint=_wire_hint(provider) if missing else result.hint)
+    return replace(
+        result,
+        wire_url=url,
+        wire_status=answer.status_code,
+        wire_missing=missing,
+        hint=_wire_hint(provider) if missing else result.hint,
+    )
 
 
 def _model_hint(result: ProbeResult) -> str:

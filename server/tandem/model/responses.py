@@ -1,6 +1,6 @@
 """OpenAI Responses API client: one streamed ``POST {base_url}/responses`` per request.
 
-Format: OpenAI Responses API (``stream: true`` SSE; event types in reference-facts §5). Requests
+Format: OpenAI Responses API (``stream: true`` SSE; event types in docs/reference-facts.md §5). Requests
 are stateless (``store: false``) and carry ``prompt_cache_key``; when reasoning is configured,
 ``include: ["reasoning.encrypted_content"]`` asks for the encrypted reasoning that the agent
 carries forward in the next request's input. Retrying is the caller's job (see ``retry.py``):
@@ -105,8 +105,9 @@ def decode_event(kind: str, data: JsonDict) -> ModelEvent | None:
     if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
         return ToolCallInputDelta(str(data.get("item_id", "")), str(data.get("delta", "")))
     if kind == "response.reasoning_summary_text.delta":
-        return ReasoningSummaryDelta(str(data.get("item_id", "")), str(data.get("delta", "")),
-                                     int(data.get("summary_index") or 0))
+        return ReasoningSummaryDelta(
+            str(data.get("item_id", "")), str(data.get("delta", "")), int(data.get("summary_index") or 0)
+        )
     if kind == "response.reasoning_text.delta":
         return ReasoningTextDelta(str(data.get("item_id", "")), str(data.get("delta", "")))
     if kind == "response.output_item.added":
@@ -124,8 +125,11 @@ def decode_event(kind: str, data: JsonDict) -> ModelEvent | None:
         details = (data.get("response") or {}).get("incomplete_details") or {}
         raise ModelError(f"the model stopped early: incomplete response ({details.get('reason', 'unknown')})")
     if kind == "error":
-        raise ResponseFailedError(str(data.get("code") or ""), str(data.get("message") or "stream error"),
-                                  parse_retry_after(str(data.get("message") or "")))
+        raise ResponseFailedError(
+            str(data.get("code") or ""),
+            str(data.get("message") or "stream error"),
+            parse_retry_after(str(data.get("message") or "")),
+        )
     return None
 
 

@@ -1,6 +1,6 @@
 """Retry policy as data: which model errors are retried, how often, and how long to wait.
 
-Rules (after Codex, reference-facts §1): HTTP 5xx / 408 / 429 (but never quota) and transport
+Rules (after Codex, docs/reference-facts.md §1): HTTP 5xx / 408 / 429 (but never quota) and transport
 errors up to ``request_max_retries`` times; stream errors (a stream that broke, went idle, or
 ended without ``response.completed``; ``response.failed`` with a transient code) up to
 ``stream_max_retries`` times. Backoff ``base_delay_s * factor**attempt`` with ±``jitter``
@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from tandem.errors import ModelError, ModelHTTPError, ModelTransportError
 
-_TRY_AGAIN = re.compile(r"try again in\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|milliseconds?|s|sec|seconds?)?",
-                        re.IGNORECASE)
+_TRY_AGAIN = re.compile(r"try again in\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|milliseconds?|s|sec|seconds?)?", re.IGNORECASE)
 
 
 def parse_retry_after(text: str | None) -> float | None:

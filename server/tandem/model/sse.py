@@ -112,8 +112,9 @@ class SSEDecoder:
             self._event = ""
             self._retry = None
             return None
-        event = SSEEvent(event=self._event or "message", data="\n".join(self._data),
-                         id=self._last_id, retry_ms=self._retry)
+        event = SSEEvent(
+            event=self._event or "message", data="\n".join(self._data), id=self._last_id, retry_ms=self._retry
+        )
         self._data = []
         self._event = ""
         self._retry = None

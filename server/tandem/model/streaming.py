@@ -81,19 +81,30 @@ class SSEStreamingClient:
     final_event: ClassVar[str]
     """What a complete stream ends with, for the error message when it does not."""
 
-    def __init__(self, provider: ProviderInfo, api_key: str | None, environ: Mapping[str, str] | None = None,
-                 extra_headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        provider: ProviderInfo,
+        api_key: str | None,
+        environ: Mapping[str, str] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._provider = provider
         env = os.environ if environ is None else environ
         # An error body may echo the credentials it refused: they never reach an error message.
         self._secrets = (*([api_key] if api_key else []), *provider.secret_values(env))
-        headers = {"User-Agent": USER_AGENT, "Accept": "text/event-stream", **(extra_headers or {}),
-                   **provider.headers(env), **provider.auth_headers(api_key)}
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "text/event-stream",
+            **(extra_headers or {}),
+            **provider.headers(env),
+            **provider.auth_headers(api_key),
+        }
         timeout = httpx.Timeout(connect=10.0, read=provider.stream_idle_timeout_s, write=30.0, pool=10.0)
         # Plain-http endpoints (local servers) never use TLS: skip loading the CA bundle (~30 ms at start-up).
         verify = not provider.base_url.startswith("http://")
-        self._http = httpx.AsyncClient(headers=headers, timeout=timeout, params=dict(provider.query_params),
-                                       verify=verify)
+        self._http = httpx.AsyncClient(
+            headers=headers, timeout=timeout, params=dict(provider.query_params), verify=verify
+        )
 
     @property
     def url(self) -> str:
@@ -130,8 +141,9 @@ class SSEStreamingClient:
         content = dumps(self.body(request)).encode()
         decoder = self.decoder(request)
         try:
-            async with self._http.stream("POST", self.url, content=content,
-                                         headers={"Content-Type": "application/json"}) as response:
+            async with self._http.stream(
+                "POST", self.url, content=content, headers={"Content-Type": "application/json"}
+            ) as response:
                 if response.status_code >= 400:
                     text = redact((await response.aread()).decode("utf-8", "replace"), self._secrets)
                     raise self.error_from_body(response.status_code, text, response.headers)
@@ -146,12 +158,12 @@ class SSEStreamingClient:
             raise
         except httpx.ReadTimeout as exc:
             raise StreamIdleTimeoutError(
-                f"no data from the model for {self._provider.stream_idle_timeout_s:g} s") from exc
+                f"no data from the model for {self._provider.stream_idle_timeout_s:g} s"
+            ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise ModelTransportError(f"cannot reach the model provider at {self.url}: {exc}") from exc
         except httpx.TransportError as exc:
-            raise StreamError(f"the connection to the model provider broke: {exc or type(exc).__name__}") \
-                from exc
+            raise StreamError(f"the connection to the model provider broke: {exc or type(exc).__name__}") from exc
         raise StreamError(f"stream closed before {self.final_event}")
 
     @staticmethod

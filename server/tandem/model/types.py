@@ -45,8 +45,7 @@ class TokenUsage:
             input_tokens=inp,
             cached_input_tokens=int((usage.get("input_tokens_details") or {}).get("cached_tokens") or 0),
             output_tokens=out,
-            reasoning_output_tokens=int(
-                (usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0),
+            reasoning_output_tokens=int((usage.get("output_tokens_details") or {}).get("reasoning_tokens") or 0),
             total_tokens=int(usage.get("total_tokens") or inp + out),
         )
 
@@ -140,8 +139,16 @@ class ResponseCompleted:
     usage: TokenUsage = field(default_factory=TokenUsage)
 
 
-ModelEvent = (ResponseCreated | OutputItemAdded | OutputTextDelta | ReasoningSummaryDelta
-              | ReasoningTextDelta | ToolCallInputDelta | OutputItemDone | ResponseCompleted)
+ModelEvent = (
+    ResponseCreated
+    | OutputItemAdded
+    | OutputTextDelta
+    | ReasoningSummaryDelta
+    | ReasoningTextDelta
+    | ToolCallInputDelta
+    | OutputItemDone
+    | ResponseCompleted
+)
 
 
 class ModelClient(Protocol):

@@ -1,6 +1,6 @@
 """The apply_patch engine: parse, plan, diff and commit patches in Codex's apply_patch format.
 
-Format: Codex apply_patch grammar (reference-facts §2; ``apply_patch.lark``). The pieces:
+Format: Codex apply_patch grammar (docs/reference-facts.md §2; ``apply_patch.lark``). The pieces:
 
 * :func:`parse_patch` — text -> :class:`Patch` (raises ``PatchParseError``);
 * :func:`plan_patch` — :class:`Patch` -> ``list[FileChange]``, reading through a :class:`FileSystem`

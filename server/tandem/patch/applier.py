@@ -1,6 +1,6 @@
 """Plan a parsed patch against a file system, then commit it to disk all-or-nothing.
 
-Format: Codex apply_patch grammar (reference-facts §2). Two phases:
+Format: Codex apply_patch grammar (docs/reference-facts.md §2). Two phases:
 
 * :func:`plan_patch` reads only and computes every file's new text; nothing is written, so the
   caller can show diffs, ask for approval, drop hunks, or give up.
@@ -75,8 +75,9 @@ class PatchResult:
         """
         lines = ["Success. Updated the following files:"]
         for kind, letter in ((ChangeKind.ADD, "A"), (ChangeKind.UPDATE, "M"), (ChangeKind.DELETE, "D")):
-            lines += [f"{letter} {display_path(c.move_path or c.path, self.cwd)}" for c in self.changes
-                      if c.kind is kind]
+            lines += [
+                f"{letter} {display_path(c.move_path or c.path, self.cwd)}" for c in self.changes if c.kind is kind
+            ]
         return "\n".join(lines)
 
 
@@ -156,8 +157,10 @@ class _Planner:
         name = self.show(path)
         if self.exists(path):
             kind = "a directory" if path not in self.live and self.fs.is_dir(path) else "a file"
-            raise PatchApplyError(f"cannot {what} {name}: {kind} already exists there"
-                                  + (f" (use '*** Update File: {name}' to change it)" if kind == "a file" else ""))
+            raise PatchApplyError(
+                f"cannot {what} {name}: {kind} already exists there"
+                + (f" (use '*** Update File: {name}' to change it)" if kind == "a file" else "")
+            )
         parent = path.parent
         while parent != parent.parent and not self.exists(parent):
             parent = parent.parent
@@ -290,8 +293,10 @@ def _verify_unchanged(changes: Sequence[FileChange], fs: DiskFileSystem) -> None
             except OSError as exc:
                 raise PatchApplyError(f"cannot read {c.path}: {exc.strerror or exc}; nothing was changed") from exc
             if current != c.old_text.encode("utf-8"):
-                raise PatchApplyError(f"{c.path} changed on disk after the patch was planned; nothing was "
-                                      "changed (read the file again and redo the patch)")
+                raise PatchApplyError(
+                    f"{c.path} changed on disk after the patch was planned; nothing was "
+                    "changed (read the file again and redo the patch)"
+                )
         target = c.move_path if c.move_path is not None else c.path if c.kind is ChangeKind.ADD else None
         if target is not None and target not in emptied and fs.exists(target):
             raise PatchApplyError(f"{target} already exists; nothing was changed")

@@ -55,7 +55,7 @@ def _find(lines: list[str], block: list[str], hint: int) -> int | None:
     if not block:
         return min(max(hint, 0), len(lines))
     size = len(block)
-    starts = [i for i in range(len(lines) - size + 1) if lines[i:i + size] == block]
+    starts = [i for i in range(len(lines) - size + 1) if lines[i : i + size] == block]
     return min(starts, key=lambda i: abs(i - hint)) if starts else None
 
 
@@ -73,4 +73,4 @@ def revert_hunk(text: str, hunk: DiffHunk) -> str | None:
     start = _find(lines, new, hunk.new_start - 1)
     if start is None:
         return None
-    return "".join(lines[:start] + old + lines[start + len(new):])
+    return "".join(lines[:start] + old + lines[start + len(new) :])

@@ -2,7 +2,7 @@
 
 Models trained on Codex often run the patch as a shell command instead of calling the
 ``apply_patch`` tool; there is no such program, so the shell tool intercepts these forms and
-applies the patch itself (reference-facts §2):
+applies the patch itself (docs/reference-facts.md §2):
 
 * ``apply_patch <<'EOF'`` / ``<<"EOF"`` / ``<<EOF`` ... ``EOF`` (also ``applypatch``, any delimiter word);
 * the same after ``cd <dir> &&`` (the patch's paths are relative to ``<dir>``);
@@ -67,7 +67,7 @@ def _words(text: str) -> list[str] | None:
             end = text.find("'", i + 1)
             if end < 0:
                 return None
-            current.append(text[i + 1:end])
+            current.append(text[i + 1 : end])
             i = end + 1
         elif char == '"':
             i += 1
@@ -109,9 +109,9 @@ def _cd_prefix(prefix: str) -> tuple[bool, str | None]:
 def _heredoc(command: str) -> ShellPatch | None:
     first_line, newline, rest = command.partition("\n")
     match = _HEREDOC.search(first_line)
-    if match is None or not newline or first_line[match.end():].strip():
+    if match is None or not newline or first_line[match.end() :].strip():
         return None  # no heredoc, or more commands on its first line
-    valid, workdir = _cd_prefix(first_line[:match.start()])
+    valid, workdir = _cd_prefix(first_line[: match.start()])
     if not valid:
         return None
     strip_tabs, delimiter = match.group(1) == "-", match.group(3)
@@ -120,7 +120,7 @@ def _heredoc(command: str) -> ShellPatch | None:
     for index, line in enumerate(lines):
         line = line.removesuffix("\r")
         if (line.lstrip("\t") if strip_tabs else line) == delimiter:
-            if any(after.strip() for after in lines[index + 1:]):
+            if any(after.strip() for after in lines[index + 1 :]):
                 return None  # more commands after the heredoc
             return ShellPatch("\n".join(body) + "\n", workdir)
         body.append(line)
@@ -148,7 +148,8 @@ def _shell_script(command: str) -> str | None:
         return None
     flags = words[1:-1]
     if not all(_SHELL_FLAG.fullmatch(flag) for flag in flags) or not any(
-            "c" in flag for flag in flags if not flag.startswith("--")):
+        "c" in flag for flag in flags if not flag.startswith("--")
+    ):
         return None
     return words[-1]
 

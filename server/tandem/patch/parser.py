@@ -1,6 +1,6 @@
 """Parse apply_patch text into file hunks.
 
-Format: Codex apply_patch grammar (reference-facts §2; the Lark form is ``apply_patch.lark``)::
+Format: Codex apply_patch grammar (docs/reference-facts.md §2; the Lark form is ``apply_patch.lark``)::
 
     *** Begin Patch
     *** Add File: path          every following line is "+text"
@@ -144,7 +144,7 @@ class _Parser:
         return _header_of(line) is not None or line.strip() == END_PATCH
 
     def path_after(self, header: str) -> str:
-        path = self.lines[self.i].strip()[len(header):].strip()
+        path = self.lines[self.i].strip()[len(header) :].strip()
         if not path:
             raise self.error(f"'{header}' needs a path after it, e.g. '{header} src/app.py'")
         return path
@@ -164,14 +164,21 @@ class _Parser:
             elif not line.strip():
                 self.i += 1  # blank lines between file operations are harmless
             elif line.strip() == END_PATCH:
-                raise self.error(f"'{END_PATCH}' must be the last line; found {_quote(self.lines[self.i + 1])} "
-                                 "after it" if self.i + 1 < len(self.lines) else f"'{END_PATCH}' appears twice")
+                raise self.error(
+                    f"'{END_PATCH}' must be the last line; found {_quote(self.lines[self.i + 1])} after it"
+                    if self.i + 1 < len(self.lines)
+                    else f"'{END_PATCH}' appears twice"
+                )
             else:
-                raise self.error(f"unexpected line {_quote(line)}: expected '*** Add File: <path>', "
-                                 "'*** Delete File: <path>', '*** Update File: <path>' or '*** End Patch'")
+                raise self.error(
+                    f"unexpected line {_quote(line)}: expected '*** Add File: <path>', "
+                    "'*** Delete File: <path>', '*** Update File: <path>' or '*** End Patch'"
+                )
         if not hunks:
-            raise PatchParseError("the patch contains no file operations: add '*** Add File: <path>', "
-                                  "'*** Delete File: <path>' or '*** Update File: <path>' sections")
+            raise PatchParseError(
+                "the patch contains no file operations: add '*** Add File: <path>', "
+                "'*** Delete File: <path>' or '*** Update File: <path>' sections"
+            )
         return tuple(hunks)
 
     def parse_add(self) -> AddFile:
@@ -181,8 +188,10 @@ class _Parser:
         while self.i < len(self.lines) and not self.at_boundary():
             line = self.lines[self.i]
             if not line.startswith("+"):
-                raise self.error(f"unexpected line {_quote(line)} in '*** Add File: {path}': every line of an "
-                                 "added file must start with '+' (write '+' alone for an empty line)")
+                raise self.error(
+                    f"unexpected line {_quote(line)} in '*** Add File: {path}': every line of an "
+                    "added file must start with '+' (write '+' alone for an empty line)"
+                )
             contents.append(line[1:] + "\n")
             self.i += 1
         return AddFile(path, "".join(contents))
@@ -197,8 +206,11 @@ class _Parser:
             self.i += 1
         chunks = self.parse_chunks(path)
         if move_to is None and not any(c.old_lines != c.new_lines for c in chunks):
-            raise self.error(f"'*** Update File: {path}' has no changes: give at least one chunk with "
-                             "'-' or '+' lines (or a '*** Move to: <path>' line)", header_index)
+            raise self.error(
+                f"'*** Update File: {path}' has no changes: give at least one chunk with "
+                "'-' or '+' lines (or a '*** Move to: <path>' line)",
+                header_index,
+            )
         return UpdateFile(path, move_to, chunks)
 
     def parse_chunks(self, path: str) -> tuple[UpdateChunk, ...]:
@@ -228,8 +240,10 @@ class _Parser:
             else:
                 if current is None:
                     if chunks:
-                        raise self.error(f"unexpected line {_quote(line)} after '*** End of File' in "
-                                         f"'*** Update File: {path}': start a new chunk with '@@'")
+                        raise self.error(
+                            f"unexpected line {_quote(line)} after '*** End of File' in "
+                            f"'*** Update File: {path}': start a new chunk with '@@'"
+                        )
                     current, current_start = _ChunkBuilder([], [], []), self.i
                 self._add_line(current, line, path)
             self.i += 1
@@ -237,8 +251,11 @@ class _Parser:
             current = None  # only blank lines (e.g. before the next file operation)
         if current is not None:
             if not current.has_lines():
-                raise self.error(f"the '@@' chunk in '*** Update File: {path}' has no lines: add context "
-                                 "(' '), removed ('-') or added ('+') lines after it", current_start)
+                raise self.error(
+                    f"the '@@' chunk in '*** Update File: {path}' has no lines: add context "
+                    "(' '), removed ('-') or added ('+') lines after it",
+                    current_start,
+                )
             chunks.append(current.build(False))
         return tuple(chunks)
 
@@ -270,11 +287,15 @@ class _Parser:
             chunk.old.append("")  # a whitespace-only line: an empty context line
             chunk.new.append("")
         elif line.startswith("***"):
-            raise self.error(f"unexpected marker {_quote(line)} in '*** Update File: {path}': expected '@@', "
-                             "a change line, '*** End of File' or the next file operation")
+            raise self.error(
+                f"unexpected marker {_quote(line)} in '*** Update File: {path}': expected '@@', "
+                "a change line, '*** End of File' or the next file operation"
+            )
         else:
-            raise self.error(f"unexpected line {_quote(line)} in update hunk for '{path}': lines must start "
-                             "with ' ' (context), '+' (added) or '-' (removed)")
+            raise self.error(
+                f"unexpected line {_quote(line)} in update hunk for '{path}': lines must start "
+                "with ' ' (context), '+' (added) or '-' (removed)"
+            )
 
 
 def _unwrap(lines: list[str], numbers: list[int]) -> tuple[list[str], list[int]]:
@@ -313,12 +334,17 @@ def parse_patch(text: str) -> Patch:
     if lines[-1].strip() != END_PATCH:
         early = next((k for k, line in enumerate(lines) if line.strip() == END_PATCH), None)
         if early is not None:
-            raise PatchParseError(f"'{END_PATCH}' must be the last line; found {_quote(lines[early + 1])} after it",
-                                  numbers[early + 1])
-        raise PatchParseError(f"the patch must end with '{END_PATCH}' (the last line is {_quote(lines[-1])})",
-                              numbers[-1])
+            raise PatchParseError(
+                f"'{END_PATCH}' must be the last line; found {_quote(lines[early + 1])} after it", numbers[early + 1]
+            )
+        raise PatchParseError(
+            f"the patch must end with '{END_PATCH}' (the last line is {_quote(lines[-1])})", numbers[-1]
+        )
     body = _Parser(lines[1:-1], numbers[1:-1])
     if not body.lines:
-        raise PatchParseError("the patch contains no file operations: add '*** Add File: <path>', "
-                              "'*** Delete File: <path>' or '*** Update File: <path>' sections", numbers[0])
+        raise PatchParseError(
+            "the patch contains no file operations: add '*** Add File: <path>', "
+            "'*** Delete File: <path>' or '*** Update File: <path>' sections",
+            numbers[0],
+        )
     return Patch(body.parse_hunks())

@@ -1,6 +1,6 @@
 """Finding an Update chunk's lines in a file and applying the chunks to the file's text.
 
-Format: Codex apply_patch matching rules (reference-facts §2). :func:`seek_sequence` makes four
+Format: Codex apply_patch matching rules (docs/reference-facts.md §2). :func:`seek_sequence` makes four
 passes, each over every candidate position before the next pass starts, so an exact match always
 wins over a fuzzy one:
 
@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from tandem.errors import PatchApplyError
 from tandem.patch.parser import UpdateChunk
 
-_PUNCTUATION = str.maketrans({
-    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
-    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\uff07", "'"),
-    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'),
-    **dict.fromkeys("\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "),
-})
+_PUNCTUATION = str.maketrans(
+    {
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\uff07", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'),
+        **dict.fromkeys("\u00a0\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "),
+    }
+)
 
 
 def normalise_punctuation(line: str) -> str:
@@ -101,7 +103,7 @@ class _Lines:
 
 def _split(text: str) -> _Lines:
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    parts = text[len(bom):].split("\n")
+    parts = text[len(bom) :].split("\n")
     tail = parts.pop()
     lines = [p[:-1] if p.endswith("\r") else p for p in parts]
     endings = ["\r\n" if p.endswith("\r") else "\n" for p in parts]
@@ -112,8 +114,9 @@ def _split(text: str) -> _Lines:
     return _Lines(bom, lines, endings, "\r\n" if crlf > len(parts) - crlf else "\n", not tail)
 
 
-def _locate(lines: list[str], chunk: UpdateChunk, start: int,
-            anchor: int | None) -> tuple[int, tuple[str, ...], tuple[str, ...]] | None:
+def _locate(
+    lines: list[str], chunk: UpdateChunk, start: int, anchor: int | None
+) -> tuple[int, tuple[str, ...], tuple[str, ...]] | None:
     """(index, old lines, new lines) for ``chunk`` (minus a trailing blank context line when only that
     makes it match), or None when its lines are not found."""
     old, new = chunk.old_lines, chunk.new_lines
@@ -193,7 +196,7 @@ def _replacement(src: _Lines, start: int, old: tuple[str, ...], new: tuple[str, 
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            result += zip(src.lines[start + i1:start + i2], src.endings[start + i1:start + i2], strict=True)
+            result += zip(src.lines[start + i1 : start + i2], src.endings[start + i1 : start + i2], strict=True)
         else:
             result += [(line, src.eol) for line in new[j1:j2]]
     return result

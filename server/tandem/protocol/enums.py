@@ -26,7 +26,7 @@ class SandboxMode(StrEnum):
 
 
 class ReviewDecision(StrEnum):
-    """A user's answer to an approval request (DESIGN.md, ``tandem/requestApproval``)."""
+    """A user's answer to an approval request (docs/architecture.md, ``tandem/requestApproval``)."""
 
     ACCEPT = "accept"
     ACCEPT_FOR_SESSION = "acceptForSession"

@@ -1,4 +1,4 @@
-"""Items, turns and threads: the objects every surface renders (DESIGN.md, "The custom LSP protocol").
+"""Items, turns and threads: the objects every surface renders (docs/architecture.md, "The custom LSP protocol").
 
 Wire form: JSON with camelCase keys (``exitCode``, ``cachedInputTokens``); Python attributes are
 snake_case. Serialise with :func:`dump`. Every item has ``id`` and ``type``; ``type`` is the
@@ -81,8 +81,9 @@ class ImageInput(WireModel):
     data_url: str | None = None
 
 
-InputItem = Annotated[TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput,
-                      Field(discriminator="type")]
+InputItem = Annotated[
+    TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput, Field(discriminator="type")
+]
 
 
 class UserMessageItem(WireModel):
@@ -173,8 +174,17 @@ class ErrorItem(WireModel):
     message: str
 
 
-Item = Annotated[UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem
-                 | PlanItem | ContextCompactionItem | ErrorItem, Field(discriminator="type")]
+Item = Annotated[
+    UserMessageItem
+    | AgentMessageItem
+    | ReasoningItem
+    | CommandExecutionItem
+    | FileChangeItem
+    | PlanItem
+    | ContextCompactionItem
+    | ErrorItem,
+    Field(discriminator="type"),
+]
 
 
 class Usage(WireModel):

@@ -1,4 +1,4 @@
-"""Params and results of Tandem's custom LSP methods (DESIGN.md, "The custom LSP protocol").
+"""Params and results of Tandem's custom LSP methods (docs/architecture.md, "The custom LSP protocol").
 
 Modelled on Codex's app-server v2 (thread / turn / item) and carried over LSP; every name here
 is camelCase on the wire. Method names are in :mod:`tandem.protocol.methods`.

@@ -1,4 +1,4 @@
-"""Method names of Tandem's custom LSP protocol (DESIGN.md), each with its params/result types."""
+"""Method names of Tandem's custom LSP protocol (docs/architecture.md), each with its params/result types."""
 
 from __future__ import annotations
 

@@ -92,8 +92,14 @@ METHODS: dict[str, tuple[str, type[BaseModel], type[BaseModel] | None]] = {
 }
 
 _EXTRA_MODELS: tuple[type[BaseModel], ...] = (
-    UserMessageItem, AgentMessageItem, ReasoningItem, CommandExecutionItem, FileChangeItem, PlanItem,
-    ContextCompactionItem, ErrorItem,
+    UserMessageItem,
+    AgentMessageItem,
+    ReasoningItem,
+    CommandExecutionItem,
+    FileChangeItem,
+    PlanItem,
+    ContextCompactionItem,
+    ErrorItem,
 )
 
 
@@ -105,15 +111,25 @@ def protocol_schema() -> dict[str, Any]:
             if model is not None and model not in models:
                 models.append(model)
     models += [model for model in _EXTRA_MODELS if model not in models]
-    _, schema = models_json_schema([(model, "validation") for model in models], by_alias=True,
-                                   ref_template="#/$defs/{model}")
+    _, schema = models_json_schema(
+        [(model, "validation") for model in models], by_alias=True, ref_template="#/$defs/{model}"
+    )
     defs = schema.get("$defs", {})
-    table = {method: {"direction": direction, "params": params.__name__,
-                      **({"result": result.__name__} if result is not None else {})}
-             for method, (direction, params, result) in METHODS.items()}
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "Tandem LSP protocol", "x-version": SCHEMA_VERSION,
-            "x-methods": table, "$defs": dict(sorted(defs.items()))}
+    table = {
+        method: {
+            "direction": direction,
+            "params": params.__name__,
+            **({"result": result.__name__} if result is not None else {}),
+        }
+        for method, (direction, params, result) in METHODS.items()
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Tandem LSP protocol",
+        "x-version": SCHEMA_VERSION,
+        "x-methods": table,
+        "$defs": dict(sorted(defs.items())),
+    }
 
 
 def schema_text() -> str:

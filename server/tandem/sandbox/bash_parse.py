@@ -6,7 +6,7 @@ tree-sitter-bash and accept only a whitelist of node kinds — simple commands m
 substitutions, expansions (also inside double quotes), redirections, heredocs, subshells, groups,
 ``!``, ``&``, functions, loops, ``[[ ]]``, comments, process substitution, ``$'..\\n'``, syntax errors.
 
-Extra rules measured here (reference-facts §3): words are judged *before* bash expands them, so an
+Extra rules measured here (docs/reference-facts.md §3): words are judged *before* bash expands them, so an
 UNQUOTED word containing any of ``* ? [ ] { } \\ ~`` (glob, brace, escape, tilde) — or other shell
 metacharacters tree-sitter might have folded into a word — is refused: ``find . {-delete,}`` and
 ``find . *`` (with a file named ``-delete``) look harmless and delete files. Adjacent nodes must be
@@ -36,15 +36,38 @@ __all__ = ["ParseResult", "SimpleCommand", "analyze", "parse_command", "parse_pl
 _UNQUOTED_FORBIDDEN = frozenset("*?[]{}\\~$`!#()<>;&|'\"\n\r\t ")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _WORD_KINDS = frozenset({"word", "number", "string", "raw_string", "ansi_c_string", "concatenation"})
-_SEQUENCE_OPERATORS = {"program": frozenset({";"}), "list": frozenset({"&&", "||"}),
-                       "pipeline": frozenset({"|"})}
+_SEQUENCE_OPERATORS = {"program": frozenset({";"}), "list": frozenset({"&&", "||"}), "pipeline": frozenset({"|"})}
 _SHELLS = frozenset({"bash", "sh", "zsh"})
 _SHELL_DIRS = ("", "/bin/", "/usr/bin/", "/usr/local/bin/")
 _WRAPPER_FLAGS = frozenset({"-c", "-lc"})
 _DQ_ESCAPABLE = frozenset('$`"\\')
 # bash reserved words: tree-sitter parses some (`time`, `coproc`) as ordinary command names.
-_RESERVED = frozenset({"!", "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if",
-                       "in", "select", "then", "time", "until", "while", "{", "}", "[[", "]]"})
+_RESERVED = frozenset(
+    {
+        "!",
+        "case",
+        "coproc",
+        "do",
+        "done",
+        "elif",
+        "else",
+        "esac",
+        "fi",
+        "for",
+        "function",
+        "if",
+        "in",
+        "select",
+        "then",
+        "time",
+        "until",
+        "while",
+        "{",
+        "}",
+        "[[",
+        "]]",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,13 +339,23 @@ def _check_node(node: Node) -> None:
 
 
 _KIND_NAMES = {
-    "command_substitution": "command substitution", "process_substitution": "process substitution",
-    "simple_expansion": "parameter expansion", "expansion": "parameter expansion",
-    "arithmetic_expansion": "arithmetic expansion", "redirected_statement": "redirection",
-    "file_redirect": "redirection", "heredoc_redirect": "heredoc", "herestring_redirect": "herestring",
-    "subshell": "subshell", "compound_statement": "group", "negated_command": "negation (!)",
-    "function_definition": "function definition", "comment": "comment", "&": "background (&)",
-    "|&": "pipe with stderr (|&)", "variable_assignment": "assignment without a command",
+    "command_substitution": "command substitution",
+    "process_substitution": "process substitution",
+    "simple_expansion": "parameter expansion",
+    "expansion": "parameter expansion",
+    "arithmetic_expansion": "arithmetic expansion",
+    "redirected_statement": "redirection",
+    "file_redirect": "redirection",
+    "heredoc_redirect": "heredoc",
+    "herestring_redirect": "herestring",
+    "subshell": "subshell",
+    "compound_statement": "group",
+    "negated_command": "negation (!)",
+    "function_definition": "function definition",
+    "comment": "comment",
+    "&": "background (&)",
+    "|&": "pipe with stderr (|&)",
+    "variable_assignment": "assignment without a command",
 }
 
 

@@ -20,8 +20,9 @@ from tandem.sandbox.probe import Strength, probe_now
 from tandem.sandbox.runner import prepare
 
 
-def run_sandboxed(config: Config, command: Sequence[str], mode: SandboxMode | None = None,
-                  err: IO[str] | None = None) -> int:
+def run_sandboxed(
+    config: Config, command: Sequence[str], mode: SandboxMode | None = None, err: IO[str] | None = None
+) -> int:
     """Run ``command`` with the shell tool's policy, environment and limits; returns its exit status.
 
     The current directory (``config.cwd``) is the workspace root; stdin/stdout/stderr are inherited.
@@ -59,7 +60,7 @@ def doctor(out: IO[str] | None = None) -> int:
     verdict = {
         Strength.FULL: "full sandbox: bubblewrap namespaces + Landlock + seccomp",
         Strength.REDUCED: "reduced sandbox: Landlock + seccomp only (.git inside the workspace is NOT read-only, "
-                          "the host /tmp and /proc of other processes stay visible)",
+        "the host /tmp and /proc of other processes stay visible)",
         Strength.NONE: "NO sandbox: read-only and workspace-write modes are refused; every command is asked",
     }[found.strength]
     out.write(f"sandbox:      {verdict}\n")

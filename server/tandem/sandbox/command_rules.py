@@ -1,6 +1,6 @@
 """Normalised command matching for "accept for session" and persisted prefix rules.
 
-Decisions (reference-facts §3): ``acceptForSession`` is cached for the thread; "accept with a
+Decisions (docs/reference-facts.md §3): ``acceptForSession`` is cached for the thread; "accept with a
 persisted prefix rule" stores an argv prefix (Codex's ``prefix_rule``, e.g. ``["git", "pull"]``).
 
 Matching is per simple command ("segment"), after :func:`normalize`:
@@ -35,11 +35,46 @@ __all__ = ["ApprovalRules", "normalize"]
 Argv = tuple[str, ...]
 
 # Programs that run code read from stdin when piped into (or run whatever follows them).
-_CODE_FROM_STDIN = frozenset({
-    "sh", "bash", "zsh", "dash", "ksh", "fish", "csh", "tcsh", "python", "python3", "node", "perl", "ruby",
-    "php", "lua", "tclsh", "Rscript", "pwsh", "osascript", "xargs", "env", "sudo", "su", "doas", "eval",
-    "exec", "source", ".", "parallel", "nohup", "timeout", "nice", "command", "builtin", "awk", "gawk",
-})
+_CODE_FROM_STDIN = frozenset(
+    {
+        "sh",
+        "bash",
+        "zsh",
+        "dash",
+        "ksh",
+        "fish",
+        "csh",
+        "tcsh",
+        "python",
+        "python3",
+        "node",
+        "perl",
+        "ruby",
+        "php",
+        "lua",
+        "tclsh",
+        "Rscript",
+        "pwsh",
+        "osascript",
+        "xargs",
+        "env",
+        "sudo",
+        "su",
+        "doas",
+        "eval",
+        "exec",
+        "source",
+        ".",
+        "parallel",
+        "nohup",
+        "timeout",
+        "nice",
+        "command",
+        "builtin",
+        "awk",
+        "gawk",
+    }
+)
 _JSON_VERSION = 1
 
 
@@ -114,7 +149,7 @@ class ApprovalRules:
 
     def _segment_approved(self, segment: SimpleCommand, allow_known_safe: bool) -> bool:
         argv = segment.argv
-        if any(argv[:len(prefix)] == prefix for prefix in self._prefixes):
+        if any(argv[: len(prefix)] == prefix for prefix in self._prefixes):
             return True
         if allow_known_safe and unsafe_reason(segment) is None:
             return True

@@ -12,7 +12,8 @@ _DENIAL = re.compile(
     r"read-only file system|permission denied|operation not permitted|network is unreachable|"
     r"temporary failure in name resolution|could not resolve host|name or service not known|"
     r"failed to establish a new connection|no address associated with hostname|eperm|eacces|erofs",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 class _Result(Protocol):
@@ -34,12 +35,15 @@ def looks_denied(result: _Result) -> bool:
     if _DENIAL.search(result.output):
         return True
     return "No such file or directory" in result.output and any(
-        Path(match).parent.exists() for match in _HOST_TMP_PATH.findall(result.output))
+        Path(match).parent.exists() for match in _HOST_TMP_PATH.findall(result.output)
+    )
 
 
 def denial_note(mode: SandboxMode) -> str:
     """The hint appended to the tool output for the model."""
-    return (f"Note: this command ran in the {mode.value} sandbox, which may have blocked it (no writes outside "
-            "the workspace, .git and .tandem read-only, no network, private /tmp and /var/tmp that do not show the "
-            "host's). If it really needs more access, call shell_command again with "
-            "sandbox_permissions=\"require_escalated\" and a one-line justification for the user.")
+    return (
+        f"Note: this command ran in the {mode.value} sandbox, which may have blocked it (no writes outside "
+        "the workspace, .git and .tandem read-only, no network, private /tmp and /var/tmp that do not show the "
+        "host's). If it really needs more access, call shell_command again with "
+        'sandbox_permissions="require_escalated" and a one-line justification for the user.'
+    )

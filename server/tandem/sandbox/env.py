@@ -6,12 +6,12 @@ Every command the model asks for (``shell_command``, tests, formatters...) runs 
 * **No secrets.** Variables whose *name* matches ``*KEY*``, ``*SECRET*``, ``*TOKEN*`` or
   ``*PASSWORD*`` (case-insensitive shell globs, :data:`DEFAULT_SECRET_PATTERNS`, plus any the
   config adds) are dropped. Codex passes ``OPENAI_API_KEY`` on to the commands it runs
-  (reference-facts §5); a prompt-injected ``env | curl ...`` would leak it. We do not.
+  (docs/reference-facts.md §5); a prompt-injected ``env | curl ...`` would leak it. We do not.
   Limits: only names are judged — a password inside ``DATABASE_URL`` stays; and without the
   sandbox's pid namespace a child can still read the agent's own ``/proc/<pid>/environ``
-  (reference-facts §3).
+  (docs/reference-facts.md §3).
 * **Plain output.** ``NO_COLOR=1 TERM=dumb PAGER=cat GIT_PAGER=cat CLICOLOR=0`` (Codex sets the
-  first three, reference-facts §2): the output goes to a model, not a terminal, and a pager
+  first three, docs/reference-facts.md §2): the output goes to a model, not a terminal, and a pager
   would wait forever on a closed stdin. ``FORCE_COLOR`` and ``CLICOLOR_FORCE``, which would
   override them, are dropped.
 

@@ -26,10 +26,15 @@ import signal
 import struct
 import sys
 
-SYS = {"x86_64": {"landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
-                  "seccomp": 317},
-       "aarch64": {"landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446,
-                   "seccomp": 277}}
+SYS = {
+    "x86_64": {"landlock_create_ruleset": 444, "landlock_add_rule": 445, "landlock_restrict_self": 446, "seccomp": 317},
+    "aarch64": {
+        "landlock_create_ruleset": 444,
+        "landlock_add_rule": 445,
+        "landlock_restrict_self": 446,
+        "seccomp": 277,
+    },
+}
 PR_SET_NO_NEW_PRIVS = 38
 SECCOMP_SET_MODE_FILTER = 1
 LANDLOCK_CREATE_RULESET_VERSION = 1

@@ -1,6 +1,6 @@
 """What a sandboxed command may touch: derived from the sandbox mode and the configuration.
 
-Rules (Codex's sandbox modes, reference-facts §3):
+Rules (Codex's sandbox modes, docs/reference-facts.md §3):
 
 * ``read-only``: read everything, write nothing but a private ``/tmp`` and ``/dev/shm``;
 * ``workspace-write``: also write the workspace root (the thread's cwd), the configured
@@ -90,12 +90,18 @@ def _protected(roots: tuple[Path, ...], extra: tuple[Path, ...] = ()) -> tuple[P
 def missing_protected(roots: tuple[Path, ...]) -> tuple[Path, ...]:
     """``.tandem`` directories that do not exist yet in the writable roots: the sandbox mounts an empty
     read-only directory there, so a command cannot create ``.tandem/config.toml`` to escalate the next one."""
-    return tuple(root / ".tandem" for root in roots if not (root / ".tandem").exists()
-                 and not (root / ".tandem").is_symlink())
+    return tuple(
+        root / ".tandem" for root in roots if not (root / ".tandem").exists() and not (root / ".tandem").is_symlink()
+    )
 
 
-def policy_for(config: Config, cwd: Path, mode: SandboxMode | None = None, private_tmp: Path | None = None,
-               environ: dict[str, str] | None = None) -> SandboxPolicy:
+def policy_for(
+    config: Config,
+    cwd: Path,
+    mode: SandboxMode | None = None,
+    private_tmp: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> SandboxPolicy:
     """The policy for commands run in ``cwd`` under ``config`` (``mode`` overrides the configured mode).
 
     Args:
@@ -119,5 +125,13 @@ def policy_for(config: Config, cwd: Path, mode: SandboxMode | None = None, priva
     # Only a trusted project's .tandem/config.toml can loosen the sandbox (config.PROJECT_SAFE_KEYS), so
     # only there must a command be kept from creating one (the mount leaves an empty .tandem behind).
     missing = missing_protected(unique) if config.project_trusted else ()
-    return SandboxPolicy(mode, writable_roots=unique, read_only_subpaths=protected, missing_protected=missing,
-                         private_tmp=tmp, network=config.network_access, limits=limits, env_exclude=exclude)
+    return SandboxPolicy(
+        mode,
+        writable_roots=unique,
+        read_only_subpaths=protected,
+        missing_protected=missing,
+        private_tmp=tmp,
+        network=config.network_access,
+        limits=limits,
+        env_exclude=exclude,
+    )

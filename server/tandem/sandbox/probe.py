@@ -2,7 +2,7 @@
 
 * bubblewrap: the ``bwrap`` binary exists and can build a namespace here (run once);
 * Landlock: the ABI version from ``landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION)``
-  (probing the syscall — ``/sys/kernel/security/lsm`` is often not mounted, reference-facts §3);
+  (probing the syscall — ``/sys/kernel/security/lsm`` is often not mounted, docs/reference-facts.md §3);
 * seccomp: libseccomp can be loaded (filters are compiled with it, then installed by bwrap or the
   launcher);
 * pids cgroup: a writable pids controller (cgroup v2 unified or v1 ``/sys/fs/cgroup/pids``).
@@ -65,9 +65,27 @@ def landlock_abi() -> int:
 
 def _bwrap_works(path: str) -> str | None:
     try:
-        done = subprocess.run([path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid",
-                               "--unshare-net", "--cap-drop", "ALL", "--die-with-parent", "true"],
-                              capture_output=True, timeout=10, check=False)
+        done = subprocess.run(
+            [
+                path,
+                "--ro-bind",
+                "/",
+                "/",
+                "--dev",
+                "/dev",
+                "--proc",
+                "/proc",
+                "--unshare-pid",
+                "--unshare-net",
+                "--cap-drop",
+                "ALL",
+                "--die-with-parent",
+                "true",
+            ],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap at {path} cannot run: {exc}"
     if done.returncode != 0:
@@ -118,9 +136,13 @@ def _load_cached(key: str) -> Mechanisms | None:
         data = json.loads(_cache_file().read_text("utf-8"))
         if data.get("key") != key:
             return None
-        return Mechanisms(bwrap=data["bwrap"], landlock_abi=int(data["landlock_abi"]), seccomp=bool(data["seccomp"]),
-                          pids_cgroup=Path(data["pids_cgroup"]) if data["pids_cgroup"] else None,
-                          problems=tuple(data["problems"]))
+        return Mechanisms(
+            bwrap=data["bwrap"],
+            landlock_abi=int(data["landlock_abi"]),
+            seccomp=bool(data["seccomp"]),
+            pids_cgroup=Path(data["pids_cgroup"]) if data["pids_cgroup"] else None,
+            problems=tuple(data["problems"]),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -129,10 +151,19 @@ def _store(key: str, found: Mechanisms) -> None:
     path = _cache_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"key": key, "bwrap": found.bwrap, "landlock_abi": found.landlock_abi,
-                                    "seccomp": found.seccomp,
-                                    "pids_cgroup": str(found.pids_cgroup) if found.pids_cgroup else None,
-                                    "problems": list(found.problems)}), "utf-8")
+        path.write_text(
+            json.dumps(
+                {
+                    "key": key,
+                    "bwrap": found.bwrap,
+                    "landlock_abi": found.landlock_abi,
+                    "seccomp": found.seccomp,
+                    "pids_cgroup": str(found.pids_cgroup) if found.pids_cgroup else None,
+                    "problems": list(found.problems),
+                }
+            ),
+            "utf-8",
+        )
     except OSError:
         pass
 
@@ -170,5 +201,6 @@ def probe_now() -> Mechanisms:
     cgroup = _pids_cgroup()
     if cgroup is None:
         problems.append("no writable pids cgroup: fork bombs are bounded only by the command timeout")
-    return Mechanisms(bwrap=bwrap, landlock_abi=abi, seccomp=seccomp_problem is None, pids_cgroup=cgroup,
-                      problems=tuple(problems))
+    return Mechanisms(
+        bwrap=bwrap, landlock_abi=abi, seccomp=seccomp_problem is None, pids_cgroup=cgroup, problems=tuple(problems)
+    )

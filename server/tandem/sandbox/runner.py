@@ -1,6 +1,6 @@
 """Turning a command line into a sandboxed launch: bubblewrap outside, the inner launcher inside.
 
-Layout (reference-facts §3, "working layout"): ``bwrap`` with a read-only ``/``, the writable roots
+Layout (docs/reference-facts.md §3, "working layout"): ``bwrap`` with a read-only ``/``, the writable roots
 bound read-write, ``.git``/``.tandem`` re-bound read-only, a fresh ``/dev`` and ``/proc`` (the agent
 and its ``/proc/<pid>/environ`` are invisible), tmpfs ``/run``, a private ``/tmp``, new pid/ipc/uts
 (and, without network, net) namespaces, ``--cap-drop ALL``, ``--die-with-parent`` and the seccomp
@@ -43,6 +43,8 @@ def launcher_python() -> str:
     if SYSTEM_PYTHON.exists() and os.access(SYSTEM_PYTHON, os.X_OK):
         return str(SYSTEM_PYTHON)
     return sys.executable
+
+
 DEVICE_FILES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty", "/dev/ptmx")
 MB = 1024 * 1024
 HIDDEN_DIRS = ("/var/tmp",)  # host unix sockets often live here; /tmp and /run are replaced too
@@ -78,11 +80,18 @@ def _memfd(data: bytes) -> int:
     return fd
 
 
-def _launcher_options(policy: SandboxPolicy, cgroup: PidsCgroup | None, read: Sequence[str],
-                      write: Sequence[str], seccomp_fd: int | None) -> list[str]:
+def _launcher_options(
+    policy: SandboxPolicy, cgroup: PidsCgroup | None, read: Sequence[str], write: Sequence[str], seccomp_fd: int | None
+) -> list[str]:
     limits = policy.limits
-    options = ["--cpu", str(limits.cpu_seconds), "--as", str(limits.address_space_mb * MB),
-               "--fsize", str(limits.file_size_mb * MB)]
+    options = [
+        "--cpu",
+        str(limits.cpu_seconds),
+        "--as",
+        str(limits.address_space_mb * MB),
+        "--fsize",
+        str(limits.file_size_mb * MB),
+    ]
     if cgroup is not None:
         options += ["--cgroup", str(cgroup.procs)]
     options.append("--landlock")
@@ -99,14 +108,39 @@ def _launcher_options(policy: SandboxPolicy, cgroup: PidsCgroup | None, read: Se
 def _reduced_read_paths(policy: SandboxPolicy) -> list[str]:
     paths = [str(entry) for entry in Path("/").iterdir() if entry.name not in ("proc", "sys")]
     # "/proc/self" is opened by the launcher itself, so the rule covers the launcher's own /proc entry.
-    return [*paths, "/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg",
-            "/proc/sys/kernel", "/sys/devices/system/cpu"]
+    return [
+        *paths,
+        "/proc/self",
+        "/proc/cpuinfo",
+        "/proc/meminfo",
+        "/proc/stat",
+        "/proc/loadavg",
+        "/proc/sys/kernel",
+        "/sys/devices/system/cpu",
+    ]
 
 
 def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, cgroup: PidsCgroup | None) -> list[str]:
-    argv = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--cap-drop", "ALL", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", "/run"]
+    argv = [
+        bwrap,
+        "--die-with-parent",
+        "--new-session",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        "--tmpfs",
+        "/run",
+    ]
     for hidden in HIDDEN_DIRS:  # host unix sockets live here (connect() ignores read-only mounts)
         if Path(hidden).is_dir() and not Path(hidden).is_symlink():
             argv += ["--tmpfs", hidden]
@@ -132,8 +166,13 @@ def _bwrap_argv(bwrap: str, policy: SandboxPolicy, cwd: Path, seccomp_fd: int, c
     return [*argv, "--chdir", str(cwd), "--seccomp", str(seccomp_fd), "--"]
 
 
-def prepare(command: Sequence[str], policy: SandboxPolicy, cwd: Path, env: Mapping[str, str],
-            mechanisms: Mechanisms | None = None) -> Launch:
+def prepare(
+    command: Sequence[str],
+    policy: SandboxPolicy,
+    cwd: Path,
+    env: Mapping[str, str],
+    mechanisms: Mechanisms | None = None,
+) -> Launch:
     """Wrap ``command`` (argv) so it runs under ``policy``.
 
     Raises:
@@ -145,8 +184,11 @@ def prepare(command: Sequence[str], policy: SandboxPolicy, cwd: Path, env: Mappi
         return Launch(list(command), child_env)
     found = mechanisms or probe()
     if found.strength is Strength.NONE:
-        raise SandboxError("no sandbox is available on this machine (" + "; ".join(found.problems) +
-                           "); commands need approval or danger-full-access")
+        raise SandboxError(
+            "no sandbox is available on this machine ("
+            + "; ".join(found.problems)
+            + "); commands need approval or danger-full-access"
+        )
     cgroup = PidsCgroup(found.pids_cgroup, policy.limits.max_pids) if found.pids_cgroup else None
     launch = Launch([], child_env, sandboxed=True, _cgroup=cgroup)
     try:
@@ -163,8 +205,9 @@ def prepare(command: Sequence[str], policy: SandboxPolicy, cwd: Path, env: Mappi
                 writable.append(str(policy.private_tmp))
                 child_env["TMPDIR"] = str(policy.private_tmp)
             prefix = []
-            options = _launcher_options(policy, cgroup, _reduced_read_paths(policy), [*writable, "/dev/shm"],
-                                        seccomp_fd)
+            options = _launcher_options(
+                policy, cgroup, _reduced_read_paths(policy), [*writable, "/dev/shm"], seccomp_fd
+            )
         launch.argv = [*prefix, launcher_python(), "-I", "-S", str(LAUNCHER), *options, "--", *command]
     except (OSError, SandboxError) as exc:
         launch.close()

@@ -3,12 +3,12 @@
 A command line is known safe when :mod:`tandem.sandbox.bash_parse` finds only plain simple commands
 joined by ``&&`` ``||`` ``;`` ``|`` (one ``bash -lc '…'`` wrapper unwrapped) and EVERY one of them is on
 the list below (Codex ``is_known_safe_command`` / ``is_safe_to_call_with_exec``; list and per-command
-rules: reference-facts §3). "Not known safe" means "ask" — and "safe" never skips the sandbox.
+rules: docs/reference-facts.md §3). "Not known safe" means "ask" — and "safe" never skips the sandbox.
 
 Rules (source in brackets):
 
 * always safe: cat cd cut echo expr false grep head id ls nl paste pwd rev seq stat tail tr true uname
-  uniq wc which whoami [reference-facts §3]; ``uniq`` only with at most one file operand (a second
+  uniq wc which whoami [docs/reference-facts.md §3]; ``uniq`` only with at most one file operand (a second
   operand is an OUTPUT file it writes) [measured here: ``uniq in out`` writes ``out``].
 * ``find`` without -exec -execdir -ok -okdir -delete -fls -fprint -fprint0 -fprintf [§3, Codex].
 * ``rg`` without --pre* --hostname-bin --search-zip -z (also in short clusters such as ``-uz``) [§3].
@@ -38,24 +38,78 @@ from tandem.sandbox.bash_parse import SimpleCommand, analyze
 
 __all__ = ["Classification", "classify", "env_assignment_allowed", "is_known_safe", "unsafe_reason"]
 
-_ALWAYS_SAFE = frozenset({
-    "cat", "cd", "cut", "echo", "expr", "false", "grep", "head", "id", "ls", "nl", "paste", "pwd",
-    "rev", "seq", "stat", "tail", "tr", "true", "uname", "uniq", "wc", "which", "whoami",
-})
+_ALWAYS_SAFE = frozenset(
+    {
+        "cat",
+        "cd",
+        "cut",
+        "echo",
+        "expr",
+        "false",
+        "grep",
+        "head",
+        "id",
+        "ls",
+        "nl",
+        "paste",
+        "pwd",
+        "rev",
+        "seq",
+        "stat",
+        "tail",
+        "tr",
+        "true",
+        "uname",
+        "uniq",
+        "wc",
+        "which",
+        "whoami",
+    }
+)
 _TRUSTED_DIRS = frozenset({"/bin", "/usr/bin", "/usr/local/bin"})
-_UNSAFE_FIND = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0",
-                          "-fprintf"})
+_UNSAFE_FIND = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fls", "-fprint", "-fprint0", "-fprintf"})
 _UNSAFE_RG_LONG = ("--pre", "--hostname-bin", "--search-zip")
 _SAFE_GIT = frozenset({"status", "log", "diff", "show", "branch"})
 _GIT_GLOBAL_FLAGS = frozenset({"--no-pager", "-P", "--no-optional-locks", "--literal-pathspecs"})
 _UNSAFE_GIT_LONG = ("--output", "--ext-diff", "--exec-path")
-_BRANCH_FLAGS = frozenset({
-    "-a", "--all", "-r", "--remotes", "-v", "-vv", "--verbose", "-l", "--list", "--show-current",
-    "--color", "--no-color", "--column", "--no-column", "-i", "--ignore-case", "--omit-empty", "--no-abbrev",
-    "--contains", "--no-contains", "--merged", "--no-merged",
-})
-_BRANCH_VALUE_FLAGS = ("--color=", "--column=", "--sort=", "--format=", "--abbrev=", "--contains=",
-                       "--no-contains=", "--merged=", "--no-merged=", "--points-at=")
+_BRANCH_FLAGS = frozenset(
+    {
+        "-a",
+        "--all",
+        "-r",
+        "--remotes",
+        "-v",
+        "-vv",
+        "--verbose",
+        "-l",
+        "--list",
+        "--show-current",
+        "--color",
+        "--no-color",
+        "--column",
+        "--no-column",
+        "-i",
+        "--ignore-case",
+        "--omit-empty",
+        "--no-abbrev",
+        "--contains",
+        "--no-contains",
+        "--merged",
+        "--no-merged",
+    }
+)
+_BRANCH_VALUE_FLAGS = (
+    "--color=",
+    "--column=",
+    "--sort=",
+    "--format=",
+    "--abbrev=",
+    "--contains=",
+    "--no-contains=",
+    "--merged=",
+    "--no-merged=",
+    "--points-at=",
+)
 _BRANCH_LIST_MODE = frozenset({"-l", "--list", "--contains", "--no-contains", "--merged", "--no-merged"})
 _BRANCH_LIST_MODE_VALUES = ("--contains=", "--no-contains=", "--merged=", "--no-merged=", "--points-at=")
 _SED_PRINT = re.compile(r"[0-9]+(,[0-9]+)?p\Z")
@@ -64,15 +118,72 @@ _SED_PRINT = re.compile(r"[0-9]+(,[0-9]+)?p\Z")
 # substrings cover: the dynamic loader and libc (LD_*, GCONV_PATH, GLIBC_TUNABLES, MALLOC_*, LOCPATH,
 # HOSTALIASES), shell start-up (BASH_ENV, ENV, HOME, ZDOTDIR, SHELLOPTS, PS4, IFS), git (GIT_*, HOME,
 # XDG_CONFIG_HOME, PAGER, EDITOR), tool config (RIPGREP_CONFIG_PATH, GREP_OPTIONS) and interpreters.
-_ENV_DENY_EXACT = frozenset({
-    "ENV", "HOME", "IFS", "PS1", "PS2", "PS3", "PS4", "PROMPT_COMMAND", "GLOBIGNORE", "SHELL", "ZDOTDIR",
-    "VISUAL", "LOCPATH", "NLSPATH", "HOSTALIASES", "LOCALDOMAIN", "TZDIR", "TERMCAP", "INPUTRC",
-})
-_ENV_DENY_PREFIXES = ("LD_", "DYLD_", "GIT_", "BASH", "SHELL", "PYTHON", "PERL", "RUBY", "NODE_", "NPM_", "JAVA",
-                      "JDK_", "LESS", "GCONV", "GLIBC_", "MALLOC_", "SSL_", "SSH_", "XDG_", "RIPGREP", "GREP_",
-                      "SUDO_", "ZSH", "HIST", "GNUPG", "GPG", "TERMINFO", "RES_")
-_ENV_DENY_SUBSTRINGS = ("PATH", "PRELOAD", "LIBRARY", "CONFIG", "PAGER", "EDITOR", "OPTIONS", "OPTS", "HOOK",
-                        "ENV", "AUDIT")
+_ENV_DENY_EXACT = frozenset(
+    {
+        "ENV",
+        "HOME",
+        "IFS",
+        "PS1",
+        "PS2",
+        "PS3",
+        "PS4",
+        "PROMPT_COMMAND",
+        "GLOBIGNORE",
+        "SHELL",
+        "ZDOTDIR",
+        "VISUAL",
+        "LOCPATH",
+        "NLSPATH",
+        "HOSTALIASES",
+        "LOCALDOMAIN",
+        "TZDIR",
+        "TERMCAP",
+        "INPUTRC",
+    }
+)
+_ENV_DENY_PREFIXES = (
+    "LD_",
+    "DYLD_",
+    "GIT_",
+    "BASH",
+    "SHELL",
+    "PYTHON",
+    "PERL",
+    "RUBY",
+    "NODE_",
+    "NPM_",
+    "JAVA",
+    "JDK_",
+    "LESS",
+    "GCONV",
+    "GLIBC_",
+    "MALLOC_",
+    "SSL_",
+    "SSH_",
+    "XDG_",
+    "RIPGREP",
+    "GREP_",
+    "SUDO_",
+    "ZSH",
+    "HIST",
+    "GNUPG",
+    "GPG",
+    "TERMINFO",
+    "RES_",
+)
+_ENV_DENY_SUBSTRINGS = (
+    "PATH",
+    "PRELOAD",
+    "LIBRARY",
+    "CONFIG",
+    "PAGER",
+    "EDITOR",
+    "OPTIONS",
+    "OPTS",
+    "HOOK",
+    "ENV",
+    "AUDIT",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +219,11 @@ def env_assignment_allowed(name: str) -> bool:
     ``FOO``, ``LANG``, ``LC_ALL``, ``TZ``, ``TERM``, ``NO_COLOR``, ``COLUMNS`` — is allowed.
     """
     upper = name.upper()
-    return not (upper in _ENV_DENY_EXACT or upper.startswith(_ENV_DENY_PREFIXES)
-                or any(part in upper for part in _ENV_DENY_SUBSTRINGS))
+    return not (
+        upper in _ENV_DENY_EXACT
+        or upper.startswith(_ENV_DENY_PREFIXES)
+        or any(part in upper for part in _ENV_DENY_SUBSTRINGS)
+    )
 
 
 def unsafe_reason(segment: SimpleCommand) -> str | None:
@@ -146,7 +260,7 @@ def _uniq_reason(args: Sequence[str]) -> str | None:
     operands: list[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
-            operands.extend(args[i + 1:])
+            operands.extend(args[i + 1 :])
             break
         if arg == "-" or not arg.startswith("-"):
             operands.append(arg)
@@ -175,11 +289,12 @@ def _git_reason(args: Sequence[str]) -> str | None:
             return f"git global option {args[i]} is not allowed"
     if i >= len(args) or args[i] not in _SAFE_GIT:
         return f"git {args[i]} is not read-only" if i < len(args) else "git without a subcommand"
-    subcommand, rest = args[i], args[i + 1:]
+    subcommand, rest = args[i], args[i + 1 :]
     for arg in rest:
         name = arg.split("=", 1)[0]
-        if arg == "-c" or (name.startswith("--") and len(name) > 2
-                           and any(option.startswith(name) for option in _UNSAFE_GIT_LONG)):
+        if arg == "-c" or (
+            name.startswith("--") and len(name) > 2 and any(option.startswith(name) for option in _UNSAFE_GIT_LONG)
+        ):
             return f"git {subcommand} {name} is not allowed"
     return _git_branch_reason(rest) if subcommand == "branch" else None
 
@@ -196,7 +311,11 @@ def _git_branch_reason(args: Sequence[str]) -> str | None:
 
 
 def _sed_reason(args: Sequence[str]) -> str | None:
-    if len(args) >= 2 and args[0] == "-n" and _SED_PRINT.match(args[1]) and \
-            not any(arg.startswith("-") for arg in args[2:]):
+    if (
+        len(args) >= 2
+        and args[0] == "-n"
+        and _SED_PRINT.match(args[1])
+        and not any(arg.startswith("-") for arg in args[2:])
+    ):
         return None
     return "only `sed -n Np` / `sed -n M,Np` is known safe"

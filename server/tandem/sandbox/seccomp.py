@@ -1,6 +1,6 @@
 """The seccomp filter of sandboxed commands, compiled to classic BPF with libseccomp (pyseccomp).
 
-Denied with EPERM (reference-facts §3: layers that namespaces and Landlock do not cover):
+Denied with EPERM (docs/reference-facts.md §3: layers that namespaces and Landlock do not cover):
 
 * ``ptrace``, ``process_vm_readv/writev`` — no inspecting or driving other processes (the agent);
 * ``io_uring_setup/enter/register`` — io_uring bypasses seccomp checks of the operations it runs;
@@ -34,8 +34,20 @@ SOCK_RAW = 3
 SOCK_TYPE_MASK = 0xF
 CLONE_NEWUSER = 0x10000000
 
-ALWAYS_DENIED = ("ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter",
-                 "io_uring_register", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key")
+ALWAYS_DENIED = (
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "keyctl",
+    "add_key",
+    "request_key",
+)
 
 
 RULES_VERSION = 2  # bump when the rules below change: it keys the on-disk cache

@@ -37,8 +37,26 @@ from pathspec import GitIgnoreSpec
 
 from tandem.errors import NotFoundError, SessionError
 
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".jj", ".tandem", "node_modules", ".venv", "venv", "__pycache__",
-                          ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox", ".nox", ".gradle", ".idea"})
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".jj",
+        ".tandem",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".nox",
+        ".gradle",
+        ".idea",
+    }
+)
 DEFAULT_MAX_FILE_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_FILES = 50_000
 DEFAULT_MAX_NEW_BYTES = 512 * 1024 * 1024
@@ -172,9 +190,17 @@ class WorkspaceScanner:
         exclude: absolute paths never scanned (e.g. ``$TANDEM_HOME`` when it lies inside ``root``).
     """
 
-    def __init__(self, root: Path, store: BlobStore, cache_file: Path, *, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-                 max_files: int = DEFAULT_MAX_FILES, max_new_bytes: int = DEFAULT_MAX_NEW_BYTES,
-                 exclude: tuple[Path, ...] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        store: BlobStore,
+        cache_file: Path,
+        *,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        max_files: int = DEFAULT_MAX_FILES,
+        max_new_bytes: int = DEFAULT_MAX_NEW_BYTES,
+        exclude: tuple[Path, ...] = (),
+    ) -> None:
         self.root = root
         self._store = store
         self._cache_file = cache_file
@@ -189,15 +215,17 @@ class WorkspaceScanner:
             return self._previous
         try:
             raw = json.loads(self._cache_file.read_text("utf-8"))
-            return {rel: ScanEntry(int(v[0]), int(v[1]), int(v[2]), int(v[3]), v[4], EntryType(v[5]), int(v[6]))
-                    for rel, v in raw.items() if isinstance(v, list) and len(v) == 7}
+            return {
+                rel: ScanEntry(int(v[0]), int(v[1]), int(v[2]), int(v[3]), v[4], EntryType(v[5]), int(v[6]))
+                for rel, v in raw.items()
+                if isinstance(v, list) and len(v) == 7
+            }
         except (OSError, ValueError, TypeError):
             return {}
 
     def _save_cache(self, files: dict[str, ScanEntry]) -> None:
         self._previous = files
-        data = {rel: [e.size, e.mtime_ns, e.ctime_ns, e.inode, e.sha, e.type.value, e.mode]
-                for rel, e in files.items()}
+        data = {rel: [e.size, e.mtime_ns, e.ctime_ns, e.inode, e.sha, e.type.value, e.mode] for rel, e in files.items()}
         self._cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._cache_file.with_name(f".{self._cache_file.name}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
@@ -251,8 +279,11 @@ class WorkspaceScanner:
                 result.truncated = True
                 break
             old = previous.get(rel)
-            if old is not None and old.same_stat(st) and (old.restorable or st.st_size > self._max_file_bytes
-                                                          or old.type is EntryType.LINK):
+            if (
+                old is not None
+                and old.same_stat(st)
+                and (old.restorable or st.st_size > self._max_file_bytes or old.type is EntryType.LINK)
+            ):
                 result.files[rel] = old
                 continue
             kind, sha = EntryType.FILE, None
@@ -265,8 +296,9 @@ class WorkspaceScanner:
                         sha = self._store.put(handle.read())
                 except OSError:
                     kind = EntryType.UNREADABLE
-            result.files[rel] = ScanEntry(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha, kind,
-                                          stat.S_IMODE(st.st_mode))
+            result.files[rel] = ScanEntry(
+                st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, sha, kind, stat.S_IMODE(st.st_mode)
+            )
             dirty = True
         if dirty or len(result.files) != len(previous):
             self._save_cache(result.files)
@@ -279,7 +311,7 @@ def _ignored(specs: list[tuple[str, GitIgnoreSpec]], rel: str, is_dir: bool) -> 
     """gitignore semantics: the deepest ``.gitignore`` with a matching pattern decides (so a nested
     ``!keep.log`` re-includes what an outer ``*.log`` ignored), and within one file the last match."""
     for prefix, spec in reversed(specs):
-        sub = rel[len(prefix):]  # every spec on the stack belongs to an ancestor folder of rel
+        sub = rel[len(prefix) :]  # every spec on the stack belongs to an ancestor folder of rel
         verdict = spec.check_file(sub + "/" if is_dir else sub).include
         if verdict is not None:
             return verdict
@@ -340,21 +372,35 @@ class CheckpointEntry:
             out["target"] = self.target
         out["created_at"] = self.created_at
         out["cwd"] = self.cwd
-        out["files"] = [{"path": f.path, "before": f.before, "after": f.after,
-                         **({"mode": f.mode} if f.mode is not None else {})} for f in self.files]
+        out["files"] = [
+            {"path": f.path, "before": f.before, "after": f.after, **({"mode": f.mode} if f.mode is not None else {})}
+            for f in self.files
+        ]
         return out
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> CheckpointEntry:
         """Read an entry; raises ``KeyError``/``ValueError``/``TypeError`` when malformed."""
-        files = tuple(FileState(str(f["path"]), f.get("before"), f.get("after"),
-                                int(f["mode"]) if f.get("mode") is not None else None) for f in obj["files"])
-        return cls(str(obj["id"]), EntryKind(obj["type"]), str(obj["turn_id"]), str(obj["cwd"]), files,
-                   obj.get("target"), float(obj.get("created_at") or 0.0))
+        files = tuple(
+            FileState(
+                str(f["path"]), f.get("before"), f.get("after"), int(f["mode"]) if f.get("mode") is not None else None
+            )
+            for f in obj["files"]
+        )
+        return cls(
+            str(obj["id"]),
+            EntryKind(obj["type"]),
+            str(obj["turn_id"]),
+            str(obj["cwd"]),
+            files,
+            obj.get("target"),
+            float(obj.get("created_at") or 0.0),
+        )
 
 
-def new_entry(kind: EntryKind, turn_id: str, cwd: Path, files: list[FileState], target: str | None = None) -> \
-        CheckpointEntry:
+def new_entry(
+    kind: EntryKind, turn_id: str, cwd: Path, files: list[FileState], target: str | None = None
+) -> CheckpointEntry:
     """A new log entry with a fresh id, stamped now."""
     return CheckpointEntry(f"ckpt-{uuid.uuid4().hex[:12]}", kind, turn_id, str(cwd), tuple(files), target, time.time())
 

@@ -1,6 +1,6 @@
 """Rollouts: one append-only JSONL file per thread, flushed after every line.
 
-Format (after Codex's rollout files, reference-facts §4): each line is
+Format (after Codex's rollout files, docs/reference-facts.md §4): each line is
 ``{"timestamp": "<UTC ISO-8601 ms>", "type": <kind>, "payload": {...}}`` with kinds
 
 * ``session_meta`` (first line): ``{version, id, created_at, cwd, model, model_provider,
@@ -49,8 +49,13 @@ def utc_now() -> str:
 def rollout_path(sessions_dir: Path, thread_id: str, created: datetime) -> Path:
     """Where a thread created at ``created`` (aware datetime) keeps its rollout."""
     stamp = created.astimezone(UTC)
-    return (sessions_dir / f"{stamp:%Y}" / f"{stamp:%m}" / f"{stamp:%d}"
-            / f"rollout-{stamp:%Y-%m-%dT%H-%M-%S}-{thread_id}.jsonl")
+    return (
+        sessions_dir
+        / f"{stamp:%Y}"
+        / f"{stamp:%m}"
+        / f"{stamp:%d}"
+        / f"rollout-{stamp:%Y-%m-%dT%H-%M-%S}-{thread_id}.jsonl"
+    )
 
 
 class RolloutWriter:
@@ -72,8 +77,9 @@ class RolloutWriter:
         """Write one record and flush it to the OS (survives a kill -9 of this process)."""
         if self._file is None:
             raise SessionError(f"session file {self.path} is closed")
-        line = json.dumps({"timestamp": utc_now(), "type": kind.value, "payload": payload},
-                          ensure_ascii=False, separators=(",", ":"))
+        line = json.dumps(
+            {"timestamp": utc_now(), "type": kind.value, "payload": payload}, ensure_ascii=False, separators=(",", ":")
+        )
         try:
             self._file.write(line + "\n")
             self._file.flush()
@@ -159,8 +165,11 @@ def read_rollout(path: Path) -> Rollout:
             rollout.turn_contexts.append(payload)
         elif kind == RecordKind.COMPACTED and isinstance(payload.get("replacement_history"), list):
             rollout.items = list(payload["replacement_history"])  # compaction or rollback replaced it
-            rollout.turn_starts = {tid: i for tid, i in rollout.turn_starts.items()
-                                   if i < len(rollout.items) and payload.get("reason") == "rollback"}
+            rollout.turn_starts = {
+                tid: i
+                for tid, i in rollout.turn_starts.items()
+                if i < len(rollout.items) and payload.get("reason") == "rollback"
+            }
     try:
         rollout.torn_tail = not path.read_bytes().endswith(b"\n")
     except OSError:

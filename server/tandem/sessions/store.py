@@ -57,11 +57,18 @@ def summarize(path: Path) -> SessionSummary:
                 preview = " ".join(str(payload.get("text", "")).split())[:80]
     if not meta:
         raise SessionError(f"{path} is not a Tandem session file")
-    return SessionSummary(thread_id=str(meta.get("id", "")), path=path, created_at=str(meta.get("created_at", "")),
-                          cwd=str(meta.get("cwd", "")), model=str(meta.get("model", "")), preview=preview,
-                          turns=turns, model_provider=str(meta.get("model_provider", "")),
-                          approval_policy=str(meta.get("approval_policy", "")),
-                          sandbox_mode=str(meta.get("sandbox_mode", "")))
+    return SessionSummary(
+        thread_id=str(meta.get("id", "")),
+        path=path,
+        created_at=str(meta.get("created_at", "")),
+        cwd=str(meta.get("cwd", "")),
+        model=str(meta.get("model", "")),
+        preview=preview,
+        turns=turns,
+        model_provider=str(meta.get("model_provider", "")),
+        approval_policy=str(meta.get("approval_policy", "")),
+        sandbox_mode=str(meta.get("sandbox_mode", "")),
+    )
 
 
 def list_sessions(sessions_dir: Path, limit: int | None = None) -> list[SessionSummary]:

@@ -26,8 +26,9 @@ from tandem.testing.server import ScriptedModelServer
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tandem.testing",
-                                     description="Scripted model server (OpenAI Responses API over SSE).")
+    parser = argparse.ArgumentParser(
+        prog="python -m tandem.testing", description="Scripted model server (OpenAI Responses API over SSE)."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve a script on 127.0.0.1 until SIGTERM/SIGINT")
     serve.add_argument("script", type=Path, help="the JSON script")

@@ -60,12 +60,25 @@ _IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _USER_BLOCKS = frozenset({"text", "image", "tool_result", "document"})
 _ASSISTANT_BLOCKS = frozenset({"text", "tool_use", "thinking", "redacted_thinking"})
 _MAX_BREAKPOINTS = 4
-_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 402: "billing_error",
-                403: "permission_error", 404: "not_found_error", 413: "request_too_large", 429: "rate_limit_error",
-                500: "api_error", 504: "timeout_error", 529: "overloaded_error"}
-_FAULT_TYPES = {"server_error": "api_error", "rate_limit_exceeded": "rate_limit_error",
-                "server_is_overloaded": "overloaded_error", "insufficient_quota": "billing_error",
-                "context_length_exceeded": "invalid_request_error"}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    402: "billing_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+_FAULT_TYPES = {
+    "server_error": "api_error",
+    "rate_limit_exceeded": "rate_limit_error",
+    "server_is_overloaded": "overloaded_error",
+    "insufficient_quota": "billing_error",
+    "context_length_exceeded": "invalid_request_error",
+}
 
 
 def thinking_signature(thinking: str) -> str:
@@ -76,7 +89,7 @@ def thinking_signature(thinking: str) -> str:
 def _json_chunks(text: str) -> list[str]:
     """``input_json_delta`` pieces: an empty one first (as the API sends), then about three parts."""
     size = max(1, -(-len(text) // 3))
-    return ["", *(text[i:i + size] for i in range(0, len(text), size))]
+    return ["", *(text[i : i + size] for i in range(0, len(text), size))]
 
 
 def _thinking_text(item: ReasoningItem) -> str:
@@ -85,13 +98,17 @@ def _thinking_text(item: ReasoningItem) -> str:
 
 def _block_events(item: OutputItem, index: int, n: int) -> Iterator[JsonDict]:
     """content_block_start, deltas and content_block_stop for one scripted item."""
+
     def delta(payload: JsonDict) -> JsonDict:
         return {"type": "content_block_delta", "index": index, "delta": payload}
 
     if isinstance(item, ReasoningItem):
         text = _thinking_text(item)
-        yield {"type": "content_block_start", "index": index,
-               "content_block": {"type": "thinking", "thinking": "", "signature": ""}}
+        yield {
+            "type": "content_block_start",
+            "index": index,
+            "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+        }
         for piece in split_deltas(text):
             yield delta({"type": "thinking_delta", "thinking": piece})
         signature = item.encrypted_content or thinking_signature(text)
@@ -103,8 +120,11 @@ def _block_events(item: OutputItem, index: int, n: int) -> Iterator[JsonDict]:
     else:
         call_id = item.call_id or f"toolu_{n}_{index}"
         raw = item.arguments_json if isinstance(item, FunctionCallItem) else dumps({"input": item.input})
-        yield {"type": "content_block_start", "index": index,
-               "content_block": {"type": "tool_use", "id": call_id, "name": item.name, "input": {}}}
+        yield {
+            "type": "content_block_start",
+            "index": index,
+            "content_block": {"type": "tool_use", "id": call_id, "name": item.name, "input": {}},
+        }
         for piece in _json_chunks(raw):
             yield delta({"type": "input_json_delta", "partial_json": piece})
     yield {"type": "content_block_stop", "index": index}
@@ -187,9 +207,11 @@ def _pairing_problem(messages: list[JsonDict]) -> str | None:
             answered = {b.get("tool_use_id") for b in following if b.get("type") == "tool_result"}
             missing = [x for x in ids if x not in answered]
             if missing:
-                return (f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks immediately "
-                        f"after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
-                        "`tool_result` block in the next message.")
+                return (
+                    f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks immediately "
+                    f"after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
+                    "`tool_result` block in the next message."
+                )
             continue
         previous = _blocks(messages[i - 1].get("content")) if i > 0 else []
         asked = {b.get("id") for b in previous if b.get("type") == "tool_use"}
@@ -198,9 +220,11 @@ def _pairing_problem(messages: list[JsonDict]) -> str | None:
             if block.get("type") != "tool_result":
                 continue
             if block.get("tool_use_id") not in asked:
-                return (f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: "
-                        f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
-                        "`tool_use` block in the previous message.")
+                return (
+                    f"messages.{i}.content.{j}: unexpected `tool_use_id` found in `tool_result` blocks: "
+                    f"{block.get('tool_use_id')}. Each `tool_result` block must have a corresponding "
+                    "`tool_use` block in the previous message."
+                )
             if any(kind != "tool_result" for kind in kinds[:j]):
                 return f"messages.{i}.content.{j}: `tool_result` blocks must come before any other content"
     return None
@@ -219,6 +243,7 @@ def _thinking_problem(body: JsonDict, messages: list[JsonDict]) -> str | None:
         return "thinking.budget_tokens: Input should be greater than or equal to 1024"
     if budget >= body["max_tokens"]:
         return "`max_tokens` must be greater than `thinking.budget_tokens`"
+
     # In a tool-use loop, the assistant turn being continued (its first message after the last user
     # message that is not tool results) must start with its thinking block.
     def has_results(m: JsonDict) -> bool:
@@ -233,8 +258,10 @@ def _thinking_problem(body: JsonDict, messages: list[JsonDict]) -> str | None:
     first = _blocks(messages[turn].get("content"))[:1]
     kind = first[0].get("type") if first else None
     if kind not in ("thinking", "redacted_thinking"):
-        return (f"messages.{turn}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{kind}`. "
-                "When `thinking` is enabled, a final `assistant` message must start with a thinking block.")
+        return (
+            f"messages.{turn}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{kind}`. "
+            "When `thinking` is enabled, a final `assistant` message must start with a thinking block."
+        )
     return None
 
 
@@ -264,7 +291,7 @@ def _tools_problem(tools: Any) -> str | None:
         names.add(name)
         schema = tool.get("input_schema")
         if not isinstance(schema, dict) or schema.get("type") != "object":
-            return f"tools.{i}.input_schema: expected a JSON schema with \"type\": \"object\""
+            return f'tools.{i}.input_schema: expected a JSON schema with "type": "object"'
     return None
 
 
@@ -290,7 +317,8 @@ def request_problem(body: JsonDict | None) -> str | None:
         return "max_tokens: Field required (a positive integer)"
     system = body.get("system")
     bad_blocks = isinstance(system, list) and any(
-        not isinstance(b, dict) or b.get("type") != "text" or not b.get("text") for b in system)
+        not isinstance(b, dict) or b.get("type") != "text" or not b.get("text") for b in system
+    )
     if bad_blocks or not isinstance(system, str | list | None):
         return "system: expected a string or a list of non-empty text blocks"
     problem = _tools_problem(body.get("tools"))
@@ -304,10 +332,12 @@ def request_problem(body: JsonDict | None) -> str | None:
         if role not in ("user", "assistant"):
             return f"messages.{i}.role: Input should be 'user' or 'assistant'"
         if i == 0 and role != "user":
-            return "messages.0.role: the first message must use the \"user\" role"
+            return 'messages.0.role: the first message must use the "user" role'
         if i > 0 and messages[i - 1].get("role") == role:
-            return f'messages: roles must alternate between "user" and "assistant", but found multiple "{role}" ' \
-                   "roles in a row"
+            return (
+                f'messages: roles must alternate between "user" and "assistant", but found multiple "{role}" '
+                "roles in a row"
+            )
         content = msg.get("content")
         if content == "" or content == [] or not isinstance(content, str | list):
             return f"messages.{i}: all messages must have non-empty content"
@@ -344,10 +374,14 @@ class AnthropicWire:
             entries.append((_strip_cache(block), isinstance(block, dict) and "cache_control" in block))
         for msg in body.get("messages") or []:
             for block in _blocks(msg.get("content") if isinstance(msg, dict) else None):
-                entries.append(({"role": msg.get("role"), "block": _strip_cache(block)},
-                                isinstance(block, dict) and "cache_control" in block))
+                entries.append(
+                    (
+                        {"role": msg.get("role"), "block": _strip_cache(block)},
+                        isinstance(block, dict) and "cache_control" in block,
+                    )
+                )
         last = max((i for i, (_, marked) in enumerate(entries) if marked), default=-1)
-        return "\n".join(dumps(value) for value, _ in entries[:last + 1]).encode()
+        return "\n".join(dumps(value) for value, _ in entries[: last + 1]).encode()
 
     def render(self, response: ScriptedResponse, ctx: RenderContext) -> list[SSEFrame]:
         """Expand ``response`` into the event stream described in the module docstring."""
@@ -356,11 +390,27 @@ class AnthropicWire:
         n = ctx.request_number
         usage = resolve_usage(response.usage, response.output, ctx.input_bytes, ctx.cached_prefix_bytes)
         cached = min(usage.cached_tokens, usage.input_tokens)
-        events: list[JsonDict] = [{"type": "message_start", "message": {
-            "id": response.id or f"msg_{n}", "type": "message", "role": "assistant", "model": ctx.model,
-            "content": [], "stop_reason": None, "stop_sequence": None,
-            "usage": {"input_tokens": usage.input_tokens - cached, "cache_creation_input_tokens": 0,
-                      "cache_read_input_tokens": cached, "output_tokens": 1}}}, {"type": "ping"}]
+        events: list[JsonDict] = [
+            {
+                "type": "message_start",
+                "message": {
+                    "id": response.id or f"msg_{n}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": ctx.model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {
+                        "input_tokens": usage.input_tokens - cached,
+                        "cache_creation_input_tokens": 0,
+                        "cache_read_input_tokens": cached,
+                        "output_tokens": 1,
+                    },
+                },
+            },
+            {"type": "ping"},
+        ]
         for index, item in enumerate(response.output):
             events.extend(_block_events(item, index, n))
         fault = response.fault
@@ -368,17 +418,23 @@ class AnthropicWire:
             kind = _FAULT_TYPES.get(fault.code, fault.code)
             events.append({"type": "error", "error": {"type": kind, "message": fault.message}})
         else:
-            events.append({"type": "message_delta", "delta": {"stop_reason": _stop_reason(response),
-                                                              "stop_sequence": None},
-                           "usage": {"output_tokens": usage.output_tokens}})
+            events.append(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": _stop_reason(response), "stop_sequence": None},
+                    "usage": {"output_tokens": usage.output_tokens},
+                }
+            )
             if not isinstance(fault, NoCompletedFault):
                 events.append({"type": "message_stop"})
         return [SSEFrame.json(event) for event in events]
 
     def malformed_frame(self) -> SSEFrame:
         """A ``content_block_delta`` event whose JSON is cut off."""
-        return SSEFrame('{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"unterminated',
-                        "content_block_delta")
+        return SSEFrame(
+            '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"unterminated',
+            "content_block_delta",
+        )
 
     def error_body(self, status: int, message: str, code: str | None) -> JsonDict:
         """``{"type": "error", "error": {"type", "message"}}`` as the Anthropic API sends it; the error
@@ -388,10 +444,12 @@ class AnthropicWire:
             code, message = "invalid_request_error", f"prompt is too long: 210000 tokens > 200000 maximum ({message})"
         elif code == "insufficient_quota":
             code, message = "billing_error", f"Your credit balance is too low to access the API ({message})"
-        kind = code if code and code.endswith("_error") else _ERROR_TYPES.get(
-            status, "invalid_request_error" if status < 500 else "api_error")
+        kind = (
+            code
+            if code and code.endswith("_error")
+            else _ERROR_TYPES.get(status, "invalid_request_error" if status < 500 else "api_error")
+        )
         return {"type": "error", "error": {"type": kind, "message": message}}
 
 
 ANTHROPIC = AnthropicWire()
-

@@ -50,15 +50,22 @@ _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
 
 def usage_json(usage: Usage) -> JsonDict:
     """A Chat Completions ``usage`` object."""
-    return {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
-            "total_tokens": usage.total_tokens,
-            "prompt_tokens_details": {"cached_tokens": usage.cached_tokens, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": usage.reasoning_tokens, "audio_tokens": 0,
-                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0}}
+    return {
+        "prompt_tokens": usage.input_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+        "prompt_tokens_details": {"cached_tokens": usage.cached_tokens, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": usage.reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
 
 
 def _pieces(text: str, size: int = ARGUMENT_PIECE_CHARS) -> list[str]:
-    return [text[i:i + size] for i in range(0, len(text), size)]
+    return [text[i : i + size] for i in range(0, len(text), size)]
 
 
 def _tool_call_problem(messages: list[Any]) -> str | None:
@@ -72,13 +79,17 @@ def _tool_call_problem(messages: list[Any]) -> str | None:
         if role == "tool":
             call_id = message.get("tool_call_id")
             if call_id not in open_calls:
-                return (f"messages[{index}]: a 'tool' message must answer a tool_call of the preceding "
-                        f"assistant message (tool_call_id {call_id!r})")
+                return (
+                    f"messages[{index}]: a 'tool' message must answer a tool_call of the preceding "
+                    f"assistant message (tool_call_id {call_id!r})"
+                )
             open_calls.remove(call_id)
             continue
         if open_calls:
-            return (f"messages[{index}]: an assistant message with 'tool_calls' must be followed by tool "
-                    f"messages answering each tool_call_id; missing: {', '.join(open_calls)}")
+            return (
+                f"messages[{index}]: an assistant message with 'tool_calls' must be followed by tool "
+                f"messages answering each tool_call_id; missing: {', '.join(open_calls)}"
+            )
         if role == "assistant":
             open_calls = [str(call.get("id")) for call in message.get("tool_calls") or [] if isinstance(call, dict)]
     return None
@@ -119,8 +130,13 @@ class ChatWire:
         options = ctx.request.get("stream_options") if ctx.request else {"include_usage": True}
         include_usage = isinstance(options, dict) and options.get("include_usage") is True
         n = ctx.request_number
-        shell: JsonDict = {"id": response.id or f"chatcmpl-{n}", "object": "chat.completion.chunk",
-                           "created": ctx.created_at, "model": ctx.model, "system_fingerprint": "fp_scripted"}
+        shell: JsonDict = {
+            "id": response.id or f"chatcmpl-{n}",
+            "object": "chat.completion.chunk",
+            "created": ctx.created_at,
+            "model": ctx.model,
+            "system_fingerprint": "fp_scripted",
+        }
 
         def chunk(delta: JsonDict, finish: str | None = None) -> SSEFrame:
             payload = {**shell, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
@@ -135,13 +151,26 @@ class ChatWire:
             elif isinstance(item, MessageItem):
                 frames += [chunk({"content": piece}) for piece in split_deltas(item.text)]
             else:
-                arguments = item.arguments_json if isinstance(item, FunctionCallItem) \
-                    else dumps({"input": item.input})
+                arguments = item.arguments_json if isinstance(item, FunctionCallItem) else dumps({"input": item.input})
                 call_id = item.call_id or f"call_{n}_{position}"
-                frames.append(chunk({"tool_calls": [{"index": calls, "id": call_id, "type": "function",
-                                                     "function": {"name": item.name, "arguments": ""}}]}))
-                frames += [chunk({"tool_calls": [{"index": calls, "function": {"arguments": piece}}]})
-                           for piece in _pieces(arguments)]
+                frames.append(
+                    chunk(
+                        {
+                            "tool_calls": [
+                                {
+                                    "index": calls,
+                                    "id": call_id,
+                                    "type": "function",
+                                    "function": {"name": item.name, "arguments": ""},
+                                }
+                            ]
+                        }
+                    )
+                )
+                frames += [
+                    chunk({"tool_calls": [{"index": calls, "function": {"arguments": piece}}]})
+                    for piece in _pieces(arguments)
+                ]
                 calls += 1
         fault = response.fault
         if isinstance(fault, NoCompletedFault):
@@ -162,8 +191,10 @@ class ChatWire:
 
     def malformed_frame(self) -> SSEFrame:
         """A content chunk whose JSON is cut off."""
-        return SSEFrame('{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"index":0,'
-                        '"delta":{"content":"unterminated')
+        return SSEFrame(
+            '{"id":"chatcmpl-broken","object":"chat.completion.chunk","choices":[{"index":0,'
+            '"delta":{"content":"unterminated'
+        )
 
     def error_body(self, status: int, message: str, code: str | None) -> JsonDict:
         """``{"error": {message, type, param, code}}`` as the OpenAI API sends it."""

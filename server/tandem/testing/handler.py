@@ -38,9 +38,14 @@ from tandem.testing.wire import JsonDict, RenderContext, WireFormat, dumps
 
 log = logging.getLogger("tandem.testing")
 
-WIRE_FORMATS: dict[str, WireFormat] = {"/v1/responses": RESPONSES, "/responses": RESPONSES,
-                                        "/v1/chat/completions": CHAT, "/chat/completions": CHAT,
-                                        "/v1/messages": ANTHROPIC, "/messages": ANTHROPIC}
+WIRE_FORMATS: dict[str, WireFormat] = {
+    "/v1/responses": RESPONSES,
+    "/responses": RESPONSES,
+    "/v1/chat/completions": CHAT,
+    "/chat/completions": CHAT,
+    "/v1/messages": ANTHROPIC,
+    "/messages": ANTHROPIC,
+}
 """Path (without query string or trailing slash) -> the wire format served there."""
 
 MODELS_PATHS = frozenset({"/v1/models", "/models"})
@@ -141,8 +146,7 @@ class ScriptedRequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         return headers
 
-    def _send_bytes(self, status: int, data: bytes, content_type: str,
-                    extra: dict[str, str] | None = None) -> None:
+    def _send_bytes(self, status: int, data: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         extra = extra or {}
         self.send_response(status)
         if not any(name.lower() == "content-type" for name in extra):
@@ -157,8 +161,9 @@ class ScriptedRequestHandler(BaseHTTPRequestHandler):
     def _send_json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:
         self._send_bytes(status, dumps(payload).encode(), "application/json", extra)
 
-    def _send_error_json(self, status: int, message: str, code: str | None = None,
-                         wire: WireFormat = RESPONSES) -> None:
+    def _send_error_json(
+        self, status: int, message: str, code: str | None = None, wire: WireFormat = RESPONSES
+    ) -> None:
         self._send_json(status, wire.error_body(status, message, code))
 
     def abort_stream(self) -> None:
@@ -188,9 +193,16 @@ class ScriptedRequestHandler(BaseHTTPRequestHandler):
             body = parsed if isinstance(parsed, dict) else None
         host.log.add(self.command, self.path, self._headers_dict(), body)
         if route in MODELS_PATHS and self.command == "GET":
-            self._send_json(200, {"object": "list", "data": [
-                {"id": name, "object": "model", "created": 0, "owned_by": "tandem-scripted"}
-                for name in host.model_names()]})
+            self._send_json(
+                200,
+                {
+                    "object": "list",
+                    "data": [
+                        {"id": name, "object": "model", "created": 0, "owned_by": "tandem-scripted"}
+                        for name in host.model_names()
+                    ],
+                },
+            )
             return
         wire = WIRE_FORMATS.get(route)
         if wire is None or self.command != "POST":
@@ -215,8 +227,11 @@ class ScriptedRequestHandler(BaseHTTPRequestHandler):
                 self.abort_stream()
                 return
             if fault.body is None:
-                self._send_json(fault.status, wire.error_body(
-                    fault.status, fault.message or f"scripted HTTP error {fault.status}", fault.error), fault.headers)
+                self._send_json(
+                    fault.status,
+                    wire.error_body(fault.status, fault.message or f"scripted HTTP error {fault.status}", fault.error),
+                    fault.headers,
+                )
             elif isinstance(fault.body, str):
                 self._send_bytes(fault.status, fault.body.encode(), "text/plain; charset=utf-8", fault.headers)
             else:

@@ -52,8 +52,9 @@ def _batches(frames: Sequence[SSEFrame], chunk_delay_ms: float) -> list[bytes]:
     return [first, b"".join(frame.encode() for frame in rest)] if rest else [first]
 
 
-def play(frames: Sequence[SSEFrame], response: ScriptedResponse, wire: WireFormat, sink: StreamSink,
-         stop: threading.Event) -> None:
+def play(
+    frames: Sequence[SSEFrame], response: ScriptedResponse, wire: WireFormat, sink: StreamSink, stop: threading.Event
+) -> None:
     """Send ``frames`` to ``sink`` following ``response``'s delays and positional fault.
 
     Raises:
@@ -66,7 +67,7 @@ def play(frames: Sequence[SSEFrame], response: ScriptedResponse, wire: WireForma
     if isinstance(fault, UnknownEventFault):
         to_send.insert(min(fault.after_events, len(to_send)), UNKNOWN_FRAME)
     if isinstance(fault, DisconnectFault | StallFault):
-        to_send = to_send[:fault.after_events]
+        to_send = to_send[: fault.after_events]
 
     def pause(ms: float) -> bool:
         """Wait ``ms``; true when the server is stopping."""

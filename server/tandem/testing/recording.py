@@ -37,14 +37,24 @@ class RecordedRequest:
 
     def to_json(self) -> dict[str, Any]:
         """The record as a JSON-ready dict (shape in the module docstring)."""
-        return {"method": self.method, "path": self.path, "headers": dict(self.headers), "body": self.body,
-                "received_at": self.received_at}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "headers": dict(self.headers),
+            "body": self.body,
+            "received_at": self.received_at,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RecordedRequest:
         """Rebuild a record from :meth:`to_json` output (e.g. fetched from a subprocess server)."""
-        return cls(str(data["method"]), str(data["path"]), dict(data.get("headers") or {}), data.get("body"),
-                   float(data.get("received_at") or 0.0))
+        return cls(
+            str(data["method"]),
+            str(data["path"]),
+            dict(data.get("headers") or {}),
+            data.get("body"),
+            float(data.get("received_at") or 0.0),
+        )
 
 
 class RequestLog:
@@ -88,6 +98,5 @@ class RequestLog:
         with self._changed:
             if not self._changed.wait_for(lambda: len(self._items) >= count, timeout):
                 seen = ", ".join(f"{r.method} {r.path}" for r in self._items) or "none"
-                raise TimeoutError(f"expected {count} request(s) within {timeout:g} s, "
-                                   f"got {len(self._items)}: {seen}")
+                raise TimeoutError(f"expected {count} request(s) within {timeout:g} s, got {len(self._items)}: {seen}")
             return list(self._items)

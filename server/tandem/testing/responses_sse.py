@@ -1,7 +1,7 @@
 """Expand scripted output items into OpenAI Responses API streaming events.
 
 Format: OpenAI Responses API streaming events (``POST /v1/responses`` with ``stream: true``; see
-reference-facts §5). Every event carries ``type`` and ``sequence_number`` (0, 1, 2, ...), and
+docs/reference-facts.md §5). Every event carries ``type`` and ``sequence_number`` (0, 1, 2, ...), and
 item events carry ``output_index`` and ``item_id`` as the real API does. The stream is::
 
     response.created {response: {id, status: in_progress, output: []}}
@@ -54,8 +54,8 @@ def split_deltas(text: str) -> list[str]:
     words = _WORD.findall(text)
     chunks: list[str] = []
     for start in range(0, len(words), WORDS_PER_DELTA):
-        piece = "".join(words[start:start + WORDS_PER_DELTA])
-        chunks += [piece[i:i + MAX_DELTA_CHARS] for i in range(0, len(piece), MAX_DELTA_CHARS)]
+        piece = "".join(words[start : start + WORDS_PER_DELTA])
+        chunks += [piece[i : i + MAX_DELTA_CHARS] for i in range(0, len(piece), MAX_DELTA_CHARS)]
     return chunks
 
 
@@ -72,21 +72,34 @@ def _item_ids(item: OutputItem, n: int, index: int) -> tuple[str, str]:
 def final_item(item: OutputItem, item_id: str, call_id: str) -> JsonDict:
     """The completed item as ``response.output_item.done`` and ``response.completed`` carry it."""
     if isinstance(item, MessageItem):
-        return {"type": "message", "id": item_id, "status": "completed", "role": "assistant",
-                "content": [{"type": "output_text", "text": item.text, "annotations": []}]}
+        return {
+            "type": "message",
+            "id": item_id,
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": item.text, "annotations": []}],
+        }
     if isinstance(item, ReasoningItem):
-        done: JsonDict = {"type": "reasoning", "id": item_id,
-                          "summary": [{"type": "summary_text", "text": part} for part in item.summary_parts]}
+        done: JsonDict = {
+            "type": "reasoning",
+            "id": item_id,
+            "summary": [{"type": "summary_text", "text": part} for part in item.summary_parts],
+        }
         if item.text is not None:
             done["content"] = [{"type": "reasoning_text", "text": item.text}]
         if item.encrypted_content is not None:
             done["encrypted_content"] = item.encrypted_content
         return done
     if isinstance(item, FunctionCallItem):
-        return {"type": "function_call", "id": item_id, "call_id": call_id, "name": item.name,
-                "arguments": item.arguments_json, "status": "completed"}
-    return {"type": "custom_tool_call", "id": item_id, "call_id": call_id, "name": item.name,
-            "input": item.input}
+        return {
+            "type": "function_call",
+            "id": item_id,
+            "call_id": call_id,
+            "name": item.name,
+            "arguments": item.arguments_json,
+            "status": "completed",
+        }
+    return {"type": "custom_tool_call", "id": item_id, "call_id": call_id, "name": item.name, "input": item.input}
 
 
 def _added_item(item: OutputItem, item_id: str, call_id: str) -> JsonDict:
@@ -95,8 +108,14 @@ def _added_item(item: OutputItem, item_id: str, call_id: str) -> JsonDict:
     if isinstance(item, ReasoningItem):
         return {"type": "reasoning", "id": item_id, "summary": []}
     if isinstance(item, FunctionCallItem):
-        return {"type": "function_call", "id": item_id, "call_id": call_id, "name": item.name,
-                "arguments": "", "status": "in_progress"}
+        return {
+            "type": "function_call",
+            "id": item_id,
+            "call_id": call_id,
+            "name": item.name,
+            "arguments": "",
+            "status": "in_progress",
+        }
     return {"type": "custom_tool_call", "id": item_id, "call_id": call_id, "name": item.name, "input": ""}
 
 
@@ -117,18 +136,28 @@ def _item_events(item: OutputItem, base: JsonDict, added: JsonDict, done: JsonDi
             yield {"type": "response.reasoning_text.done", **base, "content_index": 0, "text": item.text}
         for index, text in enumerate(item.summary_parts):
             summary = {**base, "summary_index": index}
-            yield {"type": "response.reasoning_summary_part.added", **summary,
-                   "part": {"type": "summary_text", "text": ""}}
+            yield {
+                "type": "response.reasoning_summary_part.added",
+                **summary,
+                "part": {"type": "summary_text", "text": ""},
+            }
             for delta in split_deltas(text):
                 yield {"type": "response.reasoning_summary_text.delta", **summary, "delta": delta}
             yield {"type": "response.reasoning_summary_text.done", **summary, "text": text}
-            yield {"type": "response.reasoning_summary_part.done", **summary,
-                   "part": {"type": "summary_text", "text": text}}
+            yield {
+                "type": "response.reasoning_summary_part.done",
+                **summary,
+                "part": {"type": "summary_text", "text": text},
+            }
     elif isinstance(item, FunctionCallItem):
         for delta in split_deltas(item.arguments_json):
             yield {"type": "response.function_call_arguments.delta", **base, "delta": delta}
-        yield {"type": "response.function_call_arguments.done", **base, "name": item.name,
-               "arguments": item.arguments_json}
+        yield {
+            "type": "response.function_call_arguments.done",
+            **base,
+            "name": item.name,
+            "arguments": item.arguments_json,
+        }
     else:
         for delta in split_deltas(item.input):
             yield {"type": "response.custom_tool_call_input.delta", **base, "delta": delta}
@@ -138,11 +167,13 @@ def _item_events(item: OutputItem, base: JsonDict, added: JsonDict, done: JsonDi
 
 def usage_json(usage: Usage) -> JsonDict:
     """A Responses API ``usage`` object."""
-    return {"input_tokens": usage.input_tokens,
-            "input_tokens_details": {"cached_tokens": usage.cached_tokens},
-            "output_tokens": usage.output_tokens,
-            "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
-            "total_tokens": usage.total_tokens}
+    return {
+        "input_tokens": usage.input_tokens,
+        "input_tokens_details": {"cached_tokens": usage.cached_tokens},
+        "output_tokens": usage.output_tokens,
+        "output_tokens_details": {"reasoning_tokens": usage.reasoning_tokens},
+        "total_tokens": usage.total_tokens,
+    }
 
 
 class ResponsesWire:
@@ -169,11 +200,25 @@ class ResponsesWire:
         if response.events is not None:
             return [SSEFrame(e, raw=True) if isinstance(e, str) else SSEFrame.json(e) for e in response.events]
         n = ctx.request_number
-        shell: JsonDict = {"id": response.id or f"resp_{n}", "object": "response", "created_at": ctx.created_at,
-                           "model": ctx.model}
-        events: list[JsonDict] = [{"type": "response.created", "response": {
-            **shell, "status": "in_progress", "output": [], "usage": None, "error": None,
-            "incomplete_details": None}}]
+        shell: JsonDict = {
+            "id": response.id or f"resp_{n}",
+            "object": "response",
+            "created_at": ctx.created_at,
+            "model": ctx.model,
+        }
+        events: list[JsonDict] = [
+            {
+                "type": "response.created",
+                "response": {
+                    **shell,
+                    "status": "in_progress",
+                    "output": [],
+                    "usage": None,
+                    "error": None,
+                    "incomplete_details": None,
+                },
+            }
+        ]
         fault = response.fault
         output: list[JsonDict] = []
         for index, item in enumerate(response.output):
@@ -182,23 +227,46 @@ class ResponsesWire:
             base = {"output_index": index, "item_id": item_id}
             events.extend(_item_events(item, base, _added_item(item, item_id, call_id), done))
             output.append(done)
-        usage = usage_json(resolve_usage(response.usage, response.output, ctx.input_bytes,
-                                         ctx.cached_prefix_bytes))
+        usage = usage_json(resolve_usage(response.usage, response.output, ctx.input_bytes, ctx.cached_prefix_bytes))
         final: Any
         if isinstance(fault, ResponseFailedFault):
-            final = {"type": "response.failed", "response": {
-                **shell, "status": "failed", "output": output, "usage": None,
-                "error": {"code": fault.code, "message": fault.message}, "incomplete_details": None}}
+            final = {
+                "type": "response.failed",
+                "response": {
+                    **shell,
+                    "status": "failed",
+                    "output": output,
+                    "usage": None,
+                    "error": {"code": fault.code, "message": fault.message},
+                    "incomplete_details": None,
+                },
+            }
         elif isinstance(fault, IncompleteFault):
-            final = {"type": "response.incomplete", "response": {
-                **shell, "status": "incomplete", "output": output, "usage": usage, "error": None,
-                "incomplete_details": {"reason": fault.reason}}}
+            final = {
+                "type": "response.incomplete",
+                "response": {
+                    **shell,
+                    "status": "incomplete",
+                    "output": output,
+                    "usage": usage,
+                    "error": None,
+                    "incomplete_details": {"reason": fault.reason},
+                },
+            }
         elif isinstance(fault, NoCompletedFault):
             final = None
         else:
-            final = {"type": "response.completed", "response": {
-                **shell, "status": "completed", "output": output, "usage": usage, "error": None,
-                "incomplete_details": None}}
+            final = {
+                "type": "response.completed",
+                "response": {
+                    **shell,
+                    "status": "completed",
+                    "output": output,
+                    "usage": usage,
+                    "error": None,
+                    "incomplete_details": None,
+                },
+            }
         if final is not None:
             events.append(final)
         return [SSEFrame.json({"type": e["type"], "sequence_number": seq, **e}) for seq, e in enumerate(events)]

@@ -96,9 +96,7 @@ class CustomToolCallItem(_Strict):
     id: str | None = None
 
 
-OutputItem = Annotated[
-    ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem, Field(discriminator="type")
-]
+OutputItem = Annotated[ReasoningItem | MessageItem | FunctionCallItem | CustomToolCallItem, Field(discriminator="type")]
 
 
 class ScriptedUsage(_Strict):
@@ -181,8 +179,14 @@ class UnknownEventFault(_Strict):
 
 
 Fault = Annotated[
-    HttpErrorFault | DisconnectFault | StallFault | ResponseFailedFault | IncompleteFault | NoCompletedFault
-    | MalformedJsonFault | UnknownEventFault,
+    HttpErrorFault
+    | DisconnectFault
+    | StallFault
+    | ResponseFailedFault
+    | IncompleteFault
+    | NoCompletedFault
+    | MalformedJsonFault
+    | UnknownEventFault,
     Field(discriminator="kind"),
 ]
 
@@ -216,8 +220,10 @@ class ScriptedResponse(_Strict):
         if self.events is not None and self.output:
             raise ValueError("give either 'output' or raw 'events', not both")
         if self.events is not None and kind is not None and kind not in _RAW_EVENT_FAULTS:
-            raise ValueError(f"fault '{kind}' cannot be combined with raw 'events' (script those events "
-                             f"yourself); raw events allow {', '.join(_RAW_EVENT_FAULTS)}")
+            raise ValueError(
+                f"fault '{kind}' cannot be combined with raw 'events' (script those events "
+                f"yourself); raw events allow {', '.join(_RAW_EVENT_FAULTS)}"
+            )
         if kind == "http_error" and (self.output or self.events is not None):
             raise ValueError("an 'http_error' fault sends no stream: remove 'output'/'events'")
         return self
@@ -289,13 +295,15 @@ def load_script(source: Script | Mapping[str, Any] | str | Path, *, origin: str 
         try:
             data = json.loads(data)
         except json.JSONDecodeError as exc:
-            raise ScriptError(f"script {origin} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                              f"column {exc.colno}") from exc
+            raise ScriptError(
+                f"script {origin} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from exc
     if not isinstance(data, Mapping):
         raise ScriptError(f"script {origin} must be a JSON object with a 'responses' list")
     try:
         return Script.model_validate(dict(data))
     except ValidationError as exc:
         count = exc.error_count()
-        raise ScriptError(f"invalid script {origin} ({count} error{'s' if count > 1 else ''}):\n"
-                          f"{_describe(exc)}") from exc
+        raise ScriptError(
+            f"invalid script {origin} ({count} error{'s' if count > 1 else ''}):\n{_describe(exc)}"
+        ) from exc

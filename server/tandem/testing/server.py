@@ -67,8 +67,12 @@ class _HTTPServer(ThreadingHTTPServer):
 
         ``ThreadingMixIn`` does not track daemon threads, so this replaces its bookkeeping.
         """
-        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address),
-                                  daemon=True, name=f"scripted-model-server:{self.server_port}:connection")
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            daemon=True,
+            name=f"scripted-model-server:{self.server_port}:connection",
+        )
         with self._connections_lock:
             if isinstance(request, socket.socket):
                 self._active.add(request)
@@ -129,8 +133,13 @@ class ScriptedModelServer:
         ScriptError: the script is invalid (raised by the constructor).
     """
 
-    def __init__(self, script: Script | Mapping[str, Any] | str | Path, *, port: int = 0,
-                 on_request: Callable[[RecordedRequest], None] | None = None) -> None:
+    def __init__(
+        self,
+        script: Script | Mapping[str, Any] | str | Path,
+        *,
+        port: int = 0,
+        on_request: Callable[[RecordedRequest], None] | None = None,
+    ) -> None:
         self.script = load_script(script)
         self.log = RequestLog(on_request)
         self.stop_event = threading.Event()
@@ -161,8 +170,12 @@ class ScriptedModelServer:
             httpd = _HTTPServer(("127.0.0.1", self._port), self)
             self._wake = socket.socketpair()
             self._httpd = httpd
-            self._thread = threading.Thread(target=self._serve, args=(httpd, self._wake[0]), daemon=True,
-                                            name=f"scripted-model-server:{httpd.server_port}")
+            self._thread = threading.Thread(
+                target=self._serve,
+                args=(httpd, self._wake[0]),
+                daemon=True,
+                name=f"scripted-model-server:{httpd.server_port}",
+            )
             self._thread.start()
         return self
 
@@ -205,8 +218,9 @@ class ScriptedModelServer:
         """``start()``; returns the running server."""
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         """``stop()``."""
         self.stop()
 
@@ -214,8 +228,9 @@ class ScriptedModelServer:
         """``start()`` (binding is instant; nothing is awaited)."""
         return self.start()
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         """``stop()``: quick, since it wakes every delay and resets open streams."""
         self.stop()
 
@@ -268,11 +283,20 @@ class ScriptedModelServer:
             self._served += 1
             number = self._served
         response = responses[index]
-        model = response.model or (body.get("model") if isinstance(body.get("model"), str) else None) \
-            or self.script.model or DEFAULT_MODEL
-        ctx = RenderContext(request_number=number, model=str(model), input_bytes=body_size,
-                            cached_prefix_bytes=common_prefix_length(prefix, previous), created_at=int(time.time()),
-                            request=body)
+        model = (
+            response.model
+            or (body.get("model") if isinstance(body.get("model"), str) else None)
+            or self.script.model
+            or DEFAULT_MODEL
+        )
+        ctx = RenderContext(
+            request_number=number,
+            model=str(model),
+            input_bytes=body_size,
+            cached_prefix_bytes=common_prefix_length(prefix, previous),
+            created_at=int(time.time()),
+            request=body,
+        )
         return Turn(response, ctx)
 
     def exhausted_message(self) -> str:

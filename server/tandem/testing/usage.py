@@ -76,14 +76,14 @@ def _output_chars(items: Sequence[OutputItem]) -> tuple[int, int]:
     return total, reasoning
 
 
-def resolve_usage(scripted: ScriptedUsage | None, items: Sequence[OutputItem], input_bytes: int,
-                  cached_prefix_bytes: int) -> Usage:
+def resolve_usage(
+    scripted: ScriptedUsage | None, items: Sequence[OutputItem], input_bytes: int, cached_prefix_bytes: int
+) -> Usage:
     """Fill every field the script left out with the estimates described in the module docstring."""
     given = scripted or ScriptedUsage()
     out_chars, reasoning_chars = _output_chars(items)
     input_tokens = given.input_tokens if given.input_tokens is not None else _tokens(input_bytes)
-    cached = given.cached_tokens if given.cached_tokens is not None else min(
-        cached_prefix_bytes // 4, input_tokens)
+    cached = given.cached_tokens if given.cached_tokens is not None else min(cached_prefix_bytes // 4, input_tokens)
     reasoning = given.reasoning_tokens if given.reasoning_tokens is not None else _tokens(reasoning_chars)
     output = given.output_tokens if given.output_tokens is not None else _tokens(out_chars)
     return Usage(input_tokens, cached, output, reasoning)

@@ -2,7 +2,7 @@
 
 Offered as a freeform ``custom`` tool whose input is constrained by a Lark grammar (OpenAI
 Responses custom tools), or as a JSON function ``{input}`` for endpoints without custom tools.
-Format: Codex apply_patch grammar (reference-facts §2). The change is planned against the
+Format: Codex apply_patch grammar (docs/reference-facts.md §2). The change is planned against the
 workspace's file system (live editor buffers in `tandem lsp`), shown for approval with per-hunk
 diffs, then committed all-or-nothing.
 """
@@ -47,8 +47,11 @@ _DESCRIPTION = (
 def _wire_kind(change: FileChange) -> WireChangeKind:
     if change.move_path is not None:
         return WireChangeKind.MOVE
-    return {ChangeKind.ADD: WireChangeKind.ADD, ChangeKind.DELETE: WireChangeKind.DELETE,
-            ChangeKind.UPDATE: WireChangeKind.UPDATE}[change.kind]
+    return {
+        ChangeKind.ADD: WireChangeKind.ADD,
+        ChangeKind.DELETE: WireChangeKind.DELETE,
+        ChangeKind.UPDATE: WireChangeKind.UPDATE,
+    }[change.kind]
 
 
 def _display(path: Path, cwd: Path) -> str:
@@ -68,12 +71,24 @@ class ApplyPatchTool:
     def spec(self) -> JsonDict:
         """Custom (freeform, Lark grammar) or function tool definition (Responses API)."""
         if self._type is ApplyPatchToolType.FREEFORM:
-            return {"type": "custom", "name": self.name, "description": _DESCRIPTION,
-                    "format": {"type": "grammar", "syntax": "lark", "definition": APPLY_PATCH_LARK_GRAMMAR}}
-        return {"type": "function", "name": self.name, "description": _DESCRIPTION, "strict": False,
-                "parameters": {"type": "object",
-                               "properties": {"input": {"type": "string", "description": "The whole patch."}},
-                               "required": ["input"], "additionalProperties": False}}
+            return {
+                "type": "custom",
+                "name": self.name,
+                "description": _DESCRIPTION,
+                "format": {"type": "grammar", "syntax": "lark", "definition": APPLY_PATCH_LARK_GRAMMAR},
+            }
+        return {
+            "type": "function",
+            "name": self.name,
+            "description": _DESCRIPTION,
+            "strict": False,
+            "parameters": {
+                "type": "object",
+                "properties": {"input": {"type": "string", "description": "The whole patch."}},
+                "required": ["input"],
+                "additionalProperties": False,
+            },
+        }
 
     async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
         """Apply the patch in the call.
@@ -126,12 +141,20 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
 
 def _wire_changes(changes: list[FileChange], cwd: Path) -> list[FileUpdateChange]:
     """The wire form of ``changes`` (paths relative to ``cwd``, unified diffs)."""
-    return [FileUpdateChange(path=_display(c.path, cwd), kind=_wire_kind(c), diff=unified_diff(c, cwd),
-                             move_path=_display(c.move_path, cwd) if c.move_path else None) for c in changes]
+    return [
+        FileUpdateChange(
+            path=_display(c.path, cwd),
+            kind=_wire_kind(c),
+            diff=unified_diff(c, cwd),
+            move_path=_display(c.move_path, cwd) if c.move_path else None,
+        )
+        for c in changes
+    ]
 
 
-async def _commit(host: ToolHost, patch: Patch, changes: list[FileChange], cwd: Path,
-                  rebase: bool) -> tuple[list[FileChange], str]:
+async def _commit(
+    host: ToolHost, patch: Patch, changes: list[FileChange], cwd: Path, rebase: bool
+) -> tuple[list[FileChange], str]:
     """Commit; if the user edited a target meanwhile, re-plan once against the new text (re-base).
 
     Raises:
@@ -146,13 +169,16 @@ async def _commit(host: ToolHost, patch: Patch, changes: list[FileChange], cwd: 
         try:
             rebased = plan_patch(patch, cwd, host.workspace.fs)
         except PatchApplyError as exc:
-            raise ConflictError(f"conflict: {first.message}, and the patch no longer applies to the new text "
-                                f"({exc.message}); nothing was changed — read the file again") from exc
+            raise ConflictError(
+                f"conflict: {first.message}, and the patch no longer applies to the new text "
+                f"({exc.message}); nothing was changed — read the file again"
+            ) from exc
         return rebased, await host.workspace.commit(rebased)
 
 
-async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChange],
-                   cwd: Path) -> tuple[list[FileChange], str, bool]:
+async def _approve(
+    host: ToolHost, item: FileChangeItem, changes: list[FileChange], cwd: Path
+) -> tuple[list[FileChange], str, bool]:
     """The changes to commit (possibly fewer hunks), a note for the model about what was rejected, and
     whether the user reviewed them (answered an approval) — auto-applied changes stay pending review."""
     paths = [p for c in changes for p in (c.path, c.move_path) if p is not None]
@@ -160,21 +186,42 @@ async def _approve(host: ToolHost, item: FileChangeItem, changes: list[FileChang
     roots = [Path("/")] if not sandbox.sandboxed else list(sandbox.writable_roots)
     # .git and .tandem are protected by name, existing or not: a patch creating .tandem/config.toml
     # (or a hook) must be asked, never applied silently.
-    protected = [] if not sandbox.sandboxed else [
-        *sandbox.read_only_subpaths, host.config.tandem_home,
-        *(root / name for root in (*roots, host.cwd) for name in PROTECTED_NAMES)]
+    protected = (
+        []
+        if not sandbox.sandboxed
+        else [
+            *sandbox.read_only_subpaths,
+            host.config.tandem_home,
+            *(root / name for root in (*roots, host.cwd) for name in PROTECTED_NAMES),
+        ]
+    )
     requirement = patch_requirement(host.config.approval_policy, paths, roots, protected)
     if requirement is Requirement.SKIP or host.session_approvals.paths_approved(paths):
         return changes, "", False
     if requirement is Requirement.FORBID:
-        return [], ("patch rejected: it writes outside the workspace and the approval policy (never) does not "
-                    "allow asking the user"), False
+        return (
+            [],
+            (
+                "patch rejected: it writes outside the workspace and the approval policy (never) does not "
+                "allow asking the user"
+            ),
+            False,
+        )
     hunks = {id(c): split_hunks(c, cwd) for c in changes}
-    proposals = [FileChangeProposal(path=wire.path, kind=wire.kind, diff=wire.diff, hunks=hunks[id(c)],
-                                    move_path=wire.move_path) for c, wire in zip(changes, item.changes, strict=True)]
-    response = await host.request_approval(ApprovalRequest(
-        thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.FILE_CHANGE,
-        cwd=str(cwd), changes=proposals))
+    proposals = [
+        FileChangeProposal(path=wire.path, kind=wire.kind, diff=wire.diff, hunks=hunks[id(c)], move_path=wire.move_path)
+        for c, wire in zip(changes, item.changes, strict=True)
+    ]
+    response = await host.request_approval(
+        ApprovalRequest(
+            thread_id=host.thread_id,
+            turn_id=host.turn_id,
+            item_id=item.id,
+            kind=ApprovalKind.FILE_CHANGE,
+            cwd=str(cwd),
+            changes=proposals,
+        )
+    )
     if response.decision is ReviewDecision.CANCEL:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)

@@ -1,6 +1,6 @@
 """Approval policy decisions and the per-thread "accept for session" cache.
 
-Rules (Codex's approval policies, reference-facts §3):
+Rules (Codex's approval policies, docs/reference-facts.md §3):
 
 * ``never``: never ask; what the policy forbids fails back to the model.
 * ``on-request`` (default): run without asking unless the model asks for escalation
@@ -51,7 +51,7 @@ class FileChangeProposal:
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequest:
-    """A question to the user about one item (DESIGN.md ``tandem/requestApproval``)."""
+    """A question to the user about one item (docs/architecture.md ``tandem/requestApproval``)."""
 
     thread_id: str
     turn_id: str
@@ -86,8 +86,9 @@ def command_requirement(policy: ApprovalPolicy, *, known_safe: bool, escalated: 
     return Requirement.ASK if escalated else Requirement.SKIP
 
 
-def patch_requirement(policy: ApprovalPolicy, paths: Iterable[Path], writable_roots: Iterable[Path],
-                      protected: Iterable[Path] = ()) -> Requirement:
+def patch_requirement(
+    policy: ApprovalPolicy, paths: Iterable[Path], writable_roots: Iterable[Path], protected: Iterable[Path] = ()
+) -> Requirement:
     """Whether an apply_patch touching ``paths`` (absolute) needs the user.
 
     ``writable_roots`` are the sandbox's (``/`` under danger-full-access, none under read-only);
@@ -98,8 +99,9 @@ def patch_requirement(policy: ApprovalPolicy, paths: Iterable[Path], writable_ro
 
     def writable(path: Path) -> bool:
         resolved = path.resolve()
-        return any(resolved.is_relative_to(root) for root in roots) and \
-            not any(resolved.is_relative_to(guard) for guard in guarded)
+        return any(resolved.is_relative_to(root) for root in roots) and not any(
+            resolved.is_relative_to(guard) for guard in guarded
+        )
 
     inside = all(writable(path) for path in paths)
     if policy is ApprovalPolicy.UNTRUSTED:
@@ -118,8 +120,9 @@ class SessionApprovals:
         on_prefix_rule: called with every new prefix rule, to persist it.
     """
 
-    def __init__(self, rules: ApprovalRules | None = None,
-                 on_prefix_rule: Callable[[ApprovalRules], None] | None = None) -> None:
+    def __init__(
+        self, rules: ApprovalRules | None = None, on_prefix_rule: Callable[[ApprovalRules], None] | None = None
+    ) -> None:
         self._rules = rules if rules is not None else ApprovalRules()
         self._on_prefix_rule = on_prefix_rule
         self._paths: set[Path] = set()

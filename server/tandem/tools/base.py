@@ -3,7 +3,7 @@
 A model's tool call (Responses ``function_call`` or ``custom_tool_call``) becomes a
 :class:`ToolCall`; the tool returns a :class:`ToolOutput`, which goes back to the model as
 ``function_call_output`` / ``custom_tool_call_output`` with the same ``call_id``. Tool errors are
-outputs too (``success=False``): only fatal errors end a turn (reference-facts §1).
+outputs too (``success=False``): only fatal errors end a turn (docs/reference-facts.md §1).
 """
 
 from __future__ import annotations

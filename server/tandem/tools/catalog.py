@@ -14,10 +14,12 @@ from tandem.tools.view_image import ViewImageTool
 def default_tools(config: Config) -> ToolRegistry:
     """``shell_command``, ``apply_patch`` (freeform or function per config), ``update_plan``, ``read_file``,
     ``view_image``."""
-    return ToolRegistry([
-        ShellCommandTool(default_timeout_ms=config.shell_default_timeout_ms),
-        ApplyPatchTool(config.apply_patch_tool_type),
-        UpdatePlanTool(),
-        ReadFileTool(),
-        ViewImageTool(),
-    ])
+    return ToolRegistry(
+        [
+            ShellCommandTool(default_timeout_ms=config.shell_default_timeout_ms),
+            ApplyPatchTool(config.apply_patch_tool_type),
+            UpdatePlanTool(),
+            ReadFileTool(),
+            ViewImageTool(),
+        ]
+    )

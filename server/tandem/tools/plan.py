@@ -1,7 +1,7 @@
 """``update_plan``: the model keeps a visible checklist of its work.
 
 Format: Codex's ``update_plan {explanation?, plan: [{step, status: pending|in_progress|completed}]}``
-(reference-facts §2); at most one step may be ``in_progress``.
+(docs/reference-facts.md §2); at most one step may be ``in_progress``.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ class UpdatePlanTool:
             try:
                 status = PlanStepStatus(str(raw.get("status")))
             except ValueError:
-                raise ToolError(f"update_plan: plan[{index}].status must be one of "
-                                "pending, in_progress, completed") from None
+                raise ToolError(
+                    f"update_plan: plan[{index}].status must be one of pending, in_progress, completed"
+                ) from None
             steps.append(PlanStep(step=raw["step"], status=status))
         if sum(step.status is PlanStepStatus.IN_PROGRESS for step in steps) > 1:
             raise ToolError("update_plan: at most one step can be in_progress at a time")

@@ -174,9 +174,16 @@ async def run_process(
 class _Run:
     """One running child: its pipes, exit watcher, output sinks and process-tree killer."""
 
-    def __init__(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], stdin: bytes | None,
-                 on_output: Callable[[str], None] | None, max_capture_bytes: int,
-                 pass_fds: Sequence[int] = ()) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        cwd: Path,
+        env: Mapping[str, str],
+        stdin: bytes | None,
+        on_output: Callable[[str], None] | None,
+        max_capture_bytes: int,
+        pass_fds: Sequence[int] = (),
+    ) -> None:
         self._loop = asyncio.get_running_loop()
         self._tag = os.urandom(16).hex()
         self._buffer = HeadTailBuffer(max_capture_bytes)
@@ -190,8 +197,7 @@ class _Run:
         self._poller: asyncio.Task[None] | None = None
         self._reaped = False
         self._start = time.monotonic()
-        self._proc, self._read_fd, self._stdin_fd = _spawn(argv, cwd, {**env, EXEC_ID_ENV: self._tag}, stdin,
-                                                           pass_fds)
+        self._proc, self._read_fd, self._stdin_fd = _spawn(argv, cwd, {**env, EXEC_ID_ENV: self._tag}, stdin, pass_fds)
         self.pid = self._proc.pid
         try:
             os.set_blocking(self._read_fd, False)
@@ -223,8 +229,9 @@ class _Run:
         returncode = self._reap()
         output, truncated = self._buffer.text()
         exit_code = None if timed_out or returncode is None else (128 - returncode if returncode < 0 else returncode)
-        return ProcessResult(exit_code=exit_code, output=output, duration_s=duration, timed_out=timed_out,
-                             truncated_bytes=truncated)
+        return ProcessResult(
+            exit_code=exit_code, output=output, duration_s=duration, timed_out=timed_out, truncated_bytes=truncated
+        )
 
     def _on_exit(self) -> None:
         if self._pidfd is not None:
@@ -349,15 +356,24 @@ class _Run:
         self._reap()
 
 
-def _spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str], stdin: bytes | None,
-           pass_fds: Sequence[int] = ()) -> tuple[subprocess.Popen[bytes], int, int | None]:
+def _spawn(
+    argv: Sequence[str], cwd: Path, env: Mapping[str, str], stdin: bytes | None, pass_fds: Sequence[int] = ()
+) -> tuple[subprocess.Popen[bytes], int, int | None]:
     """Start the child; returns (process, output read fd, stdin write fd or None)."""
     read_fd, write_fd = os.pipe()  # close-on-exec; Popen dup2()s write_fd onto 1 and 2
     stdin_r, stdin_w = os.pipe() if stdin is not None else (None, None)
     try:
         proc = subprocess.Popen(
-            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL if stdin_r is None else stdin_r,
-            stdout=write_fd, stderr=write_fd, start_new_session=True, close_fds=True, pass_fds=tuple(pass_fds))
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL if stdin_r is None else stdin_r,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,
+            close_fds=True,
+            pass_fds=tuple(pass_fds),
+        )
     except (OSError, ValueError, TypeError) as exc:
         for fd in (read_fd, stdin_w):
             if fd is not None:
@@ -403,7 +419,7 @@ def _find_tree(leader: int, tag: bytes) -> list[int]:
         pid = int(name)
         try:
             stat = _read(f"/proc/{name}/stat")
-            state, ppid, pgrp, session = stat[stat.rfind(b")") + 2:].split()[:4]
+            state, ppid, pgrp, session = stat[stat.rfind(b")") + 2 :].split()[:4]
             if state in (b"Z", b"X", b"x"):
                 continue
             children.setdefault(int(ppid), []).append(pid)

@@ -40,8 +40,10 @@ class ReadFileTool:
             "parameters": {
                 "type": "object",
                 "properties": {
-                    "file_path": {"type": "string", "description": "Path of the file (absolute, or relative to "
-                                                                   "the working directory)."},
+                    "file_path": {
+                        "type": "string",
+                        "description": "Path of the file (absolute, or relative to the working directory).",
+                    },
                     "offset": {"type": "number", "description": "1-based line to start at (default 1)."},
                     "limit": {"type": "number", "description": f"How many lines to return (default {DEFAULT_LIMIT})."},
                 },
@@ -77,7 +79,7 @@ class ReadFileTool:
         lines = data.decode("utf-8", "replace").splitlines()
         if offset > max(len(lines), 1):
             raise ToolError(f"read_file: offset {offset} is past the end of {raw_path} ({len(lines)} lines)")
-        chosen = lines[offset - 1: offset - 1 + limit]
+        chosen = lines[offset - 1 : offset - 1 + limit]
         text = "\n".join(f"L{offset + i}: {line[:MAX_LINE_CHARS]}" for i, line in enumerate(chosen))
         return ToolOutput(text)
 

@@ -1,7 +1,7 @@
 """``shell_command``: run a shell command in the workspace.
 
 Format: Codex's ``shell_command {command, workdir?, timeout_ms?, sandbox_permissions?,
-justification?}`` (reference-facts §2) — current models are trained on this name and these
+justification?}`` (docs/reference-facts.md §2) — current models are trained on this name and these
 parameters. Output text: ``Exit code: N\\nWall time: X seconds\\nOutput:\\n...`` with head+tail
 truncation. A command that is really an ``apply_patch`` heredoc is intercepted and applied as a
 patch (models do call it through the shell). The child environment is scrubbed of secrets.
@@ -63,16 +63,21 @@ class ShellCommandTool:
                     "workdir": {"type": "string", "description": "Working directory (default: the cwd)."},
                     "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
                     "sandbox_permissions": {
-                        "type": "string", "enum": ["use_default", "require_escalated"],
-                        "description": "require_escalated asks the user to run this outside the sandbox."},
+                        "type": "string",
+                        "enum": ["use_default", "require_escalated"],
+                        "description": "require_escalated asks the user to run this outside the sandbox.",
+                    },
                     "justification": {
                         "type": "string",
                         "description": "With require_escalated: a one-line question for the user, "
-                                       "e.g. 'Allow installing the test dependencies from PyPI?'"},
+                        "e.g. 'Allow installing the test dependencies from PyPI?'",
+                    },
                     "prefix_rule": {
-                        "type": "array", "items": {"type": "string"},
-                        "description": "Optional: a command prefix (e.g. [\"npm\", \"test\"]) the user may allow "
-                                       "from now on, so similar commands are not asked again."},
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": 'Optional: a command prefix (e.g. ["npm", "test"]) the user may allow '
+                        "from now on, so similar commands are not asked again.",
+                    },
                 },
                 "required": ["command"],
                 "additionalProperties": False,
@@ -103,11 +108,17 @@ class ShellCommandTool:
 
         item = CommandExecutionItem(id=host.new_item_id(), command=command, cwd=str(workdir))
         host.item_started(item)
-        sandbox_missing = host.config.sandbox_mode is not SandboxMode.DANGER_FULL_ACCESS and \
-            probe().strength is Strength.NONE
-        refusal = await _approve(host, item, escalated=escalated or sandbox_missing, reason=justification,
-                                 sandbox_missing=sandbox_missing,
-                                 prefix_rule=_prefix_rule(args.get("prefix_rule"), command))
+        sandbox_missing = (
+            host.config.sandbox_mode is not SandboxMode.DANGER_FULL_ACCESS and probe().strength is Strength.NONE
+        )
+        refusal = await _approve(
+            host,
+            item,
+            escalated=escalated or sandbox_missing,
+            reason=justification,
+            sandbox_missing=sandbox_missing,
+            prefix_rule=_prefix_rule(args.get("prefix_rule"), command),
+        )
         if refusal is not None:
             item.status, item.output = ItemStatus.DECLINED, refusal
             host.item_completed(item)
@@ -117,8 +128,9 @@ class ShellCommandTool:
         note = ""
         if sandboxed and looks_denied(result):
             if host.config.approval_policy is ApprovalPolicy.UNTRUSTED and await _retry_unsandboxed(host, item):
-                result, sandboxed = await _execute(command, workdir, timeout_ms, host, item,
-                                                   SandboxMode.DANGER_FULL_ACCESS)
+                result, sandboxed = await _execute(
+                    command, workdir, timeout_ms, host, item, SandboxMode.DANGER_FULL_ACCESS
+                )
             else:
                 note = denial_note(host.config.sandbox_mode)
         _complete(item, result)
@@ -127,8 +139,9 @@ class ShellCommandTool:
         return ToolOutput(text + (f"\n{note}" if note else ""), success=result.exit_code == 0)
 
 
-async def _execute(command: str, workdir: Path, timeout_ms: int, host: ToolHost, item: CommandExecutionItem,
-                   mode: SandboxMode | None) -> tuple[ProcessResult, bool]:
+async def _execute(
+    command: str, workdir: Path, timeout_ms: int, host: ToolHost, item: CommandExecutionItem, mode: SandboxMode | None
+) -> tuple[ProcessResult, bool]:
     """Run once under the thread's policy (``mode`` overrides it); returns the result and whether it was sandboxed.
 
     Raises:
@@ -141,9 +154,14 @@ async def _execute(command: str, workdir: Path, timeout_ms: int, host: ToolHost,
     except SandboxError as exc:
         raise ToolError(exc.message) from exc
     try:
-        result = await run_process(launch.argv, cwd=workdir, env=launch.env, timeout_s=timeout_ms / 1000,
-                                   pass_fds=launch.pass_fds,
-                                   on_output=lambda delta: host.command_output(item.id, delta))
+        result = await run_process(
+            launch.argv,
+            cwd=workdir,
+            env=launch.env,
+            timeout_s=timeout_ms / 1000,
+            pass_fds=launch.pass_fds,
+            on_output=lambda delta: host.command_output(item.id, delta),
+        )
     except asyncio.CancelledError:
         item.status = ItemStatus.FAILED
         item.output = "interrupted"
@@ -171,13 +189,20 @@ def _prefix_rule(raw: object, command: str) -> tuple[str, ...] | None:
         return None
     prefix = tuple(raw)
     segments = normalize(command)
-    if not segments or not all(segment[:len(prefix)] == prefix for segment in segments):
+    if not segments or not all(segment[: len(prefix)] == prefix for segment in segments):
         return None
     return prefix
 
 
-async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: bool, reason: str | None,
-                   sandbox_missing: bool, prefix_rule: tuple[str, ...] | None = None) -> str | None:
+async def _approve(
+    host: ToolHost,
+    item: CommandExecutionItem,
+    *,
+    escalated: bool,
+    reason: str | None,
+    sandbox_missing: bool,
+    prefix_rule: tuple[str, ...] | None = None,
+) -> str | None:
     """Ask when the policy says so; returns None to run, or the refusal text for the model.
 
     Raises:
@@ -188,17 +213,28 @@ async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: boo
     known_safe = policy is ApprovalPolicy.UNTRUSTED and not escalated and is_known_safe(item.command)
     requirement = command_requirement(policy, known_safe=known_safe, escalated=escalated)
     if sandbox_missing and policy is ApprovalPolicy.NEVER:
-        return ("exec command rejected: no sandbox is available on this machine and the approval policy "
-                "(never) does not allow asking the user; see `tandem doctor`")
+        return (
+            "exec command rejected: no sandbox is available on this machine and the approval policy "
+            "(never) does not allow asking the user; see `tandem doctor`"
+        )
     if requirement is Requirement.SKIP or host.session_approvals.command_approved(item.command, escalated=escalated):
         return None
     if requirement is Requirement.FORBID:
         return "exec command rejected by the approval policy"
     if sandbox_missing:
         reason = "No sandbox is available on this machine: this command would run with your full permissions."
-    response = await host.request_approval(ApprovalRequest(
-        thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.COMMAND,
-        command=item.command, cwd=item.cwd, reason=reason, prefix_rule=prefix_rule))
+    response = await host.request_approval(
+        ApprovalRequest(
+            thread_id=host.thread_id,
+            turn_id=host.turn_id,
+            item_id=item.id,
+            kind=ApprovalKind.COMMAND,
+            command=item.command,
+            cwd=item.cwd,
+            reason=reason,
+            prefix_rule=prefix_rule,
+        )
+    )
     if response.decision is ReviewDecision.CANCEL:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
@@ -214,10 +250,17 @@ async def _approve(host: ToolHost, item: CommandExecutionItem, *, escalated: boo
 
 async def _retry_unsandboxed(host: ToolHost, item: CommandExecutionItem) -> bool:
     """Under ``untrusted``: ask whether to run a command the sandbox blocked again without it."""
-    response = await host.request_approval(ApprovalRequest(
-        thread_id=host.thread_id, turn_id=host.turn_id, item_id=item.id, kind=ApprovalKind.COMMAND,
-        command=item.command, cwd=item.cwd,
-        reason="The sandbox blocked this command. Run it again without the sandbox?"))
+    response = await host.request_approval(
+        ApprovalRequest(
+            thread_id=host.thread_id,
+            turn_id=host.turn_id,
+            item_id=item.id,
+            kind=ApprovalKind.COMMAND,
+            command=item.command,
+            cwd=item.cwd,
+            reason="The sandbox blocked this command. Run it again without the sandbox?",
+        )
+    )
     if response.decision is ReviewDecision.CANCEL:
         raise TurnCancelledError("the user cancelled the turn")
     return response.decision in _ACCEPTED

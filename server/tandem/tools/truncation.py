@@ -1,6 +1,6 @@
 """Head+tail truncation of tool output before it goes to the model.
 
-Format: Codex's tool-output truncation (reference-facts §1). Tokens are estimated as
+Format: Codex's tool-output truncation (docs/reference-facts.md §1). Tokens are estimated as
 ``ceil(utf8_bytes / 4)``; an output over its token budget keeps its beginning and its end (half
 the budget each) and loses the middle, which is replaced by a marker line
 ``…N tokens truncated…`` (``N`` = estimated tokens removed). :func:`truncate_output` also puts
@@ -207,7 +207,7 @@ class HeadTailBuffer:
         head, tail = self.head(), self.tail()
         if not self.dropped_bytes:
             return (head + tail).decode("utf-8", "replace"), 0
-        head = head[:_char_boundary_end(head)]
+        head = head[: _char_boundary_end(head)]
         start = 0
         while start < min(len(tail), 3) and _is_continuation(tail[start]):
             start += 1

@@ -1,6 +1,6 @@
 """``view_image``: attach a local image to the conversation so the model can look at it.
 
-Format: Codex's ``view_image {path}`` (reference-facts §2). The tool output says what was attached;
+Format: Codex's ``view_image {path}`` (docs/reference-facts.md §2). The tool output says what was attached;
 the image itself follows as a user message with an ``input_image`` part (a ``data:`` URL), which
 the Responses API accepts as input. Images are read through the workspace's file system.
 """
@@ -31,7 +31,7 @@ class ViewImageTool:
             "type": "function",
             "name": self.name,
             "description": "Attach a local image (PNG, JPEG, GIF or WebP) so you can look at it, e.g. a screenshot "
-                           "or a plot the user mentions.",
+            "or a plot the user mentions.",
             "strict": False,
             "parameters": {
                 "type": "object",

@@ -57,17 +57,23 @@ def test_fallback_filenames(tmp_path: Path) -> None:
     (root / ".git").mkdir(parents=True)
     (root / "CLAUDE.md").write_text("claude rules")
     assert collect_agents_md(config_for(root, tmp_path)) is None
-    assert collect_agents_md(config_for(root, tmp_path, 'project_doc_fallback_filenames=["CLAUDE.md"]')) == \
-        "claude rules"
+    assert (
+        collect_agents_md(config_for(root, tmp_path, 'project_doc_fallback_filenames=["CLAUDE.md"]')) == "claude rules"
+    )
 
 
 def test_environment_context_fields(tmp_path: Path) -> None:
     config = config_for(tmp_path, tmp_path, "approval_policy=untrusted")
     xml = environment_context(config, datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     assert xml.startswith("<environment_context>") and xml.endswith("</environment_context>")
-    for fragment in (f"<cwd>{tmp_path.resolve()}</cwd>", "<approval_policy>untrusted</approval_policy>",
-                     "<sandbox_mode>workspace-write</sandbox_mode>", "<network_access>restricted</network_access>",
-                     "<current_date>2026-11-22</current_date>", "<timezone>"):
+    for fragment in (
+        f"<cwd>{tmp_path.resolve()}</cwd>",
+        "<approval_policy>untrusted</approval_policy>",
+        "<sandbox_mode>workspace-write</sandbox_mode>",
+        "<network_access>restricted</network_access>",
+        "<current_date>2026-11-22</current_date>",
+        "<timezone>",
+    ):
         assert fragment in xml
 
 

@@ -20,8 +20,14 @@ KEY = "sk-probe-7f3a9c1e5b-VERY-SECRET"
 
 
 def provider(base_url: str, pid: str = "custom", **extra: Any) -> ProviderInfo:
-    return ProviderInfo(pid, extra.pop("name", pid.title()), base_url, extra.pop("env_key", "PROBE_KEY"),
-                        extra.pop("wire_api", WireApi.RESPONSES), **extra)
+    return ProviderInfo(
+        pid,
+        extra.pop("name", pid.title()),
+        base_url,
+        extra.pop("env_key", "PROBE_KEY"),
+        extra.pop("wire_api", WireApi.RESPONSES),
+        **extra,
+    )
 
 
 def rendered(result: ProbeResult) -> str:
@@ -76,8 +82,12 @@ def closed_port() -> int:
 async def test_lists_models_with_the_providers_headers_and_query() -> None:
     script = {"model": "gpt-5.5", "responses": [{"model": "gpt-5.5-mini", "output": []}]}
     with ScriptedModelServer(script) as server:
-        p = provider(server.base_url, env_http_headers={"X-Route": "PROBE_ROUTE"}, http_headers={"X-Team": "core"},
-                     query_params={"api-version": "2025-04-01-preview"})
+        p = provider(
+            server.base_url,
+            env_http_headers={"X-Route": "PROBE_ROUTE"},
+            http_headers={"X-Team": "core"},
+            query_params={"api-version": "2025-04-01-preview"},
+        )
         result = await probe_provider(p, "gpt-5.5", {"PROBE_KEY": KEY, "PROBE_ROUTE": "eu-1"})
         request, wire = server.requests
     assert result.ok and result.reachable and result.status == 200
@@ -98,10 +108,12 @@ async def test_lists_models_with_the_providers_headers_and_query() -> None:
 
 async def test_auth_schemes_and_anthropic_version_header() -> None:
     with ScriptedModelServer({"responses": []}) as server:
-        await probe_provider(provider(server.base_url, auth_scheme=AuthScheme.API_KEY_HEADER), "m",
-                             {"PROBE_KEY": KEY})
-        await probe_provider(provider(server.base_url, wire_api=WireApi.ANTHROPIC, auth_scheme=AuthScheme.X_API_KEY),
-                             "m", {"PROBE_KEY": KEY})
+        await probe_provider(provider(server.base_url, auth_scheme=AuthScheme.API_KEY_HEADER), "m", {"PROBE_KEY": KEY})
+        await probe_provider(
+            provider(server.base_url, wire_api=WireApi.ANTHROPIC, auth_scheme=AuthScheme.X_API_KEY),
+            "m",
+            {"PROBE_KEY": KEY},
+        )
         azure, anthropic = (r for r in server.requests if r.method == "GET")
     assert azure.headers["api-key"] == KEY and "authorization" not in azure.headers
     assert anthropic.headers["x-api-key"] == KEY and anthropic.headers["anthropic-version"] == "2023-06-01"
@@ -119,8 +131,9 @@ async def test_model_missing_from_the_list_gets_a_hint() -> None:
 
 async def test_connection_refused_on_a_local_preset_says_how_to_start_it() -> None:
     port = closed_port()
-    result = await probe_provider(provider(f"http://127.0.0.1:{port}/v1", pid="ollama", env_key=None),
-                                  "gpt-oss:20b", {})
+    result = await probe_provider(
+        provider(f"http://127.0.0.1:{port}/v1", pid="ollama", env_key=None), "gpt-oss:20b", {}
+    )
     assert not result.reachable and not result.ok and result.status is None
     assert result.error == "connection refused" and "ollama serve" in (result.hint or "")
     text = rendered(result)

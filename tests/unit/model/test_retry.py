@@ -13,10 +13,18 @@ from tandem.errors import (
 from tandem.model.retry import RetryPolicy, parse_retry_after
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("2", 2.0), ("0.5", 0.5), ("Please try again in 1.2s.", 1.2), ("try again in 300ms", 0.3),
-    ("Rate limit reached. Please try again in 20 seconds", 20.0), ("nothing here", None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("2", 2.0),
+        ("0.5", 0.5),
+        ("Please try again in 1.2s.", 1.2),
+        ("try again in 300ms", 0.3),
+        ("Rate limit reached. Please try again in 20 seconds", 20.0),
+        ("nothing here", None),
+        (None, None),
+    ],
+)
 def test_parse_retry_after(text: str | None, seconds: float | None) -> None:
     assert parse_retry_after(text) == seconds
 
@@ -46,9 +54,14 @@ def test_server_wait_replaces_backoff() -> None:
     assert policy.next_delay(ModelHTTPError(429, "slow down", retry_after=3.0), 2) == 3.0
 
 
-@pytest.mark.parametrize("error", [
-    QuotaExceededError("quota"), ModelAuthError("bad key"), ModelHTTPError(400, "bad request"),
-    ResponseFailedError("invalid_prompt", "no"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        QuotaExceededError("quota"),
+        ModelAuthError("bad key"),
+        ModelHTTPError(400, "bad request"),
+        ResponseFailedError("invalid_prompt", "no"),
+    ],
+)
 def test_permanent_errors_are_never_retried(error: Exception) -> None:
     assert RetryPolicy().next_delay(error, 0) is None  # type: ignore[arg-type]

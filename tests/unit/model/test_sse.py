@@ -18,11 +18,11 @@ def test_events_with_names_and_multiline_data() -> None:
 
 
 def test_chunks_split_anywhere_give_the_same_events() -> None:
-    stream = "event: response.created\r\ndata: {\"x\": 1}\r\n\r\n: comment\nevent: b\rdata:no-space\r\r"
+    stream = 'event: response.created\r\ndata: {"x": 1}\r\n\r\n: comment\nevent: b\rdata:no-space\r\r'
     whole = decode_all([stream])
     assert whole == [SSEEvent("response.created", '{"x": 1}'), SSEEvent("b", "no-space")]
     for size in (1, 2, 3, 7):
-        assert decode_all([stream[i:i + size] for i in range(0, len(stream), size)]) == whole
+        assert decode_all([stream[i : i + size] for i in range(0, len(stream), size)]) == whole
 
 
 def test_crlf_split_between_chunks_is_one_line_ending() -> None:

@@ -31,8 +31,10 @@ PATCH = """*** Begin Patch
 
 def _tree(root: Path) -> dict[str, tuple[bytes | None, int]]:
     """Every entry below ``root``: bytes (None for a directory) and permission bits."""
-    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None, stat.S_IMODE(p.stat().st_mode))
-            for p in sorted(root.rglob("*"))}
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None, stat.S_IMODE(p.stat().st_mode))
+        for p in sorted(root.rglob("*"))
+    }
 
 
 @pytest.fixture
@@ -47,8 +49,10 @@ def work(tmp_path: Path) -> Path:
 
 def test_a_full_patch_commits_every_file(work: Path) -> None:
     result = apply_patch(PATCH, work)
-    assert result.summary() == ("Success. Updated the following files:\nA fresh/dir/new.txt\nM one.txt\nM two.txt\n"
-                                "M moved/three.txt\nD four.txt")
+    assert result.summary() == (
+        "Success. Updated the following files:\nA fresh/dir/new.txt\nM one.txt\nM two.txt\n"
+        "M moved/three.txt\nD four.txt"
+    )
     assert (work / "fresh/dir/new.txt").read_text() == "new\n"
     assert (work / "one.txt").read_text() == "ONE\n"
     assert (work / "moved/three.txt").read_text() == "THREE\n"
@@ -112,8 +116,11 @@ def test_rollback_restores_the_target_of_an_updated_symlink(work: Path, monkeypa
 
     monkeypatch.setattr(os, "replace", fail_on_two)
     with pytest.raises(PatchApplyError, match="Read-only file system"):
-        apply_patch("*** Begin Patch\n*** Update File: link.txt\n-one\n+uno\n*** Update File: two.txt\n-two\n+dos\n"
-                    "*** End Patch", work)
+        apply_patch(
+            "*** Begin Patch\n*** Update File: link.txt\n-one\n+uno\n*** Update File: two.txt\n-two\n+dos\n"
+            "*** End Patch",
+            work,
+        )
     monkeypatch.setattr(os, "replace", real_replace)
     assert _tree(work) == before and (work / "link.txt").is_symlink()
 

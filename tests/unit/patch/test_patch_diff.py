@@ -56,8 +56,16 @@ def test_distant_changes_are_separate_hunks_with_three_lines_of_context() -> Non
     assert [h.header for h in hunks] == ["@@ -1,6 +1,6 @@", "@@ -23,6 +23,7 @@"]
     assert (hunks[0].old_start, hunks[0].old_count, hunks[0].new_start, hunks[0].new_count) == (1, 6, 1, 6)
     assert (hunks[1].old_start, hunks[1].old_count, hunks[1].new_start, hunks[1].new_count) == (23, 6, 23, 7)
-    assert hunks[1].diff.splitlines() == ["@@ -23,6 +23,7 @@", " line 23", " line 24", " line 25",
-                                          "+line 25.5", " line 26", " line 27", " line 28"]
+    assert hunks[1].diff.splitlines() == [
+        "@@ -23,6 +23,7 @@",
+        " line 23",
+        " line 24",
+        " line 25",
+        "+line 25.5",
+        " line 26",
+        " line 27",
+        " line 28",
+    ]
     assert unified_diff(_far_apart(), CWD) == "--- a/src/a.txt\n+++ b/src/a.txt\n" + "".join(h.diff for h in hunks)
 
 

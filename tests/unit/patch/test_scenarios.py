@@ -34,8 +34,7 @@ def _tree(root: Path) -> dict[str, bytes | None]:
     """Every file (bytes) and directory (None) below ``root``, by POSIX relative path."""
     if not root.exists():
         return {}
-    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(root.rglob("*"))}
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
 
 
 def _files(tree: dict[str, bytes | None]) -> dict[str, bytes]:

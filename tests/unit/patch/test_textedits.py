@@ -6,8 +6,12 @@ from hypothesis import strategies as st
 from tandem.patch.textedits import LineEdit, PositionEncoding, apply_line_edits, char_length, line_edits
 
 lines = st.lists(st.sampled_from(["a", "b", "", "x = 1", "é😀", "  indent", "\r"]), max_size=8)
-texts = st.builds(lambda parts, nl, tail: nl.join(parts) + tail, lines, st.sampled_from(["\n", "\r\n"]),
-                  st.sampled_from(["", "\n", "end"]))
+texts = st.builds(
+    lambda parts, nl, tail: nl.join(parts) + tail,
+    lines,
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["", "\n", "end"]),
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,4 +1,4 @@
-"""Approval-cache normalisation and prefix rules (reference-facts §3 decisions; Codex prefix_rule)."""
+"""Approval-cache normalisation and prefix rules (docs/reference-facts.md §3 decisions; Codex prefix_rule)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,22 @@ import pytest
 from tandem.sandbox.command_rules import ApprovalRules, normalize
 
 
-@pytest.mark.parametrize(("command", "expected"), [
-    ("pytest -q", [("pytest", "-q")]),
-    ("FOO=1 pytest -q", [("pytest", "-q")]),
-    ("bash -lc 'pytest -q'", [("pytest", "-q")]),
-    ("/bin/bash -lc 'FOO=1 pytest -q'", [("pytest", "-q")]),
-    ("make && pytest -q", [("make",), ("pytest", "-q")]),
-    ("bash -lc \"make && pytest -q | tail -n 5\"", [("make",), ("pytest", "-q"), ("tail", "-n", "5")]),
-    ("echo 'a && b'", [("echo", "a && b")]),
-    ("pytest -q > out.txt", None),
-    ("pytest $ARGS", None),
-    ("rm -rf *", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("pytest -q", [("pytest", "-q")]),
+        ("FOO=1 pytest -q", [("pytest", "-q")]),
+        ("bash -lc 'pytest -q'", [("pytest", "-q")]),
+        ("/bin/bash -lc 'FOO=1 pytest -q'", [("pytest", "-q")]),
+        ("make && pytest -q", [("make",), ("pytest", "-q")]),
+        ('bash -lc "make && pytest -q | tail -n 5"', [("make",), ("pytest", "-q"), ("tail", "-n", "5")]),
+        ("echo 'a && b'", [("echo", "a && b")]),
+        ("pytest -q > out.txt", None),
+        ("pytest $ARGS", None),
+        ("rm -rf *", None),
+        ("", None),
+    ],
+)
 def test_normalize(command: str, expected: list[tuple[str, ...]] | None) -> None:
     assert normalize(command) == expected
 
@@ -29,8 +32,14 @@ def test_normalize(command: str, expected: list[tuple[str, ...]] | None) -> None
 def test_session_approval_covers_assignments_and_wrappers() -> None:
     rules = ApprovalRules()
     rules.remember_command("pytest -q")
-    for command in ("pytest -q", "  pytest -q ", "FOO=1 pytest -q", "bash -lc 'pytest -q'", "sh -c \"pytest -q\"",
-                    "pytest  '-q'"):
+    for command in (
+        "pytest -q",
+        "  pytest -q ",
+        "FOO=1 pytest -q",
+        "bash -lc 'pytest -q'",
+        'sh -c "pytest -q"',
+        "pytest  '-q'",
+    ):
         assert rules.approved(command), command
     for command in ("pytest", "pytest -q -x", "pytest -q > log", "python -m pytest -q"):
         assert not rules.approved(command), command
@@ -137,9 +146,17 @@ def test_json_round_trip_keeps_only_prefix_rules() -> None:
     assert ApprovalRules.from_json(json.loads(text)).prefix_rules == rules.prefix_rules
 
 
-@pytest.mark.parametrize("text", ["not json", "[]", '{"version": 2, "prefix_rules": []}',
-                                  '{"version": 1, "prefix_rules": "git"}', '{"version": 1, "prefix_rules": [[]]}',
-                                  '{"version": 1, "prefix_rules": [[1]]}'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[]",
+        '{"version": 2, "prefix_rules": []}',
+        '{"version": 1, "prefix_rules": "git"}',
+        '{"version": 1, "prefix_rules": [[]]}',
+        '{"version": 1, "prefix_rules": [[1]]}',
+    ],
+)
 def test_from_json_rejects_malformed(text: str) -> None:
     with pytest.raises(ValueError, match=r"approval rules|prefix rule"):
         ApprovalRules.from_json(text)

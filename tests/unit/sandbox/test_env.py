@@ -21,8 +21,13 @@ SECRETS = {
     "KEY": "k-7",
     "MySecretThing": "s-8",
 }
-KEPT = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/home/someone", "LANG": "C.UTF-8",
-        "VIRTUAL_ENV": "/venv", "EDITOR": "vim"}
+KEPT = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "HOME": "/home/someone",
+    "LANG": "C.UTF-8",
+    "VIRTUAL_ENV": "/venv",
+    "EDITOR": "vim",
+}
 
 
 def test_default_patterns() -> None:
@@ -42,14 +47,24 @@ def test_ordinary_names_do_not_match(name: str) -> None:
 def test_scrubs_secrets_keeps_the_rest_and_sets_plain_output() -> None:
     base = {**SECRETS, **KEPT, "FORCE_COLOR": "1", "CLICOLOR_FORCE": "1", "TERM": "xterm-256color"}
     env = build_child_env(base, sandbox_mode="workspace-write")
-    assert env == {**KEPT, "NO_COLOR": "1", "TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "CLICOLOR": "0",
-                   "TANDEM_SANDBOX": "workspace-write"}
+    assert env == {
+        **KEPT,
+        "NO_COLOR": "1",
+        "TERM": "dumb",
+        "PAGER": "cat",
+        "GIT_PAGER": "cat",
+        "CLICOLOR": "0",
+        "TANDEM_SANDBOX": "workspace-write",
+    }
     assert "OPENAI_API_KEY" in base  # the input is not modified
 
 
 def test_extra_patterns_overrides_and_fallback_path() -> None:
-    env = build_child_env({"AWS_PROFILE": "dev", "HOME": "/h", "BAD=NAME": "x", "": "y"},
-                          extra_deny_patterns=["aws_*"], overrides={"PAGER": "less", "MY_TOKEN": "explicit"})
+    env = build_child_env(
+        {"AWS_PROFILE": "dev", "HOME": "/h", "BAD=NAME": "x", "": "y"},
+        extra_deny_patterns=["aws_*"],
+        overrides={"PAGER": "less", "MY_TOKEN": "explicit"},
+    )
     assert "AWS_PROFILE" not in env
     assert "TANDEM_SANDBOX" not in env  # no mode given
     assert env["PAGER"] == "less" and env["MY_TOKEN"] == "explicit"  # overrides win, unfiltered

@@ -35,16 +35,26 @@ def setup(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def run(launch, cwd: Path) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     try:
-        return subprocess.run(launch.argv, cwd=cwd, env=launch.env, pass_fds=launch.pass_fds, capture_output=True,
-                              text=True, timeout=60, check=False)
+        return subprocess.run(
+            launch.argv,
+            cwd=cwd,
+            env=launch.env,
+            pass_fds=launch.pass_fds,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
     finally:
         launch.close()
 
 
-SCRIPT = ("echo inside > ok.txt; echo x > {outside}/escaped 2>/dev/null; echo x > .git/evil 2>/dev/null; "
-          "echo tmp > /tmp/t && cat /tmp/t; "
-          "python3 -c 'import socket; socket.socket(socket.AF_INET)' 2>/dev/null && echo NET; "
-          "cat /proc/{agent}/environ >/dev/null 2>&1 && echo SAW_AGENT; echo done")
+SCRIPT = (
+    "echo inside > ok.txt; echo x > {outside}/escaped 2>/dev/null; echo x > .git/evil 2>/dev/null; "
+    "echo tmp > /tmp/t && cat /tmp/t; "
+    "python3 -c 'import socket; socket.socket(socket.AF_INET)' 2>/dev/null && echo NET; "
+    "cat /proc/{agent}/environ >/dev/null 2>&1 && echo SAW_AGENT; echo done"
+)
 
 
 @needs_full
@@ -67,9 +77,11 @@ def test_reduced_sandbox_without_bubblewrap_still_confines_writes(setup) -> None
     reduced = dataclasses.replace(FOUND, bwrap=None, pids_cgroup=None)
     assert reduced.strength is Strength.REDUCED
     policy = policy_for(config, work, private_tmp=private_tmp)
-    script = (f"echo inside > ok.txt; echo x > {outside}/escaped 2>/dev/null; echo tmp > $TMPDIR/t; "
-              "python3 -c 'import socket; socket.socket(socket.AF_INET)' 2>/dev/null && echo NET; "
-              f"cat /proc/{os.getpid()}/environ >/dev/null 2>&1 && echo SAW_AGENT; echo done")
+    script = (
+        f"echo inside > ok.txt; echo x > {outside}/escaped 2>/dev/null; echo tmp > $TMPDIR/t; "
+        "python3 -c 'import socket; socket.socket(socket.AF_INET)' 2>/dev/null && echo NET; "
+        f"cat /proc/{os.getpid()}/environ >/dev/null 2>&1 && echo SAW_AGENT; echo done"
+    )
     done = run(prepare(["bash", "-c", script], policy, work, dict(os.environ), reduced), work)
     assert done.stdout.split() == ["done"], done.stderr
     assert (work / "ok.txt").exists() and not (outside / "escaped").exists()
@@ -90,8 +102,10 @@ def test_no_mechanism_refuses_sandboxed_modes(setup) -> None:  # type: ignore[no
 def test_read_only_mode_writes_nothing_but_tmp(setup) -> None:  # type: ignore[no-untyped-def]
     work, _, private_tmp, config = setup
     policy = policy_for(config, work, SandboxMode.READ_ONLY, private_tmp=private_tmp)
-    done = run(prepare(["bash", "-c", "echo x > a.txt; echo y > /tmp/b && echo wrote-tmp"], policy, work,
-                       dict(os.environ)), work)
+    done = run(
+        prepare(["bash", "-c", "echo x > a.txt; echo y > /tmp/b && echo wrote-tmp"], policy, work, dict(os.environ)),
+        work,
+    )
     assert "Read-only file system" in done.stderr and "wrote-tmp" in done.stdout
     assert not (work / "a.txt").exists()
 

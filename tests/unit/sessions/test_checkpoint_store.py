@@ -43,8 +43,14 @@ def test_scan_lists_files_and_stores_their_content(tmp_path: Path, root: Path) -
 
 
 def test_scan_skips_vcs_caches_gitignored_and_symlinks(tmp_path: Path, root: Path) -> None:
-    for name in (".git/config", "node_modules/x/index.js", "__pycache__/a.pyc", "build/out.o", "src/gen/x.py",
-                 "debug.log"):
+    for name in (
+        ".git/config",
+        "node_modules/x/index.js",
+        "__pycache__/a.pyc",
+        "build/out.o",
+        "src/gen/x.py",
+        "debug.log",
+    ):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text("x")
     (root / ".gitignore").write_text("build/\n*.log\n")
@@ -96,8 +102,9 @@ def test_changed_paths_finds_edits_creations_and_deletions(tmp_path: Path, root:
     assert before.changed_paths(scan.scan()) == ["README", "new.txt", "src/app.py"]
 
 
-def test_a_rescan_reads_only_files_whose_stat_changed(tmp_path: Path, root: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rescan_reads_only_files_whose_stat_changed(
+    tmp_path: Path, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = scanner(tmp_path, root).scan()
     reads: list[bytes] = []
     real = BlobStore.put

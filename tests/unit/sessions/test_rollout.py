@@ -16,12 +16,16 @@ THREAD = "0a1b2c3d-1111-4222-8333-444455556666"
 def write_session(sessions: Path, thread_id: str, cwd: str, prompt: str, when: datetime) -> Path:
     path = rollout_path(sessions, thread_id, when)
     writer = RolloutWriter(path)
-    writer.append(RecordKind.SESSION_META, {"version": 1, "id": thread_id, "cwd": cwd, "model": "m",
-                                             "created_at": when.isoformat()})
+    writer.append(
+        RecordKind.SESSION_META,
+        {"version": 1, "id": thread_id, "cwd": cwd, "model": "m", "created_at": when.isoformat()},
+    )
     writer.append(RecordKind.EVENT_MSG, {"type": "turn_started", "turn_id": "t1"})
     writer.append(RecordKind.EVENT_MSG, {"type": "user_message", "text": prompt})
-    writer.append(RecordKind.RESPONSE_ITEM, {"type": "message", "role": "user",
-                                             "content": [{"type": "input_text", "text": prompt}]})
+    writer.append(
+        RecordKind.RESPONSE_ITEM,
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": prompt}]},
+    )
     writer.close()
     return path
 

@@ -82,8 +82,14 @@ def client() -> Iterator[httpx.Client]:
 
 def responses_body(input_items: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
     """A minimal Responses API request body."""
-    return {"model": "test-model", "instructions": "You are a test.", "input": input_items or [],
-            "tools": [], "stream": True, **extra}
+    return {
+        "model": "test-model",
+        "instructions": "You are a test.",
+        "input": input_items or [],
+        "tools": [],
+        "stream": True,
+        **extra,
+    }
 
 
 @pytest.fixture

@@ -21,8 +21,12 @@ def test_serve_prints_the_url_serves_records_and_stops(tmp_path: Path, sse, body
     script = tmp_path / "script.json"
     script.write_text(json.dumps(SCRIPT), "utf-8")
     record = tmp_path / "requests.jsonl"
-    process = subprocess.Popen([sys.executable, "-m", "tandem.testing", "serve", str(script), "--record", str(record)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tandem.testing", "serve", str(script), "--record", str(record)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         base_url = process.stdout.readline().strip()
@@ -46,11 +50,21 @@ def test_serve_prints_the_url_serves_records_and_stops(tmp_path: Path, sse, body
 def test_check_reports_an_invalid_script(tmp_path: Path) -> None:
     script = tmp_path / "bad.json"
     script.write_text(json.dumps({"responses": [{"output": [{"type": "message"}]}]}), "utf-8")
-    result = subprocess.run([sys.executable, "-m", "tandem.testing", "check", str(script)],
-                            capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "tandem.testing", "check", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert result.returncode == 2
     assert "responses[0].output[0].message.text: Field required" in result.stderr
     script.write_text(json.dumps(SCRIPT), "utf-8")
-    ok = subprocess.run([sys.executable, "-m", "tandem.testing", "check", str(script)],
-                        capture_output=True, text=True, timeout=30, check=False)
+    ok = subprocess.run(
+        [sys.executable, "-m", "tandem.testing", "check", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     assert (ok.returncode, ok.stdout.strip()) == (0, f"{script}: ok, 1 responses")

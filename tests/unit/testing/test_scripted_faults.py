@@ -21,8 +21,16 @@ def script(fault: dict[str, Any], output: list[dict[str, Any]] | None = None, **
 
 
 def test_http_error_sends_status_headers_and_body(make_server, client, body) -> None:
-    server = make_server(script({"kind": "http_error", "status": 429, "headers": {"Retry-After": "1"},
-                                 "body": {"error": {"message": "slow down", "code": "rate_limit_exceeded"}}}))
+    server = make_server(
+        script(
+            {
+                "kind": "http_error",
+                "status": 429,
+                "headers": {"Retry-After": "1"},
+                "body": {"error": {"message": "slow down", "code": "rate_limit_exceeded"}},
+            }
+        )
+    )
     response = client.post(f"{server.base_url}/responses", json=body())
     assert response.status_code == 429
     assert response.headers["retry-after"] == "1"
@@ -32,8 +40,14 @@ def test_http_error_sends_status_headers_and_body(make_server, client, body) -> 
 
 
 def test_http_error_with_a_text_body_and_a_default_body(make_server, client, body) -> None:
-    server = make_server({"responses": [{"fault": {"kind": "http_error", "status": 502, "body": "<html>bad</html>"}},
-                                        {"fault": {"kind": "http_error"}}]})
+    server = make_server(
+        {
+            "responses": [
+                {"fault": {"kind": "http_error", "status": 502, "body": "<html>bad</html>"}},
+                {"fault": {"kind": "http_error"}},
+            ]
+        }
+    )
     proxy = client.post(f"{server.base_url}/responses", json=body())
     assert (proxy.status_code, proxy.text) == (502, "<html>bad</html>")
     assert proxy.headers["content-type"].startswith("text/plain")
@@ -44,8 +58,10 @@ def test_http_error_with_a_text_body_and_a_default_body(make_server, client, bod
 def test_disconnect_breaks_the_stream_after_n_events(make_server, client, sse, body) -> None:
     server = make_server(script({"kind": "disconnect", "after_events": 3}, MESSAGE))
     seen = []
-    with pytest.raises(httpx.TransportError), \
-            client.stream("POST", f"{server.base_url}/responses", json=body()) as response:
+    with (
+        pytest.raises(httpx.TransportError),
+        client.stream("POST", f"{server.base_url}/responses", json=body()) as response,
+    ):
         for name, _ in sse.stream(response):
             seen.append(name)
     assert seen == ["response.created", "response.output_item.added", "response.content_part.added"]
@@ -66,27 +82,41 @@ def test_stall_stops_sending_and_stop_ends_it_quickly(make_server, client, sse, 
 
 def test_stall_ends_with_a_broken_connection_after_its_time(make_server, client, sse, body) -> None:
     server = make_server(script({"kind": "stall", "after_events": 1, "seconds": 0.05}, MESSAGE))
-    with pytest.raises(httpx.TransportError), \
-            client.stream("POST", f"{server.base_url}/responses", json=body()) as response:
+    with (
+        pytest.raises(httpx.TransportError),
+        client.stream("POST", f"{server.base_url}/responses", json=body()) as response,
+    ):
         list(sse.stream(response))
 
 
 def test_stall_is_seen_as_a_read_timeout_by_a_client(make_server, sse, body) -> None:
     server = make_server(script({"kind": "stall", "after_events": 1, "seconds": 30}, MESSAGE))
-    with httpx.Client(timeout=httpx.Timeout(5.0, read=0.2)) as http, pytest.raises(httpx.ReadTimeout), \
-            http.stream("POST", f"{server.base_url}/responses", json=body()) as response:
+    with (
+        httpx.Client(timeout=httpx.Timeout(5.0, read=0.2)) as http,
+        pytest.raises(httpx.ReadTimeout),
+        http.stream("POST", f"{server.base_url}/responses", json=body()) as response,
+    ):
         list(sse.stream(response))
 
 
 def test_response_failed_sends_created_then_failed(make_server, client, sse, body) -> None:
-    server = make_server(script({"kind": "response_failed", "code": "rate_limit_exceeded",
-                                 "message": "Rate limit reached. Please try again in 0.2s."}))
+    server = make_server(
+        script(
+            {
+                "kind": "response_failed",
+                "code": "rate_limit_exceeded",
+                "message": "Rate limit reached. Please try again in 0.2s.",
+            }
+        )
+    )
     events = sse.json_events(client.post(f"{server.base_url}/responses", json=body()).text)
     assert [e["type"] for e in events] == ["response.created", "response.failed"]
     failed = events[1]["response"]
     assert failed["id"] == "resp_1" and failed["status"] == "failed"
-    assert failed["error"] == {"code": "rate_limit_exceeded",
-                               "message": "Rate limit reached. Please try again in 0.2s."}
+    assert failed["error"] == {
+        "code": "rate_limit_exceeded",
+        "message": "Rate limit reached. Please try again in 0.2s.",
+    }
 
 
 def test_incomplete_ends_with_response_incomplete(make_server, client, sse, body) -> None:
@@ -119,12 +149,17 @@ def test_malformed_json_inserts_a_broken_data_line(make_server, client, sse, bod
 
 
 def test_disconnect_works_with_raw_events(make_server, client, sse, body) -> None:
-    raw = [{"type": "response.created", "response": {"id": "r"}}, {"type": "response.in_progress"},
-           {"type": "response.completed", "response": {"id": "r"}}]
+    raw = [
+        {"type": "response.created", "response": {"id": "r"}},
+        {"type": "response.in_progress"},
+        {"type": "response.completed", "response": {"id": "r"}},
+    ]
     server = make_server({"responses": [{"events": raw, "fault": {"kind": "disconnect", "after_events": 2}}]})
     seen = []
-    with pytest.raises(httpx.TransportError), \
-            client.stream("POST", f"{server.base_url}/responses", json=body()) as response:
+    with (
+        pytest.raises(httpx.TransportError),
+        client.stream("POST", f"{server.base_url}/responses", json=body()) as response,
+    ):
         seen.extend(name for name, _ in sse.stream(response))
     assert seen == ["response.created", "response.in_progress"]
 

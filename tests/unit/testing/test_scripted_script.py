@@ -31,22 +31,29 @@ def test_the_demo_session_is_a_valid_script() -> None:
     assert len(script.responses) >= 1
 
 
-@pytest.mark.parametrize(("bad", "field"), [
-    ({"responses": [{"output": [{"type": "function_call", "arguments": {}}]}]},
-     "responses[0].output[0].function_call.name"),
-    ({"responses": [{"output": [{"type": "message", "txt": "typo"}]}]}, "responses[0].output[0].message.txt"),
-    ({"responses": [{"output": [{"type": "video"}]}]}, "responses[0].output[0]"),
-    ({"responses": [{"fault": {"kind": "http_error", "status": 99}}]}, "responses[0].fault.http_error.status"),
-    ({"responses": [{"fault": {"kind": "explode"}}]}, "responses[0].fault"),
-    ({"responses": [{"delay_ms": -1}]}, "responses[0].delay_ms"),
-    ({"responses": [{"fault": {"kind": "http_error"}, "output": [{"type": "message", "text": "x"}]}]},
-     "responses[0]"),
-    ({"responses": [{"events": [{"no_type": 1}]}]}, "responses[0].events"),
-    ({"responses": [{"events": [], "output": [{"type": "message", "text": "x"}]}]}, "responses[0]"),
-    ({"responses": [{"events": [], "fault": {"kind": "incomplete"}}]}, "responses[0]"),
-    ({"responses": [], "repeat_last": True}, "<script>"),
-    ({"respones": []}, "responses"),
-])
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        (
+            {"responses": [{"output": [{"type": "function_call", "arguments": {}}]}]},
+            "responses[0].output[0].function_call.name",
+        ),
+        ({"responses": [{"output": [{"type": "message", "txt": "typo"}]}]}, "responses[0].output[0].message.txt"),
+        ({"responses": [{"output": [{"type": "video"}]}]}, "responses[0].output[0]"),
+        ({"responses": [{"fault": {"kind": "http_error", "status": 99}}]}, "responses[0].fault.http_error.status"),
+        ({"responses": [{"fault": {"kind": "explode"}}]}, "responses[0].fault"),
+        ({"responses": [{"delay_ms": -1}]}, "responses[0].delay_ms"),
+        (
+            {"responses": [{"fault": {"kind": "http_error"}, "output": [{"type": "message", "text": "x"}]}]},
+            "responses[0]",
+        ),
+        ({"responses": [{"events": [{"no_type": 1}]}]}, "responses[0].events"),
+        ({"responses": [{"events": [], "output": [{"type": "message", "text": "x"}]}]}, "responses[0]"),
+        ({"responses": [{"events": [], "fault": {"kind": "incomplete"}}]}, "responses[0]"),
+        ({"responses": [], "repeat_last": True}, "<script>"),
+        ({"respones": []}, "responses"),
+    ],
+)
 def test_invalid_scripts_name_the_bad_field(bad: dict[str, object], field: str) -> None:
     with pytest.raises(ScriptError) as info:
         load_script(bad)
@@ -72,8 +79,18 @@ def test_function_call_arguments_may_be_a_verbatim_string() -> None:
     assert FunctionCallItem(type="function_call", name="f", arguments={"a": "é"}).arguments_json == '{"a":"é"}'
 
 
-@pytest.mark.parametrize("text", ["", "word", "  leading and trailing  ", "one two three four five six seven",
-                                  "line one\nline two\n\n", "x" * 200, "a\tb  c   d"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "word",
+        "  leading and trailing  ",
+        "one two three four five six seven",
+        "line one\nline two\n\n",
+        "x" * 200,
+        "a\tb  c   d",
+    ],
+)
 def test_split_deltas_concatenates_to_the_text(text: str) -> None:
     chunks = split_deltas(text)
     assert "".join(chunks) == text
@@ -93,9 +110,18 @@ def test_common_prefix_length() -> None:
 
 
 def test_usage_estimates() -> None:
-    script = Script.model_validate({"responses": [{"output": [
-        {"type": "reasoning", "summary": "abcd", "text": "efgh"},
-        {"type": "message", "text": "x" * 8}]}]})
+    script = Script.model_validate(
+        {
+            "responses": [
+                {
+                    "output": [
+                        {"type": "reasoning", "summary": "abcd", "text": "efgh"},
+                        {"type": "message", "text": "x" * 8},
+                    ]
+                }
+            ]
+        }
+    )
     usage = resolve_usage(None, script.responses[0].output, input_bytes=401, cached_prefix_bytes=200)
     assert (usage.input_tokens, usage.cached_tokens, usage.output_tokens, usage.reasoning_tokens) == (101, 50, 4, 2)
     assert usage.total_tokens == 105

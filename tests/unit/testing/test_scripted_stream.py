@@ -12,28 +12,54 @@ import pytest
 
 from tandem.testing import ScriptedModelServer
 
-FULL_SCRIPT: dict[str, Any] = {"model": "scripted-demo", "responses": [{"output": [
-    {"type": "reasoning", "summary": "Looking at the test", "text": "raw thoughts here",
-     "encrypted_content": "opaque-blob"},
-    {"type": "message", "text": "I'll run the tests first and then look at the failure in detail."},
-    {"type": "function_call", "name": "shell_command", "arguments": {"command": "pytest -q"}},
-    {"type": "custom_tool_call", "name": "apply_patch", "input": "*** Begin Patch\n*** End Patch",
-     "call_id": "call_custom"},
-]}]}
+FULL_SCRIPT: dict[str, Any] = {
+    "model": "scripted-demo",
+    "responses": [
+        {
+            "output": [
+                {
+                    "type": "reasoning",
+                    "summary": "Looking at the test",
+                    "text": "raw thoughts here",
+                    "encrypted_content": "opaque-blob",
+                },
+                {"type": "message", "text": "I'll run the tests first and then look at the failure in detail."},
+                {"type": "function_call", "name": "shell_command", "arguments": {"command": "pytest -q"}},
+                {
+                    "type": "custom_tool_call",
+                    "name": "apply_patch",
+                    "input": "*** Begin Patch\n*** End Patch",
+                    "call_id": "call_custom",
+                },
+            ]
+        }
+    ],
+}
 
 EXPECTED_TYPES = [
     "response.created",
     "response.output_item.added",
-    "response.reasoning_text.delta", "response.reasoning_text.done",
-    "response.reasoning_summary_part.added", *["response.reasoning_summary_text.delta"] * 2,
-    "response.reasoning_summary_text.done", "response.reasoning_summary_part.done",
+    "response.reasoning_text.delta",
+    "response.reasoning_text.done",
+    "response.reasoning_summary_part.added",
+    *["response.reasoning_summary_text.delta"] * 2,
+    "response.reasoning_summary_text.done",
+    "response.reasoning_summary_part.done",
     "response.output_item.done",
-    "response.output_item.added", "response.content_part.added", *["response.output_text.delta"] * 5,
-    "response.output_text.done", "response.content_part.done", "response.output_item.done",
-    "response.output_item.added", "response.function_call_arguments.delta",
-    "response.function_call_arguments.done", "response.output_item.done",
-    "response.output_item.added", *["response.custom_tool_call_input.delta"] * 2,
-    "response.custom_tool_call_input.done", "response.output_item.done",
+    "response.output_item.added",
+    "response.content_part.added",
+    *["response.output_text.delta"] * 5,
+    "response.output_text.done",
+    "response.content_part.done",
+    "response.output_item.done",
+    "response.output_item.added",
+    "response.function_call_arguments.delta",
+    "response.function_call_arguments.done",
+    "response.output_item.done",
+    "response.output_item.added",
+    *["response.custom_tool_call_input.delta"] * 2,
+    "response.custom_tool_call_input.done",
+    "response.output_item.done",
     "response.completed",
 ]
 
@@ -56,28 +82,59 @@ def test_stream_has_the_responses_api_event_sequence_and_shapes(make_server, cli
     done = [e for e in events if e["type"] == "response.output_item.done"]
     assert [e["output_index"] for e in done] == [0, 1, 2, 3]
     reasoning, message, call, custom = (e["item"] for e in done)
-    assert reasoning == {"type": "reasoning", "id": "rs_1_0",
-                         "summary": [{"type": "summary_text", "text": "Looking at the test"}],
-                         "content": [{"type": "reasoning_text", "text": "raw thoughts here"}],
-                         "encrypted_content": "opaque-blob"}
-    assert message == {"type": "message", "id": "msg_1_1", "role": "assistant", "status": "completed",
-                       "content": [{"type": "output_text", "annotations": [],
-                                    "text": FULL_SCRIPT["responses"][0]["output"][1]["text"]}]}
-    assert call == {"type": "function_call", "id": "fc_1_2", "call_id": "call_1_2", "name": "shell_command",
-                    "arguments": '{"command":"pytest -q"}', "status": "completed"}
-    assert custom == {"type": "custom_tool_call", "id": "ctc_1_3", "call_id": "call_custom", "name": "apply_patch",
-                      "input": "*** Begin Patch\n*** End Patch"}
+    assert reasoning == {
+        "type": "reasoning",
+        "id": "rs_1_0",
+        "summary": [{"type": "summary_text", "text": "Looking at the test"}],
+        "content": [{"type": "reasoning_text", "text": "raw thoughts here"}],
+        "encrypted_content": "opaque-blob",
+    }
+    assert message == {
+        "type": "message",
+        "id": "msg_1_1",
+        "role": "assistant",
+        "status": "completed",
+        "content": [
+            {"type": "output_text", "annotations": [], "text": FULL_SCRIPT["responses"][0]["output"][1]["text"]}
+        ],
+    }
+    assert call == {
+        "type": "function_call",
+        "id": "fc_1_2",
+        "call_id": "call_1_2",
+        "name": "shell_command",
+        "arguments": '{"command":"pytest -q"}',
+        "status": "completed",
+    }
+    assert custom == {
+        "type": "custom_tool_call",
+        "id": "ctc_1_3",
+        "call_id": "call_custom",
+        "name": "apply_patch",
+        "input": "*** Begin Patch\n*** End Patch",
+    }
     assert completed["output"] == [reasoning, message, call, custom]
-    assert set(completed["usage"]) == {"input_tokens", "input_tokens_details", "output_tokens",
-                                       "output_tokens_details", "total_tokens"}
+    assert set(completed["usage"]) == {
+        "input_tokens",
+        "input_tokens_details",
+        "output_tokens",
+        "output_tokens_details",
+        "total_tokens",
+    }
 
     for event in events[1:-1]:  # every item event names its output item
         assert "output_index" in event
         if event["type"] not in ("response.output_item.added", "response.output_item.done"):
             assert event["item_id"] == done[event["output_index"]]["item"]["id"]
     added = [e["item"] for e in events if e["type"] == "response.output_item.added"]
-    assert added[2] == {"type": "function_call", "id": "fc_1_2", "call_id": "call_1_2", "name": "shell_command",
-                        "arguments": "", "status": "in_progress"}
+    assert added[2] == {
+        "type": "function_call",
+        "id": "fc_1_2",
+        "call_id": "call_1_2",
+        "name": "shell_command",
+        "arguments": "",
+        "status": "in_progress",
+    }
 
 
 def test_deltas_concatenate_to_the_item_text(make_server, client, sse, body) -> None:
@@ -120,8 +177,14 @@ def test_chunk_delay_streams_events_one_by_one(make_server, client, sse, body) -
 
 
 def test_requests_are_recorded_with_headers_and_bodies(make_server, client, body) -> None:
-    server = make_server({"responses": [{"output": [{"type": "message", "text": "one"}]},
-                                        {"output": [{"type": "message", "text": "two"}]}]})
+    server = make_server(
+        {
+            "responses": [
+                {"output": [{"type": "message", "text": "one"}]},
+                {"output": [{"type": "message", "text": "two"}]},
+            ]
+        }
+    )
     first = body([{"type": "message", "role": "user", "content": "hi"}], prompt_cache_key="thread-1")
     client.post(f"{server.base_url}/responses", json=first, headers={"Authorization": "Bearer sk-test"})
     client.post(f"{server.base_url.removesuffix('/v1')}/responses", json=body(["second"]))
@@ -164,8 +227,14 @@ def test_exhausted_script_answers_500_and_records_the_request(make_server, clien
 
 
 def test_repeat_last_replays_with_fresh_ids(make_server, client, sse, body) -> None:
-    server = make_server({"repeat_last": True, "responses": [
-        {"output": [{"type": "function_call", "name": "shell_command", "arguments": {"command": "ls"}}]}]})
+    server = make_server(
+        {
+            "repeat_last": True,
+            "responses": [
+                {"output": [{"type": "function_call", "name": "shell_command", "arguments": {"command": "ls"}}]}
+            ],
+        }
+    )
     ids = []
     for _ in range(3):
         events = sse.json_events(client.post(f"{server.base_url}/responses", json=body()).text)
@@ -192,34 +261,52 @@ def test_usage_is_computed_with_a_simulated_prompt_cache(make_server, client, ss
     cached = extended["input_tokens_details"]["cached_tokens"]
     assert 0.5 * first["input_tokens"] < cached <= extended["input_tokens"]
 
-    unrelated = usage({"model": "m", "instructions": "other", "input": ["x"], "tools": [{"type": "x"}],
-                       "stream": True})
+    unrelated = usage({"model": "m", "instructions": "other", "input": ["x"], "tools": [{"type": "x"}], "stream": True})
     assert unrelated["input_tokens_details"]["cached_tokens"] < 5
 
 
 def test_scripted_usage_wins_and_missing_fields_are_filled(make_server, client, sse, body) -> None:
-    server = make_server({"responses": [{"usage": {"input_tokens": 100, "cached_tokens": 40, "reasoning_tokens": 7},
-                                         "output": [{"type": "message", "text": "abcdefgh"}]}]})
+    server = make_server(
+        {
+            "responses": [
+                {
+                    "usage": {"input_tokens": 100, "cached_tokens": 40, "reasoning_tokens": 7},
+                    "output": [{"type": "message", "text": "abcdefgh"}],
+                }
+            ]
+        }
+    )
     usage = sse.json_events(client.post(f"{server.base_url}/responses", json=body()).text)[-1]["response"]["usage"]
-    assert usage == {"input_tokens": 100, "input_tokens_details": {"cached_tokens": 40}, "output_tokens": 2,
-                     "output_tokens_details": {"reasoning_tokens": 7}, "total_tokens": 102}
+    assert usage == {
+        "input_tokens": 100,
+        "input_tokens_details": {"cached_tokens": 40},
+        "output_tokens": 2,
+        "output_tokens_details": {"reasoning_tokens": 7},
+        "total_tokens": 102,
+    }
 
 
 def test_raw_events_are_streamed_verbatim(make_server, client, sse, body) -> None:
-    raw = [{"type": "response.created", "response": {"id": "r1"}}, "event: custom\ndata: [DONE]\n\n",
-           {"type": "response.completed", "response": {"id": "r1", "usage": None}}]
+    raw = [
+        {"type": "response.created", "response": {"id": "r1"}},
+        "event: custom\ndata: [DONE]\n\n",
+        {"type": "response.completed", "response": {"id": "r1", "usage": None}},
+    ]
     server = make_server({"responses": [{"events": raw}]})
     text = client.post(f"{server.base_url}/responses", json=body()).text
-    assert sse.parse(text) == [("response.created", json.dumps(raw[0], separators=(",", ":"))),
-                               ("custom", "[DONE]"),
-                               ("response.completed", json.dumps(raw[2], separators=(",", ":")))]
+    assert sse.parse(text) == [
+        ("response.created", json.dumps(raw[0], separators=(",", ":"))),
+        ("custom", "[DONE]"),
+        ("response.completed", json.dumps(raw[2], separators=(",", ":"))),
+    ]
 
 
 def test_models_endpoint_lists_the_script_models(make_server, client) -> None:
     server = make_server(FULL_SCRIPT)
     assert client.get(f"{server.base_url}/models").json() == {
-        "object": "list", "data": [{"id": "scripted-demo", "object": "model", "created": 0,
-                                    "owned_by": "tandem-scripted"}]}
+        "object": "list",
+        "data": [{"id": "scripted-demo", "object": "model", "created": 0, "owned_by": "tandem-scripted"}],
+    }
     default = make_server({"responses": []})
     assert [m["id"] for m in client.get(f"{default.base_url}/models").json()["data"]] == ["scripted-model"]
 
@@ -238,8 +325,11 @@ def test_bad_requests_do_not_consume_the_script(make_server, client, sse, body) 
 
 async def test_async_context_manager_with_an_async_client(body) -> None:
     script = {"responses": [{"output": [{"type": "message", "text": "async hello"}]}]}
-    async with ScriptedModelServer(script) as server, httpx.AsyncClient() as http, \
-            http.stream("POST", f"{server.base_url}/responses", json=body()) as response:
+    async with (
+        ScriptedModelServer(script) as server,
+        httpx.AsyncClient() as http,
+        http.stream("POST", f"{server.base_url}/responses", json=body()) as response,
+    ):
         text = "".join([chunk async for chunk in response.aiter_text()])
     assert '"text":"async hello"' in text
     assert server.requests[0].path == "/v1/responses"

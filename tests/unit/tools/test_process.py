@@ -83,8 +83,9 @@ class Watcher:
 # --- exit codes, ordering, stdin ------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("command", "code"), [("true", 0), ("exit 3", 3), ("kill -TERM $$", 143),
-                                               ("kill -KILL $$", 137)])
+@pytest.mark.parametrize(
+    ("command", "code"), [("true", 0), ("exit 3", 3), ("kill -TERM $$", 143), ("kill -KILL $$", 137)]
+)
 async def test_exit_codes_signals_map_to_128_plus_n(tmp_path: Path, command: str, code: int) -> None:
     result = await _sh(command, tmp_path)
     assert result.exit_code == code
@@ -98,8 +99,9 @@ async def test_stdout_and_stderr_are_interleaved_in_arrival_order(tmp_path: Path
 
 
 async def test_runs_in_cwd_with_the_given_env(tmp_path: Path) -> None:
-    result = await run_process(shell_argv("pwd; echo $ONLY_VAR"), cwd=tmp_path, env={**ENV, "ONLY_VAR": "v"},
-                               timeout_s=10)
+    result = await run_process(
+        shell_argv("pwd; echo $ONLY_VAR"), cwd=tmp_path, env={**ENV, "ONLY_VAR": "v"}, timeout_s=10
+    )
     assert result.output == f"{tmp_path}\nv\n"
 
 
@@ -122,8 +124,7 @@ async def test_child_runs_in_its_own_session(tmp_path: Path) -> None:
 
 async def test_output_is_streamed_before_the_process_ends(tmp_path: Path, gate: Gate) -> None:
     watcher = Watcher()
-    task = asyncio.create_task(_sh(f"echo ready; read line < {gate.path}; echo got $line", tmp_path,
-                                   on_output=watcher))
+    task = asyncio.create_task(_sh(f"echo ready; read line < {gate.path}; echo got $line", tmp_path, on_output=watcher))
     assert await watcher.wait_for("ready\n") == "ready\n"
     assert not task.done()
     gate.open()
@@ -134,8 +135,9 @@ async def test_output_is_streamed_before_the_process_ends(tmp_path: Path, gate: 
 
 async def test_multibyte_character_split_across_reads_is_decoded(tmp_path: Path, gate: Gate) -> None:
     watcher = Watcher()  # € = e2 82 ac: the first two bytes, a pause, then the last one
-    task = asyncio.create_task(_sh(rf"printf 'A\342\202'; read line < {gate.path}; printf '\254B'", tmp_path,
-                                   on_output=watcher))
+    task = asyncio.create_task(
+        _sh(rf"printf 'A\342\202'; read line < {gate.path}; printf '\254B'", tmp_path, on_output=watcher)
+    )
     assert await watcher.wait_for("A") == "A"
     gate.open()
     result = await task
@@ -232,8 +234,11 @@ async def test_background_daemon_neither_blocks_nor_survives(tmp_path: Path, red
 
 async def test_escaped_double_forked_daemon_does_not_survive(tmp_path: Path) -> None:
     # the classic daemon: its parent exits at once, it lives on in its own session
-    result = await _sh("(setsid sh -c 'echo $$ > d.pid; exec sleep 1000' > /dev/null 2>&1 &); "
-                       "while [ ! -s d.pid ]; do sleep 0.01; done", tmp_path)
+    result = await _sh(
+        "(setsid sh -c 'echo $$ > d.pid; exec sleep 1000' > /dev/null 2>&1 &); "
+        "while [ ! -s d.pid ]; do sleep 0.01; done",
+        tmp_path,
+    )
     assert result.exit_code == 0
     assert not _alive(int((tmp_path / "d.pid").read_text()))
 
@@ -283,22 +288,25 @@ def test_shell_argv(monkeypatch: pytest.MonkeyPatch) -> None:
     assert shell_argv("ls") == ["sh", "-c", "ls"]
 
 
-def _result(output: str = "hi\n", *, code: int | None = 0, duration: float = 1.25,
-            timed_out: bool = False) -> ProcessResult:
+def _result(
+    output: str = "hi\n", *, code: int | None = 0, duration: float = 1.25, timed_out: bool = False
+) -> ProcessResult:
     return ProcessResult(exit_code=code, output=output, duration_s=duration, timed_out=timed_out, truncated_bytes=0)
 
 
 def test_format_exec_output_is_codex_shell_text() -> None:
     assert format_exec_output(_result()) == "Exit code: 0\nWall time: 1.3 seconds\nOutput:\nhi\n"
     assert format_exec_output(_result(code=2, duration=0.04, output="")) == (
-        "Exit code: 2\nWall time: 0 seconds\nOutput:\n")
+        "Exit code: 2\nWall time: 0 seconds\nOutput:\n"
+    )
     assert format_exec_output(_result(duration=3.0)).startswith("Exit code: 0\nWall time: 3 seconds\n")
 
 
 def test_format_exec_output_timeout_says_124_and_timed_out_first() -> None:
     text = format_exec_output(_result("partial\n", code=None, duration=10.0004, timed_out=True))
-    assert text == ("Exit code: 124\nWall time: 10 seconds\nOutput:\n"
-                    "command timed out after 10000 milliseconds\npartial\n")
+    assert text == (
+        "Exit code: 124\nWall time: 10 seconds\nOutput:\ncommand timed out after 10000 milliseconds\npartial\n"
+    )
 
 
 def test_format_exec_output_truncates_with_total_lines() -> None:

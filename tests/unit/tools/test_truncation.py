@@ -23,7 +23,7 @@ def _split(result: str) -> tuple[str, int, str]:
     """(head, N, tail) of a truncated body."""
     match = MARKER.search(result)
     assert match is not None, result[:200]
-    return result[: match.start()], int(match.group(1)), result[match.end():]
+    return result[: match.start()], int(match.group(1)), result[match.end() :]
 
 
 @pytest.mark.parametrize(("text", "tokens"), [("", 0), ("abcd", 1), ("abcde", 2), ("€", 1), ("😀😀", 2)])
@@ -58,7 +58,7 @@ def test_keeps_head_and_tail_at_line_boundaries_with_header_and_marker() -> None
     result = truncate_output(text, max_tokens=100)  # 400 bytes: 200 head + 200 tail
     header = "Total output lines: 10000\n\n"
     assert result.startswith(header)
-    head, removed, tail = _split(result[len(header):])
+    head, removed, tail = _split(result[len(header) :])
     assert head == "".join(f"{line}\n" for line in lines[:18])  # 198 bytes: whole lines only
     assert tail == "".join(f"{line}\n" for line in lines[-18:])
     assert removed == -(-(len(text) - len(head) - len(tail)) // 4)
@@ -131,11 +131,11 @@ def test_head_tail_buffer_matches_a_reference_for_random_chunking() -> None:
         position = 0
         while position < len(stream):
             size = rng.choice([1, 7, 100, 3000])
-            buffer.write(stream[position: position + size])
+            buffer.write(stream[position : position + size])
             position += size
         head_cap = bound // 2
         assert buffer.head() == stream[:head_cap]
-        assert buffer.tail() == (stream[-(bound - head_cap):] if bound - head_cap else b"")
+        assert buffer.tail() == (stream[-(bound - head_cap) :] if bound - head_cap else b"")
         assert buffer.total_bytes == len(stream)
         assert buffer.dropped_bytes == len(stream) - bound
 

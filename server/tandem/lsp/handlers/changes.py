@@ -37,8 +37,14 @@ async def change_reject(hub: ThreadHub, request: Any) -> dict[str, Any]:
 
 def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
     """An undo/redo outcome as the wire's ``UndoResult``."""
-    return dump(UndoResult(checkpoint_id=outcome.entry_id, turn_id=outcome.turn_id, restored=outcome.restored,
-                           kept=[KeptFile(path=k.path, reason=k.reason.value) for k in outcome.kept]))
+    return dump(
+        UndoResult(
+            checkpoint_id=outcome.entry_id,
+            turn_id=outcome.turn_id,
+            restored=outcome.restored,
+            kept=[KeptFile(path=k.path, reason=k.reason.value) for k in outcome.kept],
+        )
+    )
 
 
 @rpc_errors

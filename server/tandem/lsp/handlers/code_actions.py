@@ -25,9 +25,15 @@ from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, S
 from tandem.protocol.messages import ThreadStartParams
 from tandem.sessions.checkpoints import EntryKind
 
-_TITLES = {ASK: "Ask Tandem…", FIX: "Fix with Tandem", EXPLAIN: "Explain with Tandem",
-           ACCEPT_HUNK: "Tandem: Accept hunk", REJECT_HUNK: "Tandem: Reject hunk",
-           ACCEPT_CHANGE: "Tandem: Accept change", REJECT_CHANGE: "Tandem: Reject change"}
+_TITLES = {
+    ASK: "Ask Tandem…",
+    FIX: "Fix with Tandem",
+    EXPLAIN: "Explain with Tandem",
+    ACCEPT_HUNK: "Tandem: Accept hunk",
+    REJECT_HUNK: "Tandem: Reject hunk",
+    ACCEPT_CHANGE: "Tandem: Accept change",
+    REJECT_CHANGE: "Tandem: Reject change",
+}
 CONTEXT_LINES = 8
 DEFAULT_ASK = "Improve this code. Keep its behaviour unless it is wrong."
 
@@ -37,15 +43,23 @@ def _range(raw: Any) -> Range:
 
 
 def _lsp_range(rng: types.Range) -> dict[str, Any]:
-    return {"start": {"line": rng.start.line, "character": rng.start.character},
-            "end": {"line": rng.end.line, "character": rng.end.character}}
+    return {
+        "start": {"line": rng.start.line, "character": rng.start.character},
+        "end": {"line": rng.end.line, "character": rng.end.character},
+    }
 
 
-def _action(command: str, kind: str, args: dict[str, Any], inline_command: bool,
-            diagnostics: list[types.Diagnostic] | None = None) -> types.CodeAction:
+def _action(
+    command: str,
+    kind: str,
+    args: dict[str, Any],
+    inline_command: bool,
+    diagnostics: list[types.Diagnostic] | None = None,
+) -> types.CodeAction:
     cmd = types.Command(title=_TITLES[command], command=command, arguments=[args]) if inline_command else None
-    return types.CodeAction(title=_TITLES[command], kind=kind, diagnostics=diagnostics, command=cmd,
-                            data={"command": command, "args": args})
+    return types.CodeAction(
+        title=_TITLES[command], kind=kind, diagnostics=diagnostics, command=cmd, data={"command": command, "args": args}
+    )
 
 
 def _arg(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -77,16 +91,19 @@ def code_actions(hub: ThreadHub, params: types.CodeActionParams) -> list[types.C
             if pending.start_line <= rng.start.line < pending.start_line + max(pending.line_count, 1):
                 hunk_args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
                 change_args = {"changeId": pending.change_id}
-                actions += [_action(ACCEPT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
-                            _action(REJECT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
-                            _action(ACCEPT_CHANGE, types.CodeActionKind.Empty, change_args, inline),
-                            _action(REJECT_CHANGE, types.CodeActionKind.Empty, change_args, inline)]
+                actions += [
+                    _action(ACCEPT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
+                    _action(REJECT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
+                    _action(ACCEPT_CHANGE, types.CodeActionKind.Empty, change_args, inline),
+                    _action(REJECT_CHANGE, types.CodeActionKind.Empty, change_args, inline),
+                ]
     for diagnostic in params.context.diagnostics:
         args = {"uri": uri, "range": _lsp_range(diagnostic.range), "message": diagnostic.message}
         actions.append(_action(FIX, types.CodeActionKind.QuickFix, args, inline, [diagnostic]))
     if rng.start != rng.end:
-        actions.append(_action(ASK, types.CodeActionKind.RefactorRewrite, {"uri": uri, "range": _lsp_range(rng)},
-                               inline))
+        actions.append(
+            _action(ASK, types.CodeActionKind.RefactorRewrite, {"uri": uri, "range": _lsp_range(rng)}, inline)
+        )
     actions.append(_action(EXPLAIN, types.CodeActionKind.Empty, {"uri": uri, "range": _lsp_range(rng)}, inline))
     return actions
 
@@ -107,10 +124,14 @@ def code_lens(hub: ThreadHub, params: types.CodeLensParams) -> list[types.CodeLe
     for pending in hub.tracker.pending_in(path) if path is not None else []:
         at = types.Range(start=types.Position(pending.start_line, 0), end=types.Position(pending.start_line, 0))
         args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
-        lenses.append(types.CodeLens(range=at, command=types.Command(
-            title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])))
-        lenses.append(types.CodeLens(range=at, command=types.Command(
-            title="✗ Reject", command=REJECT_HUNK, arguments=[args])))
+        lenses.append(
+            types.CodeLens(
+                range=at, command=types.Command(title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])
+            )
+        )
+        lenses.append(
+            types.CodeLens(range=at, command=types.Command(title="✗ Reject", command=REJECT_HUNK, arguments=[args]))
+        )
     return lenses
 
 
@@ -122,8 +143,9 @@ def _start(hub: ThreadHub, input_items: list[InputItem]) -> dict[str, Any]:
 
 def _surrounding(rng: Range) -> Range:
     start = max(rng.start.line - CONTEXT_LINES, 0)
-    return Range(start=Position(line=start, character=0),
-                 end=Position(line=rng.end.line + CONTEXT_LINES + 1, character=0))
+    return Range(
+        start=Position(line=start, character=0), end=Position(line=rng.end.line + CONTEXT_LINES + 1, character=0)
+    )
 
 
 @rpc_errors
@@ -131,8 +153,10 @@ async def ask(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.ask {uri, range, prompt?}``: a new thread and turn about the selection."""
     arg = _arg(args)
     prompt = arg.get("prompt") if isinstance(arg.get("prompt"), str) and arg.get("prompt") else DEFAULT_ASK
-    return _start(hub, [SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
-                        TextInput(text=str(prompt))])
+    return _start(
+        hub,
+        [SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))), TextInput(text=str(prompt))],
+    )
 
 
 @rpc_errors
@@ -140,19 +164,27 @@ async def fix(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.fix {uri, range, message}``: fix a diagnostic (with the code around it)."""
     arg = _arg(args)
     uri, rng, message = _str(arg.get("uri"), "uri"), _range(arg.get("range")), _str(arg.get("message"), "message")
-    return _start(hub, [DiagnosticInput(uri=uri, range=rng, message=message),
-                        SelectionInput(uri=uri, range=_surrounding(rng)),
-                        TextInput(text=f"Fix this problem reported at {Path(uri).name} line {rng.start.line + 1}: "
-                                       f"{message}")])
+    return _start(
+        hub,
+        [
+            DiagnosticInput(uri=uri, range=rng, message=message),
+            SelectionInput(uri=uri, range=_surrounding(rng)),
+            TextInput(text=f"Fix this problem reported at {Path(uri).name} line {rng.start.line + 1}: {message}"),
+        ],
+    )
 
 
 @rpc_errors
 async def explain(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.explain {uri, range}``: explain the code, change nothing."""
     arg = _arg(args)
-    return _start(hub, [SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
-                        TextInput(text="Explain what this code does and anything surprising about it. "
-                                       "Do not change any files.")])
+    return _start(
+        hub,
+        [
+            SelectionInput(uri=_str(arg.get("uri"), "uri"), range=_range(arg.get("range"))),
+            TextInput(text="Explain what this code does and anything surprising about it. Do not change any files."),
+        ],
+    )
 
 
 async def _review(hub: ThreadHub, arg: dict[str, Any], accept: bool, whole: bool) -> dict[str, Any]:
@@ -192,6 +224,7 @@ async def undo(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.undo {threadId, turnId?}``."""
     arg = _arg(args)
     turn_id = arg.get("turnId")
-    outcome = await hub.undo(_str(arg.get("threadId"), "threadId"), turn_id if isinstance(turn_id, str) else None,
-                             EntryKind.UNDO)
+    outcome = await hub.undo(
+        _str(arg.get("threadId"), "threadId"), turn_id if isinstance(turn_id, str) else None, EntryKind.UNDO
+    )
     return undo_result(outcome)
