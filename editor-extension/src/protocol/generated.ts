@@ -22,6 +22,14 @@ export type ApprovalPolicy = ("untrusted" | "on-request" | "never")
  */
 export type ChangeKind = ("add" | "update" | "delete" | "move")
 /**
+ * Whether a hunk is in a ``tandem/change/preview`` text: its new lines (``included``) or its
+ * old lines (``excluded``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "HunkSpanStatus".
+ */
+export type HunkSpanStatus = ("included" | "excluded")
+/**
  * Lifecycle of a tool item (command, file change, MCP call).
  */
 export type ItemStatus = ("inProgress" | "completed" | "failed" | "declined")
@@ -75,7 +83,12 @@ ApprovalKind?: ApprovalKind
 ApprovalPolicy?: ApprovalPolicy
 ChangeDecisionParams?: ChangeDecisionParams
 ChangeKind?: ChangeKind
+ChangePreviewParams?: ChangePreviewParams
+ChangePreviewResult?: ChangePreviewResult
 ChangeProposal?: ChangeProposal
+ChangeReadParams?: ChangeReadParams
+ChangeReadResult?: ChangeReadResult
+ChangedFile?: ChangedFile
 CommandExecutionItem?: CommandExecutionItem
 ContextCompactionItem?: ContextCompactionItem
 DeltaNotification?: DeltaNotification
@@ -85,8 +98,11 @@ EmptyResult?: EmptyResult
 ErrorItem?: ErrorItem
 FileChangeItem?: FileChangeItem
 FileInput?: FileInput
+FilePreview?: FilePreview
 FileUpdateChange?: FileUpdateChange
 HunkInfo?: HunkInfo
+HunkSpan?: HunkSpan
+HunkSpanStatus?: HunkSpanStatus
 ImageInput?: ImageInput
 ItemNotification?: ItemNotification
 ItemStatus?: ItemStatus2
@@ -156,7 +172,68 @@ changeId: string
 hunkIds?: (string[] | null)
 }
 /**
+ * ``tandem/change/preview``: the files of a pending file-change approval (``request_id``, the
+ * ``tandem/requestApproval`` still unanswered) as they would be with only ``accepted_hunk_ids`` applied.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangePreviewParams".
+ */
+export interface ChangePreviewParams {
+threadId: string
+requestId: string
+acceptedHunkIds: string[]
+}
+/**
+ * Result of ``tandem/change/preview``: one entry per file of the approval request, in its order.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangePreviewResult".
+ */
+export interface ChangePreviewResult {
+files: FilePreview[]
+}
+/**
+ * One file of a ``tandem/change/preview`` result.
+ * 
+ * ``text``: the file as it would be with only the accepted hunks applied ("" when the file would
+ * not exist: an added file with its hunk excluded, a deleted file with it included); ``old_text``:
+ * as in :class:`ChangeProposal`; ``hunks``: every hunk of the file, in file order.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "FilePreview".
+ */
+export interface FilePreview {
+path: string
+movePath?: (string | null)
+kind: ChangeKind
+oldText: (string | null)
+text: string
+hunks: HunkSpan[]
+}
+/**
+ * Where one hunk of a :class:`FilePreview` stands in its ``text`` (0-based lines).
+ * 
+ * ``start_line``: the first line of the hunk's new lines when ``included``, of its old lines when
+ * ``excluded``; ``line_count``: how many lines of ``text`` that is (0 for a hunk that only removes
+ * lines, when included, or only adds lines, when excluded; ``start_line`` is then the line the
+ * change goes before). The hunk's context lines (the 3 unchanged lines around it in ``diff``)
+ * are not counted: the span is the changed lines, from the first to the last.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "HunkSpan".
+ */
+export interface HunkSpan {
+id: string
+status: HunkSpanStatus
+startLine: number
+lineCount: number
+}
+/**
  * One file of a proposed change.
+ * 
+ * ``old_text``: the file's whole text before the change, as the patch was planned against it (the
+ * open buffer's text in the editor); null for an added file. ``new_text``: the whole text after,
+ * every hunk applied; null for a deleted file. A move's ``new_text`` is the text at ``move_path``.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ChangeProposal".
@@ -167,6 +244,8 @@ kind: ChangeKind
 diff: string
 hunks: HunkInfo[]
 movePath?: (string | null)
+oldText: (string | null)
+newText: (string | null)
 }
 /**
  * One hunk of a proposed file change.
@@ -178,6 +257,40 @@ export interface HunkInfo {
 id: string
 header: string
 diff: string
+}
+/**
+ * ``tandem/change/read``: the texts before and after an applied change (``change_id`` = the id
+ * of its ``fileChange`` item).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeReadParams".
+ */
+export interface ChangeReadParams {
+threadId: string
+changeId: string
+}
+/**
+ * Result of ``tandem/change/read``: the files of the change, in the item's order.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeReadResult".
+ */
+export interface ChangeReadResult {
+files: ChangedFile[]
+}
+/**
+ * One file of an applied change: its text before (null: the change added it) and after (null:
+ * the change deleted it); paths relative to the thread's cwd when inside it, as in the item.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangedFile".
+ */
+export interface ChangedFile {
+path: string
+movePath?: (string | null)
+kind: ChangeKind
+oldText: (string | null)
+newText: (string | null)
 }
 /**
  * A shell command the agent ran (or asked to run).
@@ -761,6 +874,8 @@ export interface TandemMethods {
   "tandem/turn/steer": { direction: "clientToServer"; params: TurnSteerParams; result: EmptyResult };
   "tandem/change/accept": { direction: "clientToServer"; params: ChangeDecisionParams; result: ReviewResult };
   "tandem/change/reject": { direction: "clientToServer"; params: ChangeDecisionParams; result: ReviewResult };
+  "tandem/change/preview": { direction: "clientToServer"; params: ChangePreviewParams; result: ChangePreviewResult };
+  "tandem/change/read": { direction: "clientToServer"; params: ChangeReadParams; result: ChangeReadResult };
   "tandem/undo": { direction: "clientToServer"; params: UndoParams; result: UndoResult };
   "tandem/redo": { direction: "clientToServer"; params: RedoParams; result: UndoResult };
   "tandem/requestApproval": { direction: "serverToClient"; params: RequestApprovalParams; result: RequestApprovalResult };
@@ -791,6 +906,8 @@ export const METHOD_NAMES = [
   "tandem/turn/steer",
   "tandem/change/accept",
   "tandem/change/reject",
+  "tandem/change/preview",
+  "tandem/change/read",
   "tandem/undo",
   "tandem/redo",
   "tandem/requestApproval",

@@ -17,13 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
-from tandem.errors import ApprovalError, ConflictError
+from tandem.errors import ApprovalError, ConflictError, NotFoundError
 from tandem.lsp.documents import LiveFileSystem, path_to_uri
 from tandem.lsp.server import TandemLanguageServer
 from tandem.patch.applier import ChangeKind, FileChange
@@ -33,6 +33,7 @@ from tandem.protocol.enums import ApprovalKind, ReviewDecision
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
     ChangeProposal,
+    FilePreview,
     HunkInfo,
     RequestApprovalParams,
     RequestApprovalResult,
@@ -65,6 +66,7 @@ class EditorBridge:
         self.tandem_client = False
         self.encoding = PositionEncoding.UTF16
         self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._asking: dict[str, ApprovalRequest] = {}
 
     def configure(self, params: types.InitializeParams, encoding: Any) -> None:
         """Read what the client announced in ``initialize`` and the position encoding pygls chose."""
@@ -175,17 +177,36 @@ class EditorBridge:
             ApprovalError: the client answered with an error or a malformed result.
         """
         request_id = f"approval-{uuid.uuid4().hex[:12]}"
+        self._asking[request_id] = request
         try:
             if self.tandem_client:
                 return await self._ask_tandem(request_id, request)
             return await self._ask_message(request_id, request)
         finally:
             self._pending.pop(request_id, None)
+            self._asking.pop(request_id, None)
             if self.tandem_client:
                 self.notify(
                     methods.SERVER_REQUEST_RESOLVED,
                     ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id),
                 )
+
+    def preview(self, thread_id: str, request_id: str, accepted_hunk_ids: Collection[str]) -> list[FilePreview]:
+        """``tandem/change/preview``: the files of the unanswered file-change approval ``request_id`` of
+        thread ``thread_id`` with only ``accepted_hunk_ids`` applied, in the request's file order.
+
+        Raises:
+            NotFoundError: no such pending file-change approval in that thread, or a hunk id that is
+                in none of its files.
+        """
+        request = self._asking.get(request_id)
+        if request is None or request.thread_id != thread_id or not request.changes:
+            raise NotFoundError(f"no pending file-change approval {request_id!r} in thread {thread_id!r}")
+        known = {h.id for c in request.changes for h in c.hunks}
+        unknown = sorted(set(accepted_hunk_ids) - known)
+        if unknown:
+            raise NotFoundError(f"approval {request_id} has no hunk {unknown[0]!r}")
+        return [c.preview(set(accepted_hunk_ids)) for c in request.changes]
 
     async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
         params = RequestApprovalParams(
@@ -205,6 +226,8 @@ class EditorBridge:
                     diff=c.diff,
                     move_path=c.move_path,
                     hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks],
+                    old_text=c.change.old_text,
+                    new_text=c.change.new_text,
                 )
                 for c in request.changes
             ]

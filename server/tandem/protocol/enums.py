@@ -35,6 +35,14 @@ class ReviewDecision(StrEnum):
     CANCEL = "cancel"
 
 
+class HunkSpanStatus(StrEnum):
+    """Whether a hunk is in a ``tandem/change/preview`` text: its new lines (``included``) or its
+    old lines (``excluded``)."""
+
+    INCLUDED = "included"
+    EXCLUDED = "excluded"
+
+
 class ApprovalKind(StrEnum):
     """What an approval request is about."""
 
