@@ -29,7 +29,7 @@ from tandem.lsp.server import TandemLanguageServer
 from tandem.patch.applier import ChangeKind, FileChange
 from tandem.patch.textedits import PositionEncoding, line_edits
 from tandem.protocol import methods
-from tandem.protocol.enums import ApprovalKind, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
     ChangeProposal,
@@ -44,10 +44,10 @@ from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 log = logging.getLogger(__name__)
 
 _FALLBACK_ACTIONS = {
-    "Accept": ReviewDecision.ACCEPT,
-    "Accept for session": ReviewDecision.ACCEPT_FOR_SESSION,
-    "Decline": ReviewDecision.DECLINE,
-    "Cancel turn": ReviewDecision.CANCEL,
+    "Accept": ApprovalDecision.ACCEPT,
+    "Accept for session": ApprovalDecision.ACCEPT_FOR_SESSION,
+    "Decline": ApprovalDecision.DECLINE,
+    "Cancel turn": ApprovalDecision.CANCEL,
 }
 CLIENT_SETTLE_S = 2.0
 
@@ -251,7 +251,7 @@ class EditorBridge:
         if request.prefix_rule:
             actions = {
                 **dict(list(actions.items())[:2]),
-                f"Always allow `{' '.join(request.prefix_rule)} …`": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
+                f"Always allow `{' '.join(request.prefix_rule)} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
                 **dict(list(actions.items())[2:]),
             }
         params = types.ShowMessageRequestParams(
@@ -261,7 +261,7 @@ class EditorBridge:
         )
         result = await self._send(request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, params)
         title = getattr(result, "title", None)
-        return ApprovalResponse(actions.get(title or "", ReviewDecision.DECLINE))
+        return ApprovalResponse(actions.get(title or "", ApprovalDecision.DECLINE))
 
     async def _send(self, request_id: str, method: str, params: Any) -> Any:
         future = self._server.protocol.send_request_async(method, params, msg_id=request_id)

@@ -25,7 +25,7 @@ class SandboxMode(StrEnum):
     DANGER_FULL_ACCESS = "danger-full-access"
 
 
-class ReviewDecision(StrEnum):
+class ApprovalDecision(StrEnum):
     """A user's answer to an approval request (docs/architecture.md, ``tandem/requestApproval``)."""
 
     ACCEPT = "accept"

@@ -11,11 +11,11 @@ from typing import Any
 from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
 
 from tandem.protocol.enums import (
+    ApprovalDecision,
     ApprovalKind,
     ApprovalPolicy,
     ChangeKind,
     HunkSpanStatus,
-    ReviewDecision,
     SandboxMode,
 )
 from tandem.protocol.items import InputItem, Item, PlanStep, ThreadInfo, Turn, Usage, WireModel
@@ -310,7 +310,7 @@ class RequestApprovalParams(WireModel):
 class RequestApprovalResult(WireModel):
     """The client's answer; ``accepted_hunk_ids`` narrows a file-change accept to some hunks."""
 
-    decision: ReviewDecision
+    decision: ApprovalDecision
     accepted_hunk_ids: list[str] | None = None
 
 

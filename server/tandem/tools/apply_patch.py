@@ -25,7 +25,7 @@ from tandem.patch import (
     split_hunks,
     unified_diff,
 )
-from tandem.protocol.enums import ApprovalKind, ItemStatus, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ItemStatus
 from tandem.protocol.enums import ChangeKind as WireChangeKind
 from tandem.protocol.items import FileChangeItem, FileUpdateChange
 from tandem.sandbox.policy import PROTECTED_NAMES
@@ -225,13 +225,13 @@ async def _approve(
             changes=proposals,
         )
     )
-    if response.decision is ReviewDecision.CANCEL:
+    if response.decision is ApprovalDecision.CANCEL:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
         raise TurnCancelledError("the user cancelled the turn")
-    if response.decision is ReviewDecision.DECLINE:
+    if response.decision is ApprovalDecision.DECLINE:
         return [], "patch rejected by user", True
-    if response.decision in (ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE):
+    if response.decision in (ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_WITH_PREFIX_RULE):
         host.session_approvals.remember_paths(paths)
     if response.accepted_hunk_ids is None:
         return changes, "", True

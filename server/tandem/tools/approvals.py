@@ -8,7 +8,7 @@ Rules (Codex's approval policies, docs/reference-facts.md §3):
   workspace are auto-approved, changes outside it are asked.
 * ``untrusted``: only known-safe read-only commands run without asking; every file change is asked.
 
-The user's answer is a :class:`~tandem.protocol.enums.ReviewDecision`. ``acceptForSession`` is
+The user's answer is a :class:`~tandem.protocol.enums.ApprovalDecision`. ``acceptForSession`` is
 remembered per thread — for commands per normalised segment (``FOO=1 cmd`` and ``bash -lc 'cmd'``
 match ``cmd``; a chain is approved segment by segment), for file changes per file path;
 ``acceptWithPrefixRule`` persists the prefix the model proposed (``prefix_rule``, e.g.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tandem.patch.applier import FileChange
 from tandem.patch.diff import DiffHunk, select_hunks
-from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ChangeKind, HunkSpanStatus, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, ChangeKind, HunkSpanStatus
 from tandem.protocol.messages import FilePreview, HunkSpan
 from tandem.sandbox.command_rules import ApprovalRules
 
@@ -132,7 +132,7 @@ class ApprovalRequest:
 class ApprovalResponse:
     """The user's answer; ``accepted_hunk_ids`` (file changes only) narrows an accept to some hunks."""
 
-    decision: ReviewDecision
+    decision: ApprovalDecision
     accepted_hunk_ids: list[str] | None = None
 
 
