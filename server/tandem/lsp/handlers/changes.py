@@ -27,7 +27,7 @@ from tandem.protocol.messages import (
     UndoResult,
 )
 from tandem.sessions.checkpoints import EntryKind
-from tandem.tools.apply_patch import wire_kind
+from tandem.tools.proposals import wire_kind
 
 
 def _wire(review: Review) -> dict[str, Any]:
