@@ -25,7 +25,7 @@ from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.config import CheckpointMode, Config
 from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
-from tandem.protocol.enums import ReviewDecision, SandboxMode, TurnStatus
+from tandem.protocol.enums import ApprovalDecision, SandboxMode, TurnStatus
 from tandem.protocol.items import InputItem, ThreadInfo, Turn, TurnError, dump
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
@@ -68,7 +68,7 @@ def _transcript_until(source: Thread, turn_ids: set[str]) -> list[dict[str, Any]
 
 async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
     """The approver of surfaces nobody can answer: every request is declined."""
-    return ApprovalResponse(ReviewDecision.DECLINE)
+    return ApprovalResponse(ApprovalDecision.DECLINE)
 
 
 class Thread:

@@ -75,7 +75,7 @@ from tandem.protocol.items import (
     dump,
 )
 from tandem.sandbox.policy import SandboxPolicy
-from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
 from tandem.tools.base import CallKind, ToolCall
 from tandem.tools.workspace import Workspace
 
@@ -203,11 +203,13 @@ class TurnRunner:
         self._thread.emit(PlanUpdated(self.thread_id, self.turn.id, steps, explanation))
         (self.item_started if first else self.item_updated)(self._plan)
 
-    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, reviewed: bool = False) -> None:
+    def files_changed(
+        self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, state: HunkState = HunkState.PENDING
+    ) -> None:
         """Publish committed changes of item ``item_id`` and the turn diff they lead to."""
         self._checkpoint.record_edit(list(changes))
         self._diff.record(changes)
-        self._thread.emit(FilesChanged(self.thread_id, self.turn.id, item_id, list(changes), cwd, reviewed))
+        self._thread.emit(FilesChanged(self.thread_id, self.turn.id, item_id, list(changes), cwd, state))
         self._emit_diff()
 
     async def before_mutation(self) -> None:

@@ -1,4 +1,9 @@
-"""Approval policy decisions and the per-thread "accept for session" cache.
+"""Approval policy decisions, the approval request/answer types and the per-thread "accept for session" cache.
+
+The pure parts: :func:`command_requirement` and :func:`patch_requirement` decide from the policy;
+:class:`SessionApprovals` remembers. Asking, remembering and escalating happen in one place,
+:mod:`tandem.tools.orchestrator`. What the user is asked is the wire's
+:class:`~tandem.protocol.messages.RequestApprovalParams` (in an :class:`ApprovalRequest`).
 
 Rules (Codex's approval policies, docs/reference-facts.md §3):
 
@@ -8,7 +13,7 @@ Rules (Codex's approval policies, docs/reference-facts.md §3):
   workspace are auto-approved, changes outside it are asked.
 * ``untrusted``: only known-safe read-only commands run without asking; every file change is asked.
 
-The user's answer is a :class:`~tandem.protocol.enums.ReviewDecision`. ``acceptForSession`` is
+The user's answer is a :class:`~tandem.protocol.enums.ApprovalDecision`. ``acceptForSession`` is
 remembered per thread — for commands per normalised segment (``FOO=1 cmd`` and ``bash -lc 'cmd'``
 match ``cmd``; a chain is approved segment by segment), for file changes per file path;
 ``acceptWithPrefixRule`` persists the prefix the model proposed (``prefix_rule``, e.g.
@@ -18,14 +23,16 @@ match ``cmd``; a chain is approved segment by segment), for file changes per fil
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
+from enum import Enum, StrEnum
 from pathlib import Path
 
-from tandem.patch.diff import DiffHunk
-from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ChangeKind, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalPolicy
+from tandem.protocol.messages import RequestApprovalParams
 from tandem.sandbox.command_rules import ApprovalRules
+from tandem.tools.proposals import ProposedFile
 
 log = logging.getLogger(__name__)
 
@@ -38,51 +45,84 @@ class Requirement(Enum):
     FORBID = "forbid"  # refuse; tell the model
 
 
-@dataclass(frozen=True, slots=True)
-class FileChangeProposal:
-    """One file of a proposed change, as shown to the user: a unified diff split into hunks."""
+class SandboxPermissions(StrEnum):
+    """What sandbox a command asks for: the values of the shell tool's ``sandbox_permissions``
+    parameter (docs/reference-facts.md §2; Codex's ``SandboxPermissions``)."""
 
-    path: str
-    kind: ChangeKind
-    diff: str
-    hunks: list[DiffHunk]
-    move_path: str | None = None
+    USE_DEFAULT = "use_default"  # the thread's sandbox
+    REQUIRE_ESCALATED = "require_escalated"  # outside the sandbox, if the user agrees
+
+    @classmethod
+    def parse(cls, raw: object) -> SandboxPermissions:
+        """The model's argument; anything but ``"require_escalated"`` (absent, unknown) is the default."""
+        return cls.REQUIRE_ESCALATED if raw == cls.REQUIRE_ESCALATED.value else cls.USE_DEFAULT
+
+
+class CommandSafety(Enum):
+    """How a command was classified (:func:`tandem.sandbox.safe_commands.is_known_safe`)."""
+
+    KNOWN_SAFE = "known-safe"  # on the read-only allow list
+    UNKNOWN = "unknown"  # anything else (or not classified)
+
+
+class SandboxAvailability(Enum):
+    """Whether commands can be sandboxed as the configuration asks."""
+
+    NOT_NEEDED = "not-needed"  # danger-full-access: commands run unsandboxed by configuration
+    AVAILABLE = "available"  # a sandbox mechanism works on this machine
+    MISSING = "missing"  # a sandbox is configured but none works here (see `tandem doctor`)
+
+
+class HunkState(StrEnum):
+    """Review state of one hunk of a landed change (:mod:`tandem.agent.review`). A change the user
+    approved explicitly starts ``accepted``; one applied without asking starts ``pending``."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+def new_request_id() -> str:
+    """A fresh approval request id, ``approval-<12 hex>`` (also the JSON-RPC id of ``tandem/requestApproval``)."""
+    return f"approval-{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequest:
-    """A question to the user about one item (docs/architecture.md ``tandem/requestApproval``)."""
+    """A question to the user about one item (docs/architecture.md ``tandem/requestApproval``).
 
-    thread_id: str
-    turn_id: str
-    item_id: str
-    kind: ApprovalKind
-    command: str | None = None
-    cwd: str | None = None
-    reason: str | None = None
-    changes: list[FileChangeProposal] = field(default_factory=list)
-    prefix_rule: tuple[str, ...] | None = None
+    Attributes:
+        params: the request as sent on the wire (every surface renders these fields).
+        files: for a file change, the planned files behind ``params.changes`` (same order), kept by
+            the surface while the request is pending for ``tandem/change/preview``; never sent.
+    """
+
+    params: RequestApprovalParams
+    files: tuple[ProposedFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalResponse:
     """The user's answer; ``accepted_hunk_ids`` (file changes only) narrows an accept to some hunks."""
 
-    decision: ReviewDecision
+    decision: ApprovalDecision
     accepted_hunk_ids: list[str] | None = None
 
 
-def command_requirement(policy: ApprovalPolicy, *, known_safe: bool, escalated: bool) -> Requirement:
+def command_requirement(
+    policy: ApprovalPolicy, *, safety: CommandSafety, permissions: SandboxPermissions
+) -> Requirement:
     """Whether a shell command needs the user, from the policy and the command's classification.
 
     Args:
-        known_safe: the command is on the read-only allow list.
-        escalated: the model asked to run outside the sandbox (``require_escalated``).
+        safety: whether the command is on the read-only allow list.
+        permissions: ``require_escalated`` when the command would run outside the sandbox.
     """
+    escalated = permissions is SandboxPermissions.REQUIRE_ESCALATED
     if policy is ApprovalPolicy.NEVER:
         return Requirement.SKIP
     if policy is ApprovalPolicy.UNTRUSTED:
-        return Requirement.SKIP if known_safe and not escalated else Requirement.ASK
+        return Requirement.SKIP if safety is CommandSafety.KNOWN_SAFE and not escalated else Requirement.ASK
     return Requirement.ASK if escalated else Requirement.SKIP
 
 
@@ -141,9 +181,11 @@ class SessionApprovals:
         if self._on_prefix_rule is not None:
             self._on_prefix_rule(self._rules)
 
-    def command_approved(self, command: str, *, escalated: bool = False) -> bool:
+    def command_approved(
+        self, command: str, *, permissions: SandboxPermissions = SandboxPermissions.USE_DEFAULT
+    ) -> bool:
         """Whether every segment of ``command`` is approved (known-safe segments count unless escalated)."""
-        return self._rules.approved(command, allow_known_safe=not escalated)
+        return self._rules.approved(command, allow_known_safe=permissions is SandboxPermissions.USE_DEFAULT)
 
     def remember_paths(self, paths: Iterable[Path]) -> None:
         """Accept further changes to these files for the rest of the thread."""
