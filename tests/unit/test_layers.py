@@ -15,6 +15,7 @@ PACKAGE = Path(tandem.__file__).parent
 LAYERS: dict[str, float] = {
     "protocol": 0,
     "errors": 0,
+    "logs": 0,
     "config": 1,
     "config_toml": 0.5,
     "providers": 0.75,
