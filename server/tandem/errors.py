@@ -8,10 +8,15 @@ Every error Tandem raises on purpose derives from :class:`TandemError`. Each cla
 
 Foreign exceptions (``httpx.HTTPError``, ``OSError``, ``json.JSONDecodeError``) are wrapped in
 one of these before they leave the package that caught them, so callers only ever handle ours.
+
+One signal stands outside the hierarchy on purpose: :class:`TurnCancelledError` (the user's
+"cancel" at an approval) derives from :class:`asyncio.CancelledError`, so no ``except TandemError``
+can turn a cancel into an ordinary error.
 """
 
 from __future__ import annotations
 
+import asyncio
 from enum import IntEnum
 
 
@@ -206,5 +211,18 @@ class ApprovalError(TandemError):
     """The approval round trip failed (client gone, malformed reply)."""
 
 
-class TurnCancelledError(TandemError):
-    """The user chose "cancel" at an approval prompt: the turn stops as interrupted."""
+class TurnCancelledError(asyncio.CancelledError):
+    """The user chose "cancel" at an approval prompt: the turn stops as interrupted.
+
+    Deliberately *outside* :class:`TandemError`: it derives from :class:`asyncio.CancelledError`
+    (a ``BaseException``), so an ``except TandemError`` (or ``except Exception``) around a tool or an
+    approval can never swallow the user's cancel; the turn handles it like an interrupt. A task that
+    raises it ends *cancelled* (``task.cancelled()`` is true).
+
+    Args:
+        message: what to tell the user (shown nowhere today; kept for logs).
+    """
+
+    def __init__(self, message: str = "the user cancelled the turn") -> None:
+        super().__init__(message)
+        self.message = message

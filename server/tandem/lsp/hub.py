@@ -263,9 +263,7 @@ class ThreadHub:
 
     @staticmethod
     def _cancel_turn(thread: Thread, turn_id: str) -> None:
-        task = thread.running_turn
-        if task is not None and task.get_name() == f"turn {turn_id}":
-            thread.interrupt()
+        thread.interrupt(turn_id)
 
     # --- events ---------------------------------------------------------------------------
 
