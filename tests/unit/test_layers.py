@@ -16,6 +16,7 @@ LAYERS: dict[str, float] = {
     "protocol": 0,
     "errors": 0,
     "config": 1,
+    "config_enums": 0.25,
     "config_toml": 0.5,
     "providers": 0.75,
     "model": 2,

@@ -22,7 +22,8 @@ from tandem import __version__
 from tandem.agent.compaction import Budget, ContextMeter
 from tandem.agent.context import TURN_ABORTED_MARKER, base_instructions, initial_context, message
 from tandem.agent.events import Event, EventSink, ThreadStarted
-from tandem.config import CheckpointMode, Config
+from tandem.config import Config
+from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
 from tandem.protocol.enums import ReviewDecision, SandboxMode, TurnStatus
