@@ -17,6 +17,7 @@ LAYERS: dict[str, float] = {
     "errors": 0,
     "logs": 0,
     "config": 1,
+    "config_enums": 0.25,
     "config_toml": 0.5,
     "providers": 0.75,
     "model": 2,

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from tandem.config import CheckpointMode, Config
+from tandem.config import Config
+from tandem.config_enums import CheckpointMode
 from tandem.errors import NotFoundError
 from tandem.patch.applier import ChangeKind, FileChange, display_path
 from tandem.patch.diff import split_hunks

@@ -24,7 +24,8 @@ from tandem.agent.conversation import Conversation, Persistence
 from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
-from tandem.config import CheckpointMode, Config
+from tandem.config import Config
+from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import JsonDict, ModelClient

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tandem.agent.events import EventSink
-from tandem.config import ApprovalPolicy, CheckpointMode, Config
+from tandem.config import ApprovalPolicy, Config
+from tandem.config_enums import CheckpointMode
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.protocol.enums import SandboxMode
