@@ -8,7 +8,7 @@
  */
 import * as vscode from "vscode";
 import type { ApprovalPresenter, PendingApproval } from "./approvalBroker";
-import type { RequestApprovalParams, RequestApprovalResult, ReviewDecision } from "./shared/protocolTypes";
+import type { RequestApprovalParams, RequestApprovalResult, ApprovalDecision } from "./shared/protocolTypes";
 
 /**
  * Button labels and the decisions they send, in the order shown. A request that carries a
@@ -16,8 +16,8 @@ import type { RequestApprovalParams, RequestApprovalResult, ReviewDecision } fro
  * "Always allow `<prefix> …`" -> `acceptWithPrefixRule` (the same wording as the server's
  * `window/showMessageRequest` fallback, server/tandem/lsp/editor.py).
  */
-export function approvalButtons(params: RequestApprovalParams): { title: string; decision: ReviewDecision }[] {
-  const buttons: { title: string; decision: ReviewDecision }[] = [
+export function approvalButtons(params: RequestApprovalParams): { title: string; decision: ApprovalDecision }[] {
+  const buttons: { title: string; decision: ApprovalDecision }[] = [
     { title: "Accept", decision: "accept" },
     { title: "Accept for session", decision: "acceptForSession" },
   ];

@@ -29,7 +29,7 @@ from tandem.agent.events import (
 from tandem.agent.thread import Approver, Thread
 from tandem.config import ApprovalPolicy, CliOverrides, load_config
 from tandem.model.responses import ResponsesClient
-from tandem.protocol.enums import ItemStatus, ReviewDecision, TurnStatus
+from tandem.protocol.enums import ApprovalDecision, ItemStatus, TurnStatus
 from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem, TextInput
 from tandem.sandbox.probe import Strength, probe
 from tandem.testing import ScriptedModelServer
@@ -376,7 +376,7 @@ async def test_timeouts_kill_the_command_and_report_124(harness) -> None:
 
 
 class ScriptedApprover:
-    def __init__(self, *decisions: ReviewDecision) -> None:
+    def __init__(self, *decisions: ApprovalDecision) -> None:
         self.decisions = list(decisions)
         self.requests: list[ApprovalRequest] = []
 
@@ -386,7 +386,7 @@ class ScriptedApprover:
 
 
 async def test_untrusted_asks_for_unsafe_commands_and_remembers_session_approvals(harness, workspace: Path) -> None:
-    approver = ScriptedApprover(ReviewDecision.DECLINE, ReviewDecision.ACCEPT_FOR_SESSION)
+    approver = ScriptedApprover(ApprovalDecision.DECLINE, ApprovalDecision.ACCEPT_FOR_SESSION)
     h = harness(
         [
             respond(shell("ls")),
@@ -411,7 +411,7 @@ async def test_untrusted_asks_for_unsafe_commands_and_remembers_session_approval
 
 
 async def test_cancel_at_an_approval_interrupts_the_turn(harness, workspace: Path) -> None:
-    approver = ScriptedApprover(ReviewDecision.CANCEL)
+    approver = ScriptedApprover(ApprovalDecision.CANCEL)
     h = harness(
         [respond(patch_call("*** Begin Patch\n*** Add File: n.txt\n+n\n*** End Patch"))],
         policy=ApprovalPolicy.UNTRUSTED,
@@ -436,7 +436,7 @@ async def test_read_file_numbers_lines_and_pages(harness, workspace: Path) -> No
 async def test_session_approvals_match_normalised_commands_and_prefix_rules_persist(
     harness, workspace: Path, tandem_home: Path
 ) -> None:
-    approver = ScriptedApprover(ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE)
+    approver = ScriptedApprover(ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_WITH_PREFIX_RULE)
     h = harness(
         [
             respond(shell("touch a")),
@@ -465,7 +465,7 @@ async def test_session_approvals_match_normalised_commands_and_prefix_rules_pers
 
 
 async def test_unrelated_prefix_rules_are_not_offered(harness) -> None:
-    approver = ScriptedApprover(ReviewDecision.ACCEPT)
+    approver = ScriptedApprover(ApprovalDecision.ACCEPT)
     h = harness(
         [respond(shell("touch x", prefix_rule=["rm"])), respond(message("ok"))],
         policy=ApprovalPolicy.UNTRUSTED,
@@ -488,7 +488,7 @@ def outside() -> Iterator[Path]:
 
 @needs_sandbox
 async def test_sandbox_denial_is_explained_and_escalation_asks_then_runs_outside(harness, outside: Path) -> None:
-    approver = ScriptedApprover(ReviewDecision.ACCEPT)
+    approver = ScriptedApprover(ApprovalDecision.ACCEPT)
     escalate = shell(
         f"touch {outside}/escalated",
         sandbox_permissions="require_escalated",
@@ -509,7 +509,7 @@ async def test_sandbox_denial_is_explained_and_escalation_asks_then_runs_outside
 
 @needs_sandbox
 async def test_untrusted_offers_to_retry_a_blocked_command_without_the_sandbox(harness, outside: Path) -> None:
-    approver = ScriptedApprover(ReviewDecision.ACCEPT, ReviewDecision.ACCEPT)
+    approver = ScriptedApprover(ApprovalDecision.ACCEPT, ApprovalDecision.ACCEPT)
     h = harness(
         [respond(shell(f"touch {outside}/x")), respond(message("ok"))],
         policy=ApprovalPolicy.UNTRUSTED,
@@ -530,7 +530,7 @@ async def test_patches_outside_the_writable_roots(harness, workspace: Path, tmp_
     h = harness([respond(add_outside), respond(message("ok"))], policy=ApprovalPolicy.NEVER)
     await h.turn("go")
     assert "outside the workspace" in last_outputs(h.bodies()[1])[0] and not outside.exists()
-    approver = ScriptedApprover(ReviewDecision.DECLINE)
+    approver = ScriptedApprover(ApprovalDecision.DECLINE)
     h2 = harness([respond(add_git), respond(message("ok"))], policy=ApprovalPolicy.ON_REQUEST, approver=approver)
     await h2.turn("go")
     assert approver.requests and approver.requests[0].changes[0].path == ".git/hooks/pre-commit"

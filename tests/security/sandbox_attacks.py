@@ -31,7 +31,7 @@ from typing import Any
 
 from tandem.agent.events import Event, ItemCompleted
 from tandem.agent.thread import Thread
-from tandem.protocol.enums import ReviewDecision
+from tandem.protocol.enums import ApprovalDecision
 from tandem.protocol.items import TextInput
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
@@ -279,4 +279,4 @@ class DeclineAll:
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalResponse:
         self.requests.append(request)
-        return ApprovalResponse(ReviewDecision.DECLINE)
+        return ApprovalResponse(ApprovalDecision.DECLINE)

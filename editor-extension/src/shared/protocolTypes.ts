@@ -15,6 +15,7 @@ import type {
 
 export type {
   AgentMessageItem,
+  ApprovalDecision,
   ApprovalKind,
   ChangeProposal,
   CommandExecutionItem,
@@ -29,7 +30,6 @@ export type {
   ReasoningItem,
   RequestApprovalParams,
   RequestApprovalResult,
-  ReviewDecision,
   ThreadInfo,
   TokenUsageNotification,
   Turn,

@@ -10,7 +10,7 @@ import type {
   ApprovalKind,
   ChangeProposal,
   Item,
-  ReviewDecision,
+  ApprovalDecision,
   ThreadInfo,
 } from "./protocolTypes";
 
@@ -121,7 +121,7 @@ export type WebviewToHost =
   | { type: "selectThread"; threadId: string }
   | { type: "forkThread"; threadId: string; turnId?: string }
   | { type: "listThreads" }
-  | { type: "approve"; requestId: string; decision: ReviewDecision; acceptedHunkIds?: string[] }
+  | { type: "approve"; requestId: string; decision: ApprovalDecision; acceptedHunkIds?: string[] }
   | { type: "openFile"; path: string; line?: number }
   /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
   | { type: "openDiff"; itemId: string; path?: string }

@@ -3,7 +3,7 @@
  * (all checked), and Accept / Accept for session / Decline / Cancel turn. `acceptedHunkIds` is sent
  * only when some hunk is unchecked. The card stays (disabled) until `approvalResolved` removes it.
  */
-import type { ReviewDecision } from "../../src/shared/protocolTypes";
+import type { ApprovalDecision } from "../../src/shared/protocolTypes";
 import type { ApprovalMessage } from "../../src/shared/webviewMessages";
 import { h, setText, uid } from "../dom";
 import type { ApprovalEntry } from "../state";
@@ -16,7 +16,7 @@ const TITLES: Record<ApprovalMessage["kind"], string> = {
   network: "Allow network access?",
 };
 
-interface DecisionButton { decision: ReviewDecision; label: string; cls: string; needsHunks: boolean; title?: string }
+interface DecisionButton { decision: ApprovalDecision; label: string; cls: string; needsHunks: boolean; title?: string }
 
 function decisions(r: ApprovalMessage): DecisionButton[] {
   const list: DecisionButton[] = [
@@ -37,7 +37,7 @@ function decisions(r: ApprovalMessage): DecisionButton[] {
   return list;
 }
 
-const ANSWERED: Record<ReviewDecision, string> = {
+const ANSWERED: Record<ApprovalDecision, string> = {
   accept: "Accepted",
   acceptForSession: "Accepted for this session",
   acceptWithPrefixRule: "Accepted, and remembered",
@@ -104,7 +104,7 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
     else setText(hint, "");
   }
 
-  function answer(decision: ReviewDecision): void {
+  function answer(decision: ApprovalDecision): void {
     if (answered) return;
     const accepting = decision !== "decline" && decision !== "cancel";
     const picked = boxes.filter((b) => b.checked).map((b) => b.dataset["hunkId"] ?? "");

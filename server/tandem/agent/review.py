@@ -55,6 +55,7 @@ class ChangeSet:
     thread_id: str
     turn_id: str
     files: list[TrackedFile] = field(default_factory=list)
+    cwd: Path | None = None  # the thread's cwd when the change was made (paths are shown relative to it)
 
     def hunk_ids(self) -> list[str]:
         """Every hunk id, in file order."""
@@ -119,7 +120,7 @@ class ChangeTracker:
             )
             for change in changes
         ]
-        self._sets[change_id] = ChangeSet(change_id, thread_id, turn_id, files)
+        self._sets[change_id] = ChangeSet(change_id, thread_id, turn_id, files, cwd)
 
     def get(self, change_id: str) -> ChangeSet:
         """The change set ``change_id``.

@@ -29,7 +29,7 @@ from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import JsonDict, ModelClient
-from tandem.protocol.enums import ReviewDecision, SandboxMode
+from tandem.protocol.enums import ApprovalDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import read_rollout, rollout_path
@@ -42,7 +42,7 @@ __all__ = ["Approver", "Persistence", "Thread", "decline_all"]
 
 async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
     """The approver of surfaces nobody can answer: every request is declined."""
-    return ApprovalResponse(ReviewDecision.DECLINE)
+    return ApprovalResponse(ApprovalDecision.DECLINE)
 
 
 def _info(config: Config, thread_id: str, created_at: str, path: Path | None, cwd: str | None = None) -> ThreadInfo:

@@ -12,19 +12,19 @@ from enum import Enum
 from typing import IO
 
 from tandem.headless.human import Style
-from tandem.protocol.enums import ApprovalKind, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 _ANSWERS = {
-    "y": ReviewDecision.ACCEPT,
-    "yes": ReviewDecision.ACCEPT,
-    "a": ReviewDecision.ACCEPT_FOR_SESSION,
-    "always": ReviewDecision.ACCEPT_FOR_SESSION,
-    "p": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
-    "n": ReviewDecision.DECLINE,
-    "no": ReviewDecision.DECLINE,
-    "c": ReviewDecision.CANCEL,
-    "cancel": ReviewDecision.CANCEL,
+    "y": ApprovalDecision.ACCEPT,
+    "yes": ApprovalDecision.ACCEPT,
+    "a": ApprovalDecision.ACCEPT_FOR_SESSION,
+    "always": ApprovalDecision.ACCEPT_FOR_SESSION,
+    "p": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
+    "n": ApprovalDecision.DECLINE,
+    "no": ApprovalDecision.DECLINE,
+    "c": ApprovalDecision.CANCEL,
+    "cancel": ApprovalDecision.CANCEL,
 }
 
 
@@ -79,7 +79,7 @@ class TerminalApprover:
         self._err.write("\n".join(lines) + "\n")
         self._err.flush()
 
-    def _ask(self, prefix_rule: tuple[str, ...] | None) -> ReviewDecision:
+    def _ask(self, prefix_rule: tuple[str, ...] | None) -> ApprovalDecision:
         assert self._terminal is not None
         always = f"  [p] always allow `{' '.join(prefix_rule)} …`" if prefix_rule else ""
         while True:
@@ -89,9 +89,9 @@ class TerminalApprover:
             self._err.flush()
             line = self._terminal.readline()
             if not line:
-                return ReviewDecision.CANCEL
+                return ApprovalDecision.CANCEL
             answer = _ANSWERS.get(line.strip().lower())
-            if answer is ReviewDecision.ACCEPT_WITH_PREFIX_RULE and not prefix_rule:
+            if answer is ApprovalDecision.ACCEPT_WITH_PREFIX_RULE and not prefix_rule:
                 continue
             if answer is not None:
                 return answer
@@ -102,7 +102,7 @@ class TerminalApprover:
             self._show(request)
             if self._mode is ApprovalMode.ACCEPT_ALL:
                 self._err.write(self._style.dim("  → accepted automatically (non-interactive run)") + "\n")
-                return ApprovalResponse(ReviewDecision.ACCEPT)
+                return ApprovalResponse(ApprovalDecision.ACCEPT)
             if self._mode is ApprovalMode.DECLINE_ALL:
                 self._err.write(
                     self._style.dim(
@@ -110,5 +110,5 @@ class TerminalApprover:
                     )
                     + "\n"
                 )
-                return ApprovalResponse(ReviewDecision.DECLINE)
+                return ApprovalResponse(ApprovalDecision.DECLINE)
             return ApprovalResponse(await asyncio.to_thread(self._ask, request.prefix_rule))

@@ -41,6 +41,8 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.TURN_STEER, None, f"{_H}.turns:turn_steer"),
     (methods.CHANGE_ACCEPT, None, f"{_H}.changes:change_accept"),
     (methods.CHANGE_REJECT, None, f"{_H}.changes:change_reject"),
+    (methods.CHANGE_PREVIEW, None, f"{_H}.changes:change_preview"),
+    (methods.CHANGE_READ, None, f"{_H}.changes:change_read"),
     (methods.UNDO, None, f"{_H}.changes:undo"),
     (methods.REDO, None, f"{_H}.changes:redo"),
     (

@@ -17,22 +17,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
-from tandem.errors import ApprovalError, ConflictError
+from tandem.errors import ApprovalError, ConflictError, NotFoundError
 from tandem.lsp.documents import LiveFileSystem, path_to_uri
 from tandem.lsp.server import TandemLanguageServer
 from tandem.patch.applier import ChangeKind, FileChange
 from tandem.patch.textedits import PositionEncoding, line_edits
 from tandem.protocol import methods
-from tandem.protocol.enums import ApprovalKind, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
     ChangeProposal,
+    FilePreview,
     HunkInfo,
     RequestApprovalParams,
     RequestApprovalResult,
@@ -43,10 +44,10 @@ from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 log = logging.getLogger(__name__)
 
 _FALLBACK_ACTIONS = {
-    "Accept": ReviewDecision.ACCEPT,
-    "Accept for session": ReviewDecision.ACCEPT_FOR_SESSION,
-    "Decline": ReviewDecision.DECLINE,
-    "Cancel turn": ReviewDecision.CANCEL,
+    "Accept": ApprovalDecision.ACCEPT,
+    "Accept for session": ApprovalDecision.ACCEPT_FOR_SESSION,
+    "Decline": ApprovalDecision.DECLINE,
+    "Cancel turn": ApprovalDecision.CANCEL,
 }
 CLIENT_SETTLE_S = 2.0
 
@@ -65,6 +66,7 @@ class EditorBridge:
         self.tandem_client = False
         self.encoding = PositionEncoding.UTF16
         self._pending: dict[str, asyncio.Future[Any]] = {}
+        self._asking: dict[str, ApprovalRequest] = {}
 
     def configure(self, params: types.InitializeParams, encoding: Any) -> None:
         """Read what the client announced in ``initialize`` and the position encoding pygls chose."""
@@ -175,17 +177,36 @@ class EditorBridge:
             ApprovalError: the client answered with an error or a malformed result.
         """
         request_id = f"approval-{uuid.uuid4().hex[:12]}"
+        self._asking[request_id] = request
         try:
             if self.tandem_client:
                 return await self._ask_tandem(request_id, request)
             return await self._ask_message(request_id, request)
         finally:
             self._pending.pop(request_id, None)
+            self._asking.pop(request_id, None)
             if self.tandem_client:
                 self.notify(
                     methods.SERVER_REQUEST_RESOLVED,
                     ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id),
                 )
+
+    def preview(self, thread_id: str, request_id: str, accepted_hunk_ids: Collection[str]) -> list[FilePreview]:
+        """``tandem/change/preview``: the files of the unanswered file-change approval ``request_id`` of
+        thread ``thread_id`` with only ``accepted_hunk_ids`` applied, in the request's file order.
+
+        Raises:
+            NotFoundError: no such pending file-change approval in that thread, or a hunk id that is
+                in none of its files.
+        """
+        request = self._asking.get(request_id)
+        if request is None or request.thread_id != thread_id or not request.changes:
+            raise NotFoundError(f"no pending file-change approval {request_id!r} in thread {thread_id!r}")
+        known = {h.id for c in request.changes for h in c.hunks}
+        unknown = sorted(set(accepted_hunk_ids) - known)
+        if unknown:
+            raise NotFoundError(f"approval {request_id} has no hunk {unknown[0]!r}")
+        return [c.preview(set(accepted_hunk_ids)) for c in request.changes]
 
     async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
         params = RequestApprovalParams(
@@ -205,6 +226,8 @@ class EditorBridge:
                     diff=c.diff,
                     move_path=c.move_path,
                     hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks],
+                    old_text=c.change.old_text,
+                    new_text=c.change.new_text,
                 )
                 for c in request.changes
             ]
@@ -228,7 +251,7 @@ class EditorBridge:
         if request.prefix_rule:
             actions = {
                 **dict(list(actions.items())[:2]),
-                f"Always allow `{' '.join(request.prefix_rule)} …`": ReviewDecision.ACCEPT_WITH_PREFIX_RULE,
+                f"Always allow `{' '.join(request.prefix_rule)} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
                 **dict(list(actions.items())[2:]),
             }
         params = types.ShowMessageRequestParams(
@@ -238,7 +261,7 @@ class EditorBridge:
         )
         result = await self._send(request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, params)
         title = getattr(result, "title", None)
-        return ApprovalResponse(actions.get(title or "", ReviewDecision.DECLINE))
+        return ApprovalResponse(actions.get(title or "", ApprovalDecision.DECLINE))
 
     async def _send(self, request_id: str, method: str, params: Any) -> Any:
         future = self._server.protocol.send_request_async(method, params, msg_id=request_id)

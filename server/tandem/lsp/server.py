@@ -34,6 +34,8 @@ CLIENT_REQUESTS = frozenset(
         methods.TURN_STEER,
         methods.CHANGE_ACCEPT,
         methods.CHANGE_REJECT,
+        methods.CHANGE_PREVIEW,
+        methods.CHANGE_READ,
         methods.UNDO,
         methods.REDO,
     }

@@ -25,7 +25,7 @@ class SandboxMode(StrEnum):
     DANGER_FULL_ACCESS = "danger-full-access"
 
 
-class ReviewDecision(StrEnum):
+class ApprovalDecision(StrEnum):
     """A user's answer to an approval request (docs/architecture.md, ``tandem/requestApproval``)."""
 
     ACCEPT = "accept"
@@ -33,6 +33,14 @@ class ReviewDecision(StrEnum):
     ACCEPT_WITH_PREFIX_RULE = "acceptWithPrefixRule"
     DECLINE = "decline"
     CANCEL = "cancel"
+
+
+class HunkSpanStatus(StrEnum):
+    """Whether a hunk is in a ``tandem/change/preview`` text: its new lines (``included``) or its
+    old lines (``excluded``)."""
+
+    INCLUDED = "included"
+    EXCLUDED = "excluded"
 
 
 class ApprovalKind(StrEnum):

@@ -6,10 +6,34 @@ is camelCase on the wire. Method names are in :mod:`tandem.protocol.methods`.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
-from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ChangeKind, ReviewDecision, SandboxMode
+from pydantic import Field, SerializationInfo, SerializerFunctionWrapHandler, model_serializer
+
+from tandem.protocol.enums import (
+    ApprovalDecision,
+    ApprovalKind,
+    ApprovalPolicy,
+    ChangeKind,
+    HunkSpanStatus,
+    SandboxMode,
+)
 from tandem.protocol.items import InputItem, Item, PlanStep, ThreadInfo, Turn, Usage, WireModel
+
+
+class NullKeepingModel(WireModel):
+    """A wire type whose required fields are sent even when ``null`` (``dump`` leaves out every other
+    ``None``): ``oldText: null`` says "no text before" (an added file), not "not sent"."""
+
+    @model_serializer(mode="wrap")
+    def _keep_required_nulls(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, field in type(self).model_fields.items():
+                if field.is_required() and getattr(self, name) is None:
+                    data.setdefault(field.alias if info.by_alias and field.alias else name, None)
+        return data
+
 
 # --- client -> server requests ---------------------------------------------------------------
 
@@ -152,6 +176,23 @@ class UndoResult(WireModel):
     kept: list[KeptFile] = Field(default_factory=list)
 
 
+class ChangePreviewParams(WireModel):
+    """``tandem/change/preview``: the files of a pending file-change approval (``request_id``, the
+    ``tandem/requestApproval`` still unanswered) as they would be with only ``accepted_hunk_ids`` applied."""
+
+    thread_id: str
+    request_id: str
+    accepted_hunk_ids: list[str]
+
+
+class ChangeReadParams(WireModel):
+    """``tandem/change/read``: the texts before and after an applied change (``change_id`` = the id
+    of its ``fileChange`` item)."""
+
+    thread_id: str
+    change_id: str
+
+
 class ReviewResult(WireModel):
     """Result of ``change/accept`` and ``change/reject``.
 
@@ -178,14 +219,76 @@ class HunkInfo(WireModel):
     diff: str
 
 
-class ChangeProposal(WireModel):
-    """One file of a proposed change."""
+class ChangeProposal(NullKeepingModel):
+    """One file of a proposed change.
+
+    ``old_text``: the file's whole text before the change, as the patch was planned against it (the
+    open buffer's text in the editor); null for an added file. ``new_text``: the whole text after,
+    every hunk applied; null for a deleted file. A move's ``new_text`` is the text at ``move_path``.
+    """
 
     path: str
     kind: ChangeKind
     diff: str
     hunks: list[HunkInfo]
     move_path: str | None = None
+    old_text: str | None
+    new_text: str | None
+
+
+class HunkSpan(WireModel):
+    """Where one hunk of a :class:`FilePreview` stands in its ``text`` (0-based lines).
+
+    ``start_line``: the first line of the hunk's new lines when ``included``, of its old lines when
+    ``excluded``; ``line_count``: how many lines of ``text`` that is (0 for a hunk that only removes
+    lines, when included, or only adds lines, when excluded; ``start_line`` is then the line the
+    change goes before). The hunk's context lines (the 3 unchanged lines around it in ``diff``)
+    are not counted: the span is the changed lines, from the first to the last.
+    """
+
+    id: str
+    status: HunkSpanStatus
+    start_line: int
+    line_count: int
+
+
+class FilePreview(NullKeepingModel):
+    """One file of a ``tandem/change/preview`` result.
+
+    ``text``: the file as it would be with only the accepted hunks applied ("" when the file would
+    not exist: an added file with its hunk excluded, a deleted file with it included); ``old_text``:
+    as in :class:`ChangeProposal`; ``hunks``: every hunk of the file, in file order.
+    """
+
+    path: str
+    move_path: str | None = None
+    kind: ChangeKind
+    old_text: str | None
+    text: str
+    hunks: list[HunkSpan]
+
+
+class ChangePreviewResult(WireModel):
+    """Result of ``tandem/change/preview``: one entry per file of the approval request, in its order."""
+
+    files: list[FilePreview]
+
+
+class ChangedFile(NullKeepingModel):
+    """One file of an applied change: its text before (null: the change added it) and after (null:
+    the change deleted it); paths relative to the thread's cwd when inside it, as in the item."""
+
+    path: str
+    move_path: str | None = None
+    kind: ChangeKind
+    old_text: str | None
+    new_text: str | None
+
+
+class ChangeReadResult(WireModel):
+    """Result of ``tandem/change/read``: the files of the change, in the item's order."""
+
+    files: list[ChangedFile]
 
 
 class RequestApprovalParams(WireModel):
@@ -207,7 +310,7 @@ class RequestApprovalParams(WireModel):
 class RequestApprovalResult(WireModel):
     """The client's answer; ``accepted_hunk_ids`` narrows a file-change accept to some hunks."""
 
-    decision: ReviewDecision
+    decision: ApprovalDecision
     accepted_hunk_ids: list[str] | None = None
 
 

@@ -16,6 +16,8 @@ TURN_INTERRUPT: Final = "tandem/turn/interrupt"
 TURN_STEER: Final = "tandem/turn/steer"
 CHANGE_ACCEPT: Final = "tandem/change/accept"
 CHANGE_REJECT: Final = "tandem/change/reject"
+CHANGE_PREVIEW: Final = "tandem/change/preview"
+CHANGE_READ: Final = "tandem/change/read"
 UNDO: Final = "tandem/undo"
 REDO: Final = "tandem/redo"
 

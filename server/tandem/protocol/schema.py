@@ -27,6 +27,10 @@ from tandem.protocol.items import (
 )
 from tandem.protocol.messages import (
     ChangeDecisionParams,
+    ChangePreviewParams,
+    ChangePreviewResult,
+    ChangeReadParams,
+    ChangeReadResult,
     DeltaNotification,
     DiffUpdatedNotification,
     EmptyResult,
@@ -73,6 +77,8 @@ METHODS: dict[str, tuple[str, type[BaseModel], type[BaseModel] | None]] = {
     m.TURN_STEER: ("clientToServer", TurnSteerParams, EmptyResult),
     m.CHANGE_ACCEPT: ("clientToServer", ChangeDecisionParams, ReviewResult),
     m.CHANGE_REJECT: ("clientToServer", ChangeDecisionParams, ReviewResult),
+    m.CHANGE_PREVIEW: ("clientToServer", ChangePreviewParams, ChangePreviewResult),
+    m.CHANGE_READ: ("clientToServer", ChangeReadParams, ChangeReadResult),
     m.UNDO: ("clientToServer", UndoParams, UndoResult),
     m.REDO: ("clientToServer", RedoParams, UndoResult),
     m.REQUEST_APPROVAL: ("serverToClient", RequestApprovalParams, RequestApprovalResult),

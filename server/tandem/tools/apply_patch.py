@@ -25,7 +25,7 @@ from tandem.patch import (
     split_hunks,
     unified_diff,
 )
-from tandem.protocol.enums import ApprovalKind, ItemStatus, ReviewDecision
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ItemStatus
 from tandem.protocol.enums import ChangeKind as WireChangeKind
 from tandem.protocol.items import FileChangeItem, FileUpdateChange
 from tandem.sandbox.policy import PROTECTED_NAMES
@@ -44,7 +44,8 @@ _DESCRIPTION = (
 )
 
 
-def _wire_kind(change: FileChange) -> WireChangeKind:
+def wire_kind(change: FileChange) -> WireChangeKind:
+    """The wire's kind of a planned change (a move is ``move``, whatever its text does)."""
     if change.move_path is not None:
         return WireChangeKind.MOVE
     return {
@@ -144,7 +145,7 @@ def _wire_changes(changes: list[FileChange], cwd: Path) -> list[FileUpdateChange
     return [
         FileUpdateChange(
             path=_display(c.path, cwd),
-            kind=_wire_kind(c),
+            kind=wire_kind(c),
             diff=unified_diff(c, cwd),
             move_path=_display(c.move_path, cwd) if c.move_path else None,
         )
@@ -209,7 +210,9 @@ async def _approve(
         )
     hunks = {id(c): split_hunks(c, cwd) for c in changes}
     proposals = [
-        FileChangeProposal(path=wire.path, kind=wire.kind, diff=wire.diff, hunks=hunks[id(c)], move_path=wire.move_path)
+        FileChangeProposal(
+            path=wire.path, kind=wire.kind, diff=wire.diff, hunks=hunks[id(c)], change=c, move_path=wire.move_path
+        )
         for c, wire in zip(changes, item.changes, strict=True)
     ]
     response = await host.request_approval(
@@ -222,13 +225,13 @@ async def _approve(
             changes=proposals,
         )
     )
-    if response.decision is ReviewDecision.CANCEL:
+    if response.decision is ApprovalDecision.CANCEL:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
         raise TurnCancelledError("the user cancelled the turn")
-    if response.decision is ReviewDecision.DECLINE:
+    if response.decision is ApprovalDecision.DECLINE:
         return [], "patch rejected by user", True
-    if response.decision in (ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE):
+    if response.decision in (ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_WITH_PREFIX_RULE):
         host.session_approvals.remember_paths(paths)
     if response.accepted_hunk_ids is None:
         return changes, "", True

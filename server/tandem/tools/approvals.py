@@ -8,7 +8,7 @@ Rules (Codex's approval policies, docs/reference-facts.md §3):
   workspace are auto-approved, changes outside it are asked.
 * ``untrusted``: only known-safe read-only commands run without asking; every file change is asked.
 
-The user's answer is a :class:`~tandem.protocol.enums.ReviewDecision`. ``acceptForSession`` is
+The user's answer is a :class:`~tandem.protocol.enums.ApprovalDecision`. ``acceptForSession`` is
 remembered per thread — for commands per normalised segment (``FOO=1 cmd`` and ``bash -lc 'cmd'``
 match ``cmd``; a chain is approved segment by segment), for file changes per file path;
 ``acceptWithPrefixRule`` persists the prefix the model proposed (``prefix_rule``, e.g.
@@ -18,13 +18,15 @@ match ``cmd``; a chain is approved segment by segment), for file changes per fil
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from tandem.patch.diff import DiffHunk
-from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ChangeKind, ReviewDecision
+from tandem.patch.applier import FileChange
+from tandem.patch.diff import DiffHunk, select_hunks
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, ChangeKind, HunkSpanStatus
+from tandem.protocol.messages import FilePreview, HunkSpan
 from tandem.sandbox.command_rules import ApprovalRules
 
 log = logging.getLogger(__name__)
@@ -40,13 +42,75 @@ class Requirement(Enum):
 
 @dataclass(frozen=True, slots=True)
 class FileChangeProposal:
-    """One file of a proposed change, as shown to the user: a unified diff split into hunks."""
+    """One file of a proposed change, as shown to the user: a unified diff split into hunks, and the
+    planned change itself (``change``: its old and new texts; ``hunks`` = ``split_hunks(change, cwd)``)."""
 
     path: str
     kind: ChangeKind
     diff: str
     hunks: list[DiffHunk]
+    change: FileChange
     move_path: str | None = None
+
+    def preview(self, accepted: Collection[str]) -> FilePreview:
+        """The file as it would be with only the hunks in ``accepted`` applied (``tandem/change/preview``).
+
+        Text from the patch engine's :func:`~tandem.patch.diff.select_hunks`; spans as
+        :class:`~tandem.protocol.messages.HunkSpan` describes them.
+
+        Raises:
+            PatchApplyError: ``hunks`` do not belong to ``change`` (a bug).
+        """
+        selected = select_hunks(self.change, self.hunks, accepted)
+        # Nothing accepted: the file stays as it is (an added file is not created).
+        text = (self.change.old_text if selected is None else selected.new_text) or ""
+        return FilePreview(
+            path=self.path,
+            move_path=self.move_path,
+            kind=self.kind,
+            old_text=self.change.old_text,
+            text=text,
+            hunks=hunk_spans(self.hunks, accepted),
+        )
+
+
+def _context(lines: Iterable[str]) -> int:
+    """How many context lines (``" "``) a run of hunk lines starts with (``\\ No newline`` markers skipped)."""
+    count = 0
+    for line in lines:
+        if line.startswith("\\"):
+            continue
+        if not line.startswith(" "):
+            break
+        count += 1
+    return count
+
+
+def hunk_spans(hunks: Sequence[DiffHunk], accepted: Collection[str]) -> list[HunkSpan]:
+    """Where each of a file's ``hunks`` (in file order, as :func:`~tandem.patch.diff.split_hunks`
+    gives them) stands in the text with only the ``accepted`` ones applied: 0-based start line and line
+    count of its changed lines, new side when accepted, old side otherwise (context lines left out)."""
+    spans: list[HunkSpan] = []
+    shift = 0  # lines the accepted hunks above added (negative: removed)
+    for hunk in hunks:
+        body = hunk.diff.split("\n")[1:]
+        if body and body[-1] == "":
+            body.pop()
+        lead, trail = _context(body), _context(reversed(body))
+        old_first = hunk.old_start - 1 if hunk.old_count else hunk.old_start
+        included = hunk.id in accepted
+        side = hunk.new_count if included else hunk.old_count
+        spans.append(
+            HunkSpan(
+                id=hunk.id,
+                status=HunkSpanStatus.INCLUDED if included else HunkSpanStatus.EXCLUDED,
+                start_line=old_first + shift + lead,
+                line_count=max(side - lead - trail, 0),
+            )
+        )
+        if included:
+            shift += hunk.new_count - hunk.old_count
+    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +132,7 @@ class ApprovalRequest:
 class ApprovalResponse:
     """The user's answer; ``accepted_hunk_ids`` (file changes only) narrows an accept to some hunks."""
 
-    decision: ReviewDecision
+    decision: ApprovalDecision
     accepted_hunk_ids: list[str] | None = None
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tandem.errors import SandboxError, ToolError, TurnCancelledError
 from tandem.patch.invocation import extract_shell_patch
-from tandem.protocol.enums import ApprovalKind, ApprovalPolicy, ItemStatus, ReviewDecision, SandboxMode
+from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, ItemStatus, SandboxMode
 from tandem.protocol.items import CommandExecutionItem
 from tandem.sandbox.command_rules import normalize
 from tandem.sandbox.denials import denial_note, looks_denied
@@ -36,7 +36,7 @@ _DESCRIPTION = (
 )
 
 
-_ACCEPTED = (ReviewDecision.ACCEPT, ReviewDecision.ACCEPT_FOR_SESSION, ReviewDecision.ACCEPT_WITH_PREFIX_RULE)
+_ACCEPTED = (ApprovalDecision.ACCEPT, ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_WITH_PREFIX_RULE)
 
 
 class ShellCommandTool:
@@ -235,13 +235,13 @@ async def _approve(
             prefix_rule=prefix_rule,
         )
     )
-    if response.decision is ReviewDecision.CANCEL:
+    if response.decision is ApprovalDecision.CANCEL:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
         raise TurnCancelledError("the user cancelled the turn")
-    if response.decision is ReviewDecision.ACCEPT_FOR_SESSION:
+    if response.decision is ApprovalDecision.ACCEPT_FOR_SESSION:
         host.session_approvals.remember_command(item.command)
-    if response.decision is ReviewDecision.ACCEPT_WITH_PREFIX_RULE and prefix_rule is not None:
+    if response.decision is ApprovalDecision.ACCEPT_WITH_PREFIX_RULE and prefix_rule is not None:
         host.session_approvals.remember_prefix(prefix_rule)
     if response.decision in _ACCEPTED:
         return None
@@ -261,7 +261,7 @@ async def _retry_unsandboxed(host: ToolHost, item: CommandExecutionItem) -> bool
             reason="The sandbox blocked this command. Run it again without the sandbox?",
         )
     )
-    if response.decision is ReviewDecision.CANCEL:
+    if response.decision is ApprovalDecision.CANCEL:
         raise TurnCancelledError("the user cancelled the turn")
     return response.decision in _ACCEPTED
 

@@ -1,16 +1,33 @@
-"""``tandem/change/accept|reject`` and ``tandem/undo``: review the agent's changes after they landed."""
+"""``tandem/change/accept|reject|read``, ``tandem/change/preview`` and ``tandem/undo``: the agent's
+changes, proposed (preview of a pending approval) and after they landed (read, review, undo)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.review import ReviewResult as Review
+from tandem.errors import NotFoundError
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
+from tandem.patch.applier import FileChange, display_path
 from tandem.protocol.items import dump
-from tandem.protocol.messages import ChangeDecisionParams, KeptFile, RedoParams, ReviewResult, UndoParams, UndoResult
+from tandem.protocol.messages import (
+    ChangeDecisionParams,
+    ChangedFile,
+    ChangePreviewParams,
+    ChangePreviewResult,
+    ChangeReadParams,
+    ChangeReadResult,
+    KeptFile,
+    RedoParams,
+    ReviewResult,
+    UndoParams,
+    UndoResult,
+)
 from tandem.sessions.checkpoints import EntryKind
+from tandem.tools.apply_patch import wire_kind
 
 
 def _wire(review: Review) -> dict[str, Any]:
@@ -33,6 +50,37 @@ async def change_reject(hub: ThreadHub, request: Any) -> dict[str, Any]:
     review = await hub.tracker.reject(params.change_id, params.hunk_ids)
     hub.refresh_code_lenses()
     return _wire(review)
+
+
+@rpc_errors
+async def change_preview(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/change/preview``: a pending file-change approval's files with only some hunks applied."""
+    params = parse_params(ChangePreviewParams, request)
+    files = hub.editor.preview(params.thread_id, params.request_id, params.accepted_hunk_ids)
+    return dump(ChangePreviewResult(files=files))
+
+
+def _changed_file(change: FileChange, cwd: Path | None) -> ChangedFile:
+    def show(path: Path) -> str:
+        return display_path(path, cwd) if cwd is not None else str(path)
+
+    return ChangedFile(
+        path=show(change.path),
+        move_path=show(change.move_path) if change.move_path is not None else None,
+        kind=wire_kind(change),
+        old_text=change.old_text,
+        new_text=change.new_text,
+    )
+
+
+@rpc_errors
+async def change_read(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/change/read``: an applied change's texts before and after, as committed."""
+    params = parse_params(ChangeReadParams, request)
+    change_set = hub.tracker.get(params.change_id)
+    if change_set.thread_id != params.thread_id:
+        raise NotFoundError(f"no change {params.change_id!r} in thread {params.thread_id!r}")
+    return dump(ChangeReadResult(files=[_changed_file(t.change, change_set.cwd) for t in change_set.files]))
 
 
 def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
