@@ -11,10 +11,9 @@
 import type { RequestApprovalParams, RequestApprovalResult } from "./shared/protocolTypes";
 import type { CancellationTokenLike, DisposableLike, RequestTarget } from "./rpc/connection";
 import { REQUEST_APPROVAL } from "./protocol/methods";
-import type { ServerRequestIds } from "./rpc/requestIds";
 import { isNotification, type TandemNotification } from "./notifications";
 
-/** An approval waiting for the user; `requestId` is the JSON-RPC id of the server's request. */
+/** An approval waiting for the user; `requestId` is `params.requestId`, the JSON-RPC id of the server's request. */
 export interface PendingApproval {
   requestId: string;
   params: RequestApprovalParams;
@@ -43,7 +42,6 @@ export class ApprovalBroker {
   private readonly entries = new Map<string, Entry>();
   private readonly presenters = new Set<ApprovalPresenter>();
   private readonly listeners = new Set<() => void>();
-  private localIds = 0;
 
   /** @param onError called when a presenter throws (e.g. log it). */
   constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
@@ -57,12 +55,14 @@ export class ApprovalBroker {
   /**
    * Handle one `tandem/requestApproval`: resolves with the reply to send.
    *
-   * @param params the request's params (`RequestApprovalParams`).
+   * @param params the request's params (`RequestApprovalParams`); `params.requestId` (the request's
+   *   JSON-RPC id) names it in {@link answer}, {@link withdraw} and `tandem/serverRequest/resolved`.
+   *   A request whose id is still pending replaces it (the older one is withdrawn).
    * @param token cancelled when the server sends `$/cancelRequest` for this request.
-   * @param requestId the request's JSON-RPC id (see {@link ServerRequestIds}); a local id when unknown.
    */
-  handle(params: RequestApprovalParams, token?: CancellationTokenLike, requestId?: string): Promise<RequestApprovalResult> {
-    const id = requestId && !this.entries.has(requestId) ? requestId : `local-${++this.localIds}`;
+  handle(params: RequestApprovalParams, token?: CancellationTokenLike): Promise<RequestApprovalResult> {
+    const id = params.requestId;
+    this.withdraw(id);
     return new Promise<RequestApprovalResult>((resolve) => {
       const entry: Entry = { requestId: id, params, resolve };
       this.entries.set(id, entry);
@@ -171,12 +171,9 @@ function normalize(params: RequestApprovalParams, result: RequestApprovalResult)
 /**
  * Answer `tandem/requestApproval` on `target` through `broker` (the extension's language client, or
  * a protocol connection in the contract tests).
- *
- * @param ids the reader tap that knows each request's JSON-RPC id (a fallback for servers that do not put
- *   `requestId` in the params).
  */
-export function registerApprovalHandler(target: RequestTarget, broker: ApprovalBroker, ids?: ServerRequestIds): DisposableLike {
+export function registerApprovalHandler(target: RequestTarget, broker: ApprovalBroker): DisposableLike {
   return target.onRequest(REQUEST_APPROVAL, (params: unknown, token: CancellationTokenLike) =>
-    broker.handle(params as RequestApprovalParams, token, (params as RequestApprovalParams).requestId ?? ids?.idOf(params)),
+    broker.handle(params as RequestApprovalParams, token),
   );
 }

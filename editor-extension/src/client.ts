@@ -4,8 +4,6 @@
  * - The command line comes from the settings (settings.ts `serverCommandLine`), the process runs in
  *   the first workspace folder with `tandem.server.env` added to the environment.
  * - `experimental.tandem` is announced in `initialize` by a `StaticFeature` (rpc/capability.ts).
- * - The message reader is tapped (rpc/requestIds.ts) so approval handlers know each request's
- *   JSON-RPC id, which `tandem/serverRequest/resolved` refers to.
  * - Logs (the client's and the server's stderr) go to the "Tandem" output channel.
  *
  * A restart builds a new client (so changed settings apply) and calls `wire` again to register
@@ -19,14 +17,11 @@ import {
   type ClientCapabilities,
   type FeatureState,
   type LanguageClientOptions,
-  type MessageTransports,
   type ServerOptions,
   type StaticFeature,
 } from "vscode-languageclient/node";
 import { fillTandemCapability } from "./rpc/capability";
 import type { RequestSender } from "./rpc/connection";
-import { ServerRequestIds } from "./rpc/requestIds";
-import { REQUEST_APPROVAL } from "./protocol/methods";
 import { serverCommandLine, type TandemSettings } from "./settings";
 
 /** Announces `experimental.tandem` in the client capabilities. */
@@ -41,31 +36,18 @@ export class TandemCapabilityFeature implements StaticFeature {
   clear(): void {}
 }
 
-/** A LanguageClient whose message reader goes through the request-id tap. */
-class TandemLanguageClient extends LanguageClient {
-  constructor(serverOptions: ServerOptions, clientOptions: LanguageClientOptions, private readonly ids: ServerRequestIds) {
-    super("tandem", "Tandem", serverOptions, clientOptions);
-  }
-
-  protected override async createMessageTransports(encoding: string): Promise<MessageTransports> {
-    const transports = await super.createMessageTransports(encoding);
-    return { ...transports, reader: this.ids.tap(transports.reader) };
-  }
-}
-
 export interface TandemClientOptions {
   output: vscode.OutputChannel;
   settings: () => TandemSettings;
   /** Register handlers on a new client (before it starts); the disposables go with the client. */
-  wire: (client: LanguageClient, ids: ServerRequestIds) => { dispose(): unknown }[];
+  wire: (client: LanguageClient) => { dispose(): unknown }[];
   /** The server stopped (crash, restart, shutdown): pending state must be dropped. */
   onStopped: () => void;
 }
 
 /** Owns the current language client. */
 export class TandemClient implements vscode.Disposable {
-  readonly requestIds = new ServerRequestIds([REQUEST_APPROVAL]);
-  private client: TandemLanguageClient | undefined;
+  private client: LanguageClient | undefined;
   private wiring: { dispose(): unknown }[] = [];
   private starting: Promise<void> | undefined;
   private readonly runningEmitter = new vscode.EventEmitter<boolean>();
@@ -132,7 +114,7 @@ export class TandemClient implements vscode.Disposable {
     this.runningEmitter.dispose();
   }
 
-  private create(): TandemLanguageClient {
+  private create(): LanguageClient {
     const settings = this.options.settings();
     const { command, args } = serverCommandLine(settings);
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -147,9 +129,9 @@ export class TandemClient implements vscode.Disposable {
       revealOutputChannelOn: RevealOutputChannelOn.Never,
     };
     this.options.output.appendLine(`[tandem] starting: ${[command, ...args].map(quote).join(" ")}${cwd ? ` (in ${cwd})` : ""}`);
-    const client = new TandemLanguageClient(serverOptions, clientOptions, this.requestIds);
+    const client = new LanguageClient("tandem", "Tandem", serverOptions, clientOptions);
     client.registerFeature(new TandemCapabilityFeature());
-    this.wiring = this.options.wire(client, this.requestIds);
+    this.wiring = this.options.wire(client);
     this.wiring.push(
       client.onDidChangeState((e) => {
         if (e.newState === State.Running) this.runningEmitter.fire(true);

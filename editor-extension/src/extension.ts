@@ -64,7 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   client = new TandemClient({
     output,
     settings,
-    wire: (c, ids) => [router.attach(c), registerApprovalHandler(c, broker, ids)],
+    wire: (c) => [router.attach(c), registerApprovalHandler(c, broker)],
     onStopped: () => {
       broker.withdrawAll();
       store.resetRunning();

@@ -107,7 +107,7 @@ describe("tandem lsp contract", () => {
     expect(user.shown).toHaveLength(1);
     const { requestId, params } = user.shown[0]!;
     expect(params).toMatchObject({ kind: "command", command: "touch made-by-agent", cwd: session.workspace });
-    // The reader tap gave the broker the JSON-RPC id that serverRequest/resolved refers to.
+    // The params carry the JSON-RPC id that serverRequest/resolved refers to.
     expect(requestId).toMatch(/^approval-/);
     const resolved = await session.waitFor("tandem/serverRequest/resolved");
     expect(resolved.requestId).toBe(requestId);

@@ -1,8 +1,8 @@
 /**
  * Runs the REAL Python server (`python -m tandem.cli lsp`) against the scripted model server
  * (`python -m tandem.testing serve SCRIPT.json`, server/tandem/testing/script.py) and connects to
- * it with vscode-languageserver-protocol, wired with the extension's own modules: the request-id
- * tap, the notification router, the approval broker and its request handler, the thread store.
+ * it with vscode-languageserver-protocol, wired with the extension's own modules: the notification
+ * router, the approval broker and its request handler, the thread store.
  *
  * The Python comes from `TANDEM_PYTHON`, else the repository's `.venv/bin/python`.
  */
@@ -20,10 +20,8 @@ import {
 } from "vscode-languageserver-protocol/node";
 import { ApprovalBroker, registerApprovalHandler } from "../../src/approvalBroker";
 import { NotificationRouter, type TandemNotification } from "../../src/notifications";
-import { REQUEST_APPROVAL } from "../../src/protocol/methods";
 import { fillTandemCapability } from "../../src/rpc/capability";
 import { tandemRpc, type TandemRpc } from "../../src/rpc/connection";
-import { ServerRequestIds } from "../../src/rpc/requestIds";
 import { ThreadStore } from "../../src/threads";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -93,7 +91,6 @@ export class World {
 
 /** A connection to one server process, wired with the extension's handler modules. */
 export class Session {
-  readonly ids = new ServerRequestIds([REQUEST_APPROVAL]);
   readonly router = new NotificationRouter((e) => this.errors.push(e));
   readonly broker = new ApprovalBroker((e) => this.errors.push(e));
   readonly store = new ThreadStore();
@@ -105,11 +102,11 @@ export class Session {
 
   constructor(private readonly child: ChildProcess, readonly workspace: string, readonly stderr: () => string) {
     this.connection = createProtocolConnection(
-      this.ids.tap(new StreamMessageReader(child.stdout!)),
+      new StreamMessageReader(child.stdout!),
       new StreamMessageWriter(child.stdin!),
     );
     this.router.attach(this.connection);
-    registerApprovalHandler(this.connection, this.broker, this.ids);
+    registerApprovalHandler(this.connection, this.broker);
     this.router.listen((n) => this.notes.push(n));
     this.router.listen((n) => this.store.apply(n));
     this.router.listen((n) => this.broker.onNotification(n));

@@ -6,7 +6,6 @@ import { stub } from "./vscodeStub";
 import { ApprovalBroker, registerApprovalHandler } from "../../src/approvalBroker";
 import { approvalText, notificationPresenter } from "../../src/approvals";
 import { NotificationRouter } from "../../src/notifications";
-import { ServerRequestIds } from "../../src/rpc/requestIds";
 import type { RequestApprovalParams } from "../../src/shared/protocolTypes";
 import type { HostToWebview } from "../../src/shared/webviewMessages";
 import { fakeChat, tokenSource } from "./helpers";
@@ -39,7 +38,7 @@ describe("command approvals", () => {
   it("shows a notification with the four buttons and the same prompt in the panel", async () => {
     const { broker, posts } = setup();
     stub.warningAnswer = new Promise(() => undefined); // the user has not clicked yet
-    void broker.handle(command, undefined, "approval-1");
+    void broker.handle({ ...command, requestId: "approval-1" });
     await flush();
     expect(stub.warnings).toHaveLength(1);
     expect(stub.warnings[0]!.message).toContain("Tandem wants to run: rm -rf build");
@@ -51,7 +50,7 @@ describe("command approvals", () => {
   it("the notification's answer is the reply, and the panel prompt is withdrawn", async () => {
     const { broker, posts } = setup();
     stub.warningAnswer = "Accept for session";
-    const reply = await broker.handle(command, undefined, "approval-2");
+    const reply = await broker.handle({ ...command, requestId: "approval-2" });
     expect(reply).toEqual({ decision: "acceptForSession" });
     expect(posts).toContainEqual({ type: "approvalResolved", requestId: "approval-2" });
     expect(broker.pending()).toEqual([]);
@@ -61,7 +60,7 @@ describe("command approvals", () => {
     const { broker, controller } = setup();
     let click: (answer: string) => void = () => undefined;
     stub.warningAnswer = new Promise((resolve) => (click = resolve));
-    const reply = broker.handle(command, undefined, "approval-3");
+    const reply = broker.handle({ ...command, requestId: "approval-3" });
     await controller.handle({ type: "approve", requestId: "approval-3", decision: "decline" });
     expect(await reply).toEqual({ decision: "decline" });
     click("Accept");
@@ -73,12 +72,12 @@ describe("command approvals", () => {
   it("a dismissed notification leaves the request to the panel; a dismissed modal declines", async () => {
     const plain = setup(false);
     stub.warningAnswer = undefined;
-    void plain.broker.handle(command, undefined, "approval-4");
+    void plain.broker.handle({ ...command, requestId: "approval-4" });
     await flush();
     expect(plain.broker.pending().map((p) => p.requestId)).toEqual(["approval-4"]);
 
     const modal = setup(true);
-    const reply = await modal.broker.handle(command, undefined, "approval-5");
+    const reply = await modal.broker.handle({ ...command, requestId: "approval-5" });
     expect(reply).toEqual({ decision: "decline" });
     expect(stub.warnings.at(-1)!.options).toMatchObject({ modal: true, detail: "Reason: clean the build\nIn: /ws" });
   });
@@ -88,7 +87,7 @@ describe("command approvals", () => {
     stub.warningAnswer = new Promise(() => undefined);
     const router = new NotificationRouter();
     router.listen((n) => broker.onNotification(n));
-    const reply = broker.handle(command, undefined, "approval-6");
+    const reply = broker.handle({ ...command, requestId: "approval-6" });
     router.dispatch("tandem/serverRequest/resolved", { threadId: "t1", requestId: "approval-6" });
     expect(await reply).toEqual({ decision: "decline" });
     expect(posts).toContainEqual({ type: "approvalResolved", requestId: "approval-6" });
@@ -98,7 +97,7 @@ describe("command approvals", () => {
     const { broker, posts } = setup();
     stub.warningAnswer = new Promise(() => undefined);
     const source = tokenSource();
-    const reply = broker.handle(command, source.token, "approval-7");
+    const reply = broker.handle({ ...command, requestId: "approval-7" }, source.token);
     source.cancel();
     expect(await reply).toEqual({ decision: "decline" });
     expect(posts.filter((p: HostToWebview) => p.type === "approvalResolved")).toEqual([{ type: "approvalResolved", requestId: "approval-7" }]);
@@ -107,7 +106,7 @@ describe("command approvals", () => {
   it("a proposed prefix rule adds an \"Always allow\" button answering acceptWithPrefixRule", async () => {
     const { broker } = setup();
     stub.warningAnswer = "Always allow `git pull …`";
-    const reply = await broker.handle({ ...command, command: "git pull origin main", prefixRule: ["git", "pull"] }, undefined, "approval-8");
+    const reply = await broker.handle({ ...command, requestId: "approval-8", command: "git pull origin main", prefixRule: ["git", "pull"] });
     expect(stub.warnings[0]!.items).toEqual(["Accept", "Accept for session", "Always allow `git pull …`", "Decline", "Cancel turn"]);
     expect(reply).toEqual({ decision: "acceptWithPrefixRule" });
   });
@@ -123,20 +122,23 @@ describe("command approvals", () => {
 });
 
 describe("registerApprovalHandler", () => {
-  it("answers tandem/requestApproval with the broker, knowing the JSON-RPC id from the reader tap (older servers)", async () => {
+  it("answers tandem/requestApproval with the broker, naming the request by params.requestId", async () => {
     const broker = new ApprovalBroker();
-    const ids = new ServerRequestIds(["tandem/requestApproval"]);
     let handler: ((params: unknown, token: ReturnType<typeof tokenSource>["token"]) => Promise<unknown>) | undefined;
-    registerApprovalHandler({ onRequest: (method, h) => ((handler = h), expect(method).toBe("tandem/requestApproval"), { dispose() {} }) }, broker, ids);
-    // What vscode-jsonrpc does: the reader delivers the message, the handler gets the same params object.
-    const { requestId: _inParams, ...legacy } = command; // servers before requestId was in the params
-    const message = { jsonrpc: "2.0", id: "approval-abc", method: "tandem/requestApproval", params: legacy };
-    let deliver: (m: unknown) => void = () => undefined;
-    ids.tap({ listen: (cb: (m: unknown) => void) => (deliver = cb) }).listen(() => undefined);
-    deliver(message);
-    const reply = handler!(message.params, tokenSource().token);
+    registerApprovalHandler({ onRequest: (method, h) => ((handler = h), expect(method).toBe("tandem/requestApproval"), { dispose() {} }) }, broker);
+    const reply = handler!({ ...command, requestId: "approval-abc" }, tokenSource().token);
     expect(broker.pending().map((p) => p.requestId)).toEqual(["approval-abc"]);
     broker.answer("approval-abc", { decision: "accept", acceptedHunkIds: ["ignored for commands"] });
     expect(await reply).toEqual({ decision: "accept" });
+  });
+
+  it("a request whose id is still pending replaces the older one (which is declined)", async () => {
+    const broker = new ApprovalBroker();
+    const older = broker.handle(command);
+    const newer = broker.handle({ ...command, reason: "again" });
+    expect(await older).toEqual({ decision: "decline" });
+    expect(broker.pending().map((p) => p.params.reason)).toEqual(["again"]);
+    broker.answer(command.requestId, { decision: "accept" });
+    expect(await newer).toEqual({ decision: "accept" });
   });
 });

@@ -135,7 +135,7 @@ describe("chat intents", () => {
 
   it("approve answers a pending approval; a stale one is withdrawn from the page", async () => {
     const chat = fakeChat();
-    const reply = chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] }, undefined, "r1");
+    const reply = chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] });
     await chat.controller.handle({ type: "approve", requestId: "r1", decision: "accept", acceptedHunkIds: ["h1"] });
     expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: ["h1"] });
     await chat.controller.handle({ type: "approve", requestId: "gone", decision: "accept" });
@@ -151,7 +151,7 @@ describe("chat intents", () => {
     });
     chat.store.setActive("t1");
     const params = { requestId: "r7", threadId: "t1", turnId: "u", itemId: "i", kind: "command" as const, command: "make" };
-    void chat.broker.handle(params, undefined, "r7");
+    void chat.broker.handle(params);
     chat.posts.length = 0;
     await chat.controller.handle({ type: "ready" });
     const types = chat.posts.map((p) => p.type);

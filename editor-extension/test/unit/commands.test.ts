@@ -60,7 +60,7 @@ describe("palette commands", () => {
 
   it("accept change answers the newest pending file-change approval first", async () => {
     const chat = setup();
-    void chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] }, undefined, "r1");
+    void chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] });
     await chat.run(COMMANDS.acceptChange);
     expect(chat.applied).toEqual(["r1"]);
   });

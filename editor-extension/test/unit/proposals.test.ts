@@ -36,7 +36,7 @@ async function openReview() {
   const proposals = new ProposalManager(broker, () => "/ws");
   proposals.register();
   broker.addPresenter(proposals.presenter());
-  const reply = broker.handle(params, undefined, "req-1");
+  const reply = broker.handle({ ...params, requestId: "req-1" });
   // The presenter opens the diffs by itself (after reading the files).
   for (let i = 0; i < 20 && stub.executed.filter((e) => e.command === "vscode.diff").length < 2; i++) {
     await new Promise((r) => setTimeout(r, 0));
@@ -132,8 +132,8 @@ describe("proposal review in the diff editor", () => {
       stub.tabs.push({ input: new TabInputTextDiff(left as Uri, right as Uri) });
       broker.answer("req-9", { decision: "accept" }); // e.g. answered from the chat meanwhile
     });
-    const single = { ...params, changes: [params.changes![0]!] };
-    const reply = broker.handle(single, undefined, "req-9");
+    const single = { ...params, requestId: "req-9", changes: [params.changes![0]!] };
+    const reply = broker.handle(single);
     expect(await reply).toEqual({ decision: "accept" });
     for (let i = 0; i < 20 && stub.closedTabs.length === 0; i++) await new Promise((r) => setTimeout(r, 0));
     expect(stub.closedTabs).toHaveLength(1);
