@@ -10,7 +10,6 @@ from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
 from tandem.protocol.items import dump
 from tandem.protocol.messages import ChangeDecisionParams, KeptFile, RedoParams, ReviewResult, UndoParams, UndoResult
-from tandem.sessions.checkpoints import EntryKind
 
 
 def _wire(review: Review) -> dict[str, Any]:
@@ -51,11 +50,11 @@ def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
 async def undo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/undo``: revert a turn's changes from its checkpoint, keeping what the user edited since."""
     params = parse_params(UndoParams, request)
-    return undo_result(await hub.undo(params.thread_id, params.turn_id, EntryKind.UNDO))
+    return undo_result(await hub.undo(params.thread_id, params.turn_id))
 
 
 @rpc_errors
 async def redo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/redo``: revert the thread's newest undo."""
     params = parse_params(RedoParams, request)
-    return undo_result(await hub.undo(params.thread_id, None, EntryKind.REDO))
+    return undo_result(await hub.redo(params.thread_id))
