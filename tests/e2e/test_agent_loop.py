@@ -27,16 +27,14 @@ from tandem.agent.events import (
     TurnStarted,
 )
 from tandem.agent.thread import Approver, Thread
-from tandem.config import ApprovalPolicy, CliOverrides, load_config
-from tandem.model.responses import ResponsesClient
+from tandem.config import ApprovalPolicy, CliOverrides
 from tandem.protocol.enums import ApprovalDecision, ItemStatus, TurnStatus
 from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem, TextInput
 from tandem.sandbox.probe import Strength, probe
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
-from tandem.tools.catalog import default_tools
 
-from helpers import last_outputs, message, patch_call, processes_named, respond, shell, tool_outputs
+from helpers import last_outputs, message, patch_call, processes_named, respond, shell, thread_manager, tool_outputs
 
 
 class Harness:
@@ -70,10 +68,8 @@ def harness(
         overrides: tuple[str, ...] = (),
     ) -> Harness:
         server = model_server(responses)
-        config = load_config(workspace, CliOverrides(approval_policy=policy, config_overrides=overrides))
-        client = ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"])
-        thread = Thread.create(config, client, default_tools(config), approver=approver)
-        return Harness(thread, server)
+        cli = CliOverrides(approval_policy=policy, config_overrides=overrides)
+        return Harness(thread_manager(workspace, cli, approver=approver).create(), server)
 
     return make
 

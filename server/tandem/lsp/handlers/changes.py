@@ -26,7 +26,6 @@ from tandem.protocol.messages import (
     UndoParams,
     UndoResult,
 )
-from tandem.sessions.checkpoints import EntryKind
 from tandem.tools.apply_patch import wire_kind
 
 
@@ -99,11 +98,11 @@ def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
 async def undo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/undo``: revert a turn's changes from its checkpoint, keeping what the user edited since."""
     params = parse_params(UndoParams, request)
-    return undo_result(await hub.undo(params.thread_id, params.turn_id, EntryKind.UNDO))
+    return undo_result(await hub.undo(params.thread_id, params.turn_id))
 
 
 @rpc_errors
 async def redo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/redo``: revert the thread's newest undo."""
     params = parse_params(RedoParams, request)
-    return undo_result(await hub.undo(params.thread_id, None, EntryKind.REDO))
+    return undo_result(await hub.redo(params.thread_id))
