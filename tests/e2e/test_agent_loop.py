@@ -30,6 +30,7 @@ from tandem.agent.thread import Approver, Thread
 from tandem.config import ApprovalPolicy, CliOverrides
 from tandem.protocol.enums import ApprovalDecision, ItemStatus, TurnStatus
 from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem, TextInput
+from tandem.protocol.messages import RequestApprovalParams
 from tandem.sandbox.probe import Strength, probe
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
@@ -374,10 +375,10 @@ async def test_timeouts_kill_the_command_and_report_124(harness) -> None:
 class ScriptedApprover:
     def __init__(self, *decisions: ApprovalDecision) -> None:
         self.decisions = list(decisions)
-        self.requests: list[ApprovalRequest] = []
+        self.requests: list[RequestApprovalParams] = []  # what the user was shown
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalResponse:
-        self.requests.append(request)
+        self.requests.append(request.params)
         return ApprovalResponse(self.decisions.pop(0))
 
 
@@ -416,7 +417,8 @@ async def test_cancel_at_an_approval_interrupts_the_turn(harness, workspace: Pat
     turn = await h.turn("go")
     assert turn.status is TurnStatus.INTERRUPTED
     assert not (workspace / "n.txt").exists()
-    assert approver.requests[0].changes[0].path == "n.txt" and approver.requests[0].changes[0].hunks
+    changes = approver.requests[0].changes or []
+    assert changes[0].path == "n.txt" and changes[0].hunks and changes[0].new_text == "n\n"
     assert h.thread.history[-1]["content"][0]["text"] == TURN_ABORTED_MARKER
 
 
@@ -447,7 +449,7 @@ async def test_session_approvals_match_normalised_commands_and_prefix_rules_pers
     )
     await h.turn("go")
     assert [r.command for r in approver.requests] == ["touch a", "mkdir -p d/e"]
-    assert approver.requests[1].prefix_rule == ("mkdir", "-p")
+    assert approver.requests[1].prefix_rule == ["mkdir", "-p"]
     assert (workspace / "d" / "e").is_dir() and (workspace / "f").is_dir()
     stored = (tandem_home / "rules" / "prefix_rules.json").read_text()
     assert '"mkdir"' in stored and '"-p"' in stored
@@ -529,7 +531,7 @@ async def test_patches_outside_the_writable_roots(harness, workspace: Path, tmp_
     approver = ScriptedApprover(ApprovalDecision.DECLINE)
     h2 = harness([respond(add_git), respond(message("ok"))], policy=ApprovalPolicy.ON_REQUEST, approver=approver)
     await h2.turn("go")
-    assert approver.requests and approver.requests[0].changes[0].path == ".git/hooks/pre-commit"
+    assert approver.requests and (approver.requests[0].changes or [])[0].path == ".git/hooks/pre-commit"
     assert not (workspace / ".git" / "hooks" / "pre-commit").exists()
 
 

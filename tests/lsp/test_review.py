@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 
 from tandem.protocol import methods
 
@@ -171,3 +172,19 @@ async def test_a_file_the_user_saves_during_the_turn_is_not_taken_for_the_agents
     assert undone["restored"] == ["notes.txt"]
     assert (workspace / "notes.txt").read_text() == "colour: old\n"
     assert (workspace / "mine.py").read_text() == "x = 2  # the user's own change\n"
+
+
+async def test_review_commands_take_the_params_of_change_accept_and_reject(lsp, workspace: Path) -> None:
+    editor, uri, thread, _, change_id = await patched(lsp, workspace)
+    found = await lenses(editor, uri)
+    assert found[0].command is not None and found[0].command.arguments
+    assert found[0].command.arguments[0]["threadId"] == thread  # the same fields as tandem/change/accept
+    with pytest.raises(JsonRpcException) as no_hunk:
+        await editor.command("tandem.acceptHunk", {"threadId": thread, "changeId": change_id})
+    assert no_hunk.value.code == -32602 and "hunkIds" in no_hunk.value.message
+    with pytest.raises(JsonRpcException) as unknown:
+        await editor.command("tandem.rejectChange", {"threadId": thread, "changeId": "item_999"})
+    assert unknown.value.code == -32001
+    rejected = await editor.command("tandem.rejectChange", {"threadId": thread, "changeId": change_id})
+    assert len(rejected["done"]) == 2 and rejected["kept"] == []
+    assert editor.text("f.py") == ORIGINAL and not await lenses(editor, uri)

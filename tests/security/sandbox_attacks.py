@@ -33,6 +33,7 @@ from tandem.agent.events import Event, ItemCompleted
 from tandem.agent.thread import Thread
 from tandem.protocol.enums import ApprovalDecision
 from tandem.protocol.items import TextInput
+from tandem.protocol.messages import RequestApprovalParams
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
@@ -275,8 +276,8 @@ class DeclineAll:
     """An approver that records every request and declines it."""
 
     def __init__(self) -> None:
-        self.requests: list[ApprovalRequest] = []
+        self.requests: list[RequestApprovalParams] = []  # what the user was shown
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalResponse:
-        self.requests.append(request)
+        self.requests.append(request.params)
         return ApprovalResponse(ApprovalDecision.DECLINE)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tandem.patch.applier import FileChange
 from tandem.protocol.items import Item, PlanStep, ThreadInfo, Turn, Usage
+from tandem.tools.approvals import HunkState
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +110,14 @@ class DiffUpdated:
 @dataclass(frozen=True, slots=True)
 class FilesChanged:
     """Item ``item_id`` committed ``changes`` (full before/after texts, for review, undo and checkpoints);
-    ``reviewed`` when the user approved them explicitly (no further review needed)."""
+    ``state``: the review state their hunks start in (``accepted`` when the user approved them explicitly)."""
 
     thread_id: str
     turn_id: str
     item_id: str
     changes: list[FileChange]
     cwd: Path
-    reviewed: bool = False
+    state: HunkState = HunkState.PENDING
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,22 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from tandem.errors import NotFoundError
 from tandem.patch.applier import ChangeKind, FileChange
 from tandem.patch.diff import DiffHunk, split_hunks
 from tandem.patch.hunk_revert import locate_hunk, revert_hunk
+from tandem.tools.approvals import HunkState as HunkState  # re-exported: the review state lives with approvals
 from tandem.tools.workspace import Workspace
-
-
-class HunkState(StrEnum):
-    """Review state of one hunk."""
-
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
 
 
 @dataclass(slots=True)
@@ -110,10 +102,9 @@ class ChangeTracker:
         change_id: str,
         changes: Iterable[FileChange],
         cwd: Path,
-        reviewed: bool = False,
+        state: HunkState = HunkState.PENDING,
     ) -> None:
-        """Track what item ``change_id`` committed; ``reviewed`` changes start accepted (still undoable)."""
-        state = HunkState.ACCEPTED if reviewed else HunkState.PENDING
+        """Track what item ``change_id`` committed, its hunks in ``state`` (accepted ones stay undoable)."""
         files = [
             TrackedFile(
                 change, change.move_path or change.path, [TrackedHunk(h, state) for h in split_hunks(change, cwd)]

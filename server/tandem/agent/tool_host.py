@@ -38,7 +38,7 @@ from tandem.patch.applier import FileChange
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanItem, PlanStep
 from tandem.sandbox.policy import SandboxPolicy
-from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
 from tandem.tools.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -154,11 +154,13 @@ class TurnToolHost:
 
     # --- file changes -----------------------------------------------------------------------
 
-    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, reviewed: bool = False) -> None:
+    def files_changed(
+        self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, state: HunkState = HunkState.PENDING
+    ) -> None:
         """Publish committed changes of item ``item_id`` and the turn diff they lead to."""
         self._checkpoint.record_edit(list(changes))
         self._diff.record(changes)
-        self._ctx.emit(FilesChanged(self.thread_id, self.turn_id, item_id, list(changes), cwd, reviewed))
+        self._ctx.emit(FilesChanged(self.thread_id, self.turn_id, item_id, list(changes), cwd, state))
         self._emit_diff()
 
     async def before_mutation(self) -> None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from enum import Enum
 from typing import IO
 
 from tandem.headless.human import Style
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind
+from tandem.protocol.messages import RequestApprovalParams
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 _ANSWERS = {
@@ -64,7 +66,7 @@ class TerminalApprover:
         self._style = Style(err)
         self._lock = asyncio.Lock()
 
-    def _show(self, request: ApprovalRequest) -> None:
+    def _show(self, request: RequestApprovalParams) -> None:
         s = self._style
         lines = []
         if request.kind is ApprovalKind.COMMAND:
@@ -72,14 +74,14 @@ class TerminalApprover:
             lines.append(s.bold(f"  $ {request.command}") + (s.dim(f"   (in {request.cwd})") if request.cwd else ""))
         else:
             lines.append(s.bold(s.cyan("approval needed")) + " — apply these changes?")
-            for change in request.changes:
+            for change in request.changes or []:
                 lines.append(s.diff(change.diff).rstrip("\n"))
         if request.reason:
             lines.append(f"  reason: {request.reason}")
         self._err.write("\n".join(lines) + "\n")
         self._err.flush()
 
-    def _ask(self, prefix_rule: tuple[str, ...] | None) -> ApprovalDecision:
+    def _ask(self, prefix_rule: Sequence[str] | None) -> ApprovalDecision:
         assert self._terminal is not None
         always = f"  [p] always allow `{' '.join(prefix_rule)} …`" if prefix_rule else ""
         while True:
@@ -99,7 +101,7 @@ class TerminalApprover:
     async def __call__(self, request: ApprovalRequest) -> ApprovalResponse:
         """Show ``request`` and return the decision (one prompt at a time)."""
         async with self._lock:
-            self._show(request)
+            self._show(request.params)
             if self._mode is ApprovalMode.ACCEPT_ALL:
                 self._err.write(self._style.dim("  → accepted automatically (non-interactive run)") + "\n")
                 return ApprovalResponse(ApprovalDecision.ACCEPT)
@@ -111,4 +113,4 @@ class TerminalApprover:
                     + "\n"
                 )
                 return ApprovalResponse(ApprovalDecision.DECLINE)
-            return ApprovalResponse(await asyncio.to_thread(self._ask, request.prefix_rule))
+            return ApprovalResponse(await asyncio.to_thread(self._ask, request.params.prefix_rule))

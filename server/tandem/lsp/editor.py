@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,7 @@ from tandem.protocol import methods
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
-    ChangeProposal,
     FilePreview,
-    HunkInfo,
     RequestApprovalParams,
     RequestApprovalResult,
     ServerRequestResolvedNotification,
@@ -172,23 +169,24 @@ class EditorBridge:
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:
         """Ask the user; cancellation of the caller withdraws the request (``serverRequest/resolved``).
+        The request (with its planned files) is kept while it is pending, for :meth:`preview`.
 
         Raises:
             ApprovalError: the client answered with an error or a malformed result.
         """
-        request_id = f"approval-{uuid.uuid4().hex[:12]}"
-        self._asking[request_id] = request
+        params = request.params
+        self._asking[params.request_id] = request
         try:
             if self.tandem_client:
-                return await self._ask_tandem(request_id, request)
-            return await self._ask_message(request_id, request)
+                return await self._ask_tandem(params)
+            return await self._ask_message(params)
         finally:
-            self._pending.pop(request_id, None)
-            self._asking.pop(request_id, None)
+            self._pending.pop(params.request_id, None)
+            self._asking.pop(params.request_id, None)
             if self.tandem_client:
                 self.notify(
                     methods.SERVER_REQUEST_RESOLVED,
-                    ServerRequestResolvedNotification(thread_id=request.thread_id, request_id=request_id),
+                    ServerRequestResolvedNotification(thread_id=params.thread_id, request_id=params.request_id),
                 )
 
     def preview(self, thread_id: str, request_id: str, accepted_hunk_ids: Collection[str]) -> list[FilePreview]:
@@ -200,40 +198,16 @@ class EditorBridge:
                 in none of its files.
         """
         request = self._asking.get(request_id)
-        if request is None or request.thread_id != thread_id or not request.changes:
+        if request is None or request.params.thread_id != thread_id or not request.files:
             raise NotFoundError(f"no pending file-change approval {request_id!r} in thread {thread_id!r}")
-        known = {h.id for c in request.changes for h in c.hunks}
+        known = {h.id for f in request.files for h in f.hunks}
         unknown = sorted(set(accepted_hunk_ids) - known)
         if unknown:
             raise NotFoundError(f"approval {request_id} has no hunk {unknown[0]!r}")
-        return [c.preview(set(accepted_hunk_ids)) for c in request.changes]
+        return [f.preview(set(accepted_hunk_ids)) for f in request.files]
 
-    async def _ask_tandem(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
-        params = RequestApprovalParams(
-            request_id=request_id,
-            thread_id=request.thread_id,
-            turn_id=request.turn_id,
-            item_id=request.item_id,
-            kind=request.kind,
-            command=request.command,
-            cwd=request.cwd,
-            reason=request.reason,
-            prefix_rule=list(request.prefix_rule) if request.prefix_rule else None,
-            changes=[
-                ChangeProposal(
-                    path=c.path,
-                    kind=c.kind,
-                    diff=c.diff,
-                    move_path=c.move_path,
-                    hunks=[HunkInfo(id=h.id, header=h.header, diff=h.diff) for h in c.hunks],
-                    old_text=c.change.old_text,
-                    new_text=c.change.new_text,
-                )
-                for c in request.changes
-            ]
-            or None,
-        )
-        raw = await self._send(request_id, methods.REQUEST_APPROVAL, dump(params))
+    async def _ask_tandem(self, params: RequestApprovalParams) -> ApprovalResponse:
+        raw = await self._send(params.request_id, methods.REQUEST_APPROVAL, dump(params))
         result = raw.result if hasattr(raw, "result") else raw
         try:
             answer = RequestApprovalResult.model_validate(result)
@@ -241,25 +215,26 @@ class EditorBridge:
             raise ApprovalError(f"the editor sent a malformed approval reply: {result!r}") from exc
         return ApprovalResponse(answer.decision, answer.accepted_hunk_ids)
 
-    async def _ask_message(self, request_id: str, request: ApprovalRequest) -> ApprovalResponse:
-        if request.kind is ApprovalKind.COMMAND:
-            text = f"Tandem wants to run: {request.command}" + (f"\n({request.reason})" if request.reason else "")
+    async def _ask_message(self, params: RequestApprovalParams) -> ApprovalResponse:
+        changes = params.changes or []
+        if params.kind is ApprovalKind.COMMAND:
+            text = f"Tandem wants to run: {params.command}" + (f"\n({params.reason})" if params.reason else "")
         else:
-            files = ", ".join(c.path for c in request.changes)
-            text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in request.changes)[:4000]
+            files = ", ".join(c.path for c in changes)
+            text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in changes)[:4000]
         actions = dict(_FALLBACK_ACTIONS)
-        if request.prefix_rule:
+        if params.prefix_rule:
             actions = {
                 **dict(list(actions.items())[:2]),
-                f"Always allow `{' '.join(request.prefix_rule)} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
+                f"Always allow `{' '.join(params.prefix_rule)} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
                 **dict(list(actions.items())[2:]),
             }
-        params = types.ShowMessageRequestParams(
+        message = types.ShowMessageRequestParams(
             type=types.MessageType.Info,
             message=text,
             actions=[types.MessageActionItem(title=title) for title in actions],
         )
-        result = await self._send(request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, params)
+        result = await self._send(params.request_id, types.WINDOW_SHOW_MESSAGE_REQUEST, message)
         title = getattr(result, "title", None)
         return ApprovalResponse(actions.get(title or "", ApprovalDecision.DECLINE))
 

@@ -196,7 +196,7 @@ class ThreadHub:
 
     def _on_event(self, event: Event) -> None:
         if isinstance(event, FilesChanged):
-            self.tracker.record(event.thread_id, event.turn_id, event.item_id, event.changes, event.cwd, event.reviewed)
+            self.tracker.record(event.thread_id, event.turn_id, event.item_id, event.changes, event.cwd, event.state)
             self.refresh_code_lenses()
             return
         if self.editor.tandem_client:

@@ -13,24 +13,12 @@ from pathlib import Path
 
 from tandem.config_enums import ApplyPatchToolType
 from tandem.errors import ConflictError, PatchApplyError, TandemError, ToolError, TurnCancelledError
-from tandem.patch import (
-    APPLY_PATCH_LARK_GRAMMAR,
-    ChangeKind,
-    FileChange,
-    Patch,
-    PatchResult,
-    parse_patch,
-    plan_patch,
-    select_hunks,
-    split_hunks,
-    unified_diff,
-)
-from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ItemStatus
-from tandem.protocol.enums import ChangeKind as WireChangeKind
+from tandem.patch import APPLY_PATCH_LARK_GRAMMAR, FileChange, Patch, PatchResult, parse_patch, plan_patch, unified_diff
+from tandem.protocol.enums import ItemStatus
 from tandem.protocol.items import FileChangeItem, FileUpdateChange
-from tandem.sandbox.policy import PROTECTED_NAMES
-from tandem.tools.approvals import ApprovalRequest, FileChangeProposal, Requirement, patch_requirement
 from tandem.tools.base import CallKind, Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.orchestrator import Orchestrator, PatchRequest
+from tandem.tools.proposals import ProposedFile, wire_kind
 
 _DESCRIPTION = (
     "Edit files with a patch. The input must start with `*** Begin Patch` and end with `*** End Patch`; "
@@ -42,17 +30,6 @@ _DESCRIPTION = (
     "lines prefixed with ' ' (context), '-' (remove) or '+' (add). Give ~3 lines of context around each change. "
     "Paths are relative to the working directory."
 )
-
-
-def wire_kind(change: FileChange) -> WireChangeKind:
-    """The wire's kind of a planned change (a move is ``move``, whatever its text does)."""
-    if change.move_path is not None:
-        return WireChangeKind.MOVE
-    return {
-        ChangeKind.ADD: WireChangeKind.ADD,
-        ChangeKind.DELETE: WireChangeKind.DELETE,
-        ChangeKind.UPDATE: WireChangeKind.UPDATE,
-    }[change.kind]
 
 
 def _display(path: Path, cwd: Path) -> str:
@@ -118,9 +95,21 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         raise ToolError(f"apply_patch verification failed: {exc.message}") from exc
     if not changes:
         return ToolOutput("The patch makes no changes; nothing was written.")
-    item = FileChangeItem(id=host.new_item_id(), changes=_wire_changes(changes, cwd))
+    proposed = tuple(ProposedFile.of(change, cwd) for change in changes)
+    shown = [
+        FileUpdateChange(path=p.wire.path, kind=p.wire.kind, diff=p.wire.diff, move_path=p.wire.move_path)
+        for p in proposed
+    ]
+    item = FileChangeItem(id=host.new_item_id(), changes=shown)
     host.item_started(item)
-    changes, rejected, reviewed = await _approve(host, item, changes, cwd)
+    request = PatchRequest(item.id, cwd, proposed)
+    try:
+        verdict = await Orchestrator(host).approve_patch(request)
+    except TurnCancelledError:
+        item.status = ItemStatus.DECLINED
+        host.item_completed(item)
+        raise
+    changes, rejected = verdict.changes, verdict.note
     if not changes:
         item.status = ItemStatus.DECLINED
         host.item_completed(item)
@@ -131,7 +120,7 @@ async def apply_patch_call(text: str, cwd: Path, host: ToolHost) -> ToolOutput:
         item.status = ItemStatus.FAILED
         host.item_completed(item)
         raise
-    host.files_changed(item.id, changes, cwd, reviewed=reviewed)
+    host.files_changed(item.id, changes, cwd, state=verdict.state)
     if rejected:  # only some hunks were accepted: the item shows what was applied
         item.changes = _wire_changes(changes, cwd)
     item.status = ItemStatus.COMPLETED
@@ -175,79 +164,3 @@ async def _commit(
                 f"({exc.message}); nothing was changed — read the file again"
             ) from exc
         return rebased, await host.workspace.commit(rebased)
-
-
-async def _approve(
-    host: ToolHost, item: FileChangeItem, changes: list[FileChange], cwd: Path
-) -> tuple[list[FileChange], str, bool]:
-    """The changes to commit (possibly fewer hunks), a note for the model about what was rejected, and
-    whether the user reviewed them (answered an approval) — auto-applied changes stay pending review."""
-    paths = [p for c in changes for p in (c.path, c.move_path) if p is not None]
-    sandbox = host.sandbox_policy()
-    roots = [Path("/")] if not sandbox.sandboxed else list(sandbox.writable_roots)
-    # .git and .tandem are protected by name, existing or not: a patch creating .tandem/config.toml
-    # (or a hook) must be asked, never applied silently.
-    protected = (
-        []
-        if not sandbox.sandboxed
-        else [
-            *sandbox.read_only_subpaths,
-            host.config.tandem_home,
-            *(root / name for root in (*roots, host.cwd) for name in PROTECTED_NAMES),
-        ]
-    )
-    requirement = patch_requirement(host.config.approval_policy, paths, roots, protected)
-    if requirement is Requirement.SKIP or host.session_approvals.paths_approved(paths):
-        return changes, "", False
-    if requirement is Requirement.FORBID:
-        return (
-            [],
-            (
-                "patch rejected: it writes outside the workspace and the approval policy (never) does not "
-                "allow asking the user"
-            ),
-            False,
-        )
-    hunks = {id(c): split_hunks(c, cwd) for c in changes}
-    proposals = [
-        FileChangeProposal(
-            path=wire.path, kind=wire.kind, diff=wire.diff, hunks=hunks[id(c)], change=c, move_path=wire.move_path
-        )
-        for c, wire in zip(changes, item.changes, strict=True)
-    ]
-    response = await host.request_approval(
-        ApprovalRequest(
-            thread_id=host.thread_id,
-            turn_id=host.turn_id,
-            item_id=item.id,
-            kind=ApprovalKind.FILE_CHANGE,
-            cwd=str(cwd),
-            changes=proposals,
-        )
-    )
-    if response.decision is ApprovalDecision.CANCEL:
-        item.status = ItemStatus.DECLINED
-        host.item_completed(item)
-        raise TurnCancelledError("the user cancelled the turn")
-    if response.decision is ApprovalDecision.DECLINE:
-        return [], "patch rejected by user", True
-    if response.decision in (ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_WITH_PREFIX_RULE):
-        host.session_approvals.remember_paths(paths)
-    if response.accepted_hunk_ids is None:
-        return changes, "", True
-    accepted = set(response.accepted_hunk_ids)
-    kept: list[FileChange] = []
-    notes: list[str] = []
-    for change, proposal in zip(changes, proposals, strict=True):
-        rejected_ids = [h.id for h in proposal.hunks if h.id not in accepted]
-        if not rejected_ids:
-            kept.append(change)
-            continue
-        partial = select_hunks(change, proposal.hunks, accepted)
-        if partial is not None:
-            kept.append(partial)
-        for hunk in proposal.hunks:
-            if hunk.id not in accepted:
-                notes.append(f"{proposal.path}: rejected hunk {hunk.header}")
-    note = "The user rejected these hunks; they were not applied:\n" + "\n".join(notes) if notes else ""
-    return kept, note, True

@@ -18,16 +18,16 @@ match ``cmd``; a chain is approved segment by segment), for file changes per fil
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from enum import Enum
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum, StrEnum
 from pathlib import Path
 
-from tandem.patch.applier import FileChange
-from tandem.patch.diff import DiffHunk, select_hunks
-from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, ChangeKind, HunkSpanStatus
-from tandem.protocol.messages import FilePreview, HunkSpan
+from tandem.protocol.enums import ApprovalDecision, ApprovalPolicy
+from tandem.protocol.messages import RequestApprovalParams
 from tandem.sandbox.command_rules import ApprovalRules
+from tandem.tools.proposals import ProposedFile
 
 log = logging.getLogger(__name__)
 
@@ -40,92 +40,60 @@ class Requirement(Enum):
     FORBID = "forbid"  # refuse; tell the model
 
 
-@dataclass(frozen=True, slots=True)
-class FileChangeProposal:
-    """One file of a proposed change, as shown to the user: a unified diff split into hunks, and the
-    planned change itself (``change``: its old and new texts; ``hunks`` = ``split_hunks(change, cwd)``)."""
+class SandboxPermissions(StrEnum):
+    """What sandbox a command asks for: the values of the shell tool's ``sandbox_permissions``
+    parameter (docs/reference-facts.md §2; Codex's ``SandboxPermissions``)."""
 
-    path: str
-    kind: ChangeKind
-    diff: str
-    hunks: list[DiffHunk]
-    change: FileChange
-    move_path: str | None = None
+    USE_DEFAULT = "use_default"  # the thread's sandbox
+    REQUIRE_ESCALATED = "require_escalated"  # outside the sandbox, if the user agrees
 
-    def preview(self, accepted: Collection[str]) -> FilePreview:
-        """The file as it would be with only the hunks in ``accepted`` applied (``tandem/change/preview``).
-
-        Text from the patch engine's :func:`~tandem.patch.diff.select_hunks`; spans as
-        :class:`~tandem.protocol.messages.HunkSpan` describes them.
-
-        Raises:
-            PatchApplyError: ``hunks`` do not belong to ``change`` (a bug).
-        """
-        selected = select_hunks(self.change, self.hunks, accepted)
-        # Nothing accepted: the file stays as it is (an added file is not created).
-        text = (self.change.old_text if selected is None else selected.new_text) or ""
-        return FilePreview(
-            path=self.path,
-            move_path=self.move_path,
-            kind=self.kind,
-            old_text=self.change.old_text,
-            text=text,
-            hunks=hunk_spans(self.hunks, accepted),
-        )
+    @classmethod
+    def parse(cls, raw: object) -> SandboxPermissions:
+        """The model's argument; anything but ``"require_escalated"`` (absent, unknown) is the default."""
+        return cls.REQUIRE_ESCALATED if raw == cls.REQUIRE_ESCALATED.value else cls.USE_DEFAULT
 
 
-def _context(lines: Iterable[str]) -> int:
-    """How many context lines (``" "``) a run of hunk lines starts with (``\\ No newline`` markers skipped)."""
-    count = 0
-    for line in lines:
-        if line.startswith("\\"):
-            continue
-        if not line.startswith(" "):
-            break
-        count += 1
-    return count
+class CommandSafety(Enum):
+    """How a command was classified (:func:`tandem.sandbox.safe_commands.is_known_safe`)."""
+
+    KNOWN_SAFE = "known-safe"  # on the read-only allow list
+    UNKNOWN = "unknown"  # anything else (or not classified)
 
 
-def hunk_spans(hunks: Sequence[DiffHunk], accepted: Collection[str]) -> list[HunkSpan]:
-    """Where each of a file's ``hunks`` (in file order, as :func:`~tandem.patch.diff.split_hunks`
-    gives them) stands in the text with only the ``accepted`` ones applied: 0-based start line and line
-    count of its changed lines, new side when accepted, old side otherwise (context lines left out)."""
-    spans: list[HunkSpan] = []
-    shift = 0  # lines the accepted hunks above added (negative: removed)
-    for hunk in hunks:
-        body = hunk.diff.split("\n")[1:]
-        if body and body[-1] == "":
-            body.pop()
-        lead, trail = _context(body), _context(reversed(body))
-        old_first = hunk.old_start - 1 if hunk.old_count else hunk.old_start
-        included = hunk.id in accepted
-        side = hunk.new_count if included else hunk.old_count
-        spans.append(
-            HunkSpan(
-                id=hunk.id,
-                status=HunkSpanStatus.INCLUDED if included else HunkSpanStatus.EXCLUDED,
-                start_line=old_first + shift + lead,
-                line_count=max(side - lead - trail, 0),
-            )
-        )
-        if included:
-            shift += hunk.new_count - hunk.old_count
-    return spans
+class SandboxAvailability(Enum):
+    """Whether commands can be sandboxed as the configuration asks."""
+
+    NOT_NEEDED = "not-needed"  # danger-full-access: commands run unsandboxed by configuration
+    AVAILABLE = "available"  # a sandbox mechanism works on this machine
+    MISSING = "missing"  # a sandbox is configured but none works here (see `tandem doctor`)
+
+
+class HunkState(StrEnum):
+    """Review state of one hunk of a landed change (:mod:`tandem.agent.review`). A change the user
+    approved explicitly starts ``accepted``; one applied without asking starts ``pending``."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+def new_request_id() -> str:
+    """A fresh approval request id, ``approval-<12 hex>`` (also the JSON-RPC id of ``tandem/requestApproval``)."""
+    return f"approval-{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True, slots=True)
 class ApprovalRequest:
-    """A question to the user about one item (docs/architecture.md ``tandem/requestApproval``)."""
+    """A question to the user about one item (docs/architecture.md ``tandem/requestApproval``).
 
-    thread_id: str
-    turn_id: str
-    item_id: str
-    kind: ApprovalKind
-    command: str | None = None
-    cwd: str | None = None
-    reason: str | None = None
-    changes: list[FileChangeProposal] = field(default_factory=list)
-    prefix_rule: tuple[str, ...] | None = None
+    Attributes:
+        params: the request as sent on the wire (every surface renders these fields).
+        files: for a file change, the planned files behind ``params.changes`` (same order), kept by
+            the surface while the request is pending for ``tandem/change/preview``; never sent.
+    """
+
+    params: RequestApprovalParams
+    files: tuple[ProposedFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +104,20 @@ class ApprovalResponse:
     accepted_hunk_ids: list[str] | None = None
 
 
-def command_requirement(policy: ApprovalPolicy, *, known_safe: bool, escalated: bool) -> Requirement:
+def command_requirement(
+    policy: ApprovalPolicy, *, safety: CommandSafety, permissions: SandboxPermissions
+) -> Requirement:
     """Whether a shell command needs the user, from the policy and the command's classification.
 
     Args:
-        known_safe: the command is on the read-only allow list.
-        escalated: the model asked to run outside the sandbox (``require_escalated``).
+        safety: whether the command is on the read-only allow list.
+        permissions: ``require_escalated`` when the command would run outside the sandbox.
     """
+    escalated = permissions is SandboxPermissions.REQUIRE_ESCALATED
     if policy is ApprovalPolicy.NEVER:
         return Requirement.SKIP
     if policy is ApprovalPolicy.UNTRUSTED:
-        return Requirement.SKIP if known_safe and not escalated else Requirement.ASK
+        return Requirement.SKIP if safety is CommandSafety.KNOWN_SAFE and not escalated else Requirement.ASK
     return Requirement.ASK if escalated else Requirement.SKIP
 
 
@@ -205,9 +176,11 @@ class SessionApprovals:
         if self._on_prefix_rule is not None:
             self._on_prefix_rule(self._rules)
 
-    def command_approved(self, command: str, *, escalated: bool = False) -> bool:
+    def command_approved(
+        self, command: str, *, permissions: SandboxPermissions = SandboxPermissions.USE_DEFAULT
+    ) -> bool:
         """Whether every segment of ``command`` is approved (known-safe segments count unless escalated)."""
-        return self._rules.approved(command, allow_known_safe=not escalated)
+        return self._rules.approved(command, allow_known_safe=permissions is SandboxPermissions.USE_DEFAULT)
 
     def remember_paths(self, paths: Iterable[Path]) -> None:
         """Accept further changes to these files for the rest of the thread."""

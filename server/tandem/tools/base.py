@@ -21,7 +21,7 @@ from tandem.patch.applier import FileChange
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanStep
 from tandem.sandbox.policy import SandboxPolicy
-from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
+from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
 from tandem.tools.workspace import Workspace
 
 JsonDict = dict[str, Any]
@@ -133,9 +133,11 @@ class ToolHost(Protocol):
 
     def plan_updated(self, steps: list[PlanStep], explanation: str | None) -> None: ...
 
-    def files_changed(self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, reviewed: bool = False) -> None:
-        """Report changes item ``item_id`` committed (for the turn diff, review and undo); ``reviewed``:
-        the user approved them explicitly, so they need no further review."""
+    def files_changed(
+        self, item_id: str, changes: Sequence[FileChange], cwd: Path, *, state: HunkState = HunkState.PENDING
+    ) -> None:
+        """Report changes item ``item_id`` committed (for the turn diff, review and undo); ``state``: the
+        review state their hunks start in (``accepted`` when the user approved them explicitly)."""
         ...
 
     async def request_approval(self, request: ApprovalRequest) -> ApprovalResponse:

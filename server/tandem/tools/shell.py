@@ -15,17 +15,15 @@ from pathlib import Path
 
 from tandem.errors import SandboxError, ToolError, TurnCancelledError
 from tandem.patch.invocation import extract_shell_patch
-from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, ItemStatus, SandboxMode
+from tandem.protocol.enums import ItemStatus, SandboxMode
 from tandem.protocol.items import CommandExecutionItem
 from tandem.sandbox.command_rules import normalize
-from tandem.sandbox.denials import denial_note, looks_denied
 from tandem.sandbox.env import build_child_env
-from tandem.sandbox.probe import Strength, probe
 from tandem.sandbox.runner import prepare
-from tandem.sandbox.safe_commands import is_known_safe
 from tandem.tools.apply_patch import apply_patch_call
-from tandem.tools.approvals import ApprovalRequest, Requirement, command_requirement
+from tandem.tools.approvals import SandboxPermissions
 from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.orchestrator import Attempt, CommandRequest, Orchestrator
 from tandem.tools.process import ProcessResult, format_exec_output, run_process, shell_argv
 
 _DESCRIPTION = (
@@ -34,9 +32,6 @@ _DESCRIPTION = (
     "(rg, sed -n 'A,Bp', head) over dumping large files. The default timeout is {timeout} ms; pass "
     "`timeout_ms` for longer tasks such as test suites. Use apply_patch, not the shell, to edit files."
 )
-
-
-_ACCEPTED = (ApprovalDecision.ACCEPT, ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_WITH_PREFIX_RULE)
 
 
 class ShellCommandTool:
@@ -103,46 +98,43 @@ class ShellCommandTool:
             patch_cwd = _resolve_workdir(intercepted.workdir, workdir) if intercepted.workdir else workdir
             return await apply_patch_call(intercepted.patch, patch_cwd, host)
         timeout_ms = _timeout(args.get("timeout_ms"), self._default_timeout_ms)
-        escalated = args.get("sandbox_permissions") == "require_escalated"
-        justification = args.get("justification") if isinstance(args.get("justification"), str) else None
-
+        justification = args.get("justification")
         item = CommandExecutionItem(id=host.new_item_id(), command=command, cwd=str(workdir))
-        host.item_started(item)
-        sandbox_missing = (
-            host.config.sandbox_mode is not SandboxMode.DANGER_FULL_ACCESS and probe().strength is Strength.NONE
-        )
-        refusal = await _approve(
-            host,
-            item,
-            escalated=escalated or sandbox_missing,
-            reason=justification,
-            sandbox_missing=sandbox_missing,
+        request = CommandRequest(
+            item_id=item.id,
+            command=command,
+            cwd=workdir,
+            permissions=SandboxPermissions.parse(args.get("sandbox_permissions")),
+            justification=justification if isinstance(justification, str) else None,
             prefix_rule=_prefix_rule(args.get("prefix_rule"), command),
         )
-        if refusal is not None:
-            item.status, item.output = ItemStatus.DECLINED, refusal
+        host.item_started(item)
+        orchestrator = Orchestrator(host)
+        try:
+            verdict = await orchestrator.approve_command(request)
+        except TurnCancelledError:
+            item.status = ItemStatus.DECLINED
             host.item_completed(item)
-            return ToolOutput(refusal, success=False)
-        mode = SandboxMode.DANGER_FULL_ACCESS if escalated or sandbox_missing else None
-        result, sandboxed = await _execute(command, workdir, timeout_ms, host, item, mode)
-        note = ""
-        if sandboxed and looks_denied(result):
-            if host.config.approval_policy is ApprovalPolicy.UNTRUSTED and await _retry_unsandboxed(host, item):
-                result, sandboxed = await _execute(
-                    command, workdir, timeout_ms, host, item, SandboxMode.DANGER_FULL_ACCESS
-                )
-            else:
-                note = denial_note(host.config.sandbox_mode)
-        _complete(item, result)
+            raise
+        if verdict.refusal is not None:
+            item.status, item.output = ItemStatus.DECLINED, verdict.refusal
+            host.item_completed(item)
+            return ToolOutput(verdict.refusal, success=False)
+
+        async def attempt(mode: SandboxMode | None) -> Attempt:
+            return await _execute(command, workdir, timeout_ms, host, item, mode)
+
+        run = await orchestrator.run_command(request, verdict, attempt)
+        _complete(item, run.result)
         host.item_completed(item)
-        text = format_exec_output(result, max_tokens=host.config.tool_output_token_limit)
-        return ToolOutput(text + (f"\n{note}" if note else ""), success=result.exit_code == 0)
+        text = format_exec_output(run.result, max_tokens=host.config.tool_output_token_limit)
+        return ToolOutput(text + (f"\n{run.note}" if run.note else ""), success=run.result.exit_code == 0)
 
 
 async def _execute(
     command: str, workdir: Path, timeout_ms: int, host: ToolHost, item: CommandExecutionItem, mode: SandboxMode | None
-) -> tuple[ProcessResult, bool]:
-    """Run once under the thread's policy (``mode`` overrides it); returns the result and whether it was sandboxed.
+) -> Attempt:
+    """Run once under the thread's policy (``mode`` overrides it): the result and whether it was sandboxed.
 
     Raises:
         ToolError: the sandbox could not be set up or the process could not start.
@@ -173,7 +165,7 @@ async def _execute(
         raise
     finally:
         launch.close()
-    return result, launch.sandboxed
+    return Attempt(result, launch.sandboxed)
 
 
 def _complete(item: CommandExecutionItem, result: ProcessResult) -> None:
@@ -192,78 +184,6 @@ def _prefix_rule(raw: object, command: str) -> tuple[str, ...] | None:
     if not segments or not all(segment[: len(prefix)] == prefix for segment in segments):
         return None
     return prefix
-
-
-async def _approve(
-    host: ToolHost,
-    item: CommandExecutionItem,
-    *,
-    escalated: bool,
-    reason: str | None,
-    sandbox_missing: bool,
-    prefix_rule: tuple[str, ...] | None = None,
-) -> str | None:
-    """Ask when the policy says so; returns None to run, or the refusal text for the model.
-
-    Raises:
-        TurnCancelledError: the user chose "cancel".
-    """
-    policy = host.config.approval_policy
-    # Classifying loads the bash grammar: only the untrusted policy needs it.
-    known_safe = policy is ApprovalPolicy.UNTRUSTED and not escalated and is_known_safe(item.command)
-    requirement = command_requirement(policy, known_safe=known_safe, escalated=escalated)
-    if sandbox_missing and policy is ApprovalPolicy.NEVER:
-        return (
-            "exec command rejected: no sandbox is available on this machine and the approval policy "
-            "(never) does not allow asking the user; see `tandem doctor`"
-        )
-    if requirement is Requirement.SKIP or host.session_approvals.command_approved(item.command, escalated=escalated):
-        return None
-    if requirement is Requirement.FORBID:
-        return "exec command rejected by the approval policy"
-    if sandbox_missing:
-        reason = "No sandbox is available on this machine: this command would run with your full permissions."
-    response = await host.request_approval(
-        ApprovalRequest(
-            thread_id=host.thread_id,
-            turn_id=host.turn_id,
-            item_id=item.id,
-            kind=ApprovalKind.COMMAND,
-            command=item.command,
-            cwd=item.cwd,
-            reason=reason,
-            prefix_rule=prefix_rule,
-        )
-    )
-    if response.decision is ApprovalDecision.CANCEL:
-        item.status = ItemStatus.DECLINED
-        host.item_completed(item)
-        raise TurnCancelledError("the user cancelled the turn")
-    if response.decision is ApprovalDecision.ACCEPT_FOR_SESSION:
-        host.session_approvals.remember_command(item.command)
-    if response.decision is ApprovalDecision.ACCEPT_WITH_PREFIX_RULE and prefix_rule is not None:
-        host.session_approvals.remember_prefix(prefix_rule)
-    if response.decision in _ACCEPTED:
-        return None
-    return "exec command rejected by user"
-
-
-async def _retry_unsandboxed(host: ToolHost, item: CommandExecutionItem) -> bool:
-    """Under ``untrusted``: ask whether to run a command the sandbox blocked again without it."""
-    response = await host.request_approval(
-        ApprovalRequest(
-            thread_id=host.thread_id,
-            turn_id=host.turn_id,
-            item_id=item.id,
-            kind=ApprovalKind.COMMAND,
-            command=item.command,
-            cwd=item.cwd,
-            reason="The sandbox blocked this command. Run it again without the sandbox?",
-        )
-    )
-    if response.decision is ApprovalDecision.CANCEL:
-        raise TurnCancelledError("the user cancelled the turn")
-    return response.decision in _ACCEPTED
 
 
 def _resolve_workdir(raw: object, cwd: Path) -> Path:

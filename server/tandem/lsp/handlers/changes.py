@@ -3,6 +3,7 @@ changes, proposed (preview of a pending approval) and after they landed (read, r
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +27,47 @@ from tandem.protocol.messages import (
     UndoParams,
     UndoResult,
 )
-from tandem.tools.apply_patch import wire_kind
+from tandem.tools.proposals import wire_kind
 
 
 def _wire(review: Review) -> dict[str, Any]:
     return dump(ReviewResult(done=review.done, kept=review.kept))
 
 
+class ReviewAction(Enum):
+    """What a review of landed hunks does."""
+
+    ACCEPT = "accept"  # mark them reviewed; the text stays
+    REJECT = "reject"  # revert them where the text is still what the agent wrote
+
+
+async def review(hub: ThreadHub, action: ReviewAction, params: ChangeDecisionParams) -> dict[str, Any]:
+    """Accept or reject a landed change (or some of its hunks), then refresh the code lenses; the one
+    implementation behind ``tandem/change/accept|reject`` and the ``tandem.accept*``/``tandem.reject*``
+    commands. Returns the wire's ``ReviewResult``.
+
+    Raises:
+        NotFoundError: unknown change or hunk.
+        ConflictError / PatchApplyError: a revert could not be applied (nothing changed).
+    """
+    if action is ReviewAction.ACCEPT:
+        result = hub.tracker.accept(params.change_id, params.hunk_ids)
+    else:
+        result = await hub.tracker.reject(params.change_id, params.hunk_ids)
+    hub.refresh_code_lenses()
+    return _wire(result)
+
+
 @rpc_errors
 async def change_accept(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/accept``: mark hunks reviewed."""
-    params = parse_params(ChangeDecisionParams, request)
-    review = hub.tracker.accept(params.change_id, params.hunk_ids)
-    hub.refresh_code_lenses()
-    return _wire(review)
+    return await review(hub, ReviewAction.ACCEPT, parse_params(ChangeDecisionParams, request))
 
 
 @rpc_errors
 async def change_reject(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/reject``: revert hunks still as the agent wrote them."""
-    params = parse_params(ChangeDecisionParams, request)
-    review = await hub.tracker.reject(params.change_id, params.hunk_ids)
-    hub.refresh_code_lenses()
-    return _wire(review)
+    return await review(hub, ReviewAction.REJECT, parse_params(ChangeDecisionParams, request))
 
 
 @rpc_errors

@@ -18,11 +18,11 @@ from lsprotocol import types
 from tandem.errors import InvalidParamsError
 from tandem.lsp.commands import ACCEPT_CHANGE, ACCEPT_HUNK, ASK, EXPLAIN, FIX, REJECT_CHANGE, REJECT_HUNK
 from tandem.lsp.documents import uri_to_path
-from tandem.lsp.handlers.changes import undo_result
+from tandem.lsp.handlers.changes import ReviewAction, review, undo_result
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import rpc_errors
 from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
-from tandem.protocol.messages import ThreadStartParams
+from tandem.protocol.messages import ChangeDecisionParams, ThreadStartParams
 
 _TITLES = {
     ASK: "Ask Tandem…",
@@ -88,8 +88,8 @@ def code_actions(hub: ThreadHub, params: types.CodeActionParams) -> list[types.C
     if path is not None:
         for pending in hub.tracker.pending_in(path):
             if pending.start_line <= rng.start.line < pending.start_line + max(pending.line_count, 1):
-                hunk_args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
-                change_args = {"changeId": pending.change_id}
+                change_args = {"threadId": pending.thread_id, "changeId": pending.change_id}
+                hunk_args = {**change_args, "hunkId": pending.hunk_id}
                 actions += [
                     _action(ACCEPT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
                     _action(REJECT_HUNK, types.CodeActionKind.Empty, hunk_args, inline),
@@ -122,7 +122,7 @@ def code_lens(hub: ThreadHub, params: types.CodeLensParams) -> list[types.CodeLe
     lenses: list[types.CodeLens] = []
     for pending in hub.tracker.pending_in(path) if path is not None else []:
         at = types.Range(start=types.Position(pending.start_line, 0), end=types.Position(pending.start_line, 0))
-        args = {"changeId": pending.change_id, "hunkId": pending.hunk_id}
+        args = {"threadId": pending.thread_id, "changeId": pending.change_id, "hunkId": pending.hunk_id}
         lenses.append(
             types.CodeLens(
                 range=at, command=types.Command(title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])
@@ -186,36 +186,50 @@ async def explain(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     )
 
 
-async def _review(hub: ThreadHub, arg: dict[str, Any], accept: bool, whole: bool) -> dict[str, Any]:
-    change_id = _str(arg.get("changeId"), "changeId")
-    hunks = None if whole else [_str(arg.get("hunkId"), "hunkId")]
-    result = hub.tracker.accept(change_id, hunks) if accept else await hub.tracker.reject(change_id, hunks)
-    hub.refresh_code_lenses()
-    return {"done": result.done, "kept": result.kept}
+def _change(args: tuple[Any, ...]) -> ChangeDecisionParams:
+    """``{threadId?, changeId}`` as the params of ``tandem/change/accept|reject`` (the whole change).
+
+    Raises:
+        InvalidParamsError / ValidationError: not one object, or a missing or malformed field.
+    """
+    arg = _arg(args)
+    return ChangeDecisionParams.model_validate({"threadId": arg.get("threadId", ""), "changeId": arg.get("changeId")})
+
+
+def _hunk(args: tuple[Any, ...]) -> ChangeDecisionParams:
+    """``{threadId?, changeId, hunkId}`` as the params of ``tandem/change/accept|reject`` (one hunk).
+
+    Raises:
+        InvalidParamsError / ValidationError: as :func:`_change`.
+    """
+    arg = _arg(args)
+    return ChangeDecisionParams.model_validate(
+        {"threadId": arg.get("threadId", ""), "changeId": arg.get("changeId"), "hunkIds": [arg.get("hunkId")]}
+    )
 
 
 @rpc_errors
 async def accept_hunk(hub: ThreadHub, *args: Any) -> dict[str, Any]:
-    """``tandem.acceptHunk {changeId, hunkId}``."""
-    return await _review(hub, _arg(args), accept=True, whole=False)
+    """``tandem.acceptHunk {threadId, changeId, hunkId}``: as ``tandem/change/accept`` of one hunk."""
+    return await review(hub, ReviewAction.ACCEPT, _hunk(args))
 
 
 @rpc_errors
 async def reject_hunk(hub: ThreadHub, *args: Any) -> dict[str, Any]:
-    """``tandem.rejectHunk {changeId, hunkId}``."""
-    return await _review(hub, _arg(args), accept=False, whole=False)
+    """``tandem.rejectHunk {threadId, changeId, hunkId}``: as ``tandem/change/reject`` of one hunk."""
+    return await review(hub, ReviewAction.REJECT, _hunk(args))
 
 
 @rpc_errors
 async def accept_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
-    """``tandem.acceptChange {changeId}``."""
-    return await _review(hub, _arg(args), accept=True, whole=True)
+    """``tandem.acceptChange {threadId, changeId}``: as ``tandem/change/accept``."""
+    return await review(hub, ReviewAction.ACCEPT, _change(args))
 
 
 @rpc_errors
 async def reject_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
-    """``tandem.rejectChange {changeId}``."""
-    return await _review(hub, _arg(args), accept=False, whole=True)
+    """``tandem.rejectChange {threadId, changeId}``: as ``tandem/change/reject``."""
+    return await review(hub, ReviewAction.REJECT, _change(args))
 
 
 @rpc_errors
