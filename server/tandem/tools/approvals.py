@@ -1,4 +1,9 @@
-"""Approval policy decisions and the per-thread "accept for session" cache.
+"""Approval policy decisions, the approval request/answer types and the per-thread "accept for session" cache.
+
+The pure parts: :func:`command_requirement` and :func:`patch_requirement` decide from the policy;
+:class:`SessionApprovals` remembers. Asking, remembering and escalating happen in one place,
+:mod:`tandem.tools.orchestrator`. What the user is asked is the wire's
+:class:`~tandem.protocol.messages.RequestApprovalParams` (in an :class:`ApprovalRequest`).
 
 Rules (Codex's approval policies, docs/reference-facts.md §3):
 
