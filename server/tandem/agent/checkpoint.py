@@ -32,6 +32,7 @@ from tandem.patch.applier import ChangeKind, FileChange, display_path
 from tandem.patch.diff import split_hunks
 from tandem.patch.fs import DiskFileSystem, FileSystem
 from tandem.patch.hunk_revert import revert_hunk
+from tandem.patch.workspace import Workspace
 from tandem.sessions.checkpoints import (
     CheckpointEntry,
     CheckpointHome,
@@ -42,7 +43,6 @@ from tandem.sessions.checkpoints import (
     Scan,
     new_entry,
 )
-from tandem.tools.workspace import Workspace
 
 log = logging.getLogger(__name__)
 

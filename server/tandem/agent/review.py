@@ -19,7 +19,7 @@ from tandem.errors import NotFoundError
 from tandem.patch.applier import ChangeKind, FileChange
 from tandem.patch.diff import DiffHunk, split_hunks
 from tandem.patch.hunk_revert import locate_hunk, revert_hunk
-from tandem.tools.workspace import Workspace
+from tandem.patch.workspace import Workspace
 
 
 class HunkState(StrEnum):

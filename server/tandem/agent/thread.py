@@ -26,13 +26,13 @@ from tandem.config import Config
 from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
+from tandem.patch.workspace import DiskWorkspace, Workspace
 from tandem.protocol.enums import ReviewDecision, SandboxMode, TurnStatus
 from tandem.protocol.items import InputItem, ThreadInfo, Turn, TurnError, dump
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
 from tandem.tools.registry import ToolRegistry
-from tandem.tools.workspace import DiskWorkspace, Workspace
 
 log = logging.getLogger(__name__)
 

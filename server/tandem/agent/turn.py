@@ -59,6 +59,7 @@ from tandem.model.types import (
     TokenUsage,
 )
 from tandem.patch.applier import FileChange
+from tandem.patch.workspace import Workspace
 from tandem.protocol.enums import SandboxMode, TurnStatus
 from tandem.protocol.items import (
     AgentMessageItem,
@@ -77,7 +78,6 @@ from tandem.protocol.items import (
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
 from tandem.tools.base import CallKind, ToolCall
-from tandem.tools.workspace import Workspace
 
 if TYPE_CHECKING:
     from tandem.agent.thread import Thread

@@ -15,8 +15,8 @@ from typing import IO
 from tandem.agent.checkpoint import UndoOutcome, redo, undo
 from tandem.config import tandem_home
 from tandem.errors import NotFoundError, TandemError
+from tandem.patch.workspace import DiskWorkspace
 from tandem.sessions.checkpoints import CheckpointHome, EntryKind
-from tandem.tools.workspace import DiskWorkspace
 
 
 def pick_thread(home: CheckpointHome, cwd: Path, prefix: str | None) -> str:
