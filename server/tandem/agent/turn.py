@@ -24,7 +24,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tandem.agent.checkpoint import TurnCheckpoint
 from tandem.agent.compaction import replacement_history, summarize
 from tandem.agent.context import TURN_ABORTED_MARKER, message
 from tandem.agent.events import (
@@ -44,8 +43,11 @@ from tandem.agent.events import (
 )
 from tandem.agent.input import preview_text, user_message
 from tandem.agent.tool_scheduler import ToolScheduler
+from tandem.agent.turn_checkpoint import TurnCheckpoint
 from tandem.agent.turn_diff import TurnDiffTracker
+from tandem.checkpoints.home import CheckpointHome
 from tandem.config import Config
+from tandem.config_enums import CheckpointMode
 from tandem.errors import ContextWindowExceededError, ModelError, TandemError, TurnCancelledError
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import (
@@ -126,7 +128,15 @@ class TurnRunner:
         self.turn = Turn(id=uuid.uuid4().hex[:12], status=TurnStatus.IN_PROGRESS)
         self._usage = TokenUsage()
         self._diff = TurnDiffTracker(thread.config.cwd)
-        self._checkpoint = TurnCheckpoint(thread.checkpoint_config, thread.info.id, self.turn.id, thread.workspace)
+        config = thread.config
+        self._checkpoint = TurnCheckpoint(
+            CheckpointMode.OFF if thread.rollout is None else config.checkpoints,  # ephemeral: nothing kept on disk
+            config.cwd,
+            CheckpointHome.under(config.tandem_home),
+            thread.info.id,
+            self.turn.id,
+            thread.workspace,
+        )
         self._plan: PlanItem | None = None
         self._retry = RetryPolicy(
             request_max_retries=thread.config.provider.request_max_retries,

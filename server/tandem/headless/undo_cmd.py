@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from tandem.agent.checkpoint import UndoOutcome, redo, undo
+from tandem.checkpoints.home import CheckpointHome
+from tandem.checkpoints.log import EntryKind
+from tandem.checkpoints.undo import UndoOutcome, redo, undo
 from tandem.config import tandem_home
 from tandem.errors import NotFoundError, TandemError
 from tandem.patch.workspace import DiskWorkspace
-from tandem.sessions.checkpoints import CheckpointHome, EntryKind
 
 
 def pick_thread(home: CheckpointHome, cwd: Path, prefix: str | None) -> str:

@@ -16,11 +16,13 @@ from pathlib import Path
 from lsprotocol import types
 from pydantic import TypeAdapter, ValidationError
 
-from tandem.agent import checkpoint
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
 from tandem.agent.review import ChangeTracker, HunkState
 from tandem.agent.thread import Thread
+from tandem.checkpoints import undo as checkpoint
+from tandem.checkpoints.home import CheckpointHome
+from tandem.checkpoints.log import EntryKind
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import CliOverrides, Config, load_config, require_credentials
 from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
 from tandem.lsp.editor import EditorBridge
@@ -31,7 +33,6 @@ from tandem.model.factory import create_client
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import CommandExecutionItem, InputItem, Item, ThreadInfo, Turn
 from tandem.protocol.messages import ThreadStartParams
-from tandem.sessions.checkpoints import CheckpointHome, EntryKind
 from tandem.sessions.rollout import read_rollout
 from tandem.sessions.store import find_session, list_sessions
 from tandem.tools.catalog import default_tools

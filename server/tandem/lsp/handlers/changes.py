@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.review import ReviewResult as Review
+from tandem.checkpoints.log import EntryKind
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
 from tandem.protocol.items import dump
 from tandem.protocol.messages import ChangeDecisionParams, KeptFile, RedoParams, ReviewResult, UndoParams, UndoResult
-from tandem.sessions.checkpoints import EntryKind
 
 
 def _wire(review: Review) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from tandem.checkpoints.log import EntryKind
 from tandem.errors import InvalidParamsError
 from tandem.lsp.commands import ACCEPT_CHANGE, ACCEPT_HUNK, ASK, EXPLAIN, FIX, REJECT_CHANGE, REJECT_HUNK
 from tandem.lsp.documents import uri_to_path
@@ -23,7 +24,6 @@ from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import rpc_errors
 from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
 from tandem.protocol.messages import ThreadStartParams
-from tandem.sessions.checkpoints import EntryKind
 
 _TITLES = {
     ASK: "Ask Tandem…",
