@@ -112,18 +112,23 @@ def _cmd_exec(args: argparse.Namespace) -> int:
 
 
 def _cmd_undo(args: argparse.Namespace) -> int:
+    from tandem.checkpoints.log import EntryKind
     from tandem.headless.undo_cmd import undo_command
-    from tandem.sessions.checkpoints import EntryKind
 
     kind = EntryKind.REDO if args.command == "redo" else EntryKind.UNDO
     return undo_command(args.thread, getattr(args, "turn", None), kind, (args.cwd or Path.cwd()).resolve())
 
 
 def _cmd_checkpoints(args: argparse.Namespace) -> int:
+    from tandem.checkpoints.home import CheckpointHome
     from tandem.config import tandem_home
-    from tandem.sessions.checkpoints import CheckpointHome
+    from tandem.errors import CheckpointError
 
-    result = CheckpointHome.under(tandem_home()).prune(args.older_than * 86400)
+    try:
+        result = CheckpointHome.under(tandem_home()).prune(args.older_than * 86400)
+    except CheckpointError as exc:
+        sys.stderr.write(f"tandem checkpoints prune: {exc.message}\n")
+        return 1
     sys.stdout.write(
         f"removed the checkpoints of {len(result.threads)} thread(s) and {result.objects} stored "
         f"file(s), {result.bytes_freed / 1_048_576:.1f} MiB\n"

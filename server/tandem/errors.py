@@ -33,6 +33,7 @@ class JsonRpcCode(IntEnum):
     MODEL_ERROR = -32003
     CONFIG_ERROR = -32004
     BUSY = -32005
+    CHECKPOINT_ERROR = -32006
 
 
 class TandemError(Exception):
@@ -205,6 +206,15 @@ class SandboxError(TandemError):
 
 class SessionError(TandemError):
     """A rollout file that cannot be written or read back."""
+
+
+class CheckpointError(SessionError):
+    """The checkpoint store or a thread's checkpoint log cannot be read or written, an object in it is
+    missing or damaged, or a file an undo/redo must write cannot be written; the message names the
+    path and the operating system's reason (:mod:`tandem.checkpoints` wraps every ``OSError`` in it).
+    """
+
+    jsonrpc_code = JsonRpcCode.CHECKPOINT_ERROR
 
 
 class ApprovalError(TandemError):

@@ -24,6 +24,7 @@ LAYERS: dict[str, float] = {
     "model": 2,
     "patch": 2,
     "sessions": 2,
+    "checkpoints": 2.5,  # over patch (its diffs, hunk revert, Workspace), under tools and agent
     "sandbox": 2,
     "testing": 2,
     "tools": 3,

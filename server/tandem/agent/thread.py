@@ -24,18 +24,19 @@ from tandem.agent.conversation import Conversation, Persistence
 from tandem.agent.events import Event, EventSink, ThreadStarted
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
+from tandem.checkpoints.home import CheckpointHome
 from tandem.config import Config
 from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import JsonDict, ModelClient
+from tandem.patch.workspace import DiskWorkspace, Workspace
 from tandem.protocol.enums import ApprovalDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
 from tandem.tools.registry import ToolRegistry
-from tandem.tools.workspace import DiskWorkspace, Workspace
 
 __all__ = ["Approver", "Persistence", "Thread", "decline_all"]
 
@@ -92,6 +93,7 @@ class Thread:
         self._running: asyncio.Task[Turn] | None = None
         self._runner: TurnRunner | None = None
         self._private_tmp: Path | None = None
+        self._checkpoint_home = CheckpointHome.under(config.tandem_home)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -272,6 +274,7 @@ class Thread:
             checkpoints=(
                 CheckpointMode.OFF if self.conversation.persistence is Persistence.EPHEMERAL else config.checkpoints
             ),
+            checkpoint_home=self._checkpoint_home,
             retry=RetryPolicy(
                 request_max_retries=config.provider.request_max_retries,
                 stream_max_retries=config.provider.stream_max_retries,

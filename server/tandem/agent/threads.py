@@ -21,22 +21,22 @@ from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
 
-from tandem.agent import checkpoint
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.conversation import Persistence
 from tandem.agent.events import EventSink
 from tandem.agent.thread import Thread
 from tandem.agent.turn_context import Approver
+from tandem.checkpoints import undo as checkpoint
+from tandem.checkpoints.home import CheckpointHome
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
 from tandem.errors import BusyError, NotFoundError, SessionError
 from tandem.model.factory import create_client
 from tandem.model.types import ModelClient
+from tandem.patch.workspace import DiskWorkspace, Workspace
 from tandem.protocol.items import Item, ThreadInfo
-from tandem.sessions.checkpoints import CheckpointHome
 from tandem.sessions.rollout import read_rollout
 from tandem.sessions.store import find_session, latest_session, list_sessions
 from tandem.tools.catalog import default_tools
-from tandem.tools.workspace import DiskWorkspace, Workspace
 
 _ITEM: TypeAdapter[Item] = TypeAdapter(Item)
 
@@ -267,7 +267,7 @@ class ThreadManager:
         Raises:
             BusyError: a turn of this process runs in that thread or in the checkpoint's folder.
             NotFoundError: nothing to undo (or no such turn).
-            ConflictError / PatchApplyError / SessionError: see :func:`tandem.agent.checkpoint.undo`.
+            ConflictError / PatchApplyError / SessionError: see :func:`tandem.checkpoints.undo.undo`.
         """
         home = self._undo_home(thread_id)
         return await checkpoint.undo(home, thread_id, self._workspace or DiskWorkspace(), turn_id)

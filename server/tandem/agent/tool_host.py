@@ -6,17 +6,15 @@ emitted as deep copies: a tool mutates its item between ``item_started`` and ``i
 and an event a listener keeps must never change afterwards.
 
 It also owns the turn's checkpoint (taken before the first mutating call, see
-:mod:`tandem.agent.checkpoint`) and turn diff (``DiffUpdated`` whenever it changes).
+:mod:`tandem.agent.turn_checkpoint`) and turn diff (``DiffUpdated`` whenever it changes).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from tandem.agent.checkpoint import TurnCheckpoint
 from tandem.agent.conversation import Conversation
 from tandem.agent.events import (
     AgentMessageDelta,
@@ -29,17 +27,18 @@ from tandem.agent.events import (
     PlanUpdated,
     ReasoningDelta,
 )
+from tandem.agent.turn_checkpoint import TurnCheckpoint
 from tandem.agent.turn_context import TurnContext
 from tandem.agent.turn_diff import TurnDiffTracker
 from tandem.config import Config
 from tandem.errors import TandemError
 from tandem.model.types import JsonDict
 from tandem.patch.applier import FileChange
+from tandem.patch.workspace import Workspace
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanItem, PlanStep
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
-from tandem.tools.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class TurnToolHost:
         self._diff = TurnDiffTracker(ctx.cwd)
         # merge: TurnCheckpoint takes mode/cwd/home
         self._checkpoint = TurnCheckpoint(
-            replace(ctx.config, checkpoints=ctx.checkpoints), ctx.thread_id, ctx.turn_id, ctx.workspace
+            ctx.checkpoints, ctx.cwd, ctx.checkpoint_home, ctx.thread_id, ctx.turn_id, ctx.workspace
         )
         self._plan: PlanItem | None = None
         self._last_diff = ""

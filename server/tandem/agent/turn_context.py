@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tandem.agent.events import EventSink
+from tandem.checkpoints.home import CheckpointHome
 from tandem.config import ApprovalPolicy, Config
 from tandem.config_enums import CheckpointMode
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
+from tandem.patch.workspace import Workspace
 from tandem.protocol.enums import SandboxMode
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
 from tandem.tools.registry import ToolRegistry
-from tandem.tools.workspace import Workspace
 
 Approver = Callable[[ApprovalRequest], Awaitable[ApprovalResponse]]
 """Asks the user about one approval request and returns their answer."""
@@ -43,6 +44,7 @@ class TurnContext:
         session_approvals: the thread's accept-for-session cache (shared across its turns).
         sandbox_policy: the thread's sandbox policy (its private ``/tmp`` included).
         checkpoints: how the turn checkpoints files (``OFF`` for a thread that keeps nothing on disk).
+        checkpoint_home: where checkpoints are kept (one per thread, so its scanners stay warm across turns).
         retry: how failed model requests are retried.
         emit: delivers an event to the thread's listeners.
     """
@@ -57,6 +59,7 @@ class TurnContext:
     session_approvals: SessionApprovals
     sandbox_policy: SandboxPolicySource
     checkpoints: CheckpointMode
+    checkpoint_home: CheckpointHome
     retry: RetryPolicy
     emit: EventSink
 

@@ -2,7 +2,7 @@
 
 Without ``THREAD`` the newest thread with checkpoints in the current directory is used (a thread
 id or unique prefix picks another). Works after the session ended and without git; see
-:mod:`tandem.agent.checkpoint` for what is restored and what is kept.
+:mod:`tandem.checkpoints.undo` for what is restored and what is kept.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.threads import ThreadManager
+from tandem.checkpoints.log import EntryKind
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import load_config, tandem_home
 from tandem.errors import TandemError
-from tandem.sessions.checkpoints import EntryKind
 
 
 def describe(outcome: UndoOutcome, thread_id: str) -> str:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
 from tandem.agent.review import ChangeTracker, HunkState
 from tandem.agent.thread import Thread
 from tandem.agent.threads import ThreadManager, transcript
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import CliOverrides, Config, load_config
 from tandem.errors import InvalidParamsError
 from tandem.lsp.editor import EditorBridge

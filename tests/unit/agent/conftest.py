@@ -15,14 +15,15 @@ from tandem.agent.thread import decline_all
 from tandem.agent.threads import connect
 from tandem.agent.tool_host import TurnToolHost
 from tandem.agent.turn_context import Approver, TurnContext
+from tandem.checkpoints.home import CheckpointHome
 from tandem.config import CheckpointMode, CliOverrides, load_config
 from tandem.model.retry import RetryPolicy
+from tandem.patch.workspace import DiskWorkspace
 from tandem.protocol.enums import ApprovalPolicy
 from tandem.sandbox.policy import policy_for
 from tandem.tools.approvals import SessionApprovals, load_rules, store_rules
 from tandem.tools.base import Tool
 from tandem.tools.registry import ToolRegistry
-from tandem.tools.workspace import DiskWorkspace
 
 
 @pytest.fixture
@@ -44,6 +45,7 @@ def turn_parts(workspace: Path, tandem_home: Path) -> Callable[..., TurnParts]:
             session_approvals=SessionApprovals(load_rules(tandem_home), store_rules(tandem_home)),
             sandbox_policy=lambda mode: policy_for(config, config.cwd, mode),
             checkpoints=CheckpointMode.OFF,
+            checkpoint_home=CheckpointHome.under(tandem_home),
             retry=RetryPolicy(),
             emit=events.append,
         )

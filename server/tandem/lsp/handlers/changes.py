@@ -7,8 +7,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.review import ReviewResult as Review
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.errors import NotFoundError
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
