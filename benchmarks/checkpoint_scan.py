@@ -1,4 +1,4 @@
-"""Cost of the workspace scan behind turn checkpoints (``tandem.sessions.checkpoints``).
+"""Cost of the workspace scan behind turn checkpoints (``tandem.checkpoints.scan``).
 
 For each workspace size, a synthetic tree of source-like files (4 KiB each, 50 per folder) is
 created in a temporary folder; then:
@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tandem.sessions.checkpoints import CheckpointHome, WorkspaceScanner, scan_cache_name
+from tandem.checkpoints.home import CheckpointHome
+from tandem.checkpoints.scan import WorkspaceScanner, scan_cache_name
 
 FILE = ("def function_{n}(value):\n    return value * {n}\n\n" * 90)[:4096]
 

@@ -7,7 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tandem.agent.thread import Approver
+    from tandem.agent.threads import ThreadManager
+    from tandem.config import CliOverrides
 
 TEST_API_KEY = "sk-test-0123456789abcdef-SECRET"
 
@@ -82,3 +87,12 @@ def processes_named(marker: str) -> list[int]:
         if argv0 == marker.encode():
             found.append(int(entry.name))
     return found
+
+
+def thread_manager(cwd: Path, cli: CliOverrides | None = None, *, approver: Approver | None = None) -> ThreadManager:
+    """The threads of a test, made the way every surface makes them (settings of ``cwd`` with ``cli``
+    -> model client -> default tools), through :class:`tandem.agent.threads.ThreadManager`."""
+    from tandem.agent.threads import ThreadManager
+    from tandem.config import load_config
+
+    return ThreadManager(lambda folder: load_config(folder or cwd, cli), approver=approver)

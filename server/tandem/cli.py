@@ -112,18 +112,23 @@ def _cmd_exec(args: argparse.Namespace) -> int:
 
 
 def _cmd_undo(args: argparse.Namespace) -> int:
+    from tandem.checkpoints.log import EntryKind
     from tandem.headless.undo_cmd import undo_command
-    from tandem.sessions.checkpoints import EntryKind
 
     kind = EntryKind.REDO if args.command == "redo" else EntryKind.UNDO
     return undo_command(args.thread, getattr(args, "turn", None), kind, (args.cwd or Path.cwd()).resolve())
 
 
 def _cmd_checkpoints(args: argparse.Namespace) -> int:
+    from tandem.checkpoints.home import CheckpointHome
     from tandem.config import tandem_home
-    from tandem.sessions.checkpoints import CheckpointHome
+    from tandem.errors import CheckpointError
 
-    result = CheckpointHome.under(tandem_home()).prune(args.older_than * 86400)
+    try:
+        result = CheckpointHome.under(tandem_home()).prune(args.older_than * 86400)
+    except CheckpointError as exc:
+        sys.stderr.write(f"tandem checkpoints prune: {exc.message}\n")
+        return 1
     sys.stdout.write(
         f"removed the checkpoints of {len(result.threads)} thread(s) and {result.objects} stored "
         f"file(s), {result.bytes_freed / 1_048_576:.1f} MiB\n"
@@ -156,7 +161,7 @@ def _cmd_apply_patch(args: argparse.Namespace) -> int:
 def _cmd_lsp(args: argparse.Namespace) -> int:
     from tandem.lsp.app import run_stdio
 
-    return run_stdio(_cli_overrides(args), log_file=args.log_file)
+    return run_stdio(_cli_overrides(args))
 
 
 def _cmd_protocol(args: argparse.Namespace) -> int:
@@ -227,10 +232,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(keep=args.keep, workdir=args.workdir)
 
 
+def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="debug logs (-vv: the libraries' too); see tandem.logs"
+    )
+    parser.add_argument("--log-file", help="append logs to this file instead of stderr (never stdout)")
+
+
 def _add_exec_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSONL events (same schema as `codex exec --json`)")
     parser.add_argument("-o", "--output-last-message", type=Path, help="write the final agent message to FILE")
     _add_model_flags(parser)
+    _add_logging_flags(parser)
     parser.set_defaults(func=_cmd_exec)
 
 
@@ -262,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="The agent as a language server (LSP over stdio) for VS Code, Neovim, Helix, ...",
     )
     _add_model_flags(lsp)
-    lsp.add_argument("--log-file", help="write logs here instead of stderr")
+    _add_logging_flags(lsp)
     lsp.set_defaults(func=_cmd_lsp)
 
     sandbox = sub.add_parser(
@@ -365,6 +378,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "sessions" and args.action == "show" and not args.id:
         sys.stderr.write("tandem sessions show: give a session id\n")
         return 2
+    if hasattr(args, "verbose"):
+        from tandem.logs import LogSurface, configure_logging
+
+        surface = LogSurface.LSP if args.command == "lsp" else LogSurface.EXEC
+        try:
+            configure_logging(surface, args.verbose, args.log_file)
+        except OSError as exc:
+            sys.stderr.write(f"tandem: cannot open the log file: {exc}\n")
+            return 2
     code: int = args.func(args)
     return code
 

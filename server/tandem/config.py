@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tandem.config_enums import ApplyPatchToolType, CheckpointMode, WireApi
 from tandem.errors import ConfigError
-from tandem.protocol.enums import ApplyPatchToolType, ApprovalPolicy, AuthScheme, CheckpointMode, SandboxMode, WireApi
+from tandem.protocol.enums import ApprovalPolicy, SandboxMode
 from tandem.providers import (
     AZURE_API_VERSION,
     LOCAL_PROVIDERS,
@@ -38,16 +39,12 @@ __all__ = [
     "LOCAL_PROVIDERS",
     "OPENAI_DEFAULT_BASE_URL",
     "REDACTED",
-    "ApplyPatchToolType",
     "ApprovalPolicy",
-    "AuthScheme",
-    "CheckpointMode",
     "CliOverrides",
     "Config",
     "ConfigError",
     "ProviderInfo",
     "SandboxMode",
-    "WireApi",
     "built_in_providers",
     "load_config",
     "redact",

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tandem.protocol.enums import ApplyPatchToolType, ApprovalPolicy, AuthScheme, CheckpointMode, SandboxMode, WireApi
+from tandem.config_enums import ApplyPatchToolType, AuthScheme, CheckpointMode, WireApi
+from tandem.protocol.enums import ApprovalPolicy, SandboxMode
 
 
 class _Strict(BaseModel):

@@ -8,10 +8,15 @@ Every error Tandem raises on purpose derives from :class:`TandemError`. Each cla
 
 Foreign exceptions (``httpx.HTTPError``, ``OSError``, ``json.JSONDecodeError``) are wrapped in
 one of these before they leave the package that caught them, so callers only ever handle ours.
+
+One signal stands outside the hierarchy on purpose: :class:`TurnCancelledError` (the user's
+"cancel" at an approval) derives from :class:`asyncio.CancelledError`, so no ``except TandemError``
+can turn a cancel into an ordinary error.
 """
 
 from __future__ import annotations
 
+import asyncio
 from enum import IntEnum
 
 
@@ -28,6 +33,7 @@ class JsonRpcCode(IntEnum):
     MODEL_ERROR = -32003
     CONFIG_ERROR = -32004
     BUSY = -32005
+    CHECKPOINT_ERROR = -32006
 
 
 class TandemError(Exception):
@@ -202,9 +208,31 @@ class SessionError(TandemError):
     """A rollout file that cannot be written or read back."""
 
 
+class CheckpointError(SessionError):
+    """The checkpoint store or a thread's checkpoint log cannot be read or written, an object in it is
+    missing or damaged, or a file an undo/redo must write cannot be written; the message names the
+    path and the operating system's reason (:mod:`tandem.checkpoints` wraps every ``OSError`` in it).
+    """
+
+    jsonrpc_code = JsonRpcCode.CHECKPOINT_ERROR
+
+
 class ApprovalError(TandemError):
     """The approval round trip failed (client gone, malformed reply)."""
 
 
-class TurnCancelledError(TandemError):
-    """The user chose "cancel" at an approval prompt: the turn stops as interrupted."""
+class TurnCancelledError(asyncio.CancelledError):
+    """The user chose "cancel" at an approval prompt: the turn stops as interrupted.
+
+    Deliberately *outside* :class:`TandemError`: it derives from :class:`asyncio.CancelledError`
+    (a ``BaseException``), so an ``except TandemError`` (or ``except Exception``) around a tool or an
+    approval can never swallow the user's cancel; the turn handles it like an interrupt. A task that
+    raises it ends *cancelled* (``task.cancelled()`` is true).
+
+    Args:
+        message: what to tell the user (shown nowhere today; kept for logs).
+    """
+
+    def __init__(self, message: str = "the user cancelled the turn") -> None:
+        super().__init__(message)
+        self.message = message

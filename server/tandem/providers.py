@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tandem.config_enums import AuthScheme, WireApi
 from tandem.errors import ConfigError
-from tandem.protocol.enums import AuthScheme, WireApi
 
 if TYPE_CHECKING:
     from tandem.config_toml import ProviderToml

@@ -27,17 +27,15 @@ from tandem.agent.events import (
     TurnStarted,
 )
 from tandem.agent.thread import Approver, Thread
-from tandem.config import ApprovalPolicy, CliOverrides, load_config
-from tandem.model.responses import ResponsesClient
+from tandem.config import ApprovalPolicy, CliOverrides
 from tandem.protocol.enums import ApprovalDecision, ItemStatus, TurnStatus
 from tandem.protocol.items import CommandExecutionItem, FileChangeItem, PlanItem, TextInput
 from tandem.protocol.messages import RequestApprovalParams
 from tandem.sandbox.probe import Strength, probe
 from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
-from tandem.tools.catalog import default_tools
 
-from helpers import last_outputs, message, patch_call, processes_named, respond, shell, tool_outputs
+from helpers import last_outputs, message, patch_call, processes_named, respond, shell, thread_manager, tool_outputs
 
 
 class Harness:
@@ -71,10 +69,8 @@ def harness(
         overrides: tuple[str, ...] = (),
     ) -> Harness:
         server = model_server(responses)
-        config = load_config(workspace, CliOverrides(approval_policy=policy, config_overrides=overrides))
-        client = ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"])
-        thread = Thread.create(config, client, default_tools(config), approver=approver)
-        return Harness(thread, server)
+        cli = CliOverrides(approval_policy=policy, config_overrides=overrides)
+        return Harness(thread_manager(workspace, cli, approver=approver).create(), server)
 
     return make
 
@@ -555,3 +551,34 @@ async def test_view_image_attaches_the_image_as_input(harness, workspace: Path) 
     assert outputs[1]["output"] == "view_image: notes.txt is not a PNG, JPEG, GIF or WebP image"
     images = [part for i in body if i.get("role") == "user" for part in i["content"] if part["type"] == "input_image"]
     assert images and images[0]["image_url"].startswith("data:image/png;base64,iVBORw0KGgo")
+
+
+async def test_an_event_a_listener_keeps_never_changes_after_it_was_emitted(harness) -> None:
+    h = harness([respond(shell("echo hi")), respond(message("done"))])
+    assert (await h.turn("go")).status is TurnStatus.COMPLETED
+    [started] = [e for e in h.events if isinstance(e, ItemStarted) and isinstance(e.item, CommandExecutionItem)]
+    [completed] = h.completed(CommandExecutionItem)
+    assert (
+        started.item.status is ItemStatus.IN_PROGRESS and started.item.output == "" and started.item.exit_code is None
+    )
+    assert completed.status is not ItemStatus.IN_PROGRESS and completed.output
+    [turn_started] = [e for e in h.events if isinstance(e, TurnStarted)]
+    assert turn_started.turn.status is TurnStatus.IN_PROGRESS
+
+
+async def test_interrupt_names_the_running_turn_by_its_stored_id(harness) -> None:
+    h = harness([respond(shell("sleep 600", timeout_ms=600_000)), respond(message("next"))])
+    command_started = asyncio.Event()
+    h.thread.subscribe(
+        lambda e: (
+            command_started.set() if isinstance(e, ItemStarted) and isinstance(e.item, CommandExecutionItem) else None
+        )
+    )
+    assert h.thread.running_turn_id is None and not h.thread.interrupt()
+    turn, task = h.thread.start_turn([TextInput(text="go")])
+    assert h.thread.running_turn_id == turn.id
+    await asyncio.wait_for(command_started.wait(), 30)
+    assert not h.thread.interrupt("some-other-turn")  # an interrupt meant for an earlier turn is ignored
+    assert h.thread.interrupt(turn.id)
+    assert (await asyncio.wait_for(task, 30)).status is TurnStatus.INTERRUPTED
+    assert h.thread.running_turn_id is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,11 @@ import pytest
 from tandem.agent.compaction import SUMMARY_PREFIX, handoff_prompt
 from tandem.agent.events import ItemCompleted, TokenUsageUpdated
 from tandem.agent.thread import Thread
-from tandem.config import ApprovalPolicy, CliOverrides, load_config
-from tandem.model.responses import ResponsesClient
+from tandem.config import ApprovalPolicy, CliOverrides
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import ContextCompactionItem, TextInput
-from tandem.tools.catalog import default_tools
 
-from helpers import message, respond
+from helpers import message, respond, thread_manager
 
 BIG = {"input_tokens": 5000, "output_tokens": 100}  # over the 4,000-token limit used below
 
@@ -37,16 +34,11 @@ def texts(body: dict[str, Any]) -> list[str]:
 def make_thread(model_server, workspace: Path, tandem_home: Path):  # type: ignore[no-untyped-def]
     def make(responses: list[dict[str, Any]], *overrides: str) -> tuple[Thread, Any, list[Any]]:
         server = model_server(responses)
-        config = load_config(
-            workspace,
-            CliOverrides(
-                approval_policy=ApprovalPolicy.NEVER,
-                config_overrides=("model_auto_compact_token_limit=4000", "model_context_window=10000", *overrides),
-            ),
+        cli = CliOverrides(
+            approval_policy=ApprovalPolicy.NEVER,
+            config_overrides=("model_auto_compact_token_limit=4000", "model_context_window=10000", *overrides),
         )
-        thread = Thread.create(
-            config, ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"]), default_tools(config)
-        )
+        thread = thread_manager(workspace, cli).create()
         events: list[Any] = []
         thread.subscribe(events.append)
         return thread, server, events
@@ -93,7 +85,9 @@ async def test_several_compactions_and_what_the_model_receives_after_each(make_t
     assert usage[0].context_window == 10000 and usage[0].context_tokens == 5100
     assert usage[-1].context_tokens is not None and usage[-1].context_tokens < 4000
     # The rollout brings the compacted conversation back on resume.
-    resumed = Thread.resume(Path(thread.info.path or ""), thread.config, thread.client, thread.tools)
+    resumed = thread_manager(thread.config.cwd).resume(
+        Path(thread.info.path or ""), thread.config
+    )  # as after a restart
     assert resumed.history == thread.history
 
 
@@ -147,7 +141,9 @@ async def test_manual_compaction_and_rollback(make_thread) -> None:  # type: ign
     await turn(thread, "four")
     last = texts(server.requests[4].body)
     assert last[-1] == "four" and "three" not in last and "answer C" not in last
-    resumed = Thread.resume(Path(thread.info.path or ""), thread.config, thread.client, thread.tools)
+    resumed = thread_manager(thread.config.cwd).resume(
+        Path(thread.info.path or ""), thread.config
+    )  # as after a restart
     assert resumed.history == thread.history
 
 

@@ -3,7 +3,6 @@ speaking Responses, Chat Completions or Anthropic Messages (the ``wire_api`` par
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,13 +10,12 @@ from typing import Any
 import pytest
 
 from tandem.agent.thread import Thread
-from tandem.config import CliOverrides, load_config
-from tandem.model.factory import create_client
+from tandem.config import CliOverrides
 from tandem.protocol.enums import ApprovalPolicy
 from tandem.testing import ScriptedModelServer
-from tandem.tools.catalog import default_tools
 
 from fault_harness import WIRE_APIS, Harness, Maker
+from helpers import thread_manager
 
 
 @pytest.fixture(params=WIRE_APIS)
@@ -48,13 +46,10 @@ def harness(wire_api: str, workspace: Path, tandem_home: Path) -> Iterator[Maker
         }
         overrides = ['model_provider="scripted"', 'model="scripted-model"']
         overrides += [f"model_providers.scripted.{k}={_toml(v)}" for k, v in keys.items()]
-        config = load_config(
-            workspace, CliOverrides(approval_policy=ApprovalPolicy.NEVER, config_overrides=tuple(overrides))
-        )
-        client = create_client(config, os.environ["OPENAI_API_KEY"])
-        thread = Thread.create(config, client, default_tools(config))
+        cli = CliOverrides(approval_policy=ApprovalPolicy.NEVER, config_overrides=tuple(overrides))
+        thread = thread_manager(workspace, cli).create()
         threads.append(thread)
-        return Harness(thread, server, config)
+        return Harness(thread, server, thread.config)
 
     yield make
     for thread in threads:

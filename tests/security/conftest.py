@@ -20,11 +20,11 @@ import pytest
 from sandbox_attacks import Arena, Harness, doctor, doctor_problem, kill_markers
 
 from tandem.agent.thread import Approver, Thread
-from tandem.config import ApprovalPolicy, CliOverrides, load_config
-from tandem.model.responses import ResponsesClient
+from tandem.config import ApprovalPolicy, CliOverrides
 from tandem.protocol.enums import SandboxMode
 from tandem.testing import ScriptedModelServer
-from tandem.tools.catalog import default_tools
+
+from helpers import thread_manager
 
 
 @pytest.fixture(autouse=True)
@@ -95,11 +95,8 @@ def agent(
         overrides: tuple[str, ...] = (),
     ) -> Harness:
         server = model_server(responses)
-        config = load_config(
-            workspace, CliOverrides(approval_policy=policy, sandbox_mode=sandbox, config_overrides=overrides)
-        )
-        client = ResponsesClient(config.provider, os.environ["OPENAI_API_KEY"])
-        thread = Thread.create(config, client, default_tools(config), approver=approver)
+        cli = CliOverrides(approval_policy=policy, sandbox_mode=sandbox, config_overrides=overrides)
+        thread = thread_manager(workspace, cli, approver=approver).create()
         threads.append(thread)
         return Harness(thread, server)
 

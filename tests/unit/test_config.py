@@ -8,11 +8,11 @@ from tandem.config import (
     ApprovalPolicy,
     CliOverrides,
     SandboxMode,
-    WireApi,
     load_config,
     parse_override,
     require_credentials,
 )
+from tandem.config_enums import WireApi
 from tandem.errors import ConfigError
 
 
@@ -127,7 +127,7 @@ def test_parse_override() -> None:
 
 
 def test_presets(tmp_path: Path, home: Path) -> None:
-    from tandem.config import AuthScheme
+    from tandem.config_enums import AuthScheme
 
     def provider(pid: str, **extra: str):  # type: ignore[no-untyped-def]
         return load_config(tmp_path, CliOverrides(provider=pid), environ=env(home, **extra)).provider
@@ -160,7 +160,7 @@ def test_presets(tmp_path: Path, home: Path) -> None:
 
 def test_oss_and_local_provider(tmp_path: Path, home: Path) -> None:
     from tandem.cli import _cli_overrides, build_parser
-    from tandem.protocol.enums import ApplyPatchToolType
+    from tandem.config_enums import ApplyPatchToolType
 
     oss = load_config(tmp_path, CliOverrides(oss=True), environ=env(home))
     assert (oss.provider.id, oss.model) == ("ollama", "gpt-oss:20b")
@@ -175,7 +175,7 @@ def test_oss_and_local_provider(tmp_path: Path, home: Path) -> None:
 
 
 def test_azure_preset(tmp_path: Path, home: Path) -> None:
-    from tandem.config import AuthScheme
+    from tandem.config_enums import AuthScheme
 
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, CliOverrides(provider="azure"), environ=env(home))
@@ -274,7 +274,7 @@ requires_openai_auth = false
 
 
 def test_anthropic_wire_tables_default_to_x_api_key(tmp_path: Path, home: Path) -> None:
-    from tandem.config import AuthScheme
+    from tandem.config_enums import AuthScheme
 
     (home / "config.toml").write_text(
         '[model_providers.claude-proxy]\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "anthropic"\n'

@@ -57,6 +57,8 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/turn/steer": "clientRequest",
   "tandem/change/accept": "clientRequest",
   "tandem/change/reject": "clientRequest",
+  "tandem/change/preview": "clientRequest",
+  "tandem/change/read": "clientRequest",
   "tandem/undo": "clientRequest",
   "tandem/redo": "clientRequest",
   "tandem/requestApproval": "serverRequest",

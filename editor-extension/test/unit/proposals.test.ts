@@ -21,8 +21,8 @@ const params: RequestApprovalParams = {
   kind: "fileChange",
   cwd: "/ws",
   changes: [
-    { path: "f.txt", kind: "update", diff: "", hunks: twoHunks.hunks },
-    { path: "new.txt", kind: "add", diff: "", hunks: add.hunks },
+    { path: "f.txt", kind: "update", diff: "", hunks: twoHunks.hunks, oldText: null, newText: null },
+    { path: "new.txt", kind: "add", diff: "", hunks: add.hunks, oldText: null, newText: null },
   ],
 };
 
@@ -56,7 +56,7 @@ describe("ReviewState", () => {
     expect(state.result()).toEqual({ decision: "accept", acceptedHunkIds: [first!.id, add.hunks[0]!.id] });
     state.decideAll("rejected");
     expect(state.result()).toEqual({ decision: "decline" });
-    expect(new ReviewState([{ path: "a", kind: "move", diff: "", hunks: [], movePath: "b" }]).result()).toEqual({ decision: "accept", acceptedHunkIds: [] });
+    expect(new ReviewState([{ path: "a", kind: "move", diff: "", hunks: [], oldText: null, newText: null, movePath: "b" }]).result()).toEqual({ decision: "accept", acceptedHunkIds: [] });
   });
 });
 

@@ -66,8 +66,8 @@ export const TEST_DIFF = `--- /dev/null\n+++ b/tests/test_price.py\n${TEST_HUNK.
 export const TURN_DIFF = PRICE_DIFF + TEST_DIFF;
 
 export const CHANGES: ChangeProposal[] = [
-  { path: "src/shop/price.py", kind: "update", diff: PRICE_DIFF, hunks: [PRICE_HUNK_1, PRICE_HUNK_2] },
-  { path: "tests/test_price.py", kind: "add", diff: TEST_DIFF, hunks: [TEST_HUNK] },
+  { path: "src/shop/price.py", kind: "update", diff: PRICE_DIFF, hunks: [PRICE_HUNK_1, PRICE_HUNK_2], oldText: null, newText: null },
+  { path: "tests/test_price.py", kind: "add", diff: TEST_DIFF, hunks: [TEST_HUNK], oldText: null, newText: null },
 ];
 
 export const APPROVAL: ApprovalMessage = {

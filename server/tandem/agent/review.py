@@ -4,7 +4,7 @@ Every committed file change becomes a :class:`ChangeSet` (id = the ``fileChange`
 hunks start ``pending``. Accepting a hunk only marks it reviewed. Rejecting a hunk reverts it in
 today's text, and only where the text is still what the agent wrote: a hunk the user edited since
 is kept and reported, never overwritten (user edits elsewhere in the file are untouched). Undoing a
-whole turn is :mod:`tandem.agent.checkpoint`'s job. Reverts are applied through the same workspace
+whole turn is :mod:`tandem.agent.turn_checkpoint`'s job. Reverts are applied through the same workspace
 as the agent's edits (the editor's buffer for open files, the disk otherwise).
 """
 
@@ -18,8 +18,8 @@ from tandem.errors import NotFoundError
 from tandem.patch.applier import ChangeKind, FileChange
 from tandem.patch.diff import DiffHunk, split_hunks
 from tandem.patch.hunk_revert import locate_hunk, revert_hunk
+from tandem.patch.workspace import Workspace
 from tandem.tools.approvals import HunkState as HunkState  # re-exported: the review state lives with approvals
-from tandem.tools.workspace import Workspace
 
 
 @dataclass(slots=True)

@@ -1,69 +1,44 @@
-"""A thread: one conversation with its history, settings, rollout, listeners and at most one running turn.
+"""A thread: one conversation with its settings, listeners and at most one running turn.
 
-History is the list of Responses input items sent to the model; it only ever grows (until
-compaction), so every request is a prefix extension of the previous one. Every item appended to
-the history is also appended to the rollout, which is what ``resume`` reads back.
+What the thread remembers (history, rollout, turn starts, item ids, usage) is its
+:class:`~tandem.agent.conversation.Conversation`. The thread adds what a running thread needs:
+the model client and tools, its listeners, the running turn (a :class:`~tandem.agent.turn.TurnRunner`
+in an asyncio task, handed a frozen :class:`~tandem.agent.turn_context.TurnContext`), and a
+private ``/tmp`` for sandboxed commands. Surfaces open threads through
+:class:`~tandem.agent.threads.ThreadManager`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from tandem import __version__
-from tandem.agent.compaction import Budget, ContextMeter
-from tandem.agent.context import TURN_ABORTED_MARKER, base_instructions, initial_context, message
+from tandem.agent.compaction import Budget
+from tandem.agent.context import initial_context
+from tandem.agent.conversation import Conversation, Persistence
 from tandem.agent.events import Event, EventSink, ThreadStarted
-from tandem.config import CheckpointMode, Config
-from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
-from tandem.model.types import JsonDict, ModelClient, ModelRequest, TokenUsage
-from tandem.protocol.enums import ApprovalDecision, SandboxMode, TurnStatus
-from tandem.protocol.items import InputItem, ThreadInfo, Turn, TurnError, dump
+from tandem.agent.turn import TurnMode, TurnRunner
+from tandem.agent.turn_context import Approver, TurnContext
+from tandem.checkpoints.home import CheckpointHome
+from tandem.config import Config
+from tandem.config_enums import CheckpointMode
+from tandem.errors import BusyError
+from tandem.model.retry import RetryPolicy
+from tandem.model.types import JsonDict, ModelClient
+from tandem.patch.workspace import DiskWorkspace, Workspace
+from tandem.protocol.enums import ApprovalDecision, SandboxMode
+from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
-from tandem.sessions.rollout import RecordKind, RolloutWriter, read_rollout, rollout_path
+from tandem.sessions.rollout import read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
 from tandem.tools.registry import ToolRegistry
-from tandem.tools.workspace import DiskWorkspace, Workspace
 
-log = logging.getLogger(__name__)
-
-Approver = Callable[[ApprovalRequest], Awaitable[ApprovalResponse]]
-"""Asks the user about one approval request and returns their answer."""
-
-
-def _unfinished_turn(events: list[dict[str, Any]]) -> str | None:
-    """The id of the last turn that started but never completed, if any."""
-    started: str | None = None
-    for event in events:
-        if event.get("type") == "turn_started":
-            started = str(event.get("turn_id"))
-        elif event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") == started:
-            started = None
-    return started
-
-
-def _transcript_until(source: Thread, turn_ids: set[str]) -> list[dict[str, Any]]:
-    """The source rollout's user-visible events of the given turns (so a fork shows its transcript)."""
-    if source.info.path is None:
-        return []
-    try:
-        events = read_rollout(Path(source.info.path)).events
-    except SessionError:
-        return []
-    return [
-        event
-        for event in events
-        if event.get("turn_id") in turn_ids
-        or (event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") in turn_ids)
-    ]
+__all__ = ["Approver", "Persistence", "Thread", "decline_all"]
 
 
 async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
@@ -71,8 +46,21 @@ async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
     return ApprovalResponse(ApprovalDecision.DECLINE)
 
 
+def _info(config: Config, thread_id: str, created_at: str, path: Path | None, cwd: str | None = None) -> ThreadInfo:
+    return ThreadInfo(
+        id=thread_id,
+        cwd=cwd or str(config.cwd),
+        model=config.model,
+        model_provider=config.provider.id,
+        approval_policy=config.approval_policy.value,
+        sandbox_mode=config.sandbox_mode.value,
+        created_at=created_at,
+        path=str(path) if path else None,
+    )
+
+
 class Thread:
-    """One conversation. Create with :meth:`create` or :meth:`resume`.
+    """One conversation. Create with :meth:`create`, :meth:`resume` or :meth:`fork`.
 
     Args:
         config: resolved settings (model, policies, cwd).
@@ -80,9 +68,7 @@ class Thread:
         tools: the tools offered to the model, in offer order.
         workspace: where file changes are read and written.
         approver: asks the user; defaults to declining everything.
-        info: the thread's identity and settings as surfaces show them.
-        history: the conversation so far (Responses input items).
-        rollout: where items are persisted, or ``None`` for an ephemeral thread.
+        conversation: the thread's durable state.
     """
 
     def __init__(
@@ -93,37 +79,21 @@ class Thread:
         tools: ToolRegistry,
         workspace: Workspace,
         approver: Approver | None,
-        info: ThreadInfo,
-        history: list[JsonDict],
-        rollout: RolloutWriter | None,
-        next_item: int = 0,
+        conversation: Conversation,
     ) -> None:
         self.config = config
         self.client = client
         self.tools = tools
         self.workspace = workspace
         self.approver: Approver = approver or decline_all
-        self.info = info
-        self.history = history
-        self.rollout = rollout
+        self.conversation = conversation
         self.session_approvals = SessionApprovals(load_rules(config.tandem_home), store_rules(config.tandem_home))
-        self.total_usage = TokenUsage()
-        self.budget = Budget.for_config(config)
-        self.context = ContextMeter()
         self.turns: list[Turn] = []
-        self.turn_starts: dict[str, int] = {}
-        self.pending_input: list[list[InputItem]] = []
         self._sinks: list[EventSink] = []
-        self._next_item = next_item
         self._running: asyncio.Task[Turn] | None = None
+        self._runner: TurnRunner | None = None
         self._private_tmp: Path | None = None
-
-    @property
-    def checkpoint_config(self) -> Config:
-        """The settings turn checkpoints use: checkpoints are off for ephemeral threads (nothing kept on disk)."""
-        if self.rollout is None and self.config.checkpoints is not CheckpointMode.OFF:
-            return replace(self.config, checkpoints=CheckpointMode.OFF)
-        return self.config
+        self._checkpoint_home = CheckpointHome.under(config.tandem_home)
 
     # --- construction ---------------------------------------------------------------------
 
@@ -137,57 +107,31 @@ class Thread:
         workspace: Workspace | None = None,
         approver: Approver | None = None,
         originator: str = "tandem_exec",
-        ephemeral: bool = False,
+        persistence: Persistence = Persistence.ROLLOUT,
         initial_items: list[JsonDict] | None = None,
     ) -> Thread:
         """Start a new thread: records ``session_meta`` and the initial context (or ``initial_items``).
+
+        An ``EPHEMERAL`` thread writes no rollout and takes no checkpoints.
 
         Raises:
             SessionError: the rollout file cannot be created.
         """
         created = datetime.now(UTC)
         thread_id = str(uuid.uuid4())
-        path = None if ephemeral else rollout_path(config.sessions_dir, thread_id, created)
-        info = ThreadInfo(
-            id=thread_id,
-            cwd=str(config.cwd),
-            model=config.model,
-            model_provider=config.provider.id,
-            approval_policy=config.approval_policy.value,
-            sandbox_mode=config.sandbox_mode.value,
-            created_at=created.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            path=str(path) if path else None,
-        )
-        rollout = RolloutWriter(path) if path else None
-        if rollout is not None:
-            rollout.append(
-                RecordKind.SESSION_META,
-                {
-                    "version": 1,
-                    "id": thread_id,
-                    "created_at": info.created_at,
-                    "cwd": info.cwd,
-                    "model": info.model,
-                    "model_provider": info.model_provider,
-                    "approval_policy": info.approval_policy,
-                    "sandbox_mode": info.sandbox_mode,
-                    "originator": originator,
-                    "cli_version": __version__,
-                },
-            )
-        thread = cls(
+        path = rollout_path(config.sessions_dir, thread_id, created) if persistence is Persistence.ROLLOUT else None
+        info = _info(config, thread_id, created.isoformat(timespec="seconds").replace("+00:00", "Z"), path)
+        conversation = Conversation.create(info, Budget.for_config(config), originator)
+        for item in initial_context(config) if initial_items is None else initial_items:
+            conversation.record(item)
+        return cls(
             config=config,
             client=client,
             tools=tools,
             workspace=workspace or DiskWorkspace(),
             approver=approver,
-            info=info,
-            history=[],
-            rollout=rollout,
+            conversation=conversation,
         )
-        for item in initial_context(config) if initial_items is None else initial_items:
-            thread.record(item)
-        return thread
 
     @classmethod
     def resume(
@@ -208,70 +152,34 @@ class Thread:
         Raises:
             SessionError: the rollout is unreadable or not a Tandem rollout.
         """
-        rollout = read_rollout(path)
-        meta = rollout.meta
-        info = ThreadInfo(
-            id=rollout.thread_id,
-            cwd=str(meta.get("cwd") or config.cwd),
-            model=config.model,
-            model_provider=config.provider.id,
-            approval_policy=config.approval_policy.value,
-            sandbox_mode=config.sandbox_mode.value,
-            created_at=str(meta.get("created_at", "")),
-            path=str(path),
-        )
-        item_numbers = [
-            int(str(event["item"].get("id", ""))[5:])
-            for event in rollout.events
-            if isinstance(event.get("item"), dict)
-            and str(event["item"].get("id", "")).startswith("item_")
-            and str(event["item"]["id"])[5:].isdigit()
-        ]
-        thread = cls(
+        recorded = read_rollout(path)
+        meta = recorded.meta
+        info = _info(config, recorded.thread_id, str(meta.get("created_at", "")), path, str(meta.get("cwd") or ""))
+        return cls(
             config=config,
             client=client,
             tools=tools,
             workspace=workspace or DiskWorkspace(),
             approver=approver,
-            info=info,
-            history=list(rollout.items),
-            rollout=RolloutWriter(path),
-            next_item=max(item_numbers, default=-1) + 1,
+            conversation=Conversation.resume(recorded, info, Budget.for_config(config)),
         )
-        thread.turn_starts = dict(rollout.turn_starts)
-        thread.answer_missing_calls("aborted: the session ended before this call finished")
-        unfinished = _unfinished_turn(rollout.events)
-        if unfinished is not None:  # the process died mid-turn (crash, kill -9): close the turn as aborted
-            thread.record(message("user", TURN_ABORTED_MARKER))
-            thread.record_event(
-                {
-                    "type": "turn_completed",
-                    "turn": dump(
-                        Turn(
-                            id=unfinished,
-                            status=TurnStatus.INTERRUPTED,
-                            error=TurnError(message="the session ended before this turn finished"),
-                        )
-                    ),
-                }
-            )
-        return thread
 
     @classmethod
     def fork(
-        cls, source: Thread, turn_id: str | None = None, *, approver: Approver | None = None, ephemeral: bool = False
+        cls,
+        source: Thread,
+        turn_id: str | None = None,
+        *,
+        approver: Approver | None = None,
+        persistence: Persistence = Persistence.ROLLOUT,
     ) -> Thread:
         """A new thread whose history is ``source``'s up to and including turn ``turn_id`` (default: all).
 
         Raises:
             NotFoundError: ``turn_id`` is not a turn of ``source``.
+            SessionError: the rollout file cannot be created.
         """
-        end = len(source.history)
-        if turn_id is not None:
-            if turn_id not in source.turn_starts:
-                raise NotFoundError(f"thread {source.info.id} has no turn {turn_id}")
-            later = [start for tid, start in source.turn_starts.items() if start > source.turn_starts[turn_id]]
-            end = min(later, default=len(source.history))
+        end = source.conversation.fork_point(turn_id)
         thread = cls.create(
             source.config,
             source.client,
@@ -279,17 +187,25 @@ class Thread:
             workspace=source.workspace,
             approver=approver or source.approver,
             originator="tandem_fork",
-            ephemeral=ephemeral,
-            initial_items=source.history[:end],
+            persistence=persistence,
+            initial_items=source.conversation.history[:end],
         )
-        thread.turn_starts = {tid: start for tid, start in source.turn_starts.items() if start < end}
-        thread.record_event({"type": "forked_from", "thread_id": source.info.id, "turn_id": turn_id})
-        for event in _transcript_until(source, set(thread.turn_starts)):
-            thread.record_event(event)
-        thread.answer_missing_calls("aborted")
+        thread.conversation.adopt_fork(source.conversation, turn_id, end)
         return thread
 
-    # --- events and records ---------------------------------------------------------------
+    # --- state ----------------------------------------------------------------------------
+
+    @property
+    def info(self) -> ThreadInfo:
+        """The thread's identity and settings as surfaces show them."""
+        return self.conversation.info
+
+    @property
+    def history(self) -> list[JsonDict]:
+        """A copy of the conversation so far (Responses input items)."""
+        return self.conversation.history
+
+    # --- events ---------------------------------------------------------------------------
 
     def subscribe(self, sink: EventSink) -> Callable[[], None]:
         """Call ``sink`` for every event from now on; returns a function that unsubscribes."""
@@ -305,121 +221,25 @@ class Thread:
         """Emit :class:`ThreadStarted` (surfaces call this once they subscribed)."""
         self.emit(ThreadStarted(self.info))
 
-    def replace_history(self, history: list[JsonDict], reason: str, summary: str | None = None) -> None:
-        """Start the conversation over from ``history`` (compaction, rollback); recorded in the rollout."""
-        self.history = list(history)
-        if reason != "rollback":
-            self.turn_starts = {}
-        self.context.reset(self.history)
-        payload: JsonDict = {"reason": reason, "replacement_history": self.history}
-        if summary is not None:
-            payload["summary"] = summary
-        self._persist(RecordKind.COMPACTED, payload)
-
-    def needs_compaction(self) -> bool:
-        """Whether the estimated context size reached the auto-compaction limit."""
-        limit = self.budget.limit
-        return limit is not None and self.context.current(self.history) >= limit
-
-    def rollback(self, turns: int) -> int:
-        """Drop the last ``turns`` turns from the conversation (files are untouched); returns how many were.
-
-        Raises:
-            BusyError: a turn is running.
-            InvalidParamsError: ``turns`` < 1.
-        """
-        if self.running_turn is not None:
-            raise BusyError(f"thread {self.info.id} is running a turn; interrupt it first")
-        if turns < 1:
-            raise InvalidParamsError("turns: must be at least 1")
-        starts = sorted(self.turn_starts.items(), key=lambda entry: entry[1])
-        if not starts:
-            return 0
-        dropped = starts[-turns:]
-        cut = dropped[0][1]
-        for turn_id, _ in dropped:
-            del self.turn_starts[turn_id]
-        self.replace_history(self.history[:cut], "rollback")
-        self.record_event({"type": "thread_rolled_back", "turns": len(dropped)})
-        return len(dropped)
-
-    def record(self, item: JsonDict) -> None:
-        """Append ``item`` to the history and the rollout."""
-        self.history.append(item)
-        self._persist(RecordKind.RESPONSE_ITEM, item)
-
-    def record_event(self, payload: dict[str, Any]) -> None:
-        """Append a user-visible event to the rollout (never sent to the model)."""
-        self._persist(RecordKind.EVENT_MSG, payload)
-
-    def _persist(self, kind: RecordKind, payload: JsonDict) -> None:
-        if self.rollout is None:
-            return
-        try:
-            self.rollout.append(kind, payload)
-        except SessionError:
-            log.exception("session recording failed; continuing without it")
-            self.rollout = None
-
-    def next_item_id(self) -> str:
-        """A fresh item id, unique within the thread (``item_<n>``)."""
-        item_id = f"item_{self._next_item}"
-        self._next_item += 1
-        return item_id
-
-    def answer_missing_calls(self, output: str) -> int:
-        """Give every tool call in the history that has no output the output ``output``.
-
-        Returns how many calls were answered (a history must never hold an unanswered call).
-        """
-        answered = {
-            item.get("call_id")
-            for item in self.history
-            if item.get("type") in ("function_call_output", "custom_tool_call_output")
-        }
-        missing = [
-            item
-            for item in self.history
-            if item.get("type") in ("function_call", "custom_tool_call") and item.get("call_id") not in answered
-        ]
-        for call in missing:
-            kind = "function_call_output" if call["type"] == "function_call" else "custom_tool_call_output"
-            self.record({"type": kind, "call_id": call["call_id"], "output": output})
-        return len(missing)
-
-    # --- requests and turns ---------------------------------------------------------------
-
-    def build_request(self) -> ModelRequest:
-        """The next model request: the whole history with fixed instructions and tools."""
-        return ModelRequest(
-            model=self.config.model,
-            instructions=base_instructions(),
-            input=list(self.history),
-            tools=self.tools.specs(),
-            prompt_cache_key=self.info.id,
-            reasoning_effort=self.config.model_reasoning_effort,
-            reasoning_summary=self.config.model_reasoning_summary,
-        )
+    # --- turns ----------------------------------------------------------------------------
 
     @property
     def running_turn(self) -> asyncio.Task[Turn] | None:
         """The task of the turn in progress, if any."""
         return self._running if self._running is not None and not self._running.done() else None
 
+    @property
+    def running_turn_id(self) -> str | None:
+        """The id of the turn in progress, if any."""
+        return self._runner.turn.id if self._runner is not None and self.running_turn is not None else None
+
     def start_turn(self, input_items: list[InputItem]) -> tuple[Turn, asyncio.Task[Turn]]:
         """Start a turn in the background; returns the turn (``inProgress``) and its task.
 
         Raises:
             BusyError: a turn is already running on this thread.
-            InvalidParamsError: the input cannot be turned into a message.
         """
-        from tandem.agent.turn import TurnRunner
-
-        if self.running_turn is not None:
-            raise BusyError(f"thread {self.info.id} is already running a turn; interrupt it or steer it")
-        runner = TurnRunner(self, input_items)
-        self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
-        return runner.turn, self._running
+        return self._launch(input_items, TurnMode.NORMAL, "is already running a turn; interrupt it or steer it")
 
     def start_compaction(self) -> tuple[Turn, asyncio.Task[Turn]]:
         """Compact the conversation now (``/compact``) as a turn of its own; returns it and its task.
@@ -427,13 +247,40 @@ class Thread:
         Raises:
             BusyError: a turn is already running.
         """
-        from tandem.agent.turn import TurnMode, TurnRunner
+        return self._launch([], TurnMode.COMPACT, "is running a turn; compact after it ends")
 
+    def _launch(self, input_items: list[InputItem], mode: TurnMode, busy: str) -> tuple[Turn, asyncio.Task[Turn]]:
         if self.running_turn is not None:
-            raise BusyError(f"thread {self.info.id} is running a turn; compact after it ends")
-        runner = TurnRunner(self, [], TurnMode.COMPACT)
+            raise BusyError(f"thread {self.info.id} {busy}")
+        runner = TurnRunner(self.turn_context(uuid.uuid4().hex[:12]), self.conversation, input_items, mode)
+        self.turns.append(runner.turn)
+        self._runner = runner
         self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
         return runner.turn, self._running
+
+    def turn_context(self, turn_id: str) -> TurnContext:
+        """What turn ``turn_id`` reads: this thread's client, tools, policies and listeners, fixed now."""
+        config = self.config
+        return TurnContext(
+            thread_id=self.info.id,
+            turn_id=turn_id,
+            config=config,
+            client=self.client,
+            tools=self.tools,
+            workspace=self.workspace,
+            approver=self.approver,
+            session_approvals=self.session_approvals,
+            sandbox_policy=self.sandbox_policy,
+            checkpoints=(
+                CheckpointMode.OFF if self.conversation.persistence is Persistence.EPHEMERAL else config.checkpoints
+            ),
+            checkpoint_home=self._checkpoint_home,
+            retry=RetryPolicy(
+                request_max_retries=config.provider.request_max_retries,
+                stream_max_retries=config.provider.stream_max_retries,
+            ),
+            emit=self.emit,
+        )
 
     async def run_turn(self, input_items: list[InputItem]) -> Turn:
         """Run one turn to its end (completed, interrupted or failed) and return it."""
@@ -446,17 +293,31 @@ class Thread:
         Raises:
             BusyError: no turn is running (start one instead).
         """
-        if self.running_turn is None:
+        if self.running_turn is None or self._runner is None:
             raise BusyError(f"thread {self.info.id} has no running turn to steer; start a turn instead")
-        self.pending_input.append(input_items)
+        self._runner.steer(input_items)
 
-    def interrupt(self) -> bool:
-        """Interrupt the running turn (tools are killed); returns whether one was running."""
+    def interrupt(self, turn_id: str | None = None) -> bool:
+        """Interrupt the running turn (tools are killed) if it is ``turn_id`` (``None``: whichever runs);
+        returns whether one was interrupted."""
         task = self.running_turn
-        if task is None:
+        if task is None or (turn_id is not None and turn_id != self.running_turn_id):
             return False
         task.cancel()
         return True
+
+    def rollback(self, turns: int) -> int:
+        """Drop the last ``turns`` turns from the conversation (files are untouched); returns how many were.
+
+        Raises:
+            BusyError: a turn is running.
+            InvalidParamsError: ``turns`` < 1.
+        """
+        if self.running_turn is not None:
+            raise BusyError(f"thread {self.info.id} is running a turn; interrupt it first")
+        return self.conversation.rollback(turns)
+
+    # --- resources ------------------------------------------------------------------------
 
     def sandbox_policy(self, mode: SandboxMode | None = None) -> SandboxPolicy:
         """The sandbox policy for this thread's commands (``mode`` overrides the configured mode).
@@ -470,9 +331,7 @@ class Thread:
 
     def close(self) -> None:
         """Stop recording and remove the thread's private /tmp."""
-        if self.rollout is not None:
-            self.rollout.close()
-            self.rollout = None
+        self.conversation.close()
         if self._private_tmp is not None:
             shutil.rmtree(self._private_tmp, ignore_errors=True)
             self._private_tmp = None

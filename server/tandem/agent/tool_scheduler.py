@@ -8,13 +8,21 @@ outputs are recorded in the order the model made the calls (docs/reference-facts
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
-from tandem.errors import TandemError, TurnCancelledError
+from tandem.errors import TandemError
 from tandem.model.types import JsonDict
 from tandem.tools.base import Concurrency, Effect, Tool, ToolCall, ToolHost, ToolOutput
 from tandem.tools.registry import ToolRegistry
+
+
+class SchedulerHost(ToolHost, Protocol):
+    """The turn's tool host, which also records outputs in the conversation."""
+
+    def record(self, item: JsonDict) -> None:
+        """Append a history item (a call's output, or an item that follows it)."""
+        ...
 
 
 @dataclass(slots=True)
@@ -28,15 +36,18 @@ class ToolScheduler:
     """Schedules the tool calls of one model response.
 
     Args:
-        host: what the tools see (the running turn).
+        host: what the tools see; outputs are recorded through it, in call order.
         tools: the registry calls are looked up in.
-        record: appends an output item to the thread history.
+
+    A call whose tool is unknown gets an ``unsupported call`` output; a tool's
+    :class:`~tandem.errors.TandemError` becomes its (failed) output. The user's cancel
+    (:class:`~tandem.errors.TurnCancelledError`, an :class:`asyncio.CancelledError`) ends the
+    call's task cancelled, and the calls that wait for it are cancelled too.
     """
 
-    def __init__(self, host: ToolHost, tools: ToolRegistry, record: Callable[[JsonDict], None]) -> None:
+    def __init__(self, host: SchedulerHost, tools: ToolRegistry) -> None:
         self._host = host
         self._tools = tools
-        self._record = record
         self._entries: list[_Entry] = []
         self._last_serial: asyncio.Task[ToolOutput] | None = None
         self._since_serial: list[asyncio.Task[ToolOutput]] = []
@@ -63,7 +74,7 @@ class ToolScheduler:
     async def _run(self, call: ToolCall, tool: Tool | None, deps: list[asyncio.Task[ToolOutput]]) -> ToolOutput:
         if deps:
             await asyncio.wait(deps)
-            if any(not dep.cancelled() and isinstance(dep.exception(), TurnCancelledError) for dep in deps):
+            if any(dep.cancelled() for dep in deps):  # the user cancelled the turn at an earlier call
                 raise asyncio.CancelledError
         if tool is None:
             return ToolOutput(f"unsupported call: {call.name}", success=False)
@@ -71,8 +82,6 @@ class ToolScheduler:
             if tool.effect is Effect.MUTATING:
                 await self._host.before_mutation()
             return await tool.run(call, self._host)
-        except TurnCancelledError:
-            raise
         except TandemError as exc:
             return ToolOutput(exc.message, success=False)
 
@@ -80,15 +89,16 @@ class ToolScheduler:
         """Wait for every call in order and record its output.
 
         Raises:
-            TurnCancelledError: the user cancelled the turn at one of the calls' approvals.
+            asyncio.CancelledError: the user cancelled the turn at one of the calls' approvals
+                (:class:`~tandem.errors.TurnCancelledError`).
         """
         for entry in self._entries:
             if entry.recorded:
                 continue
             output = await entry.task
-            self._record(entry.call.output_item(output))
+            self._host.record(entry.call.output_item(output))
             for item in output.followups:
-                self._record(item)
+                self._host.record(item)
             entry.recorded = True
 
     async def cancel_and_record(self) -> None:
@@ -102,5 +112,5 @@ class ToolScheduler:
             task = entry.task
             if entry.recorded or task.cancelled() or task.exception() is not None:
                 continue
-            self._record(entry.call.output_item(task.result()))
+            self._host.record(entry.call.output_item(task.result()))
             entry.recorded = True

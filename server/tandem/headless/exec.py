@@ -16,16 +16,14 @@ from typing import IO
 
 from tandem.agent.events import Event, EventSink, ItemCompleted
 from tandem.agent.thread import Approver, Thread
-from tandem.config import CliOverrides, Config, load_config, require_credentials
+from tandem.agent.threads import ThreadManager
+from tandem.config import CliOverrides, Config, load_config
 from tandem.errors import TandemError
 from tandem.headless.approver import ApprovalMode, TerminalApprover, open_terminal
 from tandem.headless.human import HumanRenderer
 from tandem.headless.jsonl import JsonlWriter
-from tandem.model.factory import create_client
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import AgentMessageItem, InputItem, TextInput
-from tandem.sessions.store import find_session, latest_session
-from tandem.tools.catalog import default_tools
 
 
 @dataclass(slots=True)
@@ -66,16 +64,13 @@ def _approver(options: ExecOptions, err: IO[str]) -> Approver:
 
 
 def _open_thread(options: ExecOptions, config: Config, approver: Approver) -> Thread:
-    client = create_client(config, require_credentials(config))
-    tools = default_tools(config)
+    """The thread to run: a new one, or a resumed one with this invocation's settings."""
+    manager = ThreadManager(lambda _cwd: config, approver=approver, originator="tandem_exec")
     if options.resume is None:
-        return Thread.create(config, client, tools, approver=approver, originator="tandem_exec")
-    path = (
-        latest_session(config.sessions_dir, config.cwd)
-        if options.resume == "--last"
-        else find_session(config.sessions_dir, options.resume)
-    )
-    return Thread.resume(path, config, client, tools, approver=approver)
+        return manager.create(config)
+    if options.resume == "--last":
+        return manager.resume_latest(config.cwd, config)
+    return manager.resume(options.resume, config)
 
 
 async def run_exec(

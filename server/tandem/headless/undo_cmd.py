@@ -2,7 +2,7 @@
 
 Without ``THREAD`` the newest thread with checkpoints in the current directory is used (a thread
 id or unique prefix picks another). Works after the session ended and without git; see
-:mod:`tandem.agent.checkpoint` for what is restored and what is kept.
+:mod:`tandem.checkpoints.undo` for what is restored and what is kept.
 """
 
 from __future__ import annotations
@@ -12,26 +12,11 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from tandem.agent.checkpoint import UndoOutcome, redo, undo
-from tandem.config import tandem_home
-from tandem.errors import NotFoundError, TandemError
-from tandem.sessions.checkpoints import CheckpointHome, EntryKind
-from tandem.tools.workspace import DiskWorkspace
-
-
-def pick_thread(home: CheckpointHome, cwd: Path, prefix: str | None) -> str:
-    """The thread to act on: ``prefix``'s, else the newest whose checkpoints are of ``cwd`` (or a folder above it).
-
-    Raises:
-        NotFoundError: no such thread.
-    """
-    if prefix:
-        return home.find_thread(prefix)
-    for thread_id, _ in home.threads():
-        entries = home.log(thread_id).entries()
-        if entries and (cwd == Path(entries[-1].cwd) or cwd.is_relative_to(entries[-1].cwd)):
-            return thread_id
-    raise NotFoundError(f"no thread has checkpoints for {cwd}; name one (`tandem sessions list` shows them)")
+from tandem.agent.threads import ThreadManager
+from tandem.checkpoints.log import EntryKind
+from tandem.checkpoints.undo import UndoOutcome
+from tandem.config import load_config, tandem_home
+from tandem.errors import TandemError
 
 
 def describe(outcome: UndoOutcome, thread_id: str) -> str:
@@ -53,15 +38,20 @@ def undo_command(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> int:
-    """Run an undo (``kind`` UNDO) or redo; exit status 0, or 1 with a message on stderr."""
+    """Run an undo (``kind`` UNDO) or redo; exit status 0, or 1 with a message on stderr.
+
+    Goes through :class:`~tandem.agent.threads.ThreadManager`, so it is refused while a turn of the
+    same process runs in the folder (turns of other processes are not seen yet). No settings are
+    loaded: an undo needs only the checkpoints under ``$TANDEM_HOME``.
+    """
     out, err = out or sys.stdout, err or sys.stderr
-    home = CheckpointHome.under(tandem_home())
+    manager = ThreadManager(lambda folder: load_config(folder or cwd), tandem_home=tandem_home())
     try:
-        thread_id = pick_thread(home, cwd, thread)
+        thread_id = manager.checkpointed_thread(cwd, thread)
         if kind is EntryKind.REDO:
-            outcome = asyncio.run(redo(home, thread_id, DiskWorkspace()))
+            outcome = asyncio.run(manager.redo(thread_id))
         else:
-            outcome = asyncio.run(undo(home, thread_id, DiskWorkspace(), turn_id))
+            outcome = asyncio.run(manager.undo(thread_id, turn_id))
     except TandemError as exc:
         err.write(f"tandem {kind.value}: {exc.message}\n")
         return 1

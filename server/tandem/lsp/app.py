@@ -12,7 +12,6 @@ import asyncio
 import importlib
 import inspect
 import logging
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -171,13 +170,7 @@ def create_server(defaults: CliOverrides | None = None) -> App:
     return App(defaults)
 
 
-def run_stdio(defaults: CliOverrides | None = None, log_file: str | None = None) -> int:
-    """Serve LSP on stdin/stdout until the client exits. Logs go to stderr (or ``log_file``), never stdout."""
-    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    logging.basicConfig(
-        level=logging.INFO, handlers=[handler], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for noisy in ("pygls", "httpx"):  # they log every message at INFO: slow, and not for users
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def run_stdio(defaults: CliOverrides | None = None) -> int:
+    """Serve LSP on stdin/stdout until the client exits (the caller set up logging: never to stdout)."""
     create_server(defaults).server.start_io()
     return 0

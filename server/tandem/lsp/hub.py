@@ -9,39 +9,32 @@ cancelling it interrupts the turn), and change sets for review (``FilesChanged``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
 from lsprotocol import types
-from pydantic import TypeAdapter, ValidationError
 
-from tandem.agent import checkpoint
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
 from tandem.agent.review import ChangeTracker, HunkState
 from tandem.agent.thread import Thread
-from tandem.config import CliOverrides, Config, load_config, require_credentials
-from tandem.errors import BusyError, InvalidParamsError, NotFoundError, SessionError
+from tandem.agent.threads import ThreadManager, transcript
+from tandem.checkpoints.undo import UndoOutcome
+from tandem.config import CliOverrides, Config, load_config
+from tandem.errors import InvalidParamsError
 from tandem.lsp.editor import EditorBridge
 from tandem.lsp.live_workspace import LiveWorkspace
 from tandem.lsp.notifications import to_notification
-from tandem.lsp.server import TandemLanguageServer
-from tandem.model.factory import create_client
+from tandem.lsp.server import TandemLanguageServer, workspace_root
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import CommandExecutionItem, InputItem, Item, ThreadInfo, Turn
 from tandem.protocol.messages import ThreadStartParams
-from tandem.sessions.checkpoints import CheckpointHome, EntryKind
-from tandem.sessions.rollout import read_rollout
-from tandem.sessions.store import find_session, list_sessions
-from tandem.tools.catalog import default_tools
 
 log = logging.getLogger(__name__)
-_ITEM = TypeAdapter(Item)
 
 
 class ThreadHub:
-    """The server's threads and what connects them to the client.
+    """The server's threads (a :class:`~tandem.agent.threads.ThreadManager`) and what connects them to
+    the client: notifications, work-done progress, review change sets and code-lens refreshes.
 
     Args:
         server: the pygls server.
@@ -55,7 +48,13 @@ class ThreadHub:
         self.workspace = LiveWorkspace(editor)
         self.tracker = ChangeTracker(self.workspace)
         self._defaults = defaults
-        self.threads: dict[str, Thread] = {}
+        self.manager = ThreadManager(
+            lambda cwd: self._config(ThreadStartParams(cwd=str(cwd) if cwd else None)),
+            workspace=self.workspace,
+            approver=editor.request_approval,
+            originator="tandem_lsp",
+            on_event=self._on_event,
+        )
         self._progress: dict[str, str] = {}
         self._activity: dict[str, str] = {}
         self._background: set[asyncio.Future[None]] = set()
@@ -69,8 +68,7 @@ class ThreadHub:
 
     def root(self) -> Path:
         """The workspace root the client opened (the server's cwd when it opened none)."""
-        root = self._server.workspace.root_path if self._server.protocol._workspace else None
-        return Path(root).resolve() if root else Path.cwd()
+        return workspace_root(self._server) or Path.cwd()
 
     def _config(self, params: ThreadStartParams) -> Config:
         cwd = Path(params.cwd).expanduser().resolve() if params.cwd else self.root()
@@ -89,11 +87,6 @@ class ThreadHub:
             ),
         )
 
-    def _adopt(self, thread: Thread) -> Thread:
-        thread.subscribe(self._on_event)
-        self.threads[thread.info.id] = thread
-        return thread
-
     # --- threads ------------------------------------------------------------------------
 
     def create(self, params: ThreadStartParams) -> Thread:
@@ -103,18 +96,7 @@ class ThreadHub:
             ConfigError: no usable model configuration.
             InvalidParamsError: a bad cwd.
         """
-        config = self._config(params)
-        client = create_client(config, require_credentials(config))
-        return self._adopt(
-            Thread.create(
-                config,
-                client,
-                default_tools(config),
-                workspace=self.workspace,
-                approver=self.editor.request_approval,
-                originator="tandem_lsp",
-            )
-        )
+        return self.manager.create(self._config(params))
 
     def get(self, thread_id: str) -> Thread:
         """A loaded thread.
@@ -122,10 +104,7 @@ class ThreadHub:
         Raises:
             NotFoundError: the thread is not loaded (resume it first).
         """
-        thread = self.threads.get(thread_id)
-        if thread is None:
-            raise NotFoundError(f"no thread {thread_id!r} is loaded; resume it with tandem/thread/resume")
-        return thread
+        return self.manager.get(thread_id)
 
     def resume(self, thread_id: str) -> tuple[Thread, list[Item]]:
         """Load a recorded thread (after a restart too) and its transcript.
@@ -133,93 +112,41 @@ class ThreadHub:
         Raises:
             NotFoundError / SessionError: no such session, or an unreadable one.
         """
-        thread = self.threads.get(thread_id)
-        home_config = self._config(ThreadStartParams())
-        path = (
-            Path(thread.info.path) if thread and thread.info.path else find_session(home_config.sessions_dir, thread_id)
-        )
-        rollout = read_rollout(path)
-        if thread is None:
-            config = self._config(ThreadStartParams(cwd=str(rollout.meta.get("cwd") or self.root())))
-            client = create_client(config, require_credentials(config))
-            thread = self._adopt(
-                Thread.resume(
-                    path,
-                    config,
-                    client,
-                    default_tools(config),
-                    workspace=self.workspace,
-                    approver=self.editor.request_approval,
-                )
-            )
-        items: list[Item] = []
-        for event in rollout.events:
-            if event.get("type") == "item_completed":
-                with contextlib.suppress(ValidationError):
-                    items.append(_ITEM.validate_python(event.get("item")))
-        return thread, items
+        thread = self.manager.resume(thread_id)
+        return thread, transcript(thread)
 
-    async def undo(self, thread_id: str, turn_id: str | None, kind: EntryKind) -> UndoOutcome:
-        """Undo a turn (``kind`` UNDO) or the newest undo (REDO) from the thread's checkpoints; the thread
-        need not be loaded. The change sets of that turn leave (or re-enter as accepted) the review.
+    async def undo(self, thread_id: str, turn_id: str | None) -> UndoOutcome:
+        """Undo a turn from the thread's checkpoints (the thread need not be loaded); that turn's change
+        sets leave the review.
 
         Raises:
-            NotFoundError: nothing to undo / redo.
-            BusyError: the thread is running a turn.
-            ConflictError / PatchApplyError / SessionError: see :func:`tandem.agent.checkpoint.undo`.
+            BusyError / NotFoundError / ConflictError / PatchApplyError / SessionError: see
+                :meth:`tandem.agent.threads.ThreadManager.undo`.
         """
-        thread = self.threads.get(thread_id)
-        if thread is not None and thread.running_turn is not None:
-            raise BusyError(f"thread {thread_id} is running a turn; interrupt it before undoing")
-        home = CheckpointHome.under((thread.config if thread else self._config(ThreadStartParams())).tandem_home)
-        entries = home.log(thread_id).entries()
-        cwd = Path(entries[-1].cwd) if entries else None
-        for other in self.threads.values():
-            if other.running_turn is not None and other.config.cwd == cwd:
-                raise BusyError(
-                    f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
-                    "with this undo — wait for it or interrupt it first"
-                )
-        if kind is EntryKind.REDO:
-            outcome = await checkpoint.redo(home, thread_id, self.workspace)
-        else:
-            outcome = await checkpoint.undo(home, thread_id, self.workspace, turn_id)
-        self.tracker.settle_turn(
-            thread_id, outcome.turn_id, HunkState.REJECTED if kind is EntryKind.UNDO else HunkState.ACCEPTED
-        )
+        outcome = await self.manager.undo(thread_id, turn_id)
+        self.tracker.settle_turn(thread_id, outcome.turn_id, HunkState.REJECTED)
+        self.refresh_code_lenses()
+        return outcome
+
+    async def redo(self, thread_id: str) -> UndoOutcome:
+        """Redo the thread's newest undo; that turn's change sets re-enter the review as accepted.
+
+        Raises:
+            BusyError / NotFoundError / ConflictError / PatchApplyError / SessionError: as :meth:`undo`.
+        """
+        outcome = await self.manager.redo(thread_id)
+        self.tracker.settle_turn(thread_id, outcome.turn_id, HunkState.ACCEPTED)
         self.refresh_code_lenses()
         return outcome
 
     def fork(self, thread_id: str, turn_id: str | None) -> Thread:
         """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread
         that is not loaded is resumed first."""
-        source = self.threads.get(thread_id) or self.resume(thread_id)[0]
-        return self._adopt(Thread.fork(source, turn_id, approver=self.editor.request_approval))
+        return self.manager.fork(thread_id, turn_id)
 
     def list_threads(self, limit: int) -> list[ThreadInfo]:
         """Loaded threads first, then recorded ones, newest first."""
-        infos = list(reversed([t.info for t in self.threads.values()]))
-        seen = {info.id for info in infos}
-        try:
-            sessions = list_sessions(self._config(ThreadStartParams()).sessions_dir, limit=limit)
-        except SessionError:
-            sessions = []
-        for s in sessions:
-            if s.thread_id not in seen:
-                infos.append(
-                    ThreadInfo(
-                        id=s.thread_id,
-                        cwd=s.cwd,
-                        model=s.model,
-                        model_provider=s.model_provider,
-                        approval_policy=s.approval_policy,
-                        sandbox_mode=s.sandbox_mode,
-                        created_at=s.created_at,
-                        preview=s.preview,
-                        path=str(s.path),
-                    )
-                )
-        return infos[:limit]
+        return self.manager.list_threads(limit)
 
     # --- turns --------------------------------------------------------------------------
 
@@ -263,9 +190,7 @@ class ThreadHub:
 
     @staticmethod
     def _cancel_turn(thread: Thread, turn_id: str) -> None:
-        task = thread.running_turn
-        if task is not None and task.get_name() == f"turn {turn_id}":
-            thread.interrupt()
+        thread.interrupt(turn_id)
 
     # --- events ---------------------------------------------------------------------------
 
@@ -295,13 +220,7 @@ class ThreadHub:
 
     async def shutdown(self, timeout_s: float = 5.0) -> None:
         """Interrupt every running turn (killing its commands) and wait for them to end."""
-        tasks = [task for thread in self.threads.values() if (task := thread.running_turn) is not None]
-        for thread in self.threads.values():
-            thread.interrupt()
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout_s)
-        for thread in self.threads.values():
-            thread.close()
+        await self.manager.shutdown(timeout_s)
 
     def refresh_code_lenses(self) -> None:
         """Ask the client to re-query code lenses (when it supports ``workspace/codeLens/refresh``)."""

@@ -30,7 +30,7 @@ def _inverse(change: FileChange) -> FileChange:
 
 
 class LiveWorkspace:
-    """A :class:`~tandem.tools.workspace.Workspace` over the client's buffers and the disk."""
+    """A :class:`~tandem.patch.workspace.Workspace` over the client's buffers and the disk."""
 
     def __init__(self, editor: EditorBridge) -> None:
         self._editor = editor

@@ -9,6 +9,7 @@ light — no pydantic, no agent — so ``initialize`` is answered before the age
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -99,3 +100,15 @@ class TandemLanguageServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors instead of popping "Error in server" messages at the user."""
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+
+
+def workspace_root(server: LanguageServer) -> Path | None:
+    """The workspace root the client opened, resolved; ``None`` before ``initialize`` or when it opened none.
+
+    pygls raises when ``server.workspace`` is read before ``initialize`` created it, so this asks its
+    protocol first (a private attribute: the one place Tandem reads pygls internals for this).
+    """
+    if not server.protocol._workspace:
+        return None
+    root = server.workspace.root_path
+    return Path(root).resolve() if root else None

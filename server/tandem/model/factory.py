@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tandem.config import Config, WireApi
+from tandem.config import Config
+from tandem.config_enums import WireApi
 from tandem.errors import ConfigError
 from tandem.model.types import ModelClient
 

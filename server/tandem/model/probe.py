@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tandem.config import ProviderInfo, WireApi, redact
+from tandem.config import ProviderInfo, redact
+from tandem.config_enums import WireApi
 from tandem.model.anthropic import ANTHROPIC_VERSION
 
 DEFAULT_TIMEOUT_S = 5.0

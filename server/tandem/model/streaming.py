@@ -12,7 +12,9 @@ stream must end with its completion event. Retrying is the caller's job (``retry
 from __future__ import annotations
 
 import json
+import logging
 import os
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, ClassVar, Protocol
 
@@ -22,6 +24,8 @@ from tandem.config import ProviderInfo, redact
 from tandem.errors import ModelError, ModelTransportError, StreamError, StreamIdleTimeoutError
 from tandem.model.sse import SSEDecoder
 from tandem.model.types import JsonDict, ModelEvent, ModelRequest, ResponseCompleted
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "tandem/0.1"
 
@@ -140,6 +144,8 @@ class SSEStreamingClient:
         """
         content = dumps(self.body(request)).encode()
         decoder = self.decoder(request)
+        started = time.monotonic()
+        log.debug("model request: POST %s model=%s bytes=%d", self.url, request.model, len(content))
         try:
             async with self._http.stream(
                 "POST", self.url, content=content, headers={"Content-Type": "application/json"}
@@ -150,11 +156,21 @@ class SSEStreamingClient:
                 async for event in self._events(response, decoder):
                     yield event
                     if isinstance(event, ResponseCompleted):
+                        usage = event.usage
+                        log.debug(
+                            "model response: status=%d in=%d cached=%d out=%d in %.0f ms",
+                            response.status_code,
+                            usage.input_tokens,
+                            usage.cached_input_tokens,
+                            usage.output_tokens,
+                            (time.monotonic() - started) * 1000,
+                        )
                         return
         except ModelError as exc:  # a failure reported inside the stream may quote the credentials too
             cleaned = redact(exc.message, self._secrets)
             if cleaned != exc.message:
                 exc.message, exc.args = cleaned, (cleaned,)
+            log.debug("model request failed after %.0f ms: %s", (time.monotonic() - started) * 1000, cleaned)
             raise
         except httpx.ReadTimeout as exc:
             raise StreamIdleTimeoutError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tandem.config import ApplyPatchToolType
+from tandem.config_enums import ApplyPatchToolType
 from tandem.errors import ConflictError, PatchApplyError, TandemError, ToolError, TurnCancelledError
 from tandem.patch import APPLY_PATCH_LARK_GRAMMAR, FileChange, Patch, PatchResult, parse_patch, plan_patch, unified_diff
 from tandem.protocol.enums import ItemStatus

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 from tandem.config import Config
 from tandem.errors import ToolError
 from tandem.patch.applier import FileChange
+from tandem.patch.workspace import Workspace
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanStep
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
-from tandem.tools.workspace import Workspace
 
 JsonDict = dict[str, Any]
 

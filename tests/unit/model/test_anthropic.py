@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tandem.config import AuthScheme, ProviderInfo, WireApi
+from tandem.config import ProviderInfo
+from tandem.config_enums import AuthScheme, WireApi
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,

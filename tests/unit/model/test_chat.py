@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tandem.config import Config, ProviderInfo, WireApi
+from tandem.config import Config, ProviderInfo
+from tandem.config_enums import WireApi
 from tandem.errors import (
     ContextWindowExceededError,
     ModelAuthError,
@@ -528,7 +529,7 @@ async def test_error_bodies_never_echo_the_api_key(serve: Any) -> None:
 
 
 async def test_the_provider_auth_scheme_carries_the_key(serve: Any) -> None:
-    from tandem.config import AuthScheme
+    from tandem.config_enums import AuthScheme
 
     server = serve({"output": [{"type": "message", "text": "ok"}]})
     provider = ProviderInfo(

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tandem.config import AuthScheme, ProviderInfo, WireApi
+from tandem.config import ProviderInfo
+from tandem.config_enums import AuthScheme, WireApi
 from tandem.model.probe import ProbeResult, is_local, models_url, probe_provider, render
 from tandem.testing import ScriptedModelServer
 

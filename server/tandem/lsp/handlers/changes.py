@@ -7,8 +7,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from tandem.agent.checkpoint import UndoOutcome
 from tandem.agent.review import ReviewResult as Review
+from tandem.checkpoints.undo import UndoOutcome
 from tandem.errors import NotFoundError
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params, rpc_errors
@@ -27,7 +27,6 @@ from tandem.protocol.messages import (
     UndoParams,
     UndoResult,
 )
-from tandem.sessions.checkpoints import EntryKind
 from tandem.tools.proposals import wire_kind
 
 
@@ -118,11 +117,11 @@ def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
 async def undo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/undo``: revert a turn's changes from its checkpoint, keeping what the user edited since."""
     params = parse_params(UndoParams, request)
-    return undo_result(await hub.undo(params.thread_id, params.turn_id, EntryKind.UNDO))
+    return undo_result(await hub.undo(params.thread_id, params.turn_id))
 
 
 @rpc_errors
 async def redo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/redo``: revert the thread's newest undo."""
     params = parse_params(RedoParams, request)
-    return undo_result(await hub.undo(params.thread_id, None, EntryKind.REDO))
+    return undo_result(await hub.redo(params.thread_id))

@@ -23,7 +23,6 @@ from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import rpc_errors
 from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
 from tandem.protocol.messages import ChangeDecisionParams, ThreadStartParams
-from tandem.sessions.checkpoints import EntryKind
 
 _TITLES = {
     ASK: "Ask Tandem…",
@@ -238,7 +237,5 @@ async def undo(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.undo {threadId, turnId?}``."""
     arg = _arg(args)
     turn_id = arg.get("turnId")
-    outcome = await hub.undo(
-        _str(arg.get("threadId"), "threadId"), turn_id if isinstance(turn_id, str) else None, EntryKind.UNDO
-    )
+    outcome = await hub.undo(_str(arg.get("threadId"), "threadId"), turn_id if isinstance(turn_id, str) else None)
     return undo_result(outcome)

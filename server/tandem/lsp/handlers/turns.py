@@ -26,8 +26,7 @@ async def turn_interrupt(hub: ThreadHub, request: Any) -> dict[str, Any]:
     params = parse_params(TurnInterruptParams, request)
     thread = hub.get(params.thread_id)
     task = thread.running_turn
-    if task is not None and (params.turn_id is None or task.get_name() == f"turn {params.turn_id}"):
-        thread.interrupt()
+    if task is not None and thread.interrupt(params.turn_id):
         await asyncio.wait([task], timeout=INTERRUPT_WAIT_S)  # reply once the turn really stopped
     return dump(EmptyResult())
 

@@ -1,0 +1,315 @@
+"""The threads of one process, and the one way every surface opens, finds, undoes and closes them.
+
+After Codex's ``thread_manager.rs``: ``tandem lsp``, ``tandem exec``, ``tandem undo`` and the test
+harnesses all assemble threads here (settings -> model client with credentials checked -> the
+default tools -> :class:`~tandem.agent.thread.Thread`), so a new kind of thread (a sub-agent, a
+worktree thread) is created in one place too.
+
+Rules kept here rather than in a surface:
+
+* a thread id is loaded at most once: resuming a loaded thread returns it;
+* no undo or redo while a turn of this process runs in the folder the checkpoint is of (the
+  turn's own changes would be mixed up with the undo's). Turns of *other* processes are not seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from tandem.agent.conversation import Persistence
+from tandem.agent.events import EventSink
+from tandem.agent.thread import Thread
+from tandem.agent.turn_context import Approver
+from tandem.checkpoints import undo as checkpoint
+from tandem.checkpoints.home import CheckpointHome
+from tandem.checkpoints.undo import UndoOutcome
+from tandem.config import Config, require_credentials
+from tandem.errors import BusyError, NotFoundError, SessionError
+from tandem.model.factory import create_client
+from tandem.model.types import ModelClient
+from tandem.patch.workspace import DiskWorkspace, Workspace
+from tandem.protocol.items import Item, ThreadInfo
+from tandem.sessions.rollout import read_rollout
+from tandem.sessions.store import find_session, latest_session, list_sessions
+from tandem.tools.catalog import default_tools
+
+_ITEM: TypeAdapter[Item] = TypeAdapter(Item)
+
+ConfigFor = Callable[[Path | None], Config]
+"""The settings of threads in a folder (``None``: the surface's own folder, e.g. the workspace root).
+
+Raises:
+    ConfigError / InvalidParamsError: the settings are unusable or the folder is not a directory.
+"""
+
+ClientFactory = Callable[[Config], ModelClient]
+"""Makes the model client of a thread."""
+
+
+def connect(config: Config) -> ModelClient:
+    """The model client for ``config``, its credentials checked now (a missing key fails here, clearly).
+
+    Raises:
+        ConfigError: no usable model configuration.
+    """
+    return create_client(config, require_credentials(config))
+
+
+def transcript(thread: Thread) -> list[Item]:
+    """The items a thread's rollout recorded as completed, in order (what a surface shows on resume)."""
+    if thread.info.path is None:
+        return []
+    try:
+        events = read_rollout(Path(thread.info.path)).events
+    except SessionError:
+        return []
+    items: list[Item] = []
+    for event in events:
+        if event.get("type") == "item_completed":
+            with contextlib.suppress(ValidationError):
+                items.append(_ITEM.validate_python(event.get("item")))
+    return items
+
+
+class ThreadManager:
+    """Creates, resumes, forks, lists, undoes and shuts down the threads of one process.
+
+    Args:
+        configure: the settings of threads in a folder (called when a thread is opened, and with
+            ``None`` for where sessions are kept).
+        tandem_home: where checkpoints are kept (default: ``configure(None).tandem_home``).
+        workspace: where threads read and write files (default: the disk).
+        approver: asks the user on behalf of every thread (default: decline everything).
+        originator: recorded in new rollouts (``tandem_exec``, ``tandem_lsp``...).
+        on_event: subscribed to every thread this manager opens.
+        connect: makes a thread's model client (default: :func:`connect`).
+    """
+
+    def __init__(
+        self,
+        configure: ConfigFor,
+        *,
+        tandem_home: Path | None = None,
+        workspace: Workspace | None = None,
+        approver: Approver | None = None,
+        originator: str = "tandem_exec",
+        on_event: EventSink | None = None,
+        connect: ClientFactory = connect,
+    ) -> None:
+        self._configure = configure
+        self._tandem_home = tandem_home
+        self._workspace = workspace
+        self._approver = approver
+        self._originator = originator
+        self._on_event = on_event
+        self._connect = connect
+        self._threads: dict[str, Thread] = {}
+
+    # --- opening threads ------------------------------------------------------------------
+
+    def create(self, config: Config | None = None, *, persistence: Persistence = Persistence.ROLLOUT) -> Thread:
+        """A new thread with ``config`` (default: the settings of the surface's folder).
+
+        Raises:
+            ConfigError: no usable model configuration.
+            SessionError: the rollout file cannot be created.
+        """
+        config = config or self._configure(None)
+        thread = Thread.create(
+            config,
+            self._connect(config),
+            default_tools(config),
+            workspace=self._workspace,
+            approver=self._approver,
+            originator=self._originator,
+            persistence=persistence,
+        )
+        return self._adopt(thread)
+
+    def resume(self, target: str | Path, config: Config | None = None) -> Thread:
+        """Continue a recorded thread: ``target`` is a thread id, a unique id prefix or a rollout path.
+        A thread already loaded is returned as it is. ``config`` defaults to the settings of the
+        folder the thread was recorded in.
+
+        Raises:
+            NotFoundError: no such session (or the prefix is ambiguous).
+            SessionError: the rollout is unreadable.
+            ConfigError: no usable model configuration.
+        """
+        if isinstance(target, str) and target in self._threads:
+            return self._threads[target]
+        path = target if isinstance(target, Path) else find_session(self.sessions_dir, target)
+        return self._resume(path, config)
+
+    def resume_latest(self, cwd: Path, config: Config | None = None) -> Thread:
+        """Continue the newest thread recorded in ``cwd``.
+
+        Raises:
+            NotFoundError: there is none; otherwise as :meth:`resume`.
+        """
+        return self._resume(latest_session(self.sessions_dir, cwd), config)
+
+    def _resume(self, path: Path, config: Config | None) -> Thread:
+        recorded = read_rollout(path)
+        loaded = self._threads.get(recorded.thread_id)
+        if loaded is not None:
+            return loaded
+        if config is None:
+            cwd = recorded.meta.get("cwd")
+            config = self._configure(Path(str(cwd)) if cwd else None)
+        thread = Thread.resume(
+            path,
+            config,
+            self._connect(config),
+            default_tools(config),
+            workspace=self._workspace,
+            approver=self._approver,
+        )
+        return self._adopt(thread)
+
+    def fork(
+        self, thread_id: str, turn_id: str | None = None, *, persistence: Persistence = Persistence.ROLLOUT
+    ) -> Thread:
+        """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread
+        that is not loaded is resumed first.
+
+        Raises:
+            NotFoundError: no such thread or turn; otherwise as :meth:`resume`.
+        """
+        source = self._threads.get(thread_id) or self.resume(thread_id)
+        return self._adopt(Thread.fork(source, turn_id, approver=self._approver, persistence=persistence))
+
+    def _adopt(self, thread: Thread) -> Thread:
+        if self._on_event is not None:
+            thread.subscribe(self._on_event)
+        self._threads[thread.info.id] = thread
+        return thread
+
+    # --- finding threads ------------------------------------------------------------------
+
+    @property
+    def sessions_dir(self) -> Path:
+        """Where rollouts are kept."""
+        return self._configure(None).sessions_dir
+
+    @property
+    def tandem_home(self) -> Path:
+        """Where checkpoints (and sessions) are kept."""
+        return self._tandem_home or self._configure(None).tandem_home
+
+    def loaded(self) -> list[Thread]:
+        """The threads open in this process, oldest first."""
+        return list(self._threads.values())
+
+    def get(self, thread_id: str) -> Thread:
+        """A loaded thread.
+
+        Raises:
+            NotFoundError: the thread is not loaded (resume it first).
+        """
+        thread = self._threads.get(thread_id)
+        if thread is None:
+            raise NotFoundError(f"no thread {thread_id!r} is loaded; resume it with tandem/thread/resume")
+        return thread
+
+    def list_threads(self, limit: int) -> list[ThreadInfo]:
+        """Loaded threads first (newest first), then recorded ones, newest first; at most ``limit``."""
+        infos = list(reversed([t.info for t in self._threads.values()]))
+        seen = {info.id for info in infos}
+        try:
+            sessions = list_sessions(self.sessions_dir, limit=limit)
+        except SessionError:
+            sessions = []
+        infos += [
+            ThreadInfo(
+                id=s.thread_id,
+                cwd=s.cwd,
+                model=s.model,
+                model_provider=s.model_provider,
+                approval_policy=s.approval_policy,
+                sandbox_mode=s.sandbox_mode,
+                created_at=s.created_at,
+                preview=s.preview,
+                path=str(s.path),
+            )
+            for s in sessions
+            if s.thread_id not in seen
+        ]
+        return infos[:limit]
+
+    def checkpointed_thread(self, cwd: Path, prefix: str | None = None) -> str:
+        """The thread to undo in: ``prefix``'s, else the newest whose checkpoints are of ``cwd`` (or a
+        folder above it).
+
+        Raises:
+            NotFoundError: no such thread.
+        """
+        home = CheckpointHome.under(self.tandem_home)
+        if prefix:
+            return home.find_thread(prefix)
+        for thread_id, _ in home.threads():
+            entries = home.log(thread_id).entries()
+            if entries and (cwd == Path(entries[-1].cwd) or cwd.is_relative_to(entries[-1].cwd)):
+                return thread_id
+        raise NotFoundError(f"no thread has checkpoints for {cwd}; name one (`tandem sessions list` shows them)")
+
+    # --- undo and redo --------------------------------------------------------------------
+
+    async def undo(self, thread_id: str, turn_id: str | None = None) -> UndoOutcome:
+        """Revert a turn of ``thread_id`` (default: its newest not undone) from its checkpoints; the
+        thread need not be loaded.
+
+        Raises:
+            BusyError: a turn of this process runs in that thread or in the checkpoint's folder.
+            NotFoundError: nothing to undo (or no such turn).
+            ConflictError / PatchApplyError / SessionError: see :func:`tandem.checkpoints.undo.undo`.
+        """
+        home = self._undo_home(thread_id)
+        return await checkpoint.undo(home, thread_id, self._workspace or DiskWorkspace(), turn_id)
+
+    async def redo(self, thread_id: str) -> UndoOutcome:
+        """Revert the newest undo of ``thread_id``.
+
+        Raises:
+            BusyError / NotFoundError / ConflictError / PatchApplyError / SessionError: as :meth:`undo`.
+        """
+        home = self._undo_home(thread_id)
+        return await checkpoint.redo(home, thread_id, self._workspace or DiskWorkspace())
+
+    def _undo_home(self, thread_id: str) -> CheckpointHome:
+        """The checkpoint home, once no turn of this process could be mixed up with the undo.
+
+        Raises:
+            BusyError: a turn runs in the thread, or in the folder its newest checkpoint is of.
+        """
+        thread = self._threads.get(thread_id)
+        if thread is not None and thread.running_turn is not None:
+            raise BusyError(f"thread {thread_id} is running a turn; interrupt it before undoing")
+        home = CheckpointHome.under(self.tandem_home)
+        entries = home.log(thread_id).entries()
+        cwd = Path(entries[-1].cwd) if entries else None
+        for other in self._threads.values():
+            if other.running_turn is not None and other.config.cwd == cwd:
+                raise BusyError(
+                    f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
+                    "with this undo — wait for it or interrupt it first"
+                )
+        return home
+
+    # --- shutting down --------------------------------------------------------------------
+
+    async def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Interrupt every running turn (killing its commands), wait up to ``timeout_s`` for them, and
+        close every thread."""
+        tasks = [task for thread in self._threads.values() if (task := thread.running_turn) is not None]
+        for thread in self._threads.values():
+            thread.interrupt()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s)
+        for thread in self._threads.values():
+            thread.close()
