@@ -59,7 +59,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   const store = new ThreadStore();
   const router = new NotificationRouter(log);
   const broker = new ApprovalBroker(log);
-  const proposals = new ProposalManager(broker, root);
 
   client = new TandemClient({
     output,
@@ -72,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   });
   const tandemClient = client;
   const rpc = tandemRpc(() => tandemClient.sender());
+  const proposals = new ProposalManager(broker, rpc, root);
 
   const panel = new ChatPanel(context.extensionUri, {
     openDiff: async (itemId) => {
@@ -79,7 +79,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       if (pending) return proposals.open(pending);
       const change = store.fileChange(itemId);
       if (!change) throw new Error("That change is no longer known to this window.");
-      return proposals.showApplied(change.item, store.get(change.threadId)?.info?.cwd ?? root());
+      return proposals.showApplied(change.threadId, change.item);
     },
   });
   const controller = new ChatController({ rpc, store, broker, settings, connected: () => tandemClient.running, host: panel });

@@ -9,13 +9,16 @@
  * A CodeLensProvider on the right-hand documents puts "Accept hunk" / "Reject hunk" above each hunk
  * and "Apply accepted" / "Reject all" at the top; "Apply accepted" answers the approval with the
  * hunks shown (review.ts). The same content provider shows applied changes (chat "open diff"):
- * `?snap=<key>` documents holding a reconstructed "before" text.
+ * `?snap=<key>` documents holding the server's texts before and after (`tandem/change/read`).
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ApprovalBroker, ApprovalPresenter, PendingApproval } from "./approvalBroker";
-import { applyHunks, HunkMismatchError, parseUnifiedDiff, reverseHunk, type HunkSpan } from "./hunks";
+import { HunkMismatchError, type HunkSpan } from "./hunks";
+import { ERROR_CODES } from "./protocol/methods";
+import type { ChangedFile } from "./protocol/generated";
 import { ReviewState } from "./review";
+import { errorCode, type TandemRpc } from "./rpc/connection";
 import type { ChangeProposal, FileChangeItem } from "./shared/protocolTypes";
 
 export const PROPOSAL_SCHEME = "tandem-proposal";
@@ -55,8 +58,15 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
   readonly onDidChange = this.changeEmitter.event;
   readonly onDidChangeCodeLenses = this.lensEmitter.event;
 
-  /** @param root the workspace folder's path, for relative proposal paths without `cwd`. */
-  constructor(private readonly broker: ApprovalBroker, private readonly root: () => string | undefined) {}
+  /**
+   * @param rpc requests to the server (`tandem/change/read`).
+   * @param root the workspace folder's path, for relative proposal paths without `cwd`.
+   */
+  constructor(
+    private readonly broker: ApprovalBroker,
+    private readonly rpc: TandemRpc,
+    private readonly root: () => string | undefined,
+  ) {}
 
   /** Register the providers and commands. */
   register(): vscode.Disposable {
@@ -139,25 +149,29 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
   }
 
   /**
-   * Show an applied `fileChange` item as diffs: left the text before the change (the current text
-   * with the item's diff reversed), right the file as it is now.
+   * Show an applied `fileChange` item as diffs: each file's text before the change against its text
+   * after, as the server committed them (`tandem/change/read`, changeId = the item's id; "" for
+   * the missing side of an add or a delete). A change the server no longer knows (-32001, e.g. from
+   * an earlier server process) is shown as the item's unified diff instead.
+   *
+   * @param threadId the thread the item belongs to.
    */
-  async showApplied(item: FileChangeItem, cwd?: string): Promise<void> {
-    for (const change of item.changes) {
-      const target = this.absolute(change.movePath ?? change.path, cwd);
-      const current = change.kind === "delete" ? "" : await readText(vscode.Uri.file(target));
-      let before: string;
-      try {
-        before = applyHunks(current, parseUnifiedDiff(change.diff ?? "").map(reverseHunk), parseUnifiedDiff(change.diff ?? "").map((h) => h.id));
-      } catch (error) {
-        if (!(error instanceof HunkMismatchError)) throw error;
-        const doc = await vscode.workspace.openTextDocument({ content: change.diff ?? "", language: "diff" });
-        await vscode.window.showTextDocument(doc, { preview: true });
-        continue;
-      }
-      const left = this.snapshot(change.path, before);
-      const right = change.kind === "delete" ? this.snapshot(change.path, "") : vscode.Uri.file(target);
-      await vscode.commands.executeCommand("vscode.diff", left, right, `${path.basename(target)} (Tandem change)`, { preview: true });
+  async showApplied(threadId: string, item: FileChangeItem): Promise<void> {
+    let files: ChangedFile[];
+    try {
+      files = (await this.rpc.request("tandem/change/read", { threadId, changeId: item.id })).files;
+    } catch (error) {
+      if (errorCode(error) !== ERROR_CODES.notFound) throw error;
+      const diff = item.changes.map((c) => c.diff ?? "").join("\n");
+      const doc = await vscode.workspace.openTextDocument({ content: diff, language: "diff" });
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return;
+    }
+    for (const file of files) {
+      const shown = file.movePath ?? file.path;
+      const left = this.snapshot(file.path, file.oldText ?? "");
+      const right = this.snapshot(shown, file.newText ?? "");
+      await vscode.commands.executeCommand("vscode.diff", left, right, `${path.basename(shown)} (Tandem change)`, { preview: true });
     }
   }
 

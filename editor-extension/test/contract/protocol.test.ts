@@ -169,6 +169,29 @@ describe("tandem lsp contract", () => {
     );
   });
 
+  it("tandem/change/read of an applied change: the texts before and after, as the server committed them", async () => {
+    world = new World();
+    const original = "alpha\nbeta\n";
+    writeFileSync(path.join(world.workspace, "f.txt"), original);
+    const edit = "*** Begin Patch\n*** Update File: f.txt\n@@\n alpha\n-beta\n+BETA\n*** Add File: new.txt\n+fresh\n*** End Patch";
+    await world.model([respond(patch(edit)), respond(message("edited"))]);
+    const session = await world.server(); // the default policy applies a workspace edit without asking
+    await chat(session).controller.send("edit");
+    await session.waitFor("tandem/turn/completed");
+    const threadId = session.store.activeThreadId!;
+    const [item] = session.store.fileChangesOf(threadId);
+    expect(item?.status).toBe("completed");
+    // The user edits the file afterwards: the read still gives the texts of the change itself.
+    writeFileSync(path.join(session.workspace, "f.txt"), "edited by the user\n");
+
+    const { files } = await session.rpc.request("tandem/change/read", { threadId, changeId: item!.id });
+    expect(files).toEqual([
+      expect.objectContaining({ path: "f.txt", kind: "update", oldText: original, newText: "alpha\nBETA\n" }),
+      expect.objectContaining({ path: "new.txt", kind: "add", oldText: null, newText: "fresh\n" }),
+    ]);
+    await expect(session.rpc.request("tandem/change/read", { threadId, changeId: "no-such-change" })).rejects.toMatchObject({ code: -32001 });
+  });
+
   it("interrupting the turn withdraws a pending approval everywhere", async () => {
     world = new World();
     await world.model([respond(shell("touch never")), respond(message("after"))]);

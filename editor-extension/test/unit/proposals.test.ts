@@ -2,14 +2,15 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 vi.mock("vscode", () => import("./vscodeStub"));
 
-import { stub, TabInputTextDiff, Uri } from "./vscodeStub";
+import { stub, TabInputTextDiff, Uri, workspace } from "./vscodeStub";
+import { fakeRpc } from "./helpers";
 import { ApprovalBroker } from "../../src/approvalBroker";
 import { ProposalManager, PROPOSAL_COMMANDS } from "../../src/proposals";
 import { ReviewState } from "../../src/review";
 import type { RequestApprovalParams } from "../../src/shared/protocolTypes";
 import fixtures from "./fixtures/serverHunks.json";
 
-const twoHunks = (fixtures as unknown as Record<string, { original: string; proposed: string; hunks: { id: string; header: string; diff: string }[] }>).twoHunks!;
+const twoHunks = (fixtures as unknown as Record<string, { original: string; proposed: string; diff: string; hunks: { id: string; header: string; diff: string }[] }>).twoHunks!;
 const add = (fixtures as unknown as Record<string, { proposed: string; hunks: { id: string; header: string; diff: string }[] }>).add!;
 const [first, second] = twoHunks.hunks;
 
@@ -33,7 +34,7 @@ beforeEach(() => {
 
 async function openReview() {
   const broker = new ApprovalBroker();
-  const proposals = new ProposalManager(broker, () => "/ws");
+  const proposals = new ProposalManager(broker, fakeRpc().rpc, () => "/ws");
   proposals.register();
   broker.addPresenter(proposals.presenter());
   const reply = broker.handle({ ...params, requestId: "req-1" });
@@ -126,7 +127,7 @@ describe("proposal review in the diff editor", () => {
 
   it("an approval answered while its diff is opening still gets its tab closed", async () => {
     const broker = new ApprovalBroker();
-    const proposals = new ProposalManager(broker, () => "/ws");
+    const proposals = new ProposalManager(broker, fakeRpc().rpc, () => "/ws");
     broker.addPresenter(proposals.presenter());
     stub.executeHandlers.set("vscode.diff", (left: unknown, right: unknown) => {
       stub.tabs.push({ input: new TabInputTextDiff(left as Uri, right as Uri) });
@@ -147,14 +148,32 @@ describe("proposal review in the diff editor", () => {
     expect(lenses(docs[0]!.proposed).map((l) => l.command!.command)).toEqual([PROPOSAL_COMMANDS.applyAccepted, PROPOSAL_COMMANDS.rejectAll]);
   });
 
-  it("shows an applied change: the text before it (diff reversed) against the file", async () => {
-    const broker = new ApprovalBroker();
-    const proposals = new ProposalManager(broker, () => "/ws");
-    stub.files.set("/ws/f.txt", twoHunks.proposed);
-    const diff = `--- a/f.txt\n+++ b/f.txt\n${twoHunks.hunks.map((h) => h.diff).join("")}`;
-    await proposals.showApplied({ type: "fileChange", id: "fc1", changes: [{ path: "f.txt", kind: "update", diff }], status: "completed" }, "/ws");
-    const call = stub.executed.find((e) => e.command === "vscode.diff")!;
-    expect(await proposals.provideTextDocumentContent(call.args[0] as never)).toBe(twoHunks.original);
-    expect((call.args[1] as Uri).toString()).toBe("file:///ws/f.txt");
+  it("shows an applied change: the server's text before it against its text after (tandem/change/read)", async () => {
+    const { rpc, requests } = fakeRpc({
+      "tandem/change/read": () => ({
+        files: [
+          { path: "f.txt", kind: "update", oldText: twoHunks.original, newText: twoHunks.proposed },
+          { path: "new.txt", kind: "add", oldText: null, newText: add.proposed },
+        ],
+      }),
+    });
+    const proposals = new ProposalManager(new ApprovalBroker(), rpc, () => "/ws");
+    stub.files.set("/ws/f.txt", "edited by the user since\n"); // never read: the server's texts are shown
+    await proposals.showApplied("t1", { type: "fileChange", id: "fc1", changes: [{ path: "f.txt", kind: "update", diff: "" }, { path: "new.txt", kind: "add", diff: "" }], status: "completed" });
+    expect(requests).toEqual([{ method: "tandem/change/read", params: { threadId: "t1", changeId: "fc1" } }]);
+    const diffs = stub.executed.filter((e) => e.command === "vscode.diff");
+    const text = (uri: unknown) => proposals.provideTextDocumentContent(uri as never);
+    expect(diffs.map((d) => [text(d.args[0]), text(d.args[1]), d.args[2]])).toEqual([
+      [twoHunks.original, twoHunks.proposed, "f.txt (Tandem change)"],
+      ["", add.proposed, "new.txt (Tandem change)"],
+    ]);
+  });
+
+  it("an applied change the server no longer knows is shown as its unified diff", async () => {
+    const { rpc } = fakeRpc({ "tandem/change/read": () => Promise.reject(Object.assign(new Error("no change"), { code: -32001 })) });
+    const proposals = new ProposalManager(new ApprovalBroker(), rpc, () => "/ws");
+    await proposals.showApplied("t1", { type: "fileChange", id: "fc1", changes: [{ path: "f.txt", kind: "update", diff: twoHunks.diff }], status: "completed" });
+    expect(stub.executed.filter((e) => e.command === "vscode.diff")).toEqual([]);
+    expect(workspace.openTextDocument).toHaveBeenLastCalledWith({ content: twoHunks.diff, language: "diff" });
   });
 });
