@@ -14,6 +14,7 @@ import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost 
 import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
 import type { ThreadStore } from "./threads";
+import type { ReviewStates } from "./review";
 
 /** What the controller needs from the editor. */
 export interface ChatHost {
@@ -37,6 +38,8 @@ export interface ChatDeps {
   rpc: TandemRpc;
   store: ThreadStore;
   broker: ApprovalBroker;
+  /** The hunk decisions of pending file changes, shared with the proposal diff (review.ts). */
+  reviews: ReviewStates;
   settings: () => TandemSettings;
   connected: () => boolean;
   host: ChatHost;
@@ -46,7 +49,9 @@ export interface ChatDeps {
 const UNSUPPORTED_SLASH = new Set(["review"]);
 
 export class ChatController {
-  constructor(private readonly deps: ChatDeps) {}
+  constructor(private readonly deps: ChatDeps) {
+    deps.reviews.onDidChange((requestId) => this.postDecisions(requestId));
+  }
 
   /** Handle one message from the webview; failures are shown in the panel, never thrown. */
   async handle(message: WebviewToHost): Promise<void> {
@@ -72,7 +77,10 @@ export class ChatController {
       const active = store.activeThreadId;
       if (active) await this.openThread(active).catch(() => undefined);
     }
-    for (const approval of broker.pending()) host.post({ type: "approval", ...approval.params, requestId: approval.requestId });
+    for (const approval of broker.pending()) {
+      host.post({ type: "approval", ...approval.params, requestId: approval.requestId });
+      this.postDecisions(approval.requestId);
+    }
   }
 
   /** The panel's status line. */
@@ -209,10 +217,15 @@ export class ChatController {
         await this.listThreads();
         return;
       case "approve": {
-        const result = message.acceptedHunkIds
-          ? { decision: message.decision, acceptedHunkIds: message.acceptedHunkIds }
-          : { decision: message.decision };
+        const review = this.deps.reviews.get(message.requestId);
+        const result = review ? review.result(message.decision) : { decision: message.decision };
         if (!broker.answer(message.requestId, result)) host.post({ type: "approvalResolved", requestId: message.requestId });
+        return;
+      }
+      case "decideHunk": {
+        const review = this.deps.reviews.get(message.requestId);
+        if (!review) host.post({ type: "approvalResolved", requestId: message.requestId });
+        else review.decide(message.hunkId, message.decision);
         return;
       }
       case "openFile":
@@ -227,6 +240,12 @@ export class ChatController {
         return;
       }
     }
+  }
+
+  /** Tell the page a pending file change's hunk decisions (nothing for other requests). */
+  private postDecisions(requestId: string): void {
+    const review = this.deps.reviews.get(requestId);
+    if (review) this.deps.host.post({ type: "hunkDecisions", requestId, decisions: review.snapshot() });
   }
 
   private async slash(command: string): Promise<void> {

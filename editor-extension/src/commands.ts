@@ -41,7 +41,7 @@ export interface CommandDeps {
   restart: () => Promise<void>;
   showLogs: () => void;
   /** Answer a pending file-change approval with what its review shows ("Apply accepted"). */
-  applyProposal: (requestId: string) => boolean;
+  applyProposal: (requestId: string) => Promise<boolean>;
 }
 
 /** A quick-pick entry for a thread. */
@@ -132,7 +132,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 async function reviewChange(deps: CommandDeps, accept: boolean): Promise<void> {
   const pending = deps.broker.pending().filter((p) => p.params.kind === "fileChange").pop();
   if (pending) {
-    if (accept) deps.applyProposal(pending.requestId);
+    if (accept) await deps.applyProposal(pending.requestId);
     else deps.broker.answer(pending.requestId, { decision: "decline" });
     return;
   }

@@ -20,6 +20,7 @@ import { InlineAsk } from "./inlineAsk";
 import { NotificationRouter, type TandemNotification } from "./notifications";
 import type { ClientRequestMethod, ParamsOf, ResultOf } from "./protocol/methods";
 import { ProposalManager } from "./proposals";
+import { ReviewStates } from "./review";
 import { tandemRpc } from "./rpc/connection";
 import { readSettings, RESTART_KEYS, type TandemSettings } from "./settings";
 import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
@@ -54,7 +55,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   const output = vscode.window.createOutputChannel("Tandem");
   const log = (error: unknown) => output.appendLine(`[tandem] ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   const settings = (): TandemSettings => readSettings(vscode.workspace.getConfiguration("tandem"));
-  const root = () => vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
 
   const store = new ThreadStore();
   const router = new NotificationRouter(log);
@@ -71,7 +71,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   });
   const tandemClient = client;
   const rpc = tandemRpc(() => tandemClient.sender());
-  const proposals = new ProposalManager(broker, rpc, root);
+  const reviews = new ReviewStates();
+  const proposals = new ProposalManager(broker, rpc, reviews);
 
   const panel = new ChatPanel(context.extensionUri, {
     openDiff: async (itemId) => {
@@ -82,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       return proposals.showApplied(change.threadId, change.item);
     },
   });
-  const controller = new ChatController({ rpc, store, broker, settings, connected: () => tandemClient.running, host: panel });
+  const controller = new ChatController({ rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel });
   panel.controller = controller;
 
   const statusBar = new TandemStatusBar(COMMANDS.openChat);
@@ -114,6 +115,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     panel.register(),
     proposals.register(),
     statusBar,
+    broker.addPresenter(reviews.presenter()), // first: the other presenters find the request's review state
     broker.addPresenter(notificationPresenter(() => settings().modalApprovals)),
     broker.addPresenter(controller.presenter()),
     broker.addPresenter(proposals.presenter()),

@@ -1,24 +1,27 @@
 /**
- * Reviewing proposed file changes in VS Code's diff editor.
+ * Reviewing proposed file changes in VS Code's diff editor. The texts are the server's; this
+ * module keeps no diff arithmetic of its own.
  *
  * For a `fileChange` approval (`tandem/requestApproval` with `changes`), each file opens in a diff
- * editor: left the current text (the open buffer, else the file; empty for an add), right the
- * proposed text (hunks applied with hunks.ts `layoutHunks`, rejected hunks left out). Both sides
- * are served by a TextDocumentContentProvider for the `tandem-proposal:` scheme:
- * `tandem-proposal:/<path>?r=<requestId>&f=<file index>&s=original|proposed`.
+ * editor: left the text the server planned the change against (`ChangeProposal.oldText`; "" for an
+ * add), right the file as `tandem/change/preview` gives it with every hunk the user has not
+ * rejected (`FilePreview.text`). Both sides are served by a TextDocumentContentProvider for the
+ * `tandem-proposal:` scheme: `tandem-proposal:/<path>?r=<requestId>&f=<file index>&s=original|proposed`.
  * A CodeLensProvider on the right-hand documents puts "Accept hunk" / "Reject hunk" above each hunk
- * and "Apply accepted" / "Reject all" at the top; "Apply accepted" answers the approval with the
- * hunks shown (review.ts). The same content provider shows applied changes (chat "open diff"):
- * `?snap=<key>` documents holding the server's texts before and after (`tandem/change/read`).
+ * (at `FilePreview.hunks[].startLine`) and "Apply accepted" / "Reject all" at the top. The hunk
+ * decisions are the request's one {@link ReviewState} (review.ts), shared with the chat panel's
+ * card: whenever one changes, from here or from the panel, a new preview is asked for and the
+ * right-hand document and lenses are refreshed. "Apply accepted" answers the approval with the
+ * hunks the preview shows included. The same content provider shows applied changes (chat "open
+ * diff"): `?snap=<key>` documents holding the server's texts before and after (`tandem/change/read`).
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ApprovalBroker, ApprovalPresenter, PendingApproval } from "./approvalBroker";
-import { HunkMismatchError, type HunkSpan } from "./hunks";
 import { ERROR_CODES } from "./protocol/methods";
-import type { ChangedFile } from "./protocol/generated";
-import { ReviewState } from "./review";
-import { errorCode, type TandemRpc } from "./rpc/connection";
+import type { ChangedFile, FilePreview, HunkSpan } from "./protocol/generated";
+import type { ReviewState, ReviewStates } from "./review";
+import { errorCode, errorMessage, type DisposableLike, type TandemRpc } from "./rpc/connection";
 import type { ChangeProposal, FileChangeItem } from "./shared/protocolTypes";
 
 export const PROPOSAL_SCHEME = "tandem-proposal";
@@ -34,8 +37,6 @@ export const PROPOSAL_COMMANDS = {
 
 interface ReviewFile {
   change: ChangeProposal;
-  absPath: string;
-  original: string;
   originalUri: vscode.Uri;
   proposedUri: vscode.Uri;
 }
@@ -44,7 +45,11 @@ interface Review {
   approval: PendingApproval;
   state: ReviewState;
   files: ReviewFile[];
-  ready: Promise<void>;
+  /** The newest preview asked for: the files in request order, or undefined when it failed. */
+  preview: Promise<FilePreview[] | undefined>;
+  /** Counts preview requests; only the newest one's answer is shown. */
+  generation: number;
+  subscription: DisposableLike;
 }
 
 /** Owns proposal reviews: the content provider, the lens provider, the commands and a presenter. */
@@ -59,21 +64,22 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
   readonly onDidChangeCodeLenses = this.lensEmitter.event;
 
   /**
-   * @param rpc requests to the server (`tandem/change/read`).
-   * @param root the workspace folder's path, for relative proposal paths without `cwd`.
+   * @param broker answers the approvals ("Apply accepted", "Reject all").
+   * @param rpc requests to the server (`tandem/change/preview`, `tandem/change/read`).
+   * @param states the hunk decisions of the pending file changes (shared with the chat panel).
    */
   constructor(
     private readonly broker: ApprovalBroker,
     private readonly rpc: TandemRpc,
-    private readonly root: () => string | undefined,
+    private readonly states: ReviewStates,
   ) {}
 
   /** Register the providers and commands. */
   register(): vscode.Disposable {
     const byRequest = (fn: (requestId: string) => unknown) => (requestId?: string) => {
       const id = requestId ?? this.requestOf(vscode.window.activeTextEditor?.document.uri);
-      if (id) fn(id);
-      else void vscode.window.showInformationMessage("Tandem: no proposed change is open.");
+      if (id) return fn(id);
+      void vscode.window.showInformationMessage("Tandem: no proposed change is open.");
     };
     this.disposables.push(
       vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, this),
@@ -93,7 +99,7 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       show: (approval) => {
         if (approval.params.kind === "fileChange" && approval.params.changes?.length) {
           void this.open(approval).catch((error: unknown) =>
-            vscode.window.showErrorMessage(`Tandem: cannot show the proposed change: ${String(error)}`),
+            vscode.window.showErrorMessage(`Tandem: cannot show the proposed change: ${errorMessage(error)}`),
           );
         }
       },
@@ -105,10 +111,11 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
   async open(approval: PendingApproval): Promise<void> {
     let review = this.reviews.get(approval.requestId);
     if (!review) {
-      review = this.createReview(approval);
+      const state = this.states.of(approval);
+      if (!state) return;
+      review = this.createReview(approval, state);
       this.reviews.set(approval.requestId, review);
     }
-    await review.ready;
     for (const file of review.files) {
       if (!this.reviews.has(approval.requestId)) break; // answered or withdrawn meanwhile
       const title = `${path.basename(file.change.movePath ?? file.change.path)} (Tandem proposal${review.files.length > 1 ? `, ${review.files.indexOf(file) + 1}/${review.files.length}` : ""})`;
@@ -128,19 +135,24 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     return (this.reviews.get(requestId)?.files ?? []).map((f) => ({ original: f.originalUri, proposed: f.proposedUri }));
   }
 
-  /** Set one hunk's decision and refresh the proposed text and lenses. */
+  /** Set one hunk's decision (the preview and lenses follow); false for an unknown review or hunk. */
   decide(requestId: string, hunkId: string, decision: "pending" | "accepted" | "rejected"): boolean {
     const review = this.reviews.get(requestId);
-    if (!review || !review.state.decide(hunkId, decision)) return false;
-    for (const file of review.files) this.changeEmitter.fire(file.proposedUri);
-    this.lensEmitter.fire();
-    return true;
+    return review ? review.state.decide(hunkId, decision) : false;
   }
 
-  /** Answer the approval with the hunks the proposed text shows. */
-  applyAccepted(requestId: string): boolean {
+  /**
+   * Answer the approval with the hunks the newest preview shows included (every hunk not rejected
+   * when there is no preview); a decline when none is.
+   *
+   * @returns false when the request is no longer pending.
+   */
+  async applyAccepted(requestId: string): Promise<boolean> {
     const review = this.reviews.get(requestId);
-    return review ? this.broker.answer(requestId, review.state.result()) : false;
+    if (!review) return false;
+    const files = await review.preview;
+    const included = files?.flatMap((f) => f.hunks.filter((h) => h.status === "included").map((h) => h.id));
+    return this.broker.answer(requestId, review.state.result("accept", included));
   }
 
   /** Decline the whole proposal. */
@@ -180,73 +192,90 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     const snap = query.get("snap");
     if (snap !== null) return this.snapshots.get(snap) ?? "";
     const review = this.reviews.get(query.get("r") ?? "");
-    if (!review) return "";
-    return review.ready.then(() => {
-      const file = review.files[Number(query.get("f"))];
-      if (!file) return "";
-      if (query.get("s") === "original") return file.original;
-      return this.layout(review, file)?.text ?? file.original;
-    });
+    const index = Number(query.get("f"));
+    const file = review?.files[index];
+    if (!review || !file) return "";
+    const original = file.change.oldText ?? "";
+    if (query.get("s") === "original") return original;
+    return review.preview.then((files) => files?.[index]?.text ?? original);
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  provideCodeLenses(document: vscode.TextDocument): Thenable<vscode.CodeLens[]> | vscode.CodeLens[] {
     const query = new URLSearchParams(document.uri.query);
     const requestId = query.get("r");
     const review = requestId ? this.reviews.get(requestId) : undefined;
-    if (!requestId || !review || query.get("s") !== "proposed") return [];
-    const file = review.files[Number(query.get("f"))];
-    if (!file) return [];
-    const top = new vscode.Range(0, 0, 0, 0);
-    const { total, rejected } = review.state.counts();
-    const lenses = [
-      lens(top, `✓ Apply accepted (${total - rejected}/${total} hunks)`, PROPOSAL_COMMANDS.applyAccepted, [requestId]),
-      lens(top, "✗ Reject all", PROPOSAL_COMMANDS.rejectAll, [requestId]),
-    ];
-    const layout = this.layout(review, file);
-    if (!layout) return [lens(top, "⚠ This proposal no longer matches the file; answer it as a whole", PROPOSAL_COMMANDS.applyAccepted, [requestId]), lenses[1]!];
-    for (const span of layout.spans) lenses.push(...hunkLenses(requestId, span, review.state.decision(span.id)));
-    return lenses;
+    const index = Number(query.get("f"));
+    if (!requestId || !review || !review.files[index] || query.get("s") !== "proposed") return [];
+    return review.preview.then((files) => {
+      const top = new vscode.Range(0, 0, 0, 0);
+      const reject = lens(top, "✗ Reject all", PROPOSAL_COMMANDS.rejectAll, [requestId]);
+      const file = files?.[index];
+      if (!files || !file) return [lens(top, "⚠ No preview of this proposal; answer it as a whole", PROPOSAL_COMMANDS.applyAccepted, [requestId]), reject];
+      const hunks = files.flatMap((f) => f.hunks);
+      const included = hunks.filter((h) => h.status === "included").length;
+      const lenses = [lens(top, `✓ Apply accepted (${included}/${hunks.length} hunks)`, PROPOSAL_COMMANDS.applyAccepted, [requestId]), reject];
+      const lastLine = file.text.split("\n").length - 1;
+      for (const span of file.hunks) lenses.push(...hunkLenses(requestId, span, Math.min(span.startLine, lastLine), review.state.decision(span.id)));
+      return lenses;
+    });
   }
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
+    for (const review of this.reviews.values()) review.subscription.dispose();
     this.changeEmitter.dispose();
     this.lensEmitter.dispose();
   }
 
-  private createReview(approval: PendingApproval): Review {
-    const changes = approval.params.changes ?? [];
-    const cwd = approval.params.cwd ?? undefined;
-    const files: ReviewFile[] = changes.map((change, index) => {
+  private createReview(approval: PendingApproval, state: ReviewState): Review {
+    const files: ReviewFile[] = (approval.params.changes ?? []).map((change, index) => {
       const uri = (side: string) =>
         vscode.Uri.from({
           scheme: PROPOSAL_SCHEME,
           path: `/${(side === "proposed" ? change.movePath ?? change.path : change.path).replace(/^\/+/, "")}`,
           query: new URLSearchParams({ r: approval.requestId, f: String(index), s: side }).toString(),
         });
-      return { change, absPath: this.absolute(change.path, cwd), original: "", originalUri: uri("original"), proposedUri: uri("proposed") };
+      return { change, originalUri: uri("original"), proposedUri: uri("proposed") };
     });
-    const ready = Promise.all(
-      files.map(async (file) => {
-        file.original = file.change.kind === "add" ? "" : await readText(vscode.Uri.file(file.absPath));
-      }),
-    ).then(() => undefined);
-    return { approval, state: new ReviewState(changes), files, ready };
+    const review: Review = { approval, state, files, preview: Promise.resolve(undefined), generation: 0, subscription: { dispose: () => undefined } };
+    review.subscription = state.onDidChange(() => this.refresh(review));
+    this.refresh(review);
+    return review;
   }
 
-  private layout(review: Review, file: ReviewFile): { text: string; spans: HunkSpan[] } | undefined {
-    try {
-      return review.state.proposed(review.files.indexOf(file), file.original);
-    } catch (error) {
-      if (error instanceof HunkMismatchError) return undefined;
-      throw error;
-    }
+  /**
+   * Ask the server for the files with every hunk not rejected; when that (still the newest) answer
+   * comes, tell VS Code the right-hand documents and the lenses changed.
+   */
+  private refresh(review: Review): void {
+    const generation = ++review.generation;
+    const { requestId, params } = review.approval;
+    const request = this.rpc.request("tandem/change/preview", {
+      threadId: params.threadId,
+      requestId,
+      acceptedHunkIds: review.state.includedHunkIds(),
+    });
+    review.preview = request.then(
+      (result) => result.files,
+      (error: unknown) => {
+        if (this.reviews.get(requestId) === review) {
+          void vscode.window.showErrorMessage(`Tandem: cannot preview the proposed change: ${errorMessage(error)}`);
+        }
+        return undefined;
+      },
+    );
+    void review.preview.then(() => {
+      if (generation !== review.generation || this.reviews.get(requestId) !== review) return;
+      for (const file of review.files) this.changeEmitter.fire(file.proposedUri);
+      this.lensEmitter.fire();
+    });
   }
 
   private async close(requestId: string): Promise<void> {
     const review = this.reviews.get(requestId);
     if (!review) return;
     this.reviews.delete(requestId);
+    review.subscription.dispose();
     this.lensEmitter.fire();
     await closeTabs(review);
   }
@@ -262,10 +291,6 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     if (uri?.scheme !== PROPOSAL_SCHEME) return undefined;
     const id = new URLSearchParams(uri.query).get("r");
     return id && this.reviews.has(id) ? id : undefined;
-  }
-
-  private absolute(p: string, cwd: string | undefined): string {
-    return path.isAbsolute(p) ? p : path.join(cwd ?? this.root() ?? process.cwd(), p);
   }
 }
 
@@ -283,27 +308,13 @@ function lens(range: vscode.Range, title: string, command: string, args: unknown
   return new vscode.CodeLens(range, { title, command, arguments: args });
 }
 
-function hunkLenses(requestId: string, span: HunkSpan, decision: string | undefined): vscode.CodeLens[] {
-  const at = new vscode.Range(span.changeLine, 0, span.changeLine, 0);
+/** The lenses above one hunk, at `line` (its `startLine` in the preview, kept inside the document). */
+function hunkLenses(requestId: string, span: HunkSpan, line: number, decision: string | undefined): vscode.CodeLens[] {
+  const at = new vscode.Range(line, 0, line, 0);
   const args = [requestId, span.id];
-  if (decision === "rejected") return [lens(at, "✗ Rejected hunk — restore", PROPOSAL_COMMANDS.resetHunk, args)];
+  if (span.status === "excluded") return [lens(at, "✗ Rejected hunk — restore", PROPOSAL_COMMANDS.resetHunk, args)];
   if (decision === "accepted") {
     return [lens(at, "✓ Accepted", PROPOSAL_COMMANDS.resetHunk, args), lens(at, "✗ Reject hunk", PROPOSAL_COMMANDS.rejectHunk, args)];
   }
   return [lens(at, "✓ Accept hunk", PROPOSAL_COMMANDS.acceptHunk, args), lens(at, "✗ Reject hunk", PROPOSAL_COMMANDS.rejectHunk, args)];
-}
-
-/**
- * The text of a file as the server sees it: the open buffer (unsaved changes included) if the file
- * is open, else the file on disk; "" if unreadable. Never opens a document (that would make the
- * server edit a hidden buffer instead of the file).
- */
-async function readText(uri: vscode.Uri): Promise<string> {
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-  if (open) return open.getText();
-  try {
-    return new TextDecoder("utf-8").decode(await vscode.workspace.fs.readFile(uri));
-  } catch {
-    return "";
-  }
 }

@@ -1,21 +1,28 @@
 /**
- * Per-hunk review of a file-change approval (pure; no `vscode`).
+ * The user's per-hunk decisions on file-change approvals (pure; no `vscode`, no diff arithmetic).
  *
- * Every hunk starts "pending" and is shown in the proposed text; "accepted" only marks it as
- * reviewed; "rejected" takes it out of the proposed text. What the proposed text shows is what
- * "Apply accepted" applies: the reply accepts every hunk that is not rejected
+ * Every hunk starts "pending"; "accepted" only marks it as reviewed; "rejected" takes it out of
+ * the change. The texts are the server's: the proposal diff asks `tandem/change/preview` for the
+ * files with every hunk that is not rejected (proposals.ts). The reply accepts those hunks
  * (`RequestApprovalResult.acceptedHunkIds`), or declines when every hunk is rejected.
+ *
+ * One {@link ReviewState} per pending request, held by {@link ReviewStates}: the chat panel's
+ * approval card and the proposal diff's lenses read and change the same decisions.
  */
-import type { ChangeProposal, RequestApprovalResult } from "./shared/protocolTypes";
-import { HunkMismatchError, layoutHunks, type HunkSpan } from "./hunks";
+import type { ApprovalPresenter, PendingApproval } from "./approvalBroker";
+import type { DisposableLike } from "./rpc/connection";
+import type { ApprovalDecision, ChangeProposal, RequestApprovalResult } from "./shared/protocolTypes";
+import type { HunkDecision } from "./shared/webviewMessages";
 
-export type HunkDecision = "pending" | "accepted" | "rejected";
+export type { HunkDecision };
 
-/** The review of one approval request's `changes`. */
+/** The decisions of one approval request's `changes`. */
 export class ReviewState {
   private readonly decisions = new Map<string, HunkDecision>();
+  private readonly listeners = new Set<() => void>();
 
-  constructor(readonly changes: readonly ChangeProposal[]) {
+  /** @param changes the request's `changes` (`ChangeProposal[]`); their hunk ids, in order, are reviewed. */
+  constructor(changes: readonly ChangeProposal[]) {
     for (const change of changes) for (const hunk of change.hunks) this.decisions.set(hunk.id, "pending");
   }
 
@@ -24,19 +31,33 @@ export class ReviewState {
     return this.decisions.get(hunkId);
   }
 
-  /** Set a hunk's decision; false for an unknown hunk. */
+  /** Every hunk's decision, by hunk id (a copy). */
+  snapshot(): Record<string, HunkDecision> {
+    return Object.fromEntries(this.decisions);
+  }
+
+  /** Set a hunk's decision (listeners hear of a change); false for an unknown hunk. */
   decide(hunkId: string, decision: HunkDecision): boolean {
-    if (!this.decisions.has(hunkId)) return false;
-    this.decisions.set(hunkId, decision);
+    const previous = this.decisions.get(hunkId);
+    if (previous === undefined) return false;
+    if (previous !== decision) {
+      this.decisions.set(hunkId, decision);
+      this.changed();
+    }
     return true;
   }
 
   /** Set every hunk's decision. */
   decideAll(decision: HunkDecision): void {
-    for (const id of this.decisions.keys()) this.decisions.set(id, decision);
+    let changed = false;
+    for (const [id, previous] of this.decisions) {
+      if (previous !== decision) changed = true;
+      this.decisions.set(id, decision);
+    }
+    if (changed) this.changed();
   }
 
-  /** Ids of the hunks that would be applied (every hunk not rejected), in proposal order. */
+  /** Ids of the hunks to apply (every hunk not rejected), in proposal order. */
   includedHunkIds(): string[] {
     return [...this.decisions].filter(([, d]) => d !== "rejected").map(([id]) => id);
   }
@@ -51,23 +72,75 @@ export class ReviewState {
     };
   }
 
-  /** The approval reply for the current decisions ("Apply accepted"). */
-  result(): RequestApprovalResult {
-    const { total, rejected } = this.counts();
-    if (total > 0 && rejected === total) return { decision: "decline" };
-    return { decision: "accept", acceptedHunkIds: this.includedHunkIds() };
+  /**
+   * The approval reply for `decision` under the current hunk decisions: an accepting decision
+   * carries `acceptedHunkIds` (every hunk not rejected; the ids of `included` when given, e.g. the
+   * hunks a preview shows), and becomes `decline` when every hunk is rejected.
+   */
+  result(decision: ApprovalDecision = "accept", included: readonly string[] = this.includedHunkIds()): RequestApprovalResult {
+    if (decision === "decline" || decision === "cancel") return { decision };
+    if (this.decisions.size > 0 && included.length === 0) return { decision: "decline" };
+    return { decision, acceptedHunkIds: [...included] };
   }
 
-  /**
-   * The proposed text of one file under the current decisions, with each hunk's position.
-   *
-   * @param index index of the file in `changes`.
-   * @param original the file's current text ("" for an add).
-   * @throws HunkMismatchError when the hunks do not fit `original`.
-   */
-  proposed(index: number, original: string): { text: string; spans: HunkSpan[] } {
-    const change = this.changes[index];
-    if (!change) throw new HunkMismatchError("", `no file ${index} in this proposal`);
-    return layoutHunks(original, change.hunks, change.hunks.map((h) => h.id).filter((id) => this.decisions.get(id) !== "rejected"));
+  /** Called after every change of a decision; dispose to stop. */
+  onDidChange(listener: () => void): DisposableLike {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private changed(): void {
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/**
+ * The review states of the pending file-change approvals, by request id. Add {@link presenter} to
+ * the broker (first, so the others find the state): it creates a request's state when it is
+ * shown and drops it when it is answered or withdrawn.
+ */
+export class ReviewStates {
+  private readonly states = new Map<string, { state: ReviewState; subscription: DisposableLike }>();
+  private readonly listeners = new Set<(requestId: string) => void>();
+
+  /** The state of a pending file-change approval, created on first use; undefined for other kinds. */
+  of(approval: PendingApproval): ReviewState | undefined {
+    if (approval.params.kind !== "fileChange") return undefined;
+    let held = this.states.get(approval.requestId);
+    if (!held) {
+      const state = new ReviewState(approval.params.changes ?? []);
+      held = { state, subscription: state.onDidChange(() => this.changed(approval.requestId)) };
+      this.states.set(approval.requestId, held);
+    }
+    return held.state;
+  }
+
+  /** The state of request `requestId`, if it is a pending file change that was shown. */
+  get(requestId: string): ReviewState | undefined {
+    return this.states.get(requestId)?.state;
+  }
+
+  /** Forget a request's state (answered or withdrawn). */
+  delete(requestId: string): void {
+    this.states.get(requestId)?.subscription.dispose();
+    this.states.delete(requestId);
+  }
+
+  /** Called with the request id when a hunk decision of that request changes; dispose to stop. */
+  onDidChange(listener: (requestId: string) => void): DisposableLike {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** The broker presenter that keeps the states in step with the pending requests. */
+  presenter(): ApprovalPresenter {
+    return {
+      show: (approval) => void this.of(approval),
+      dismiss: (requestId) => this.delete(requestId),
+    };
+  }
+
+  private changed(requestId: string): void {
+    for (const listener of [...this.listeners]) listener(requestId);
   }
 }

@@ -1,7 +1,7 @@
 /** The transcript's entries: one per item, approval, turn end or host notice (see state.ts). */
 import type { ItemStatus, TurnStatus, Usage } from "../src/protocol/generated";
 import type { FileChangeItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
-import type { ApprovalMessage } from "../src/shared/webviewMessages";
+import type { ApprovalMessage, HunkDecision } from "../src/shared/webviewMessages";
 import type { CappedText } from "./capped";
 
 export interface UserEntry { kind: "user"; id: string; turnId: string | null; item: UserMessageItem }
@@ -21,7 +21,10 @@ export interface PlanEntry {
 }
 export interface CompactionEntry { kind: "compaction"; id: string; turnId: string | null; summary: string }
 export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; message: string }
-export interface ApprovalEntry { kind: "approval"; id: string; turnId: string; request: ApprovalMessage }
+/** `decisions`: the host's hunk decisions of a file-change approval (src/review.ts), by hunk id; absent: all pending. */
+export interface ApprovalEntry {
+  kind: "approval"; id: string; turnId: string; request: ApprovalMessage; decisions?: Readonly<Record<string, HunkDecision>>;
+}
 export interface TurnEntry {
   kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
   diff: string;

@@ -179,6 +179,11 @@ class Draft {
       case "approvalResolved":
         this.remove(approvalId(message.requestId));
         break;
+      case "hunkDecisions": {
+        const entry = this.get(approvalId(message.requestId));
+        if (entry?.kind === "approval") this.put({ ...entry, decisions: message.decisions });
+        break;
+      }
       case "mentionResults":
         this.s.mentionResults = message;
         break;

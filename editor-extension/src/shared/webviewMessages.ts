@@ -53,6 +53,19 @@ export interface ApprovalMessage {
   prefixRule?: string[] | null;
 }
 
+/** A user's decision on one hunk of a file-change approval ("rejected" leaves it out of the change). */
+export type HunkDecision = "pending" | "accepted" | "rejected";
+
+/**
+ * The hunk decisions of a pending file-change approval changed (in the panel or in the proposal
+ * diff; host src/review.ts holds them): every hunk's decision, by hunk id.
+ */
+export interface HunkDecisionsMessage {
+  type: "hunkDecisions";
+  requestId: string;
+  decisions: Record<string, HunkDecision>;
+}
+
 /** An approval was answered elsewhere or withdrawn: remove its prompt. */
 export interface ApprovalResolvedMessage {
   type: "approvalResolved";
@@ -95,6 +108,7 @@ export type HostToWebview =
   | ThreadOpenedMessage
   | ApprovalMessage
   | ApprovalResolvedMessage
+  | HunkDecisionsMessage
   | StatusMessage
   | InsertMessage
   | MentionResultsMessage
@@ -121,7 +135,10 @@ export type WebviewToHost =
   | { type: "selectThread"; threadId: string }
   | { type: "forkThread"; threadId: string; turnId?: string }
   | { type: "listThreads" }
-  | { type: "approve"; requestId: string; decision: ApprovalDecision; acceptedHunkIds?: string[] }
+  /** Answer an approval; a file change is answered with the hunks not rejected (`decideHunk`). */
+  | { type: "approve"; requestId: string; decision: ApprovalDecision }
+  /** Decide one hunk of a pending file-change approval (the panel card's checkbox). */
+  | { type: "decideHunk"; requestId: string; hunkId: string; decision: HunkDecision }
   | { type: "openFile"; path: string; line?: number }
   /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
   | { type: "openDiff"; itemId: string; path?: string }

@@ -1,16 +1,16 @@
 /**
  * Contract tests: the extension's request/notification handler modules (notification router,
- * thread store, approval broker + handler, chat controller, review state, applyHunks) against the
- * real `tandem lsp` process and the scripted model server.
+ * thread store, approval broker + handler, chat controller, review state) against the real
+ * `tandem lsp` process and the scripted model server.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ApprovalPresenter, DismissReason, PendingApproval } from "../../src/approvalBroker";
 import { ChatController, type ChatHost } from "../../src/chat";
-import { applyHunks } from "../../src/hunks";
 import { readSettings } from "../../src/settings";
-import { ReviewState } from "../../src/review";
+import { ReviewState, ReviewStates } from "../../src/review";
+import type { ResultOf } from "../../src/protocol/methods";
 import type { RequestApprovalResult } from "../../src/shared/protocolTypes";
 import type { HostToWebview } from "../../src/shared/webviewMessages";
 import { message, patch, requirePython, respond, shell, World, type Session } from "./server";
@@ -34,10 +34,13 @@ function chat(session: Session) {
     openDiff: async () => undefined,
     info: () => undefined,
   };
+  const reviews = new ReviewStates();
+  session.broker.addPresenter(reviews.presenter());
   const controller = new ChatController({
     rpc: session.rpc,
     store: session.store,
     broker: session.broker,
+    reviews,
     settings: () => readSettings({ get: () => undefined }),
     connected: () => true,
     host,
@@ -48,7 +51,7 @@ function chat(session: Session) {
 }
 
 /** A presenter standing in for the user: answers with `decide` (undefined: never answers). */
-function fakeUser(decide: (approval: PendingApproval) => RequestApprovalResult | undefined) {
+function fakeUser(decide: (approval: PendingApproval) => RequestApprovalResult | undefined | Promise<RequestApprovalResult | undefined>) {
   const shown: PendingApproval[] = [];
   const dismissed: [string, DismissReason][] = [];
   const presenter: ApprovalPresenter = {
@@ -132,7 +135,7 @@ describe("tandem lsp contract", () => {
     expect(existsSync(path.join(session.workspace, "two"))).toBe(true);
   });
 
-  it("a file-change approval answered with a subset of hunks: only those land on disk", async () => {
+  it("a file-change approval: tandem/change/preview with one of two hunks accepted, answered with it: exactly that lands on disk", async () => {
     world = new World();
     const original = Array.from({ length: 20 }, (_, i) => `line ${i + 1}\n`).join("");
     writeFileSync(path.join(world.workspace, "f.txt"), original);
@@ -140,14 +143,20 @@ describe("tandem lsp contract", () => {
       "@@\n line 17\n-line 18\n+LINE EIGHTEEN\n line 19\n*** End Patch";
     await world.model([respond(patch(edit)), respond(message("edited"))]);
     const session = await world.server(["--approval-policy", "untrusted"]);
-    let previewed = "";
-    const user = fakeUser((a) => {
-      // The user reviews the proposal as the diff editor would: rejects the second hunk.
+    let previewed: ResultOf<"tandem/change/preview"> | undefined;
+    const user = fakeUser(async (a) => {
+      // The user reviews the proposal as the diff editor does: rejects the second hunk, and the
+      // right side of the diff is the server's preview with the first hunk only.
       const review = new ReviewState(a.params.changes ?? []);
       const [, second] = a.params.changes![0]!.hunks;
       review.decide(second!.id, "rejected");
-      previewed = review.proposed(0, original).text;
-      return review.result();
+      previewed = await session.rpc.request("tandem/change/preview", {
+        threadId: a.params.threadId,
+        requestId: a.requestId,
+        acceptedHunkIds: review.includedHunkIds(),
+      });
+      const included = previewed.files.flatMap((f) => f.hunks.filter((h) => h.status === "included").map((h) => h.id));
+      return review.result("accept", included);
     });
     session.broker.addPresenter(user.presenter);
 
@@ -158,15 +167,28 @@ describe("tandem lsp contract", () => {
     const { params } = user.shown[0]!;
     expect(params.kind).toBe("fileChange");
     const change = params.changes![0]!;
-    expect(change).toMatchObject({ path: "f.txt", kind: "update" });
+    const both = original.replace("line 2\n", "LINE TWO\n").replace("line 18\n", "LINE EIGHTEEN\n");
+    expect(change).toMatchObject({ path: "f.txt", kind: "update", oldText: original, newText: both });
     expect(change.hunks).toHaveLength(2);
+    const [first, second] = change.hunks;
     const onDisk = readFileSync(path.join(session.workspace, "f.txt"), "utf8");
     expect(onDisk).toBe(original.replace("line 2\n", "LINE TWO\n"));
-    // The extension's preview of the accepted subset is exactly what the server applied.
-    expect(previewed).toBe(onDisk);
-    expect(applyHunks(original, change.hunks, change.hunks.map((h) => h.id))).toBe(
-      original.replace("line 2\n", "LINE TWO\n").replace("line 18\n", "LINE EIGHTEEN\n"),
-    );
+    // The preview of the accepted subset is exactly what the server applied; each hunk's span is
+    // its changed line (0-based): the kept hunk's new line, the rejected one's old line.
+    expect(previewed).toEqual({
+      files: [
+        expect.objectContaining({
+          path: "f.txt", kind: "update", oldText: original, text: onDisk,
+          hunks: [
+            { id: first!.id, status: "included", startLine: 1, lineCount: 1 },
+            { id: second!.id, status: "excluded", startLine: 17, lineCount: 1 },
+          ],
+        }),
+      ],
+    });
+    // A preview of an answered request is refused.
+    await expect(session.rpc.request("tandem/change/preview", { threadId: params.threadId, requestId: params.requestId, acceptedHunkIds: [] }))
+      .rejects.toMatchObject({ code: -32001 });
   });
 
   it("tandem/change/read of an applied change: the texts before and after, as the server committed them", async () => {

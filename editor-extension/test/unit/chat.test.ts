@@ -135,11 +135,47 @@ describe("chat intents", () => {
 
   it("approve answers a pending approval; a stale one is withdrawn from the page", async () => {
     const chat = fakeChat();
-    const reply = chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes: [] });
-    await chat.controller.handle({ type: "approve", requestId: "r1", decision: "accept", acceptedHunkIds: ["h1"] });
-    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: ["h1"] });
+    const reply = chat.broker.handle({ requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "command", command: "make" });
+    await chat.controller.handle({ type: "approve", requestId: "r1", decision: "acceptForSession" });
+    expect(await reply).toEqual({ decision: "acceptForSession" });
     await chat.controller.handle({ type: "approve", requestId: "gone", decision: "accept" });
     expect(chat.posts.at(-1)).toEqual({ type: "approvalResolved", requestId: "gone" });
+  });
+
+  it("a file change's card and the diff share one review: decideHunk changes it, every change is posted, approve answers with it", async () => {
+    const chat = fakeChat();
+    const hunks = [{ id: "h1", header: "@@ -1 +1 @@", diff: "" }, { id: "h2", header: "@@ -9 +9 @@", diff: "" }];
+    const params = {
+      requestId: "r1", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange" as const,
+      changes: [{ path: "f.txt", kind: "update" as const, diff: "", hunks, oldText: "a\n", newText: "b\n" }],
+    };
+    const reply = chat.broker.handle(params);
+    await chat.controller.handle({ type: "decideHunk", requestId: "r1", hunkId: "h2", decision: "rejected" });
+    expect(chat.posts.at(-1)).toEqual({ type: "hunkDecisions", requestId: "r1", decisions: { h1: "pending", h2: "rejected" } });
+    // A lens in the proposal diff decides on the same state; the card hears of it.
+    chat.reviews.get("r1")!.decide("h1", "accepted");
+    expect(chat.posts.at(-1)).toEqual({ type: "hunkDecisions", requestId: "r1", decisions: { h1: "accepted", h2: "rejected" } });
+    // The page (re)loads: the approval comes with its decisions.
+    chat.posts.length = 0;
+    await chat.controller.handle({ type: "ready" });
+    expect(chat.posts.slice(-2)).toEqual([
+      { type: "approval", ...params },
+      { type: "hunkDecisions", requestId: "r1", decisions: { h1: "accepted", h2: "rejected" } },
+    ]);
+    await chat.controller.handle({ type: "approve", requestId: "r1", decision: "accept" });
+    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: ["h1"] });
+    expect(chat.reviews.get("r1")).toBeUndefined();
+    await chat.controller.handle({ type: "decideHunk", requestId: "r1", hunkId: "h1", decision: "rejected" });
+    expect(chat.posts.at(-1)).toEqual({ type: "approvalResolved", requestId: "r1" });
+  });
+
+  it("a file change whose every hunk is rejected is declined", async () => {
+    const chat = fakeChat();
+    const changes = [{ path: "f.txt", kind: "update" as const, diff: "", hunks: [{ id: "h1", header: "", diff: "" }], oldText: "a\n", newText: "b\n" }];
+    const reply = chat.broker.handle({ requestId: "r2", threadId: "t", turnId: "u", itemId: "i", kind: "fileChange", changes });
+    await chat.controller.handle({ type: "decideHunk", requestId: "r2", hunkId: "h1", decision: "rejected" });
+    await chat.controller.handle({ type: "approve", requestId: "r2", decision: "accept" });
+    expect(await reply).toEqual({ decision: "decline" });
   });
 
   it("ready sends status, threads, the active transcript and pending approvals", async () => {

@@ -22,7 +22,7 @@ function setup(handlers = {}) {
     inlineAsk: async () => undefined,
     restart: async () => undefined,
     showLogs: () => undefined,
-    applyProposal: (id) => (applied.push(id), true),
+    applyProposal: async (id) => (applied.push(id), true),
   });
   const run = (id: string) => stub.commands.get(id)!();
   return { ...chat, inserted, applied, run };

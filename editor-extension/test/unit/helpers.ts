@@ -2,6 +2,7 @@
 import { vi } from "vitest";
 import { ApprovalBroker } from "../../src/approvalBroker";
 import { ChatController, type ChatHost } from "../../src/chat";
+import { ReviewStates } from "../../src/review";
 import type { TandemRpc } from "../../src/rpc/connection";
 import { readSettings, type TandemSettings } from "../../src/settings";
 import type { HostToWebview } from "../../src/shared/webviewMessages";
@@ -38,6 +39,8 @@ export function fakeChat(opts: { handlers?: Record<string, Handler>; broker?: Ap
   const infos: string[] = [];
   const store = new ThreadStore();
   const broker = opts.broker ?? new ApprovalBroker();
+  const reviews = new ReviewStates();
+  broker.addPresenter(reviews.presenter());
   const { rpc, requests, handlers } = fakeRpc(opts.handlers);
   const host: ChatHost = {
     post: (m) => posts.push(m),
@@ -49,8 +52,8 @@ export function fakeChat(opts: { handlers?: Record<string, Handler>; broker?: Ap
     info: (m) => infos.push(m),
   };
   const settings = { ...readSettings({ get: () => undefined }), ...opts.settings };
-  const controller = new ChatController({ rpc, store, broker, settings: () => settings, connected: () => true, host });
-  return { controller, posts, infos, store, broker, rpc, requests, handlers, host };
+  const controller = new ChatController({ rpc, store, broker, reviews, settings: () => settings, connected: () => true, host });
+  return { controller, posts, infos, store, broker, reviews, rpc, requests, handlers, host };
 }
 
 /** A cancellation token source in vscode-jsonrpc's shape. */

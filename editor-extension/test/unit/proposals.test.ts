@@ -3,89 +3,162 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 vi.mock("vscode", () => import("./vscodeStub"));
 
 import { stub, TabInputTextDiff, Uri, workspace } from "./vscodeStub";
-import { fakeRpc } from "./helpers";
 import { ApprovalBroker } from "../../src/approvalBroker";
+import type { FilePreview } from "../../src/protocol/generated";
 import { ProposalManager, PROPOSAL_COMMANDS } from "../../src/proposals";
-import { ReviewState } from "../../src/review";
+import { ReviewState, ReviewStates } from "../../src/review";
 import type { RequestApprovalParams } from "../../src/shared/protocolTypes";
-import fixtures from "./fixtures/serverHunks.json";
+import { fakeRpc } from "./helpers";
 
-const twoHunks = (fixtures as unknown as Record<string, { original: string; proposed: string; diff: string; hunks: { id: string; header: string; diff: string }[] }>).twoHunks!;
-const add = (fixtures as unknown as Record<string, { proposed: string; hunks: { id: string; header: string; diff: string }[] }>).add!;
-const [first, second] = twoHunks.hunks;
+// A two-hunk update of f.txt (line 2 and line 18 replaced) and an added new.txt, as the server
+// proposes them; the stubbed `tandem/change/preview` answers as the server does for them.
+const ORIGINAL = Array.from({ length: 20 }, (_, i) => `line ${i + 1}\n`).join("");
+const H1 = "h-one";
+const H2 = "h-two";
+const ADD = "h-add";
+const ADDED = "hello\nworld\n";
+const withHunks = (accepted: readonly string[]) =>
+  ORIGINAL.replace(/^line 2$/m, accepted.includes(H1) ? "LINE TWO" : "line 2").replace(/^line 18$/m, accepted.includes(H2) ? "LINE EIGHTEEN" : "line 18");
+const hunk = (id: string) => ({ id, header: "@@", diff: "@@" });
 
 const params: RequestApprovalParams = {
-  requestId: "p1",
+  requestId: "req-1",
   threadId: "t1",
   turnId: "u1",
   itemId: "fc1",
   kind: "fileChange",
   cwd: "/ws",
   changes: [
-    { path: "f.txt", kind: "update", diff: "", hunks: twoHunks.hunks, oldText: null, newText: null },
-    { path: "new.txt", kind: "add", diff: "", hunks: add.hunks, oldText: null, newText: null },
+    { path: "f.txt", kind: "update", diff: "", hunks: [hunk(H1), hunk(H2)], oldText: ORIGINAL, newText: withHunks([H1, H2]) },
+    { path: "new.txt", kind: "add", diff: "", hunks: [hunk(ADD)], oldText: null, newText: ADDED },
   ],
+};
+
+/** What the server's `tandem/change/preview` answers for `params` with `accepted` hunks applied. */
+function preview(accepted: readonly string[]): { files: FilePreview[] } {
+  const status = (id: string) => (accepted.includes(id) ? "included" : "excluded") as "included" | "excluded";
+  return {
+    files: [
+      {
+        path: "f.txt", kind: "update", oldText: ORIGINAL, text: withHunks(accepted),
+        hunks: [{ id: H1, status: status(H1), startLine: 1, lineCount: 1 }, { id: H2, status: status(H2), startLine: 17, lineCount: 1 }],
+      },
+      {
+        path: "new.txt", kind: "add", oldText: null, text: accepted.includes(ADD) ? ADDED : "",
+        hunks: [{ id: ADD, status: status(ADD), startLine: 0, lineCount: accepted.includes(ADD) ? 2 : 0 }],
+      },
+    ],
+  };
+}
+
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
 };
 
 beforeEach(() => {
   stub.reset();
-  stub.files.set("/ws/f.txt", twoHunks.original);
+  stub.files.set("/ws/f.txt", ORIGINAL);
 });
 
-async function openReview() {
+function manager(handler: (p: Record<string, unknown>) => unknown = (p) => preview(p.acceptedHunkIds as string[])) {
   const broker = new ApprovalBroker();
-  const proposals = new ProposalManager(broker, fakeRpc().rpc, () => "/ws");
+  const reviews = new ReviewStates();
+  const { rpc, requests } = fakeRpc({ "tandem/change/preview": handler });
+  const proposals = new ProposalManager(broker, rpc, reviews);
   proposals.register();
+  broker.addPresenter(reviews.presenter());
   broker.addPresenter(proposals.presenter());
-  const reply = broker.handle({ ...params, requestId: "req-1" });
-  // The presenter opens the diffs by itself (after reading the files).
-  for (let i = 0; i < 20 && stub.executed.filter((e) => e.command === "vscode.diff").length < 2; i++) {
-    await new Promise((r) => setTimeout(r, 0));
-  }
-  const docs = proposals.documents("req-1");
-  const content = (uri: Uri) => Promise.resolve(proposals.provideTextDocumentContent(uri as never));
-  const lenses = (uri: Uri) => proposals.provideCodeLenses({ uri } as never);
-  return { broker, proposals, reply, docs, content, lenses };
+  const previews = () => requests.filter((r) => r.method === "tandem/change/preview").map((r) => r.params);
+  return { broker, reviews, proposals, previews };
+}
+
+async function openReview(handler?: (p: Record<string, unknown>) => unknown, request: RequestApprovalParams = params) {
+  const m = manager(handler);
+  const reply = m.broker.handle(request);
+  await settle(); // the presenter opens the diffs by itself
+  const docs = m.proposals.documents(request.requestId);
+  const content = (uri: Uri) => Promise.resolve(m.proposals.provideTextDocumentContent(uri as never));
+  const lenses = async (uri: Uri) => await m.proposals.provideCodeLenses({ uri } as never);
+  const titles = async (uri: Uri) => (await lenses(uri)).map((l) => `${l.range.start.line}:${l.command!.title}`);
+  const run = async (l: { command?: { command: string; arguments?: unknown[] } }) => {
+    await stub.commands.get(l.command!.command)!(...l.command!.arguments!);
+    await settle();
+  };
+  return { ...m, reply, docs, content, lenses, titles, run };
 }
 
 describe("ReviewState", () => {
   it("accepts every hunk not rejected; declines when all are rejected", () => {
     const state = new ReviewState(params.changes!);
-    expect(state.result()).toEqual({ decision: "accept", acceptedHunkIds: [first!.id, second!.id, add.hunks[0]!.id] });
-    state.decide(second!.id, "rejected");
-    state.decide(first!.id, "accepted");
-    expect(state.result()).toEqual({ decision: "accept", acceptedHunkIds: [first!.id, add.hunks[0]!.id] });
+    expect(state.result()).toEqual({ decision: "accept", acceptedHunkIds: [H1, H2, ADD] });
+    state.decide(H2, "rejected");
+    state.decide(H1, "accepted");
+    expect(state.result("acceptForSession")).toEqual({ decision: "acceptForSession", acceptedHunkIds: [H1, ADD] });
+    expect(state.result("accept", [H1])).toEqual({ decision: "accept", acceptedHunkIds: [H1] });
+    expect(state.result("decline")).toEqual({ decision: "decline" });
     state.decideAll("rejected");
     expect(state.result()).toEqual({ decision: "decline" });
-    expect(new ReviewState([{ path: "a", kind: "move", diff: "", hunks: [], oldText: null, newText: null, movePath: "b" }]).result()).toEqual({ decision: "accept", acceptedHunkIds: [] });
+    expect(new ReviewState([{ path: "a", kind: "move", diff: "", hunks: [], oldText: "x", newText: "x", movePath: "b" }]).result()).toEqual({ decision: "accept", acceptedHunkIds: [] });
+  });
+
+  it("tells its listeners of real changes only; false for an unknown hunk", () => {
+    const state = new ReviewState(params.changes!);
+    const heard: string[] = [];
+    const sub = state.onDidChange(() => heard.push(JSON.stringify(state.snapshot())));
+    expect(state.decide("nope", "rejected")).toBe(false);
+    state.decide(H1, "pending"); // unchanged
+    state.decide(H1, "rejected");
+    state.decideAll("accepted");
+    state.decideAll("accepted"); // unchanged
+    sub.dispose();
+    state.decide(H2, "rejected");
+    expect(heard.map((h) => JSON.parse(h))).toEqual([
+      { [H1]: "rejected", [H2]: "pending", [ADD]: "pending" },
+      { [H1]: "accepted", [H2]: "accepted", [ADD]: "accepted" },
+    ]);
+  });
+
+  it("ReviewStates: one state per pending file change, from when it is shown until it is answered", async () => {
+    const broker = new ApprovalBroker();
+    const reviews = new ReviewStates();
+    broker.addPresenter(reviews.presenter());
+    const changed: string[] = [];
+    reviews.onDidChange((id) => changed.push(id));
+    void broker.handle({ requestId: "cmd", threadId: "t", turnId: "u", itemId: "i", kind: "command", command: "ls" });
+    expect(reviews.get("cmd")).toBeUndefined();
+    const reply = broker.handle(params);
+    const state = reviews.get("req-1")!;
+    expect(reviews.of({ requestId: "req-1", params })).toBe(state);
+    state.decide(H1, "rejected");
+    expect(changed).toEqual(["req-1"]);
+    broker.answer("req-1", state.result());
+    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: [H2, ADD] });
+    expect(reviews.get("req-1")).toBeUndefined();
+    state.decide(H2, "rejected");
+    expect(changed).toEqual(["req-1"]);
   });
 });
 
 describe("proposal review in the diff editor", () => {
-  it("opens one diff per file: the file's text on the left, the proposal on the right", async () => {
-    const { docs, content } = await openReview();
+  it("opens one diff per file: the proposal's oldText on the left, the server's preview on the right", async () => {
+    stub.files.set("/ws/f.txt", "the file on disk is never read\n");
+    const { docs, content, previews } = await openReview();
+    expect(previews()).toEqual([{ threadId: "t1", requestId: "req-1", acceptedHunkIds: [H1, H2, ADD] }]);
     const diffs = stub.executed.filter((e) => e.command === "vscode.diff");
     expect(diffs).toHaveLength(2);
     expect(diffs[0]!.args[0]).toBe(docs[0]!.original);
     expect(diffs[0]!.args[1]).toBe(docs[0]!.proposed);
     expect(diffs[0]!.args[2]).toBe("f.txt (Tandem proposal, 1/2)");
     expect(docs[0]!.proposed.scheme).toBe("tandem-proposal");
-    expect(await content(docs[0]!.original)).toBe(twoHunks.original);
-    expect(await content(docs[0]!.proposed)).toBe(twoHunks.proposed);
+    expect(await content(docs[0]!.original)).toBe(ORIGINAL);
+    expect(await content(docs[0]!.proposed)).toBe(withHunks([H1, H2]));
     expect(await content(docs[1]!.original)).toBe("");
-    expect(await content(docs[1]!.proposed)).toBe(add.proposed);
+    expect(await content(docs[1]!.proposed)).toBe(ADDED);
   });
 
-  it("reads an open buffer rather than the file on disk", async () => {
-    stub.openDocuments.push({ uri: Uri.file("/ws/f.txt"), getText: () => `buffer\n${twoHunks.original}`, lineAt: () => ({ text: "" }) });
-    const { docs, content } = await openReview();
-    expect(await content(docs[0]!.proposed)).toBe(`buffer\n${twoHunks.proposed}`);
-  });
-
-  it("has lenses per hunk and at the top; rejecting a hunk updates the proposed text; Apply accepted replies with the rest", async () => {
-    const { proposals, docs, content, lenses, reply } = await openReview();
-    const titles = () => lenses(docs[0]!.proposed).map((l) => `${l.range.start.line}:${l.command!.title}`);
-    expect(titles()).toEqual([
+  it("lenses sit at the preview's hunk lines; a rejected hunk asks for a new preview, refreshes the text and lenses; Apply accepted replies with what the preview includes", async () => {
+    const { proposals, docs, content, lenses, titles, run, reply, previews } = await openReview();
+    expect(await titles(docs[0]!.proposed)).toEqual([
       "0:✓ Apply accepted (3/3 hunks)",
       "0:✗ Reject all",
       "1:✓ Accept hunk",
@@ -93,24 +166,91 @@ describe("proposal review in the diff editor", () => {
       "17:✓ Accept hunk",
       "17:✗ Reject hunk",
     ]);
-    expect(lenses(docs[0]!.original)).toEqual([]);
+    expect(await lenses(docs[0]!.original)).toEqual([]);
     const changed: string[] = [];
     proposals.onDidChange((uri) => changed.push(uri.toString()));
-    const reject = lenses(docs[0]!.proposed).find((l) => l.range.start.line === 17 && l.command!.title === "✗ Reject hunk")!;
+    let lensChanges = 0;
+    proposals.onDidChangeCodeLenses(() => lensChanges++);
+
+    const reject = (await lenses(docs[0]!.proposed)).find((l) => l.range.start.line === 17 && l.command!.title === "✗ Reject hunk")!;
     expect(reject.command!.command).toBe(PROPOSAL_COMMANDS.rejectHunk);
-    await stub.commands.get(reject.command!.command)!(...reject.command!.arguments!);
-    expect(changed).toContain(docs[0]!.proposed.toString());
-    expect(await content(docs[0]!.proposed)).toBe(twoHunks.original.replace("line 2\n", "LINE TWO\n"));
-    expect(titles()).toContain("17:✗ Rejected hunk — restore");
-    expect(titles()[0]).toBe("0:✓ Apply accepted (2/3 hunks)");
+    await run(reject);
+    expect(previews().at(-1)).toEqual({ threadId: "t1", requestId: "req-1", acceptedHunkIds: [H1, ADD] });
+    expect(changed).toEqual([docs[0]!.proposed.toString(), docs[1]!.proposed.toString()]);
+    expect(lensChanges).toBe(1);
+    expect(await content(docs[0]!.proposed)).toBe(withHunks([H1]));
+    const accept = (await lenses(docs[0]!.proposed)).find((l) => l.range.start.line === 1 && l.command!.title === "✓ Accept hunk")!;
+    await run(accept);
+    expect(await titles(docs[0]!.proposed)).toEqual([
+      "0:✓ Apply accepted (2/3 hunks)",
+      "0:✗ Reject all",
+      "1:✓ Accepted",
+      "1:✗ Reject hunk",
+      "17:✗ Rejected hunk — restore",
+    ]);
 
     stub.tabs.push({ input: new TabInputTextDiff(docs[0]!.original, docs[0]!.proposed) }, { input: { uri: Uri.file("/ws/other") } });
-    const apply = lenses(docs[0]!.proposed)[0]!;
-    await stub.commands.get(apply.command!.command)!(...apply.command!.arguments!);
-    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: [first!.id, add.hunks[0]!.id] });
-    await new Promise((r) => setTimeout(r, 0));
+    await run((await lenses(docs[0]!.proposed))[0]!);
+    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: [H1, ADD] });
     expect(stub.closedTabs).toHaveLength(1); // the review's diff tab closes, other tabs stay
     expect(proposals.documents("req-1")).toEqual([]);
+  });
+
+  it("a hunk rejected in the chat panel's card refreshes the diff too (one review state)", async () => {
+    const { reviews, docs, content, titles, previews } = await openReview();
+    reviews.get("req-1")!.decide(ADD, "rejected");
+    await settle();
+    expect(previews().at(-1)!.acceptedHunkIds).toEqual([H1, H2]);
+    expect(await content(docs[1]!.proposed)).toBe("");
+    expect(await titles(docs[1]!.proposed)).toEqual(["0:✓ Apply accepted (2/3 hunks)", "0:✗ Reject all", "0:✗ Rejected hunk — restore"]);
+  });
+
+  it("only the newest preview is shown when answers come out of order; Apply accepted waits for it", async () => {
+    const pending: { accepted: string[]; resolve: (v: unknown) => void }[] = [];
+    const { reviews, proposals, docs, content, reply, lenses } = await openReview((p) => {
+      const accepted = p.acceptedHunkIds as string[];
+      if (accepted.length === 3) return preview(accepted);
+      return new Promise((resolve) => pending.push({ accepted, resolve }));
+    });
+    let lensChanges = 0;
+    proposals.onDidChangeCodeLenses(() => lensChanges++);
+    const state = reviews.get("req-1")!;
+    state.decide(H1, "rejected");
+    state.decide(H2, "rejected");
+    expect(pending.map((p) => p.accepted)).toEqual([[H2, ADD], [ADD]]);
+    // Asked while the previews are on their way: answered from the newest.
+    const text = content(docs[0]!.proposed);
+    const shown = lenses(docs[0]!.proposed);
+    pending[1]!.resolve(preview([ADD]));
+    expect(await text).toBe(ORIGINAL);
+    expect((await shown)[0]!.command!.title).toBe("✓ Apply accepted (1/3 hunks)");
+    await settle();
+    expect(lensChanges).toBe(1);
+    pending[0]!.resolve(preview([H2, ADD])); // stale: ignored
+    await settle();
+    expect(lensChanges).toBe(1);
+    expect(await content(docs[0]!.proposed)).toBe(ORIGINAL);
+
+    state.decide(H2, "pending");
+    const applied = proposals.applyAccepted("req-1");
+    await settle();
+    expect(pending).toHaveLength(3);
+    pending[2]!.resolve(preview([H2, ADD]));
+    expect(await applied).toBe(true);
+    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: [H2, ADD] });
+  });
+
+  it("a hunk lens stays inside the document (a removal at the end of the file)", async () => {
+    const single: RequestApprovalParams = { ...params, requestId: "req-2", changes: [{ ...params.changes![0]!, hunks: [hunk(H1)] }] };
+    const { docs, titles } = await openReview(() => ({
+      files: [{ path: "f.txt", kind: "update", oldText: ORIGINAL, text: "line 1\n", hunks: [{ id: H1, status: "included", startLine: 1, lineCount: 0 }] }],
+    }), single);
+    expect(await titles(docs[0]!.proposed)).toContain("1:✓ Accept hunk");
+    const { docs: gone, titles: goneTitles } = await openReview(() => ({
+      files: [{ path: "f.txt", kind: "delete", oldText: ORIGINAL, text: "", hunks: [{ id: H1, status: "included", startLine: 0, lineCount: 0 }] }],
+    }), { ...single, requestId: "req-3" });
+    expect(await goneTitles(gone[0]!.proposed)).toContain("0:✓ Accept hunk");
+    expect(docs).toHaveLength(1);
   });
 
   it("Reject all declines; withdrawal closes the review", async () => {
@@ -122,13 +262,11 @@ describe("proposal review in the diff editor", () => {
     second.broker.withdraw("req-1");
     expect(await second.reply).toEqual({ decision: "decline" });
     expect(second.proposals.documents("req-1")).toEqual([]);
-    expect(second.lenses(second.docs[0]!.proposed)).toEqual([]);
+    expect(await second.lenses(second.docs[0]!.proposed)).toEqual([]);
   });
 
   it("an approval answered while its diff is opening still gets its tab closed", async () => {
-    const broker = new ApprovalBroker();
-    const proposals = new ProposalManager(broker, fakeRpc().rpc, () => "/ws");
-    broker.addPresenter(proposals.presenter());
+    const { broker } = manager();
     stub.executeHandlers.set("vscode.diff", (left: unknown, right: unknown) => {
       stub.tabs.push({ input: new TabInputTextDiff(left as Uri, right as Uri) });
       broker.answer("req-9", { decision: "accept" }); // e.g. answered from the chat meanwhile
@@ -141,39 +279,45 @@ describe("proposal review in the diff editor", () => {
     expect(stub.executed.filter((e) => e.command === "vscode.diff")).toHaveLength(1);
   });
 
-  it("a proposal that no longer fits the file can still be answered as a whole", async () => {
-    stub.files.set("/ws/f.txt", "completely different\n");
-    const { docs, lenses, content } = await openReview();
-    expect(await content(docs[0]!.proposed)).toBe("completely different\n");
-    expect(lenses(docs[0]!.proposed).map((l) => l.command!.command)).toEqual([PROPOSAL_COMMANDS.applyAccepted, PROPOSAL_COMMANDS.rejectAll]);
+  it("when the server cannot preview, the diff shows the old text and the proposal can still be answered as a whole", async () => {
+    const { docs, lenses, content, run, reply } = await openReview(() => Promise.reject(new Error("boom")));
+    expect(stub.errors).toEqual(["Tandem: cannot preview the proposed change: boom"]);
+    expect(await content(docs[0]!.proposed)).toBe(ORIGINAL);
+    const shown = await lenses(docs[0]!.proposed);
+    expect(shown.map((l) => l.command!.command)).toEqual([PROPOSAL_COMMANDS.applyAccepted, PROPOSAL_COMMANDS.rejectAll]);
+    await run(shown[0]!);
+    expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: [H1, H2, ADD] });
   });
+});
 
-  it("shows an applied change: the server's text before it against its text after (tandem/change/read)", async () => {
+describe("an applied change in the diff editor", () => {
+  it("shows the server's text before it against its text after (tandem/change/read)", async () => {
     const { rpc, requests } = fakeRpc({
       "tandem/change/read": () => ({
         files: [
-          { path: "f.txt", kind: "update", oldText: twoHunks.original, newText: twoHunks.proposed },
-          { path: "new.txt", kind: "add", oldText: null, newText: add.proposed },
+          { path: "f.txt", kind: "update", oldText: ORIGINAL, newText: withHunks([H1]) },
+          { path: "new.txt", kind: "add", oldText: null, newText: ADDED },
         ],
       }),
     });
-    const proposals = new ProposalManager(new ApprovalBroker(), rpc, () => "/ws");
+    const proposals = new ProposalManager(new ApprovalBroker(), rpc, new ReviewStates());
     stub.files.set("/ws/f.txt", "edited by the user since\n"); // never read: the server's texts are shown
     await proposals.showApplied("t1", { type: "fileChange", id: "fc1", changes: [{ path: "f.txt", kind: "update", diff: "" }, { path: "new.txt", kind: "add", diff: "" }], status: "completed" });
     expect(requests).toEqual([{ method: "tandem/change/read", params: { threadId: "t1", changeId: "fc1" } }]);
     const diffs = stub.executed.filter((e) => e.command === "vscode.diff");
     const text = (uri: unknown) => proposals.provideTextDocumentContent(uri as never);
     expect(diffs.map((d) => [text(d.args[0]), text(d.args[1]), d.args[2]])).toEqual([
-      [twoHunks.original, twoHunks.proposed, "f.txt (Tandem change)"],
-      ["", add.proposed, "new.txt (Tandem change)"],
+      [ORIGINAL, withHunks([H1]), "f.txt (Tandem change)"],
+      ["", ADDED, "new.txt (Tandem change)"],
     ]);
   });
 
   it("an applied change the server no longer knows is shown as its unified diff", async () => {
     const { rpc } = fakeRpc({ "tandem/change/read": () => Promise.reject(Object.assign(new Error("no change"), { code: -32001 })) });
-    const proposals = new ProposalManager(new ApprovalBroker(), rpc, () => "/ws");
-    await proposals.showApplied("t1", { type: "fileChange", id: "fc1", changes: [{ path: "f.txt", kind: "update", diff: twoHunks.diff }], status: "completed" });
+    const proposals = new ProposalManager(new ApprovalBroker(), rpc, new ReviewStates());
+    const diff = "--- a/f.txt\n+++ b/f.txt\n@@ -2 +2 @@\n-line 2\n+LINE TWO\n";
+    await proposals.showApplied("t1", { type: "fileChange", id: "fc1", changes: [{ path: "f.txt", kind: "update", diff }], status: "completed" });
     expect(stub.executed.filter((e) => e.command === "vscode.diff")).toEqual([]);
-    expect(workspace.openTextDocument).toHaveBeenLastCalledWith({ content: twoHunks.diff, language: "diff" });
+    expect(workspace.openTextDocument).toHaveBeenLastCalledWith({ content: diff, language: "diff" });
   });
 });

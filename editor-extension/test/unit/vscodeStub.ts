@@ -180,6 +180,7 @@ export const window = {
     },
     close: vi.fn(async (tabs: unknown[]) => {
       stub.closedTabs.push(...tabs);
+      stub.tabs = stub.tabs.filter((tab) => !tabs.includes(tab));
       return true;
     }),
   },

@@ -92,17 +92,26 @@ describe("chat page", () => {
     expect(session.problems).toEqual([]);
   });
 
-  it("unchecking a hunk sends acceptedHunkIds; the rest of the turn renders", async () => {
+  it("a hunk's checkbox is the host's decision: unchecking posts decideHunk, hunkDecisions sets it; the rest of the turn renders", async () => {
     const page = await open();
     await feed(page, [...setup(), ...untilApproval()]);
     const approval = page.getByRole("group", { name: "Apply these changes?" });
     await approval.getByRole("checkbox", { name: /Apply hunk 2 of 2/ }).uncheck();
-    expect(await approval.locator(".hint").innerText()).toBe("2 of 3 hunks selected.");
-    await approval.getByRole("button", { name: "Accept", exact: true }).click();
-    const sent = await waitForPosted(page, { type: "approve" });
-    expect(sent).toEqual({
-      type: "approve", requestId: APPROVAL.requestId, decision: "accept", acceptedHunkIds: [PRICE_HUNK_1.id, TEST_HUNK.id],
+    expect(await waitForPosted(page, { type: "decideHunk" })).toEqual({
+      type: "decideHunk", requestId: APPROVAL.requestId, hunkId: PRICE_HUNK_2.id, decision: "rejected",
     });
+    expect(await approval.locator(".hint").innerText()).toBe("2 of 3 hunks selected.");
+    // The same review decided in the proposal diff: the host tells the page.
+    await feed(page, [{
+      type: "hunkDecisions", requestId: APPROVAL.requestId,
+      decisions: { [PRICE_HUNK_1.id]: "accepted", [PRICE_HUNK_2.id]: "rejected", [TEST_HUNK.id]: "rejected" },
+    }]);
+    expect(await approval.getByRole("checkbox", { name: /Apply hunk/ }).evaluateAll((els) => els.map((e) => (e as HTMLInputElement).checked)))
+      .toEqual([true, false, false]);
+    expect(await approval.locator(".hint").innerText()).toBe("1 of 3 hunks selected.");
+    await approval.getByRole("button", { name: "Accept", exact: true }).click();
+    // The host answers with its review's hunks: the page names only the decision.
+    expect(await waitForPosted(page, { type: "approve" })).toEqual({ type: "approve", requestId: APPROVAL.requestId, decision: "accept" });
     expect(PRICE_HUNK_2.id).not.toBe(PRICE_HUNK_1.id);
     // answered: disabled until the host resolves it
     expect(await approval.getByRole("button", { name: "Decline" }).isDisabled()).toBe(true);

@@ -1,7 +1,10 @@
 /**
  * An approval prompt inline in the transcript: the command, or each file's hunks with checkboxes
- * (all checked), and Accept / Accept for session / Decline / Cancel turn. `acceptedHunkIds` is sent
- * only when some hunk is unchecked. The card stays (disabled) until `approvalResolved` removes it.
+ * (all checked), and Accept / Accept for session / Decline / Cancel turn. A checkbox is the
+ * host's hunk decision (src/review.ts, shared with the proposal diff's lenses): unchecking posts
+ * `decideHunk` "rejected", checking it "pending", and `hunkDecisions` from the host sets them; an
+ * accept is answered by the host with the hunks not rejected. The card stays (disabled) until
+ * `approvalResolved` removes it.
  */
 import type { ApprovalDecision } from "../../src/shared/protocolTypes";
 import type { ApprovalMessage } from "../../src/shared/webviewMessages";
@@ -67,8 +70,11 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
       if (change.diff) fs.append(diffView(change.diff, `Diff of ${path}`));
     }
     change.hunks.forEach((hunk, i) => {
-      const box = h("input", { type: "checkbox", checked: true, "data-hunk-id": hunk.id });
-      box.addEventListener("change", refresh);
+      const box = h("input", { type: "checkbox", checked: entry.decisions?.[hunk.id] !== "rejected", "data-hunk-id": hunk.id });
+      box.addEventListener("change", () => {
+        ctx.post({ type: "decideHunk", requestId: r.requestId, hunkId: hunk.id, decision: box.checked ? "pending" : "rejected" });
+        refresh();
+      });
       boxes.push(box);
       const body = hunk.diff.startsWith(hunk.header) ? hunk.diff.slice(hunk.header.length).replace(/^\n/, "") : hunk.diff;
       fs.append(h("div", { class: "hunk" },
@@ -106,17 +112,19 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
 
   function answer(decision: ApprovalDecision): void {
     if (answered) return;
-    const accepting = decision !== "decline" && decision !== "cancel";
-    const picked = boxes.filter((b) => b.checked).map((b) => b.dataset["hunkId"] ?? "");
-    const partial = accepting && boxes.length > 0 && picked.length < boxes.length;
-    ctx.post(partial ? { type: "approve", requestId: r.requestId, decision, acceptedHunkIds: picked }
-      : { type: "approve", requestId: r.requestId, decision });
+    ctx.post({ type: "approve", requestId: r.requestId, decision });
     answered = true;
     el.classList.add("answered");
     refresh();
     setText(hint, `${ANSWERED[decision]}…`);
   }
 
+  /** The host's decisions changed (e.g. a hunk rejected in the proposal diff). */
+  function update(next: ApprovalEntry): void {
+    for (const box of boxes) box.checked = next.decisions?.[box.dataset["hunkId"] ?? ""] !== "rejected";
+    refresh();
+  }
+
   refresh();
-  return { el, update: () => undefined };
+  return { el, update };
 }

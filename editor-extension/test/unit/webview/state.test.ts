@@ -105,6 +105,18 @@ describe("reducer", () => {
     expect(s.order).not.toContain(id);
   });
 
+  it("hunkDecisions sets a pending approval's decisions (and nothing for an approval that is gone)", () => {
+    let s = run([...setup(), ...untilApproval()]);
+    const id = `approval:${APPROVAL.requestId}`;
+    expect(entry(s, id, "approval").decisions).toBeUndefined();
+    const decisions = { h1: "rejected", h2: "accepted" } as const;
+    s = run([{ type: "hunkDecisions", requestId: APPROVAL.requestId, decisions }], s);
+    expect(entry(s, id, "approval").decisions).toEqual(decisions);
+    const after = run([{ type: "hunkDecisions", requestId: "gone", decisions }], s);
+    expect(after.entries).toEqual(s.entries);
+    expect(after.order).toEqual(s.order);
+  });
+
   it("inserts an approval right after its item even when later items exist", () => {
     const s = run([...setup(), item("started", { type: "commandExecution", id: "c1", command: "a", cwd: "/" }),
       item("started", { type: "commandExecution", id: "c2", command: "b", cwd: "/" }),
