@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { FrameLocator, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ARTIFACTS, VSCodeSession, waitFor } from "./harness";
+import { ARTIFACTS, DEMO_PROJECT, VSCodeSession, waitFor } from "./harness";
 import {
   ACCEPTED_LINE,
   DOCTEST_LINE,
@@ -205,10 +205,11 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     await chat().locator("section.turn-end[data-status='completed']").waitFor({ timeout: 30_000 });
     await snap("turn-completed");
 
+    // Exactly the accepted hunk: the original file with hunk 1's line replaced, nothing else.
     const onDisk = fs.readFileSync(session.file("intervals/core.py"), "utf8");
-    expect(onDisk).toContain(ACCEPTED_LINE);
+    const original = fs.readFileSync(path.join(DEMO_PROJECT, "intervals/core.py"), "utf8");
+    expect(onDisk).toBe(original.replace("        if merged and start < merged[-1][1]:", ACCEPTED_LINE));
     expect(onDisk).not.toContain(REJECTED_MARK);
-    expect(onDisk).not.toContain("if merged and start < merged[-1][1]:");
   });
 
   check("the chat's card for the change shows only the applied hunk", async () => {
