@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tandem.errors import TandemError
-from tandem.model.types import JsonDict
+from tandem.protocol import JsonDict
 from tandem.tools.base import Concurrency, Effect, Tool, ToolCall, ToolHost, ToolOutput
 from tandem.tools.registry import ToolRegistry
 

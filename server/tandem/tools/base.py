@@ -13,18 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tandem.config import Config
 from tandem.errors import ToolError
 from tandem.patch.applier import FileChange
 from tandem.patch.workspace import Workspace
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanStep
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
-
-JsonDict = dict[str, Any]
 
 
 class CallKind(Enum):

@@ -7,9 +7,10 @@ Format: Codex's ``update_plan {explanation?, plan: [{step, status: pending|in_pr
 from __future__ import annotations
 
 from tandem.errors import ToolError
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import PlanStepStatus
 from tandem.protocol.items import PlanStep
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput
 
 _DESCRIPTION = (
     "Record or revise your plan for the current task as a short checklist the user can follow.\n"

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.protocol import JsonDict
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 500

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tandem.errors import SandboxError, ToolError, TurnCancelledError
 from tandem.patch.invocation import extract_shell_patch
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import ItemStatus, SandboxMode
 from tandem.protocol.items import CommandExecutionItem
 from tandem.sandbox.command_rules import normalize
@@ -22,7 +23,7 @@ from tandem.sandbox.env import build_child_env
 from tandem.sandbox.runner import prepare
 from tandem.tools.apply_patch import apply_patch_call
 from tandem.tools.approvals import SandboxPermissions
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput
 from tandem.tools.orchestrator import Attempt, CommandRequest, Orchestrator
 from tandem.tools.process import ProcessResult, format_exec_output, run_process, shell_argv
 

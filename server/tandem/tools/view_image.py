@@ -12,7 +12,8 @@ import mimetypes
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.protocol import JsonDict
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
