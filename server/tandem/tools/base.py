@@ -172,3 +172,22 @@ class Tool(Protocol):
             TurnCancelled: the user cancelled the turn at an approval prompt.
         """
         ...
+
+
+def function_spec(name: str, description: str, properties: JsonDict, required: list[str]) -> JsonDict:
+    """A function tool's definition in Responses API form (``{type: "function", name, description,
+    strict: false, parameters: <JSON Schema object>}``), with the key order every request repeats
+    byte for byte (prompt cache). Format: OpenAI Responses API function tools, as Codex sends them.
+    """
+    return {
+        "type": "function",
+        "name": name,
+        "description": description,
+        "strict": False,
+        "parameters": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
