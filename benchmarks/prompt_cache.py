@@ -21,12 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tandem.agent.thread import Thread
+from tandem.agent.threads import ThreadManager
 from tandem.config import ApprovalPolicy, CliOverrides, load_config
-from tandem.model.responses import ResponsesClient
 from tandem.protocol.items import TextInput
 from tandem.testing import ScriptedModelServer
-from tandem.tools.catalog import default_tools
 
 
 def canonical(body: dict[str, Any]) -> bytes:
@@ -59,7 +57,7 @@ async def main() -> int:
         env = {"TANDEM_HOME": str(Path(tmp) / "home"), "OPENAI_BASE_URL": server.base_url}
         config = load_config(work, CliOverrides(approval_policy=ApprovalPolicy.NEVER), environ=env)
         os.environ["TANDEM_HOME"] = env["TANDEM_HOME"]
-        thread = Thread.create(config, ResponsesClient(config.provider, "bench"), default_tools(config))
+        thread = ThreadManager(lambda _folder: config).create()
         for n in range(args.turns):
             await thread.run_turn([TextInput(text=f"question {n}")])
         await thread.client.aclose()

@@ -112,11 +112,12 @@ def _cmd_exec(args: argparse.Namespace) -> int:
 
 
 def _cmd_undo(args: argparse.Namespace) -> int:
-    from tandem.checkpoints.log import EntryKind
-    from tandem.headless.undo_cmd import undo_command
+    from tandem.headless.undo_cmd import redo_command, undo_command
 
-    kind = EntryKind.REDO if args.command == "redo" else EntryKind.UNDO
-    return undo_command(args.thread, getattr(args, "turn", None), kind, (args.cwd or Path.cwd()).resolve())
+    cwd = (args.cwd or Path.cwd()).resolve()
+    if args.command == "redo":
+        return redo_command(args.thread, cwd)
+    return undo_command(args.thread, args.turn, cwd)
 
 
 def _cmd_checkpoints(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import message, respond, run_tandem, shell
+from helpers import message, patch_call, respond, run_tandem, shell
 
 SCRIPT = [respond(shell("echo hi")), respond(message("All done."))]
 
@@ -42,3 +42,22 @@ def test_an_unwritable_log_file_is_a_clear_error(workspace: Path) -> None:
     result = run_tandem("exec", "--log-file", str(workspace / "missing" / "x.log"), "hi", cwd=workspace)
     assert result.returncode == 2
     assert "cannot open the log file" in result.stderr and "Traceback" not in result.stderr
+
+
+NEW_FILE = "*** Begin Patch\n*** Add File: notes.txt\n+hello\n*** End Patch"
+
+
+def test_verbose_logs_tool_calls_approvals_and_checkpoint_scans(model_server, workspace: Path) -> None:
+    escalated = shell("touch made.txt", sandbox_permissions="require_escalated", justification="Allow touch?")
+    model_server([respond(escalated), respond(patch_call(NEW_FILE)), respond(message("Done."))])
+    result = run_tandem("exec", "-v", "-a", "on-request", "make notes", cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+
+    def logged(text: str) -> list[str]:
+        return [line for line in lines if " DEBUG " in line and text in line]
+
+    assert logged("shell_command started") and logged("apply_patch succeeded in")
+    assert logged("approval asked: command") and logged("approval answered:")
+    assert logged("checkpoint scan of ") and "files" in logged("checkpoint scan of ")[0]
+    assert (workspace / "notes.txt").exists() and not (workspace / "made.txt").exists()

@@ -27,7 +27,8 @@ from tandem.config import Config
 from tandem.errors import ContextWindowExceededError, ModelError
 from tandem.model.catalog import context_window
 from tandem.model.retry import RetryPolicy
-from tandem.model.types import JsonDict, ModelClient, ModelRequest, OutputItemDone, OutputTextDelta
+from tandem.model.types import ModelClient, ModelRequest, OutputItemDone, OutputTextDelta
+from tandem.protocol import JsonDict
 
 USER_MESSAGE_BUDGET = 20_000  # tokens of recent user messages kept verbatim
 MAX_TRIMS = 8

@@ -25,7 +25,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from tandem.config import Config, find_project_root
-from tandem.model.types import JsonDict
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
 
 AGENTS_FILENAMES = ("AGENTS.override.md", "AGENTS.md")

@@ -27,7 +27,8 @@ from tandem.agent.compaction import Budget, ContextMeter
 from tandem.agent.context import TURN_ABORTED_MARKER, base_instructions, message
 from tandem.config import Config
 from tandem.errors import InvalidParamsError, NotFoundError, SessionError
-from tandem.model.types import JsonDict, ModelRequest, TokenUsage
+from tandem.model.types import ModelRequest, TokenUsage
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import Item, ThreadInfo, Turn, TurnError, dump
 from tandem.sessions.rollout import ROLLOUT_VERSION, RecordKind, Rollout, RolloutWriter, read_rollout

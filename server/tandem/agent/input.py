@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from tandem.errors import InvalidParamsError
-from tandem.model.types import JsonDict
 from tandem.patch.fs import FileSystem
+from tandem.protocol import JsonDict
 from tandem.protocol.items import (
     DiagnosticInput,
     FileInput,

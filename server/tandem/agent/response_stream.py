@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from tandem.agent.tool_host import TurnToolHost
 from tandem.model.types import (
-    JsonDict,
     ModelEvent,
     OutputItemAdded,
     OutputItemDone,
@@ -28,6 +27,7 @@ from tandem.model.types import (
     ReasoningSummaryDelta,
     ReasoningTextDelta,
 )
+from tandem.protocol import JsonDict
 from tandem.protocol.items import AgentMessageItem, Item, ReasoningItem
 from tandem.tools.base import CallKind, ToolCall
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tandem.errors import NotFoundError
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import FileChange, FileOp
 from tandem.patch.diff import DiffHunk, split_hunks
 from tandem.patch.hunk_revert import locate_hunk, revert_hunk
 from tandem.patch.workspace import Workspace
@@ -231,14 +231,14 @@ class ChangeTracker:
     ) -> tuple[FileChange | None, set[str]]:
         change = tracked.change
         ids = {h.hunk.id for h in targets}
-        if change.kind is ChangeKind.ADD:
+        if change.kind is FileOp.ADD:
             if current is None or current != change.new_text or len(targets) != len(tracked.hunks):
                 return None, set()
-            return FileChange(tracked.path, ChangeKind.DELETE, current, None), ids
-        if change.kind is ChangeKind.DELETE:
+            return FileChange(tracked.path, FileOp.DELETE, current, None), ids
+        if change.kind is FileOp.DELETE:
             if current is not None:
                 return None, set()
-            return FileChange(tracked.path, ChangeKind.ADD, None, change.old_text), ids
+            return FileChange(tracked.path, FileOp.ADD, None, change.old_text), ids
         if current is None:
             return None, set()
         text, ok = current, set[str]()
@@ -248,4 +248,4 @@ class ChangeTracker:
                 text, ok = reverted, ok | {hunk.hunk.id}
         if text == current:
             return None, ok
-        return FileChange(tracked.path, ChangeKind.UPDATE, current, text), ok
+        return FileChange(tracked.path, FileOp.UPDATE, current, text), ok

@@ -29,8 +29,9 @@ from tandem.config import Config
 from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError
 from tandem.model.retry import RetryPolicy
-from tandem.model.types import JsonDict, ModelClient
+from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for

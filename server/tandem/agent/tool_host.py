@@ -32,9 +32,9 @@ from tandem.agent.turn_context import TurnContext
 from tandem.agent.turn_diff import TurnDiffTracker
 from tandem.config import Config
 from tandem.errors import TandemError
-from tandem.model.types import JsonDict
 from tandem.patch.applier import FileChange
 from tandem.patch.workspace import Workspace
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanItem, PlanStep
 from tandem.sandbox.policy import SandboxPolicy

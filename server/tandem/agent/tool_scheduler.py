@@ -8,13 +8,17 @@ outputs are recorded in the order the model made the calls (docs/reference-facts
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from tandem.errors import TandemError
-from tandem.model.types import JsonDict
+from tandem.protocol import JsonDict
 from tandem.tools.base import Concurrency, Effect, Tool, ToolCall, ToolHost, ToolOutput
 from tandem.tools.registry import ToolRegistry
+
+log = logging.getLogger(__name__)
 
 
 class SchedulerHost(ToolHost, Protocol):
@@ -77,13 +81,24 @@ class ToolScheduler:
             if any(dep.cancelled() for dep in deps):  # the user cancelled the turn at an earlier call
                 raise asyncio.CancelledError
         if tool is None:
+            log.debug("tool call %s: unsupported tool %s", call.call_id, call.name)
             return ToolOutput(f"unsupported call: {call.name}", success=False)
+        started = time.monotonic()
+        log.debug("tool call %s: %s started", call.call_id, call.name)
         try:
             if tool.effect is Effect.MUTATING:
                 await self._host.before_mutation()
-            return await tool.run(call, self._host)
+            output = await tool.run(call, self._host)
         except TandemError as exc:
-            return ToolOutput(exc.message, success=False)
+            output = ToolOutput(exc.message, success=False)
+        log.debug(
+            "tool call %s: %s %s in %.0f ms",
+            call.call_id,
+            call.name,
+            "succeeded" if output.success else "failed",
+            (time.monotonic() - started) * 1000,
+        )
+        return output
 
     async def finish_and_record(self) -> None:
         """Wait for every call in order and record its output.

@@ -179,6 +179,7 @@ class TurnRunner:
                 if delay is None:
                     raise
                 retries += 1
+                log.info("turn %s: model request failed (%s); retry %d in %.1f s", self.turn.id, exc, retries, delay)
                 self._ctx.emit(
                     StreamRetrying(
                         self._ctx.thread_id,

@@ -82,6 +82,19 @@ class TurnCheckpoint:
         """Whether a mutating tool ran this turn (so there may be something to record)."""
         return self._active
 
+    def _scan(self) -> Scan:
+        """Scan the workspace (in a worker thread), logging files and milliseconds at debug level."""
+        started = time.monotonic()
+        scan = self._scanner.scan()
+        log.debug(
+            "checkpoint scan of %s: %d files%s in %.0f ms",
+            self._cwd,
+            len(scan.files),
+            " (truncated)" if scan.truncated else "",
+            (time.monotonic() - started) * 1000,
+        )
+        return scan
+
     async def before_mutation(self) -> None:
         """Take the turn's snapshot if this is its first mutating tool call (no-op after that)."""
         if self._mode is CheckpointMode.OFF:
@@ -94,7 +107,7 @@ class TurnCheckpoint:
             if self._mode is CheckpointMode.WORKSPACE and not _too_broad(self._cwd):
                 try:
                     self._marker = self._home.mark_active(self._turn_id)  # `checkpoints prune` waits for us
-                    self._start = await asyncio.to_thread(self._scanner.scan)
+                    self._start = await asyncio.to_thread(self._scan)
                 except CheckpointError as exc:
                     log.warning("checkpoint scan of %s failed: %s", self._cwd, exc)
 
@@ -170,7 +183,7 @@ class TurnCheckpoint:
         now = None
         if self._start is not None:
             try:
-                now = await asyncio.to_thread(self._scanner.scan)
+                now = await asyncio.to_thread(self._scan)
             except CheckpointError as exc:
                 log.warning("checkpoint scan of %s failed: %s", self._cwd, exc)
         # On the event loop: the editor's buffers (and the record of its saves) live there.

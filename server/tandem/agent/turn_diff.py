@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tandem.patch.applier import ChangeKind, FileChange, display_path
+from tandem.patch.applier import FileChange, FileOp, display_path
 from tandem.patch.diff import unified_diff
 
 
@@ -67,7 +67,7 @@ class TurnDiffTracker:
             after = self._after[path]
             if before == after:
                 continue
-            kind = ChangeKind.ADD if before is None else ChangeKind.DELETE if after is None else ChangeKind.UPDATE
+            kind = FileOp.ADD if before is None else FileOp.DELETE if after is None else FileOp.UPDATE
             parts.append(
                 unified_diff(
                     FileChange(path=path, kind=kind, old_text=before, new_text=after, move_path=None), self._cwd

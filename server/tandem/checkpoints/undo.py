@@ -24,7 +24,7 @@ from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.log import CheckpointEntry, CheckpointLog, EntryKind, FileState, new_entry
 from tandem.checkpoints.store import BlobStore, _io, _read, _text, content_hash
 from tandem.errors import NotFoundError
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import FileChange, FileOp
 from tandem.patch.diff import split_hunks
 from tandem.patch.fs import DiskFileSystem, FileSystem
 from tandem.patch.hunk_revert import revert_hunk
@@ -150,7 +150,7 @@ def _plan_file(
     old, new, now = _text(before), _text(after), _text(current)
     if old is None or new is None or now is None:
         return current, False
-    change = FileChange(path, ChangeKind.UPDATE, old, new)
+    change = FileChange(path, FileOp.UPDATE, old, new)
     text, complete = now, True
     for hunk in reversed(split_hunks(change, cwd)):
         reverted = revert_hunk(text, hunk)
@@ -214,9 +214,9 @@ def _plan_state(plan: RevertPlan, state: FileState, store: BlobStore, fs: FileSy
     if (current is not None and old is None) or (target is not None and new is None):
         plan.raw.append((path, target))  # binary: straight to disk (no editor holds it)
     elif new is None:
-        plan.deletes.append(FileChange(path, ChangeKind.DELETE, old, None))
+        plan.deletes.append(FileChange(path, FileOp.DELETE, old, None))
     else:
-        plan.writes.append(FileChange(path, ChangeKind.ADD if old is None else ChangeKind.UPDATE, old, new))
+        plan.writes.append(FileChange(path, FileOp.ADD if old is None else FileOp.UPDATE, old, new))
 
 
 async def apply_revert(plan: RevertPlan, store: BlobStore, workspace: Workspace) -> None:

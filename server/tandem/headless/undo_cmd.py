@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tandem.agent.threads import ThreadManager
 from tandem.checkpoints.log import EntryKind
@@ -30,30 +31,39 @@ def describe(outcome: UndoOutcome, thread_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def undo_command(
-    thread: str | None,
-    turn_id: str | None,
-    kind: EntryKind,
+def _run(
+    name: str,
     cwd: Path,
-    out: IO[str] | None = None,
-    err: IO[str] | None = None,
+    thread: str | None,
+    act: Callable[[ThreadManager, str], Coroutine[Any, Any, UndoOutcome]],
+    out: IO[str] | None,
+    err: IO[str] | None,
 ) -> int:
-    """Run an undo (``kind`` UNDO) or redo; exit status 0, or 1 with a message on stderr.
+    out, err = out or sys.stdout, err or sys.stderr
+    manager = ThreadManager(lambda folder: load_config(folder or cwd), tandem_home=tandem_home())
+    try:
+        thread_id = manager.checkpointed_thread(cwd, thread)
+        outcome = asyncio.run(act(manager, thread_id))
+    except TandemError as exc:
+        err.write(f"tandem {name}: {exc.message}\n")
+        return 1
+    out.write(describe(outcome, thread_id))
+    return 0
+
+
+def undo_command(
+    thread: str | None, turn_id: str | None, cwd: Path, out: IO[str] | None = None, err: IO[str] | None = None
+) -> int:
+    """``tandem undo``: revert turn ``turn_id`` (default: the newest not undone) of ``thread`` (default:
+    the newest with checkpoints in ``cwd``); exit status 0, or 1 with a one-line message on stderr.
 
     Goes through :class:`~tandem.agent.threads.ThreadManager`, so it is refused while a turn of the
     same process runs in the folder (turns of other processes are not seen yet). No settings are
     loaded: an undo needs only the checkpoints under ``$TANDEM_HOME``.
     """
-    out, err = out or sys.stdout, err or sys.stderr
-    manager = ThreadManager(lambda folder: load_config(folder or cwd), tandem_home=tandem_home())
-    try:
-        thread_id = manager.checkpointed_thread(cwd, thread)
-        if kind is EntryKind.REDO:
-            outcome = asyncio.run(manager.redo(thread_id))
-        else:
-            outcome = asyncio.run(manager.undo(thread_id, turn_id))
-    except TandemError as exc:
-        err.write(f"tandem {kind.value}: {exc.message}\n")
-        return 1
-    out.write(describe(outcome, thread_id))
-    return 0
+    return _run("undo", cwd, thread, lambda manager, tid: manager.undo(tid, turn_id), out, err)
+
+
+def redo_command(thread: str | None, cwd: Path, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    """``tandem redo``: revert the newest undo of ``thread`` (default as :func:`undo_command`); exit 0 or 1."""
+    return _run("redo", cwd, thread, lambda manager, tid: manager.redo(tid), out, err)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import inspect
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -108,8 +107,9 @@ class App:
 
     def _handler(self, spec: str) -> Callable[..., Any]:
         async def handler(*args: Any) -> Any:
-            result = _target(spec)(self.hub, *args)
-            return await result if inspect.isawaitable(result) else result
+            from tandem.lsp.rpc import guarded  # pydantic: only once a real request arrives
+
+            return await guarded(spec, lambda: _target(spec)(self.hub, *args))
 
         handler.__name__ = spec.rsplit(":", 1)[1]
         return handler

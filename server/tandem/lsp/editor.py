@@ -25,7 +25,7 @@ from lsprotocol import types
 from tandem.errors import ApprovalError, ConflictError, NotFoundError
 from tandem.lsp.documents import LiveFileSystem, path_to_uri
 from tandem.lsp.server import TandemLanguageServer
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import FileChange, FileOp
 from tandem.patch.textedits import PositionEncoding, line_edits
 from tandem.protocol import methods
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind
@@ -109,10 +109,10 @@ class EditorBridge:
         ops: list[Any] = []
         for change in changes:
             uri = path_to_uri(change.path)
-            if change.kind is ChangeKind.ADD:
+            if change.kind is FileOp.ADD:
                 ops.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
                 ops.append(self._document_edit(change.path, "", change.new_text or "", existing=False))
-            elif change.kind is ChangeKind.DELETE:
+            elif change.kind is FileOp.DELETE:
                 current = self.documents.text(change.path)
                 if current is not None and current != change.old_text:
                     raise ConflictError(f"{change.path.name} changed in the editor since the patch was planned")

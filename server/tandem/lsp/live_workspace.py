@@ -15,18 +15,18 @@ from pathlib import Path
 
 from tandem.errors import ConflictError, PatchApplyError
 from tandem.lsp.editor import EditorBridge
-from tandem.patch.applier import ChangeKind, FileChange, commit_changes
+from tandem.patch.applier import FileChange, FileOp, commit_changes
 from tandem.patch.fs import DiskFileSystem, FileSystem
 
 
 def _inverse(change: FileChange) -> FileChange:
-    if change.kind is ChangeKind.ADD:
-        return FileChange(change.path, ChangeKind.DELETE, change.new_text, None)
-    if change.kind is ChangeKind.DELETE:
-        return FileChange(change.path, ChangeKind.ADD, None, change.old_text)
+    if change.kind is FileOp.ADD:
+        return FileChange(change.path, FileOp.DELETE, change.new_text, None)
+    if change.kind is FileOp.DELETE:
+        return FileChange(change.path, FileOp.ADD, None, change.old_text)
     if change.move_path is not None:
-        return FileChange(change.move_path, ChangeKind.UPDATE, change.new_text, change.old_text, change.path)
-    return FileChange(change.path, ChangeKind.UPDATE, change.new_text, change.old_text)
+        return FileChange(change.move_path, FileOp.UPDATE, change.new_text, change.old_text, change.path)
+    return FileChange(change.path, FileOp.UPDATE, change.new_text, change.old_text)
 
 
 class LiveWorkspace:
@@ -61,7 +61,7 @@ class LiveWorkspace:
         """
         in_editor = [c for c in changes if self._in_editor(c)]
         on_disk = [c for c in changes if not self._in_editor(c)]
-        dirty = [c.path for c in in_editor if self._editor.documents.is_dirty(c.path) or c.kind is ChangeKind.UPDATE]
+        dirty = [c.path for c in in_editor if self._editor.documents.is_dirty(c.path) or c.kind is FileOp.UPDATE]
         if on_disk:
             await asyncio.to_thread(commit_changes, on_disk, self._disk)
         if in_editor:

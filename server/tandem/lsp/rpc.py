@@ -7,7 +7,7 @@ server keeps running.
 
 from __future__ import annotations
 
-import functools
+import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -35,28 +35,29 @@ def to_rpc_error(exc: Exception) -> JsonRpcException:
 P = TypeVar("P", bound=BaseModel)
 
 
-def rpc_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    """Wrap an async handler so every exception leaves as a JSON-RPC error (the one error boundary)."""
+async def guarded(name: str, call: Callable[[], Awaitable[Any] | Any]) -> Any:
+    """Run handler ``name`` so every exception leaves as a JSON-RPC error: the one error boundary,
+    applied by the handler registry (``lsp/app.py``) to every request, notification and command.
 
-    @functools.wraps(fn)
-    async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await fn(*args, **kwargs)
-        except JsonRpcException:
-            raise
-        except Exception as exc:
-            if not isinstance(exc, TandemError | ValidationError):
-                log.exception("internal error in handler %s", fn.__name__)
-            raise to_rpc_error(exc) from exc
-
-    return wrapper
+    Unexpected exceptions (not a :class:`TandemError` or a validation error) are logged with their
+    traceback and answered as ``-32603`` internal errors; the server keeps running.
+    """
+    try:
+        result = call()
+        return await result if inspect.isawaitable(result) else result
+    except JsonRpcException:
+        raise
+    except Exception as exc:
+        if not isinstance(exc, TandemError | ValidationError):
+            log.exception("internal error in handler %s", name)
+        raise to_rpc_error(exc) from exc
 
 
 def parse_params(model: type[P], params: Any) -> P:
     """Validate raw JSON params into ``model``.
 
     Raises:
-        ValidationError: (mapped to InvalidParams by :func:`rpc_errors`).
+        ValidationError: (mapped to InvalidParams by :func:`guarded`).
         InvalidParamsError: params are not a JSON object.
     """
     if params is None:

@@ -99,7 +99,7 @@ class TandemLanguageServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors instead of popping "Error in server" messages at the user."""
-        log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+        log.error("server error (%s): %s", getattr(source, "__name__", source), error, exc_info=error)
 
 
 def workspace_root(server: LanguageServer) -> Path | None:

@@ -35,7 +35,6 @@ from tandem.model.anthropic_request import CUSTOM_INPUT_PROPERTY, build_request_
 from tandem.model.retry import parse_retry_after
 from tandem.model.streaming import SSEStreamingClient, dumps, parse_json_object
 from tandem.model.types import (
-    JsonDict,
     ModelEvent,
     ModelRequest,
     OutputItemAdded,
@@ -47,6 +46,7 @@ from tandem.model.types import (
     TokenUsage,
     ToolCallInputDelta,
 )
+from tandem.protocol import JsonDict
 
 __all__ = ["ANTHROPIC_VERSION", "AnthropicClient", "AnthropicStreamDecoder", "build_request_body", "error_for"]
 

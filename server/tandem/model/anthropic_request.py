@@ -26,7 +26,8 @@ import json
 import re
 from typing import Any
 
-from tandem.model.types import JsonDict, ModelRequest
+from tandem.model.types import ModelRequest
+from tandem.protocol import JsonDict
 
 DEFAULT_MAX_TOKENS = 32_000
 """``max_tokens`` for models not in :data:`MAX_OUTPUT_TOKENS`."""

@@ -36,7 +36,6 @@ from tandem.model.chat_request import build_request_body, custom_tool_names, to_
 from tandem.model.retry import parse_retry_after
 from tandem.model.streaming import SSEStreamingClient, dumps, parse_json_object
 from tandem.model.types import (
-    JsonDict,
     ModelEvent,
     ModelRequest,
     OutputItemAdded,
@@ -48,6 +47,7 @@ from tandem.model.types import (
     TokenUsage,
     ToolCallInputDelta,
 )
+from tandem.protocol import JsonDict
 
 __all__ = [
     "ChatCompletionsClient",

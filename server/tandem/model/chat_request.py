@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tandem.model.streaming import dumps
-from tandem.model.types import JsonDict, ModelRequest
+from tandem.model.types import ModelRequest
+from tandem.protocol import JsonDict
 
 _TOOL_OUTPUTS = ("function_call_output", "custom_tool_call_output")
 _TEXT_PARTS = ("input_text", "output_text", "text")

@@ -23,7 +23,6 @@ from tandem.errors import (
 from tandem.model.retry import parse_retry_after
 from tandem.model.streaming import SSEStreamingClient, parse_json_object
 from tandem.model.types import (
-    JsonDict,
     ModelEvent,
     ModelRequest,
     OutputItemAdded,
@@ -36,6 +35,7 @@ from tandem.model.types import (
     TokenUsage,
     ToolCallInputDelta,
 )
+from tandem.protocol import JsonDict
 
 
 def build_request_body(request: ModelRequest) -> JsonDict:

@@ -23,7 +23,8 @@ import httpx
 from tandem.config import ProviderInfo, redact
 from tandem.errors import ModelError, ModelTransportError, StreamError, StreamIdleTimeoutError
 from tandem.model.sse import SSEDecoder
-from tandem.model.types import JsonDict, ModelEvent, ModelRequest, ResponseCompleted
+from tandem.model.types import ModelEvent, ModelRequest, ResponseCompleted
+from tandem.protocol import JsonDict
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
-JsonDict = dict[str, Any]
+from tandem.protocol import JsonDict
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ Format: Codex apply_patch grammar (docs/reference-facts.md §2; ``apply_patch.la
 """
 
 from tandem.patch.applier import (
-    ChangeKind,
     FileChange,
+    FileOp,
     PatchResult,
     apply_patch,
     commit_changes,
@@ -34,13 +34,13 @@ from tandem.patch.seek import apply_chunks, seek_sequence
 __all__ = [
     "APPLY_PATCH_LARK_GRAMMAR",
     "AddFile",
-    "ChangeKind",
     "DeleteFile",
     "DiffHunk",
     "DiskFileSystem",
     "DiskTransaction",
     "FileChange",
     "FileHunk",
+    "FileOp",
     "FileSystem",
     "Patch",
     "PatchResult",

@@ -30,8 +30,11 @@ from tandem.patch.parser import AddFile, DeleteFile, Patch, UpdateFile, parse_pa
 from tandem.patch.seek import apply_chunks
 
 
-class ChangeKind(StrEnum):
-    """What a :class:`FileChange` does to its file (a move is UPDATE with ``move_path`` set)."""
+class FileOp(StrEnum):
+    """What a :class:`FileChange` does to its file (a move is UPDATE with ``move_path`` set).
+
+    The wire has its own four-member :class:`tandem.protocol.enums.ChangeKind` (with ``move``).
+    """
 
     ADD = "add"
     UPDATE = "update"
@@ -51,7 +54,7 @@ class FileChange:
     """
 
     path: Path
-    kind: ChangeKind
+    kind: FileOp
     old_text: str | None
     new_text: str | None
     move_path: Path | None = None
@@ -74,7 +77,7 @@ class PatchResult:
         ``M path`` (updated; a move shows its new path), ``D path`` (deleted), in that order, no final newline.
         """
         lines = ["Success. Updated the following files:"]
-        for kind, letter in ((ChangeKind.ADD, "A"), (ChangeKind.UPDATE, "M"), (ChangeKind.DELETE, "D")):
+        for kind, letter in ((FileOp.ADD, "A"), (FileOp.UPDATE, "M"), (FileOp.DELETE, "D")):
             lines += [
                 f"{letter} {display_path(c.move_path or c.path, self.cwd)}" for c in self.changes if c.kind is kind
             ]
@@ -203,19 +206,19 @@ class _Planner:
         for e in self.entries:
             if e.origin is None:
                 if e.text is not None:
-                    changes.append(FileChange(e.path, ChangeKind.ADD, None, e.text))
+                    changes.append(FileChange(e.path, FileOp.ADD, None, e.text))
             elif e.text is None:
-                changes.append(FileChange(e.origin, ChangeKind.DELETE, e.original, None))
+                changes.append(FileChange(e.origin, FileOp.DELETE, e.original, None))
             else:
                 move = e.path if e.path != e.origin else None
-                changes.append(FileChange(e.origin, ChangeKind.UPDATE, e.original, e.text, move))
+                changes.append(FileChange(e.origin, FileOp.UPDATE, e.original, e.text, move))
         # a file deleted and then added again is an update of that file
-        deleted = {c.path: i for i, c in enumerate(changes) if c.kind is ChangeKind.DELETE}
+        deleted = {c.path: i for i, c in enumerate(changes) if c.kind is FileOp.DELETE}
         merged: list[FileChange | None] = list(changes)
         for i, c in enumerate(changes):
-            if c.kind is ChangeKind.ADD and c.path in deleted:
+            if c.kind is FileOp.ADD and c.path in deleted:
                 j = deleted[c.path]
-                merged[j] = FileChange(c.path, ChangeKind.UPDATE, changes[j].old_text, c.new_text)
+                merged[j] = FileChange(c.path, FileOp.UPDATE, changes[j].old_text, c.new_text)
                 merged[i] = None
         return [c for c in merged if c is not None]
 
@@ -283,7 +286,7 @@ def apply_patch(text: str, cwd: Path, fs: DiskFileSystem | None = None) -> Patch
 
 def _verify_unchanged(changes: Sequence[FileChange], fs: DiskFileSystem) -> None:
     """Refuse to commit over files that changed on disk since the plan read them."""
-    emptied = {c.path for c in changes if c.kind is ChangeKind.DELETE or c.move_path is not None}
+    emptied = {c.path for c in changes if c.kind is FileOp.DELETE or c.move_path is not None}
     for c in changes:
         if c.old_text is not None:
             try:
@@ -297,7 +300,7 @@ def _verify_unchanged(changes: Sequence[FileChange], fs: DiskFileSystem) -> None
                     f"{c.path} changed on disk after the patch was planned; nothing was "
                     "changed (read the file again and redo the patch)"
                 )
-        target = c.move_path if c.move_path is not None else c.path if c.kind is ChangeKind.ADD else None
+        target = c.move_path if c.move_path is not None else c.path if c.kind is FileOp.ADD else None
         if target is not None and target not in emptied and fs.exists(target):
             raise PatchApplyError(f"{target} already exists; nothing was changed")
 
@@ -321,12 +324,12 @@ def commit_changes(changes: Sequence[FileChange], fs: DiskFileSystem) -> None:
             (the message says if restoring some file failed too).
     """
     _verify_unchanged(changes, fs)
-    modes = {c.path: fs.file_mode(c.path) for c in changes if c.kind is ChangeKind.UPDATE}
+    modes = {c.path: fs.file_mode(c.path) for c in changes if c.kind is FileOp.UPDATE}
     tx = fs.transaction()
     current: Path | None = None
     try:
         for c in changes:
-            if c.kind is ChangeKind.DELETE or c.move_path is not None:
+            if c.kind is FileOp.DELETE or c.move_path is not None:
                 current = c.path
                 tx.remove(c.path)
         for c in changes:

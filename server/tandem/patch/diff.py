@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tandem.errors import PatchApplyError
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import FileChange, FileOp
 
 CONTEXT_LINES = 3
 _NO_NEWLINE = "\\ No newline at end of file\n"
@@ -74,8 +74,8 @@ def _label(path: Path, cwd: Path, prefix: str) -> str:
 
 
 def _headers(change: FileChange, cwd: Path) -> str:
-    old = "/dev/null" if change.kind is ChangeKind.ADD else _label(change.path, cwd, "a")
-    new = "/dev/null" if change.kind is ChangeKind.DELETE else _label(change.move_path or change.path, cwd, "b")
+    old = "/dev/null" if change.kind is FileOp.ADD else _label(change.path, cwd, "a")
+    new = "/dev/null" if change.kind is FileOp.DELETE else _label(change.move_path or change.path, cwd, "b")
     return f"--- {old}\n+++ {new}\n"
 
 
@@ -117,7 +117,7 @@ def unified_diff(change: FileChange, cwd: Path) -> str:
     after ``---`` and the new one after ``+++`` (headers only when the text is unchanged).
     """
     hunks = split_hunks(change, cwd)
-    if not hunks and change.kind is ChangeKind.UPDATE and change.move_path is None:
+    if not hunks and change.kind is FileOp.UPDATE and change.move_path is None:
         return ""
     return _headers(change, cwd) + "".join(h.diff for h in hunks)
 
@@ -146,7 +146,7 @@ def select_hunks(change: FileChange, hunks: Sequence[DiffHunk], accepted: Collec
     keep = [hunk.id in accepted for hunk in hunks]
     if all(keep):
         return change
-    if change.kind is not ChangeKind.UPDATE:
+    if change.kind is not FileOp.UPDATE:
         return None if not any(keep) else change
     old, new = _lines(change.old_text), _lines(change.new_text)
     groups = _groups(old, new)

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from tandem.errors import SessionError
+from tandem.protocol import JsonDict
 
 ROLLOUT_VERSION = 1
-JsonDict = dict[str, Any]
 
 
 class RecordKind(StrEnum):

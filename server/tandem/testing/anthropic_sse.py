@@ -38,6 +38,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tandem.protocol import JsonDict
 from tandem.testing.responses_sse import split_deltas
 from tandem.testing.script import (
     CustomToolCallItem,
@@ -51,7 +52,7 @@ from tandem.testing.script import (
     ScriptedResponse,
 )
 from tandem.testing.usage import resolve_usage
-from tandem.testing.wire import JsonDict, RenderContext, SSEFrame, dumps
+from tandem.testing.wire import RenderContext, SSEFrame, dumps
 
 _PREFIX = "scripted model server: "
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem.protocol import JsonDict
 from tandem.testing.responses_sse import split_deltas
 from tandem.testing.script import (
     FunctionCallItem,
@@ -42,7 +43,7 @@ from tandem.testing.script import (
     ScriptedResponse,
 )
 from tandem.testing.usage import Usage, resolve_usage
-from tandem.testing.wire import JsonDict, RenderContext, SSEFrame, dumps
+from tandem.testing.wire import RenderContext, SSEFrame, dumps
 
 ARGUMENT_PIECE_CHARS = 12
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})

@@ -28,13 +28,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
+from tandem.protocol import JsonDict
 from tandem.testing.anthropic_sse import ANTHROPIC
 from tandem.testing.chat_sse import CHAT
 from tandem.testing.player import play
 from tandem.testing.recording import RequestLog
 from tandem.testing.responses_sse import RESPONSES
 from tandem.testing.script import HttpErrorFault, ScriptedResponse
-from tandem.testing.wire import JsonDict, RenderContext, WireFormat, dumps
+from tandem.testing.wire import RenderContext, WireFormat, dumps
 
 log = logging.getLogger("tandem.testing")
 

@@ -30,6 +30,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from tandem.protocol import JsonDict
 from tandem.testing.script import (
     CustomToolCallItem,
     FunctionCallItem,
@@ -42,7 +43,7 @@ from tandem.testing.script import (
     ScriptedResponse,
 )
 from tandem.testing.usage import Usage, resolve_usage
-from tandem.testing.wire import JsonDict, RenderContext, SSEFrame, dumps
+from tandem.testing.wire import RenderContext, SSEFrame, dumps
 
 WORDS_PER_DELTA = 3
 MAX_DELTA_CHARS = 48

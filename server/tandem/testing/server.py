@@ -31,11 +31,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from tandem.protocol import JsonDict
 from tandem.testing.handler import ScriptedRequestHandler, Turn
 from tandem.testing.recording import RecordedRequest, RequestLog
 from tandem.testing.script import Script, load_script
 from tandem.testing.usage import common_prefix_length
-from tandem.testing.wire import JsonDict, RenderContext, WireFormat
+from tandem.testing.wire import RenderContext, WireFormat
 
 log = logging.getLogger("tandem.testing")
 

@@ -16,9 +16,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tandem.protocol import JsonDict
 from tandem.testing.script import ScriptedResponse
-
-JsonDict = dict[str, Any]
 
 
 def dumps(value: Any) -> str:

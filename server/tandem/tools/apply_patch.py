@@ -14,9 +14,10 @@ from pathlib import Path
 from tandem.config_enums import ApplyPatchToolType
 from tandem.errors import ConflictError, PatchApplyError, TandemError, ToolError, TurnCancelledError
 from tandem.patch import APPLY_PATCH_LARK_GRAMMAR, FileChange, Patch, PatchResult, parse_patch, plan_patch, unified_diff
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import ItemStatus
 from tandem.protocol.items import FileChangeItem, FileUpdateChange
-from tandem.tools.base import CallKind, Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import CallKind, Concurrency, Effect, ToolCall, ToolHost, ToolOutput
 from tandem.tools.orchestrator import Orchestrator, PatchRequest
 from tandem.tools.proposals import ProposedFile, wire_kind
 

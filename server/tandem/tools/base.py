@@ -13,18 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from tandem.config import Config
 from tandem.errors import ToolError
 from tandem.patch.applier import FileChange
 from tandem.patch.workspace import Workspace
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import SandboxMode
 from tandem.protocol.items import Item, PlanStep
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, HunkState, SessionApprovals
-
-JsonDict = dict[str, Any]
 
 
 class CallKind(Enum):
@@ -173,3 +172,22 @@ class Tool(Protocol):
             TurnCancelled: the user cancelled the turn at an approval prompt.
         """
         ...
+
+
+def function_spec(name: str, description: str, properties: JsonDict, required: list[str]) -> JsonDict:
+    """A function tool's definition in Responses API form (``{type: "function", name, description,
+    strict: false, parameters: <JSON Schema object>}``), with the key order every request repeats
+    byte for byte (prompt cache). Format: OpenAI Responses API function tools, as Codex sends them.
+    """
+    return {
+        "type": "function",
+        "name": name,
+        "description": description,
+        "strict": False,
+        "parameters": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }

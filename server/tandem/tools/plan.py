@@ -7,9 +7,10 @@ Format: Codex's ``update_plan {explanation?, plan: [{step, status: pending|in_pr
 from __future__ import annotations
 
 from tandem.errors import ToolError
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import PlanStepStatus
 from tandem.protocol.items import PlanStep
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
 
 _DESCRIPTION = (
     "Record or revise your plan for the current task as a short checklist the user can follow.\n"
@@ -27,33 +28,27 @@ class UpdatePlanTool:
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "explanation": {"type": "string"},
-                    "plan": {
-                        "type": "array",
-                        "description": "The steps, in order",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "step": {"type": "string"},
-                                "status": {"type": "string", "enum": [s.value for s in PlanStepStatus]},
-                            },
-                            "required": ["step", "status"],
-                            "additionalProperties": False,
+        return function_spec(
+            self.name,
+            _DESCRIPTION,
+            {
+                "explanation": {"type": "string"},
+                "plan": {
+                    "type": "array",
+                    "description": "The steps, in order",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "step": {"type": "string"},
+                            "status": {"type": "string", "enum": [s.value for s in PlanStepStatus]},
                         },
+                        "required": ["step", "status"],
+                        "additionalProperties": False,
                     },
                 },
-                "required": ["plan"],
-                "additionalProperties": False,
             },
-        }
+            ["plan"],
+        )
 
     async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
         """Publish the plan.

@@ -15,21 +15,20 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.patch.applier import ChangeKind, FileChange, display_path
+from tandem.patch.applier import FileChange, FileOp, display_path
 from tandem.patch.diff import DiffHunk, select_hunks, split_hunks, unified_diff
-from tandem.protocol.enums import ChangeKind as WireChangeKind
-from tandem.protocol.enums import HunkSpanStatus
+from tandem.protocol.enums import ChangeKind, HunkSpanStatus
 from tandem.protocol.messages import ChangeProposal, FilePreview, HunkInfo, HunkSpan
 
 
-def wire_kind(change: FileChange) -> WireChangeKind:
+def wire_kind(change: FileChange) -> ChangeKind:
     """The wire's kind of a planned change (a move is ``move``, whatever its text does)."""
     if change.move_path is not None:
-        return WireChangeKind.MOVE
+        return ChangeKind.MOVE
     return {
-        ChangeKind.ADD: WireChangeKind.ADD,
-        ChangeKind.DELETE: WireChangeKind.DELETE,
-        ChangeKind.UPDATE: WireChangeKind.UPDATE,
+        FileOp.ADD: ChangeKind.ADD,
+        FileOp.DELETE: ChangeKind.DELETE,
+        FileOp.UPDATE: ChangeKind.UPDATE,
     }[change.kind]
 
 

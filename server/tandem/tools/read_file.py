@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.protocol import JsonDict
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 500
@@ -32,25 +33,19 @@ class ReadFileTool:
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION,
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "file_path": {
-                        "type": "string",
-                        "description": "Path of the file (absolute, or relative to the working directory).",
-                    },
-                    "offset": {"type": "number", "description": "1-based line to start at (default 1)."},
-                    "limit": {"type": "number", "description": f"How many lines to return (default {DEFAULT_LIMIT})."},
+        return function_spec(
+            self.name,
+            _DESCRIPTION,
+            {
+                "file_path": {
+                    "type": "string",
+                    "description": "Path of the file (absolute, or relative to the working directory).",
                 },
-                "required": ["file_path"],
-                "additionalProperties": False,
+                "offset": {"type": "number", "description": "1-based line to start at (default 1)."},
+                "limit": {"type": "number", "description": f"How many lines to return (default {DEFAULT_LIMIT})."},
             },
-        }
+            ["file_path"],
+        )
 
     async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
         """Read the file.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tandem.tools.base import JsonDict, Tool
+from tandem.protocol import JsonDict
+from tandem.tools.base import Tool
 
 
 class ToolRegistry:

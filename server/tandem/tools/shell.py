@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tandem.errors import SandboxError, ToolError, TurnCancelledError
 from tandem.patch.invocation import extract_shell_patch
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import ItemStatus, SandboxMode
 from tandem.protocol.items import CommandExecutionItem
 from tandem.sandbox.command_rules import normalize
@@ -22,7 +23,7 @@ from tandem.sandbox.env import build_child_env
 from tandem.sandbox.runner import prepare
 from tandem.tools.apply_patch import apply_patch_call
 from tandem.tools.approvals import SandboxPermissions
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
 from tandem.tools.orchestrator import Attempt, CommandRequest, Orchestrator
 from tandem.tools.process import ProcessResult, format_exec_output, run_process, shell_argv
 
@@ -46,38 +47,32 @@ class ShellCommandTool:
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": _DESCRIPTION.format(timeout=self._default_timeout_ms),
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    "command": {"type": "string", "description": "The shell command line to run."},
-                    "workdir": {"type": "string", "description": "Working directory (default: the cwd)."},
-                    "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
-                    "sandbox_permissions": {
-                        "type": "string",
-                        "enum": ["use_default", "require_escalated"],
-                        "description": "require_escalated asks the user to run this outside the sandbox.",
-                    },
-                    "justification": {
-                        "type": "string",
-                        "description": "With require_escalated: a one-line question for the user, "
-                        "e.g. 'Allow installing the test dependencies from PyPI?'",
-                    },
-                    "prefix_rule": {
-                        "type": "array",
-                        "items": {"type": "string"},
-                        "description": 'Optional: a command prefix (e.g. ["npm", "test"]) the user may allow '
-                        "from now on, so similar commands are not asked again.",
-                    },
+        return function_spec(
+            self.name,
+            _DESCRIPTION.format(timeout=self._default_timeout_ms),
+            {
+                "command": {"type": "string", "description": "The shell command line to run."},
+                "workdir": {"type": "string", "description": "Working directory (default: the cwd)."},
+                "timeout_ms": {"type": "number", "description": "Timeout in milliseconds."},
+                "sandbox_permissions": {
+                    "type": "string",
+                    "enum": ["use_default", "require_escalated"],
+                    "description": "require_escalated asks the user to run this outside the sandbox.",
                 },
-                "required": ["command"],
-                "additionalProperties": False,
+                "justification": {
+                    "type": "string",
+                    "description": "With require_escalated: a one-line question for the user, "
+                    "e.g. 'Allow installing the test dependencies from PyPI?'",
+                },
+                "prefix_rule": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": 'Optional: a command prefix (e.g. ["npm", "test"]) the user may allow '
+                    "from now on, so similar commands are not asked again.",
+                },
             },
-        }
+            ["command"],
+        )
 
     async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
         """Run the command (or the intercepted patch).

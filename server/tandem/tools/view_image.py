@@ -12,7 +12,8 @@ import mimetypes
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.base import Concurrency, Effect, JsonDict, ToolCall, ToolHost, ToolOutput
+from tandem.protocol import JsonDict
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -27,19 +28,13 @@ class ViewImageTool:
 
     def spec(self) -> JsonDict:
         """Function tool definition (Responses API)."""
-        return {
-            "type": "function",
-            "name": self.name,
-            "description": "Attach a local image (PNG, JPEG, GIF or WebP) so you can look at it, e.g. a screenshot "
+        return function_spec(
+            self.name,
+            "Attach a local image (PNG, JPEG, GIF or WebP) so you can look at it, e.g. a screenshot "
             "or a plot the user mentions.",
-            "strict": False,
-            "parameters": {
-                "type": "object",
-                "properties": {"path": {"type": "string", "description": "Path of the image file."}},
-                "required": ["path"],
-                "additionalProperties": False,
-            },
-        }
+            {"path": {"type": "string", "description": "Path of the image file."}},
+            ["path"],
+        )
 
     async def run(self, call: ToolCall, host: ToolHost) -> ToolOutput:
         """Attach the image.

@@ -10,7 +10,7 @@ from agent_parts import TurnParts
 
 from tandem.agent.tool_scheduler import ToolScheduler
 from tandem.errors import ToolError, TurnCancelledError
-from tandem.model.types import JsonDict
+from tandem.protocol import JsonDict
 from tandem.tools.base import CallKind, Concurrency, Effect, ToolCall, ToolHost, ToolOutput
 
 GUARD_S = 10  # only bounds a broken scheduler's hang; never a synchronisation

@@ -12,7 +12,7 @@ from tandem.checkpoints.log import CheckpointEntry, EntryKind, FileState, new_en
 from tandem.checkpoints.store import content_hash
 from tandem.checkpoints.undo import KeepReason, KeptFile, apply_revert, plan_revert, redo_target, undo_target
 from tandem.errors import CheckpointError, NotFoundError
-from tandem.patch.applier import ChangeKind
+from tandem.patch.applier import FileOp
 from tandem.patch.fs import DiskFileSystem
 from tandem.patch.workspace import DiskWorkspace
 
@@ -57,7 +57,7 @@ def test_a_file_as_the_agent_left_it_is_planned_back_and_nothing_is_written(home
     (write,) = plan.writes
     assert (write.path, write.kind, write.old_text, write.new_text) == (
         root / "a.txt",
-        ChangeKind.UPDATE,
+        FileOp.UPDATE,
         AGENT,
         ORIGINAL,
     )
@@ -95,9 +95,9 @@ def test_created_files_are_deleted_deleted_ones_come_back_and_binary_goes_straig
         ("image.bin", BINARY, b"\x00changed"),
     )
     plan = plan_revert(entry, home.store, DiskFileSystem(), EntryKind.UNDO)
-    assert [(c.path.name, c.kind) for c in plan.deletes] == [("new.txt", ChangeKind.DELETE)]
+    assert [(c.path.name, c.kind) for c in plan.deletes] == [("new.txt", FileOp.DELETE)]
     assert [(c.path.name, c.kind, c.new_text) for c in plan.writes] == [
-        ("gone.txt", ChangeKind.ADD, "deleted by the turn\n")
+        ("gone.txt", FileOp.ADD, "deleted by the turn\n")
     ]
     assert plan.raw == [(root / "image.bin", BINARY)]
     assert sorted(plan.outcome.restored) == ["gone.txt", "image.bin", "new.txt"]

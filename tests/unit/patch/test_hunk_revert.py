@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import FileChange, FileOp
 from tandem.patch.diff import split_hunks
 from tandem.patch.hunk_revert import locate_hunk, revert_hunk
 
@@ -11,7 +11,7 @@ NEW = OLD.replace("line 3\n", "line three\n").replace("line 25\n", "line 25\next
 
 
 def hunks(old: str = OLD, new: str = NEW):  # type: ignore[no-untyped-def]
-    return split_hunks(FileChange(Path("/w/f.txt"), ChangeKind.UPDATE, old, new), Path("/w"))
+    return split_hunks(FileChange(Path("/w/f.txt"), FileOp.UPDATE, old, new), Path("/w"))
 
 
 def test_reverting_each_hunk_restores_only_that_part() -> None:

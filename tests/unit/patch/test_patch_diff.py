@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from tandem.errors import PatchApplyError
-from tandem.patch import ChangeKind, FileChange, select_hunks, split_hunks, turn_diff, unified_diff
+from tandem.patch import FileChange, FileOp, select_hunks, split_hunks, turn_diff, unified_diff
 
 CWD = Path("/work/project")
 OLD = "".join(f"line {i}\n" for i in range(1, 31))
 
 
 def _update(old: str, new: str, name: str = "src/a.txt", move: str | None = None) -> FileChange:
-    return FileChange(CWD / name, ChangeKind.UPDATE, old, new, CWD / move if move else None)
+    return FileChange(CWD / name, FileOp.UPDATE, old, new, CWD / move if move else None)
 
 
 def _far_apart() -> FileChange:
@@ -28,8 +28,8 @@ def test_update_headers_and_hunk() -> None:
 
 
 def test_add_and_delete_use_dev_null() -> None:
-    added = FileChange(CWD / "new.txt", ChangeKind.ADD, None, "x\ny\n")
-    deleted = FileChange(CWD / "old.txt", ChangeKind.DELETE, "gone\n", None)
+    added = FileChange(CWD / "new.txt", FileOp.ADD, None, "x\ny\n")
+    deleted = FileChange(CWD / "old.txt", FileOp.DELETE, "gone\n", None)
     assert unified_diff(added, CWD) == "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,2 @@\n+x\n+y\n"
     assert unified_diff(deleted, CWD) == "--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-gone\n"
 
@@ -42,7 +42,7 @@ def test_move_shows_both_paths_and_a_pure_move_only_headers() -> None:
 
 
 def test_paths_outside_the_cwd_are_absolute() -> None:
-    change = FileChange(Path("/etc/other.conf"), ChangeKind.UPDATE, "a\n", "b\n")
+    change = FileChange(Path("/etc/other.conf"), FileOp.UPDATE, "a\n", "b\n")
     assert unified_diff(change, CWD).startswith("--- /etc/other.conf\n+++ /etc/other.conf\n")
 
 
@@ -95,7 +95,7 @@ def test_select_hunks_keeps_a_move_without_its_content_hunks() -> None:
 
 
 def test_select_hunks_on_add_and_delete_is_all_or_nothing() -> None:
-    added = FileChange(CWD / "n.txt", ChangeKind.ADD, None, "x\n")
+    added = FileChange(CWD / "n.txt", FileOp.ADD, None, "x\n")
     hunks = split_hunks(added, CWD)
     assert select_hunks(added, hunks, set()) is None
     assert select_hunks(added, hunks, {hunks[0].id}) is added
@@ -107,7 +107,7 @@ def test_select_hunks_refuses_hunks_of_another_change() -> None:
 
 
 def test_turn_diff_concatenates_files_in_order() -> None:
-    changes = [FileChange(CWD / "n.txt", ChangeKind.ADD, None, "x\n"), _update("a\n", "b\n")]
+    changes = [FileChange(CWD / "n.txt", FileOp.ADD, None, "x\n"), _update("a\n", "b\n")]
     assert turn_diff(changes, CWD) == unified_diff(changes[0], CWD) + unified_diff(changes[1], CWD)
 
 
@@ -115,10 +115,10 @@ def test_git_apply_accepts_the_diff(tmp_path: Path) -> None:
     """The diff is real unified-diff text: `git apply` turns the old files into the new ones."""
     far = _far_apart()
     changes = [
-        FileChange(tmp_path / "a.txt", ChangeKind.UPDATE, far.old_text, far.new_text),
-        FileChange(tmp_path / "b.txt", ChangeKind.UPDATE, "no\nnewline", "no\nnewline here"),
-        FileChange(tmp_path / "new.txt", ChangeKind.ADD, None, "fresh\n"),
-        FileChange(tmp_path / "old.txt", ChangeKind.DELETE, "bye\n", None),
+        FileChange(tmp_path / "a.txt", FileOp.UPDATE, far.old_text, far.new_text),
+        FileChange(tmp_path / "b.txt", FileOp.UPDATE, "no\nnewline", "no\nnewline here"),
+        FileChange(tmp_path / "new.txt", FileOp.ADD, None, "fresh\n"),
+        FileChange(tmp_path / "old.txt", FileOp.DELETE, "bye\n", None),
     ]
     for change in changes:
         if change.old_text is not None:

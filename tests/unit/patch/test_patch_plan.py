@@ -9,8 +9,8 @@ import pytest
 from tandem.errors import PatchApplyError
 from tandem.patch import (
     APPLY_PATCH_LARK_GRAMMAR,
-    ChangeKind,
     FileChange,
+    FileOp,
     FileSystem,
     PatchResult,
     apply_patch,
@@ -81,8 +81,8 @@ def test_plan_reads_through_the_file_system_protocol_and_writes_nothing(tmp_path
         fs,
     )
     assert changes == [
-        FileChange(ROOT / "a.txt", ChangeKind.UPDATE, "unsaved buffer\n", "saved\n", None),
-        FileChange(ROOT / "b/c.txt", ChangeKind.ADD, None, "c\n", None),
+        FileChange(ROOT / "a.txt", FileOp.UPDATE, "unsaved buffer\n", "saved\n", None),
+        FileChange(ROOT / "b/c.txt", FileOp.ADD, None, "c\n", None),
     ]
     assert fs.files == {ROOT / "a.txt": "unsaved buffer\n"}
 
@@ -107,7 +107,7 @@ def test_a_move_is_an_update_with_move_path() -> None:
     [change] = plan_patch(
         parse_patch("*** Begin Patch\n*** Update File: a.txt\n*** Move to: d/b.txt\n-a\n+b\n*** End Patch"), ROOT, fs
     )
-    assert change == FileChange(ROOT / "a.txt", ChangeKind.UPDATE, "a\n", "b\n", ROOT / "d/b.txt")
+    assert change == FileChange(ROOT / "a.txt", FileOp.UPDATE, "a\n", "b\n", ROOT / "d/b.txt")
     assert PatchResult([change], ROOT).summary() == "Success. Updated the following files:\nM d/b.txt"
 
 

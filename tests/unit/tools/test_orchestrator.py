@@ -13,7 +13,7 @@ import pytest
 
 from tandem.config import CliOverrides, Config, load_config
 from tandem.errors import TurnCancelledError
-from tandem.patch.applier import ChangeKind, FileChange
+from tandem.patch.applier import FileChange, FileOp
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, SandboxMode
 from tandem.sandbox.denials import denial_note
 from tandem.sandbox.policy import SandboxPolicy, policy_for
@@ -305,7 +305,7 @@ EDITED = ORIGINAL.replace("line 2\n", "LINE TWO\n").replace("line 18\n", "LINE E
 
 
 def patch(workspace: Path, path: Path | None = None, old: str = ORIGINAL, new: str = EDITED) -> PatchRequest:
-    change = FileChange(path or workspace / "f.txt", ChangeKind.UPDATE, old, new)
+    change = FileChange(path or workspace / "f.txt", FileOp.UPDATE, old, new)
     return PatchRequest("item_3", workspace, (ProposedFile.of(change, workspace),))
 
 

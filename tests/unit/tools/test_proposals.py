@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tandem.patch.applier import ChangeKind, FileChange
-from tandem.protocol.enums import ChangeKind as WireKind
+from tandem.patch.applier import FileChange, FileOp
+from tandem.protocol.enums import ChangeKind
 from tandem.protocol.items import dump
 from tandem.tools.proposals import ProposedFile
 
@@ -22,18 +22,18 @@ def spans(proposed: ProposedFile, accepted: set[str]) -> list[tuple[str, int, in
 
 
 def test_the_wire_proposal_carries_both_texts_and_keeps_null_for_a_missing_side() -> None:
-    added = ProposedFile.of(FileChange(CWD / "n.txt", ChangeKind.ADD, None, "a\n"), CWD)
+    added = ProposedFile.of(FileChange(CWD / "n.txt", FileOp.ADD, None, "a\n"), CWD)
     wire = dump(added.wire)
     assert wire["path"] == "n.txt" and wire["kind"] == "add" and wire["newText"] == "a\n"
     assert "oldText" in wire and wire["oldText"] is None  # sent as null, not left out
     assert "movePath" not in wire
-    moved = ProposedFile.of(FileChange(CWD / "a.txt", ChangeKind.UPDATE, "x\n", "x\n", CWD / "b" / "a.txt"), CWD)
-    assert (moved.wire.kind, moved.wire.move_path, moved.hunks) == (WireKind.MOVE, "b/a.txt", ())
+    moved = ProposedFile.of(FileChange(CWD / "a.txt", FileOp.UPDATE, "x\n", "x\n", CWD / "b" / "a.txt"), CWD)
+    assert (moved.wire.kind, moved.wire.move_path, moved.hunks) == (ChangeKind.MOVE, "b/a.txt", ())
 
 
 def test_spans_of_insertions_and_deletions_follow_the_accepted_hunks_above_them() -> None:
     new = ORIGINAL.replace("line 3\n", "line 3\nNEW A\nNEW B\n").replace("line 20\nline 21\n", "")
-    proposed = ProposedFile.of(FileChange(CWD / "f.txt", ChangeKind.UPDATE, ORIGINAL, new), CWD)
+    proposed = ProposedFile.of(FileChange(CWD / "f.txt", FileOp.UPDATE, ORIGINAL, new), CWD)
     insert, delete = (h.id for h in proposed.hunks)
     # both: the inserted lines at index 3-4; the deleted lines stood at index 19, now 21 -> 0 lines left
     assert spans(proposed, {insert, delete}) == [("included", 3, 2), ("included", 21, 0)]
@@ -48,7 +48,7 @@ def test_spans_of_insertions_and_deletions_follow_the_accepted_hunks_above_them(
 
 def test_a_last_line_without_newline_is_not_counted_as_context() -> None:
     old, new = "a\nb\nc", "a\nb\nC"
-    proposed = ProposedFile.of(FileChange(CWD / "f.txt", ChangeKind.UPDATE, old, new), CWD)
+    proposed = ProposedFile.of(FileChange(CWD / "f.txt", FileOp.UPDATE, old, new), CWD)
     (hunk,) = proposed.hunks
     assert "\\ No newline at end of file" in hunk.diff
     assert spans(proposed, {hunk.id}) == [("included", 2, 1)]
@@ -56,7 +56,7 @@ def test_a_last_line_without_newline_is_not_counted_as_context() -> None:
 
 
 def test_a_deleted_file_previews_empty_when_accepted_and_unchanged_when_not() -> None:
-    proposed = ProposedFile.of(FileChange(CWD / "gone.txt", ChangeKind.DELETE, "x\ny\n", None), CWD)
+    proposed = ProposedFile.of(FileChange(CWD / "gone.txt", FileOp.DELETE, "x\ny\n", None), CWD)
     (hunk,) = proposed.hunks
     accepted = proposed.preview({hunk.id})
     assert (accepted.text, accepted.old_text) == ("", "x\ny\n")

@@ -11,7 +11,7 @@ from tandem.agent.review import ReviewResult as Review
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.errors import NotFoundError
 from tandem.lsp.hub import ThreadHub
-from tandem.lsp.rpc import parse_params, rpc_errors
+from tandem.lsp.rpc import parse_params
 from tandem.patch.applier import FileChange, display_path
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
@@ -58,19 +58,16 @@ async def review(hub: ThreadHub, action: ReviewAction, params: ChangeDecisionPar
     return _wire(result)
 
 
-@rpc_errors
 async def change_accept(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/accept``: mark hunks reviewed."""
     return await review(hub, ReviewAction.ACCEPT, parse_params(ChangeDecisionParams, request))
 
 
-@rpc_errors
 async def change_reject(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/reject``: revert hunks still as the agent wrote them."""
     return await review(hub, ReviewAction.REJECT, parse_params(ChangeDecisionParams, request))
 
 
-@rpc_errors
 async def change_preview(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/preview``: a pending file-change approval's files with only some hunks applied."""
     params = parse_params(ChangePreviewParams, request)
@@ -91,7 +88,6 @@ def _changed_file(change: FileChange, cwd: Path | None) -> ChangedFile:
     )
 
 
-@rpc_errors
 async def change_read(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/read``: an applied change's texts before and after, as committed."""
     params = parse_params(ChangeReadParams, request)
@@ -113,14 +109,12 @@ def undo_result(outcome: UndoOutcome) -> dict[str, Any]:
     )
 
 
-@rpc_errors
 async def undo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/undo``: revert a turn's changes from its checkpoint, keeping what the user edited since."""
     params = parse_params(UndoParams, request)
     return undo_result(await hub.undo(params.thread_id, params.turn_id))
 
 
-@rpc_errors
 async def redo(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/redo``: revert the thread's newest undo."""
     params = parse_params(RedoParams, request)

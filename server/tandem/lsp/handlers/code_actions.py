@@ -20,7 +20,6 @@ from tandem.lsp.commands import ACCEPT_CHANGE, ACCEPT_HUNK, ASK, EXPLAIN, FIX, R
 from tandem.lsp.documents import uri_to_path
 from tandem.lsp.handlers.changes import ReviewAction, review, undo_result
 from tandem.lsp.hub import ThreadHub
-from tandem.lsp.rpc import rpc_errors
 from tandem.protocol.items import DiagnosticInput, InputItem, Position, Range, SelectionInput, TextInput
 from tandem.protocol.messages import ChangeDecisionParams, ThreadStartParams
 
@@ -147,7 +146,6 @@ def _surrounding(rng: Range) -> Range:
     )
 
 
-@rpc_errors
 async def ask(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.ask {uri, range, prompt?}``: a new thread and turn about the selection."""
     arg = _arg(args)
@@ -158,7 +156,6 @@ async def ask(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     )
 
 
-@rpc_errors
 async def fix(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.fix {uri, range, message}``: fix a diagnostic (with the code around it)."""
     arg = _arg(args)
@@ -173,7 +170,6 @@ async def fix(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     )
 
 
-@rpc_errors
 async def explain(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.explain {uri, range}``: explain the code, change nothing."""
     arg = _arg(args)
@@ -208,31 +204,26 @@ def _hunk(args: tuple[Any, ...]) -> ChangeDecisionParams:
     )
 
 
-@rpc_errors
 async def accept_hunk(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.acceptHunk {threadId, changeId, hunkId}``: as ``tandem/change/accept`` of one hunk."""
     return await review(hub, ReviewAction.ACCEPT, _hunk(args))
 
 
-@rpc_errors
 async def reject_hunk(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.rejectHunk {threadId, changeId, hunkId}``: as ``tandem/change/reject`` of one hunk."""
     return await review(hub, ReviewAction.REJECT, _hunk(args))
 
 
-@rpc_errors
 async def accept_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.acceptChange {threadId, changeId}``: as ``tandem/change/accept``."""
     return await review(hub, ReviewAction.ACCEPT, _change(args))
 
 
-@rpc_errors
 async def reject_change(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.rejectChange {threadId, changeId}``: as ``tandem/change/reject``."""
     return await review(hub, ReviewAction.REJECT, _change(args))
 
 
-@rpc_errors
 async def undo(hub: ThreadHub, *args: Any) -> dict[str, Any]:
     """``tandem.undo {threadId, turnId?}``."""
     arg = _arg(args)

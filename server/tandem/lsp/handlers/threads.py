@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tandem.lsp.hub import ThreadHub
-from tandem.lsp.rpc import parse_params, rpc_errors
+from tandem.lsp.rpc import parse_params
 from tandem.protocol.items import dump
 from tandem.protocol.messages import (
     ThreadCompactParams,
@@ -22,21 +22,18 @@ from tandem.protocol.messages import (
 )
 
 
-@rpc_errors
 async def thread_start(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/start``."""
     params = parse_params(ThreadStartParams, request)
     return dump(ThreadResult(thread=hub.create(params).info))
 
 
-@rpc_errors
 async def thread_list(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/list``."""
     params = parse_params(ThreadListParams, request)
     return dump(ThreadListResult(threads=hub.list_threads(params.limit)))
 
 
-@rpc_errors
 async def thread_resume(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/resume``."""
     params = parse_params(ThreadResumeParams, request)
@@ -44,14 +41,12 @@ async def thread_resume(hub: ThreadHub, request: Any) -> dict[str, Any]:
     return dump(ThreadResumeResult(thread=thread.info, items=items))
 
 
-@rpc_errors
 async def thread_fork(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/fork``."""
     params = parse_params(ThreadForkParams, request)
     return dump(ThreadResult(thread=hub.fork(params.thread_id, params.turn_id).info))
 
 
-@rpc_errors
 async def thread_compact(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/compact``: starts a compaction turn and returns it at once (events follow)."""
     params = parse_params(ThreadCompactParams, request)
@@ -59,7 +54,6 @@ async def thread_compact(hub: ThreadHub, request: Any) -> dict[str, Any]:
     return dump(TurnResult(turn=turn))
 
 
-@rpc_errors
 async def thread_rollback(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/rollback``: drop the last turns from the conversation."""
     params = parse_params(ThreadRollbackParams, request)

@@ -6,21 +6,19 @@ import asyncio
 from typing import Any
 
 from tandem.lsp.hub import ThreadHub
-from tandem.lsp.rpc import parse_params, rpc_errors
+from tandem.lsp.rpc import parse_params
 from tandem.protocol.items import dump
 from tandem.protocol.messages import EmptyResult, TurnInterruptParams, TurnResult, TurnStartParams, TurnSteerParams
 
 INTERRUPT_WAIT_S = 5.0
 
 
-@rpc_errors
 async def turn_start(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/turn/start``."""
     params = parse_params(TurnStartParams, request)
     return dump(TurnResult(turn=hub.start_turn(params.thread_id, params.input)))
 
 
-@rpc_errors
 async def turn_interrupt(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/turn/interrupt``."""
     params = parse_params(TurnInterruptParams, request)
@@ -31,7 +29,6 @@ async def turn_interrupt(hub: ThreadHub, request: Any) -> dict[str, Any]:
     return dump(EmptyResult())
 
 
-@rpc_errors
 async def turn_steer(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/turn/steer``."""
     params = parse_params(TurnSteerParams, request)
