@@ -1,5 +1,5 @@
 /**
- * The approval round trip (`tandem/requestApproval`, DESIGN.md "Server -> client request"), pure:
+ * The approval round trip (`tandem/requestApproval`, docs/architecture.md "The custom LSP protocol"), pure:
  * no `vscode`. The extension plugs in presenters (a VS Code notification, the chat panel, the
  * proposal diff); the contract tests plug in fakes.
  *
