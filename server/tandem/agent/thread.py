@@ -257,6 +257,7 @@ class Thread:
         self.turns.append(runner.turn)
         self._runner = runner
         self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
+        self._running.add_done_callback(lambda task: runner.finish_unstarted() if task.cancelled() else None)
         return runner.turn, self._running
 
     def turn_context(self, turn_id: str) -> TurnContext:

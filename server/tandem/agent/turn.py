@@ -81,6 +81,7 @@ class TurnRunner:
         self._conversation = conversation
         self._input = input_items
         self._mode = mode
+        self._started = False
         self.turn = Turn(id=ctx.turn_id, status=TurnStatus.IN_PROGRESS)
         self.host = TurnToolHost(ctx, conversation)
         self._usage = TokenUsage()
@@ -93,8 +94,7 @@ class TurnRunner:
 
     async def run(self) -> Turn:
         """Run the turn to its end; never raises (failures end the turn as ``failed``)."""
-        self._conversation.record_event({"type": "turn_started", "turn_id": self.turn.id})
-        self._ctx.emit(TurnStarted(self._ctx.thread_id, self.turn.model_copy(deep=True)))
+        self._announce_start()
         status, error = TurnStatus.COMPLETED, None
         try:
             if self._mode is TurnMode.COMPACT:
@@ -113,6 +113,20 @@ class TurnRunner:
             status, error = TurnStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
         await self.host.sync_checkpoint(final=True)
         return self._finish(status, error)
+
+    def _announce_start(self) -> None:
+        self._started = True
+        self._conversation.record_event({"type": "turn_started", "turn_id": self.turn.id})
+        self._ctx.emit(TurnStarted(self._ctx.thread_id, self.turn.model_copy(deep=True)))
+
+    def finish_unstarted(self) -> None:
+        """Close a turn whose task was cancelled before :meth:`run` took its first step: it is still
+        announced and completed as ``interrupted`` (surfaces wait for ``TurnCompleted``). No-op once
+        the turn started."""
+        if self._started:
+            return
+        self._announce_start()
+        self._finish(TurnStatus.INTERRUPTED, None)
 
     def _add_user_input(self, input_items: list[InputItem], *, first: bool = False) -> None:
         item = user_message(input_items, self._ctx.cwd, self._ctx.workspace.fs)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tandem.agent.conversation import Persistence
+from tandem.agent.events import TurnCompleted
 from tandem.agent.threads import ThreadManager, transcript
 from tandem.config import CliOverrides
 from tandem.errors import BusyError, NotFoundError
@@ -83,4 +85,23 @@ async def test_a_recorded_thread_is_forked_without_being_loaded_first(
     assert fork.info.path is None and fork.history == source.history[: len(fork.history)]
     assert [t for t in (m.get("content", [{}])[0].get("text") for m in fork.history) if t in ("one", "two")] == ["one"]
     assert {info.id for info in threads.list_threads(10)} >= {fork.info.id, source.info.id}
+    await threads.shutdown()
+
+
+async def test_a_turn_interrupted_before_its_first_step_still_completes_as_interrupted(
+    model_server: Callable[..., ScriptedModelServer], workspace: Path
+) -> None:
+    model_server([respond(message("never asked")), respond(message("next"))])
+    threads = manager(workspace)
+    thread = threads.create()
+    events: list[object] = []
+    thread.subscribe(events.append)
+    turn, task = thread.start_turn([TextInput(text="hello")])
+    assert thread.interrupt(turn.id)  # before the task ran at all
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    completed = [e for e in events if isinstance(e, TurnCompleted)]
+    assert [e.turn.status for e in completed] == [TurnStatus.INTERRUPTED]
+    assert completed[0].turn.id == turn.id and thread.running_turn is None
+    assert (await thread.run_turn([TextInput(text="again")])).status is TurnStatus.COMPLETED
     await threads.shutdown()
