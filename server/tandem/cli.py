@@ -181,6 +181,10 @@ def _cmd_exec(args: argparse.Namespace) -> int:
             return 2
     cwd = (args.cwd or Path.cwd()).resolve()
     add_dirs = tuple((cwd / d).resolve() for d in args.add_dir)
+    for given, folder in zip(args.add_dir, add_dirs, strict=True):
+        if not folder.is_dir():
+            sys.stderr.write(f"tandem exec: --add-dir {given}: no such directory (relative paths start at -C)\n")
+            return 2
     if add_dirs and args.sandbox == "read-only":
         sys.stderr.write("tandem exec: --add-dir has no effect with --sandbox read-only (nothing is writable)\n")
         return 2
