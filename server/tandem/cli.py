@@ -14,53 +14,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from tandem import __version__
+from tandem.headless.exec_args import (
+    existing_dir,
+    flag_conflict,
+    non_negative_float,
+    positive_float,
+    positive_int,
+)
 
 # Every parser is built with allow_abbrev=False: a prefix of a long flag (``--mode`` for ``--model``,
 # ``--y`` for ``--yolo``) is an error naming it, never a silent match.
-
-
-def _existing_dir(text: str) -> Path:
-    """An argparse type: ``text`` must name an existing directory (``-C``, ``--add-dir``)."""
-    path = Path(text).expanduser()
-    if not path.exists():
-        raise argparse.ArgumentTypeError(f"no such directory: {text}")
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"not a directory: {text}")
-    return path
-
-
-def _positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _number(text: str, *, minimum: float, inclusive: bool) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    if value < minimum or (value == minimum and not inclusive):
-        bound = "at least" if inclusive else "more than"
-        raise argparse.ArgumentTypeError(f"must be {bound} {minimum:g}, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    """An argparse type: a finite number above 0 (seconds)."""
-    return _number(text, minimum=0.0, inclusive=False)
-
-
-def _non_negative_float(text: str) -> float:
-    """An argparse type: a finite number of at least 0 (days)."""
-    return _number(text, minimum=0.0, inclusive=True)
 
 
 def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
@@ -117,23 +80,8 @@ def _add_model_flags(parser: argparse.ArgumentParser, *, sandbox_alias: bool = F
         help='override a config.toml key (TOML value), e.g. -c model_reasoning_effort="high"',
     )
     parser.add_argument(
-        "-C", "--cd", dest="cwd", type=_existing_dir, default=None, help="working directory of the agent (must exist)"
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="working directory of the agent (must exist)"
     )
-
-
-def flag_conflict(args: argparse.Namespace) -> str | None:
-    """Why the safety flags of ``args`` contradict each other (``-s read-only --yolo``...), or ``None``."""
-    sandbox, policy = getattr(args, "sandbox", None), getattr(args, "approval_policy", None)
-    if getattr(args, "yolo", False):
-        if getattr(args, "full_auto", False):
-            return "--dangerously-bypass-approvals-and-sandbox (--yolo) cannot be used with --full-auto"
-        if sandbox not in (None, "danger-full-access"):
-            return f"--dangerously-bypass-approvals-and-sandbox (--yolo) cannot be used with --sandbox {sandbox}"
-        if policy not in (None, "never"):
-            return f"--dangerously-bypass-approvals-and-sandbox (--yolo) cannot be used with --approval-policy {policy}"
-    if getattr(args, "full_auto", False) and sandbox not in (None, "workspace-write"):
-        return f"--full-auto (--sandbox workspace-write) cannot be used with --sandbox {sandbox}"
-    return None
 
 
 def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):  # type: ignore[no-untyped-def]
@@ -281,7 +229,7 @@ def _cmd_protocol(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from tandem.config import load_config
+    from tandem.config import load_config, no_sandbox_warning
     from tandem.errors import ConfigError
     from tandem.sandbox.cli import run_sandboxed
 
@@ -291,11 +239,15 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     if not command:
         sys.stderr.write("tandem sandbox: give a command after --\n")
         return 2
+    cli = _cli_overrides(args)
     try:
-        config = load_config((args.cwd or Path.cwd()).resolve(), _cli_overrides(args))
+        config = load_config((args.cwd or Path.cwd()).resolve(), cli)
     except ConfigError as exc:
         sys.stderr.write(f"tandem sandbox: {exc.message}\n")
         return 2
+    warning = no_sandbox_warning(config, cli)
+    if warning is not None:
+        sys.stderr.write(f"tandem sandbox: warning: {warning}\n")
     return run_sandboxed(config, command, config.sandbox_mode)
 
 
@@ -419,12 +371,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a config.toml key (TOML value)",
     )
     doctor.add_argument(
-        "-C", "--cd", dest="cwd", type=_existing_dir, default=None, help="directory whose config applies"
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="directory whose config applies"
     )
     doctor.add_argument("--skip-provider", action="store_true", help="only report the sandbox")
     doctor.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=positive_float,
         default=5.0,
         metavar="SECONDS",
         help="how long to wait for the provider (default 5)",
@@ -447,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     undo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
     undo_p.add_argument("--turn", help="undo this turn instead of the newest one")
     undo_p.add_argument(
-        "-C", "--cd", dest="cwd", type=_existing_dir, default=None, help="directory to find the thread by"
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="directory to find the thread by"
     )
     undo_p.set_defaults(func=_cmd_undo)
     redo_p = sub.add_parser(
@@ -455,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     redo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
     redo_p.add_argument(
-        "-C", "--cd", dest="cwd", type=_existing_dir, default=None, help="directory to find the thread by"
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="directory to find the thread by"
     )
     redo_p.set_defaults(func=_cmd_undo)
 
@@ -469,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoints.add_argument("action", choices=["prune"])
     checkpoints.add_argument(
         "--older-than",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=30.0,
         metavar="DAYS",
         help="threads whose last checkpoint is older than this (default 30; 0: all)",
@@ -479,13 +431,13 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", allow_abbrev=False, help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")
     sessions.add_argument("id", nargs="?", help="session id (or unique prefix) for `show`")
-    sessions.add_argument("--limit", type=_positive_int, default=20, help="how many sessions to list (default 20)")
+    sessions.add_argument("--limit", type=positive_int, default=20, help="how many sessions to list (default 20)")
     sessions.add_argument("--json", action="store_true")
     sessions.set_defaults(func=_cmd_sessions)
 
     patch = sub.add_parser("apply-patch", allow_abbrev=False, help="apply an apply_patch-format patch from stdin")
     patch.add_argument(
-        "-C", "--cd", dest="cwd", type=_existing_dir, default=None, help="folder the patch's paths are relative to"
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="folder the patch's paths are relative to"
     )
     patch.set_defaults(func=_cmd_apply_patch)
 

@@ -179,6 +179,11 @@ def test_running_without_a_sandbox_is_said_once_at_start(flags: list[str], model
     assert json.loads(result.stdout.splitlines()[0])["type"] == "thread.started"  # stdout stays JSONL
 
 
+def test_tandem_sandbox_says_when_it_runs_without_one(workspace: Path, tandem_home: Path) -> None:
+    result = run_tandem("sandbox", "--yolo", "--", "true", cwd=workspace)
+    assert result.returncode == 0 and result.stderr.count("running without a sandbox") == 1
+
+
 def test_a_trusted_project_asking_for_no_sandbox_is_said_at_start(
     model_server, workspace: Path, tandem_home: Path
 ) -> None:

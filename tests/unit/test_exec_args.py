@@ -7,8 +7,8 @@ import argparse
 
 import pytest
 
-from tandem.cli import build_parser, flag_conflict
-from tandem.headless.exec_args import rewrite_exec_argv, subcommand_index
+from tandem.cli import build_parser
+from tandem.headless.exec_args import flag_conflict, rewrite_exec_argv, subcommand_index
 
 
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -74,6 +74,8 @@ def test_images_repeat_and_split_on_commas() -> None:
         (["--dangerously-bypass-approvals-and-sandbox", "--full-auto"], "--full-auto"),
         (["--yolo", "-a", "untrusted"], "--approval-policy untrusted"),
         (["--full-auto", "-s", "danger-full-access"], "--sandbox danger-full-access"),
+        (["--oss", "--provider", "openrouter"], "--oss"),
+        (["--local-provider", "lmstudio", "--provider", "ollama"], "--local-provider lmstudio"),
     ],
 )
 def test_conflicting_safety_flags_are_named(flags: list[str], named: str) -> None:
@@ -83,5 +85,11 @@ def test_conflicting_safety_flags_are_named(flags: list[str], named: str) -> Non
 
 
 def test_agreeing_safety_flags_are_fine() -> None:
-    for flags in (["--yolo", "-s", "danger-full-access"], ["--full-auto", "-s", "workspace-write"], ["--yolo"]):
+    for flags in (
+        ["--yolo", "-s", "danger-full-access"],
+        ["--full-auto", "-s", "workspace-write"],
+        ["--yolo"],
+        ["--oss", "--provider", "lmstudio"],
+        ["--local-provider", "ollama", "--provider", "ollama"],
+    ):
         assert flag_conflict(build_parser().parse_args(["exec", *flags, "hi"])) is None

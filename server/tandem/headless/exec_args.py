@@ -12,6 +12,9 @@ before it are skipped), so ``exec --json -c k=v --model m resume ID --image a.pn
 TypeScript SDK uses — works. Flags given before and after ``resume`` are merged: lists (``-c``,
 ``--image``) in order, single values from the later one. Only ``argparse`` is imported here, so
 building the parser stays cheap for every ``tandem`` command.
+
+Also here, for every ``tandem`` subcommand: the argparse types that refuse a missing ``-C`` folder
+or an out-of-range number, and :func:`flag_conflict` (contradicting safety and provider flags).
 """
 
 from __future__ import annotations
@@ -103,6 +106,76 @@ def add_exec_only_flags(parser: argparse.ArgumentParser, *, resume: bool) -> Non
     if resume:
         parser.add_argument("--last", action="store_true", help="the newest session in this directory")
         parser.add_argument("--all", action="store_true", help="with --last: the newest session anywhere")
+
+
+# --- shared by every subcommand -----------------------------------------------------------
+
+
+def existing_dir(text: str) -> Path:
+    """An argparse type: ``text`` must name an existing directory (``-C``, ``--add-dir``)."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"no such directory: {text}")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"not a directory: {text}")
+    return path
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _number(text: str, *, minimum: float, inclusive: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+    if value < minimum or (value == minimum and not inclusive):
+        bound = "at least" if inclusive else "more than"
+        raise argparse.ArgumentTypeError(f"must be {bound} {minimum:g}, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0 (seconds)."""
+    return _number(text, minimum=0.0, inclusive=False)
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number of at least 0 (days)."""
+    return _number(text, minimum=0.0, inclusive=True)
+
+
+def flag_conflict(args: argparse.Namespace) -> str | None:
+    """Why the safety flags of ``args`` contradict each other (``-s read-only --yolo``...), or ``None``."""
+    sandbox, policy = getattr(args, "sandbox", None), getattr(args, "approval_policy", None)
+    if getattr(args, "yolo", False):
+        if getattr(args, "full_auto", False):
+            return "--dangerously-bypass-approvals-and-sandbox (--yolo) cannot be used with --full-auto"
+        if sandbox not in (None, "danger-full-access"):
+            return f"--dangerously-bypass-approvals-and-sandbox (--yolo) cannot be used with --sandbox {sandbox}"
+        if policy not in (None, "never"):
+            return f"--dangerously-bypass-approvals-and-sandbox (--yolo) cannot be used with --approval-policy {policy}"
+    if getattr(args, "full_auto", False) and sandbox not in (None, "workspace-write"):
+        return f"--full-auto (--sandbox workspace-write) cannot be used with --sandbox {sandbox}"
+    provider, local = getattr(args, "provider", None), getattr(args, "local_provider", None)
+    if provider is not None and local is not None and provider != local:
+        return f"--provider {provider} cannot be used with --local-provider {local}"
+    if provider is not None and getattr(args, "oss", False) and provider not in ("ollama", "lmstudio"):
+        return f"--provider {provider} cannot be used with --oss (a local ollama or lmstudio server)"
+    return None
+
+
+# --- finding `resume` / `review` --------------------------------------------------------------
 
 
 def _takes_value(parser: argparse.ArgumentParser) -> dict[str, bool]:
