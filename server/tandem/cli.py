@@ -106,6 +106,7 @@ def _cmd_exec(args: argparse.Namespace) -> int:
     from tandem.agent.conversation import Persistence
     from tandem.headless.exec import ExecOptions, SessionScope, run_exec
     from tandem.headless.exec_args import REFUSED_FLAGS
+    from tandem.headless.exec_inputs import PromptStdin
     from tandem.headless.human import ColorMode
 
     for dest, flag in REFUSED_FLAGS.items():
@@ -150,6 +151,7 @@ def _cmd_exec(args: argparse.Namespace) -> int:
         persistence=Persistence.EPHEMERAL if args.ephemeral else Persistence.ROLLOUT,
         color=ColorMode(args.color),
         resume_scope=SessionScope.ALL if getattr(args, "all", False) else SessionScope.CWD,
+        prompt_stdin=PromptStdin.IGNORE if resume else PromptStdin.APPEND,  # as codex exec resume
     )
     return asyncio.run(run_exec(options))
 

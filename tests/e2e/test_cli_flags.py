@@ -152,6 +152,17 @@ def test_piped_stdin_is_appended_to_a_prompt_argument(model_server, workspace: P
     assert texts[-1] == "summarise this\n\n<stdin>\nline one\nline two\n</stdin>"
 
 
+def test_resume_reads_no_stdin_beside_its_prompt_as_in_codex(model_server, workspace: Path) -> None:
+    server = model_server([respond(message("first")), respond(message("second"))])
+    assert run_tandem("exec", "start", cwd=workspace).returncode == 0
+    result = run_tandem("exec", "resume", "--last", "go on", cwd=workspace, stdin="not for the prompt")
+    assert result.returncode == 0, result.stderr
+    body = server.requests[-1].body
+    assert body is not None
+    texts = [p["text"] for i in body["input"] if i.get("role") == "user" for p in i["content"] if "text" in p]
+    assert texts[-1] == "go on"
+
+
 @pytest.mark.parametrize(
     ("command", "flag"),
     [

@@ -27,7 +27,7 @@ class PromptStdin(Enum):
     """What piped stdin means when a prompt argument is given."""
 
     APPEND = "append"  # codex exec: appended to the prompt as a <stdin> block
-    IGNORE = "ignore"  # not read (``tandem demo``: its stdin belongs to the approval prompts)
+    IGNORE = "ignore"  # not read (``exec resume``, as in Codex; ``tandem demo``: stdin is for approvals)
 
 
 def with_stdin_block(prompt: str, stdin_text: str) -> str:
