@@ -80,7 +80,7 @@ class _TurnInput:
     output_schema: JsonDict | None
 
 
-def _read_inputs(options: ExecOptions, stdin: IO[str], err: IO[str]) -> _TurnInput:
+def _read_inputs(options: ExecOptions, stdin: IO[str] | None, err: IO[str]) -> _TurnInput:
     """Everything the turn needs from files and stdin, checked before any request.
 
     Raises:

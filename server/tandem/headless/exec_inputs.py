@@ -37,13 +37,14 @@ def with_stdin_block(prompt: str, stdin_text: str) -> str:
 
 
 def read_prompt(
-    prompt: str | None, stdin: IO[str], use: PromptStdin = PromptStdin.APPEND, notice: IO[str] | None = None
+    prompt: str | None, stdin: IO[str] | None, use: PromptStdin = PromptStdin.APPEND, notice: IO[str] | None = None
 ) -> str:
     """The turn's prompt text.
 
     Args:
         prompt: the prompt argument; ``None`` or ``"-"`` read the whole prompt from stdin.
-        stdin: standard input (read only when it is not a terminal, or when ``prompt`` is ``"-"``).
+        stdin: standard input (read only when it is not a terminal, or when ``prompt`` is ``"-"``);
+            ``None`` when the process has none (``<&-``).
         use: whether piped stdin is appended to a prompt argument.
         notice: where to say that stdin is being read for a prompt argument (a pipe nobody closes would
             otherwise look like a hang), e.g. stderr.
@@ -54,13 +55,15 @@ def read_prompt(
     if prompt is not None and prompt != "-":
         if not prompt.strip():
             raise InvalidParamsError("the prompt is empty: give the task as an argument, or '-' to read it from stdin")
-        if use is PromptStdin.IGNORE or stdin.closed or stdin.isatty():
+        if use is PromptStdin.IGNORE or stdin is None or stdin.closed or stdin.isatty():
             return prompt
         if notice is not None and not _ready(stdin):
             notice.write("Reading additional input from stdin...\n")
             notice.flush()
         extra = stdin.read()
         return with_stdin_block(prompt, extra) if extra.strip() else prompt
+    if stdin is None or stdin.closed:
+        raise InvalidParamsError("no prompt given: pass it as an argument (stdin is closed)")
     if prompt is None and stdin.isatty():
         raise InvalidParamsError("no prompt given: pass it as an argument, or '-' to read it from stdin")
     text = stdin.read()
