@@ -112,8 +112,8 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     };
   }
 
-  /** Start (or re-show) the review of a pending file-change approval. */
-  async open(approval: PendingApproval): Promise<void> {
+  /** Start (or re-show) the review of a pending file-change approval; it ends on file `path` (default: the first). */
+  async open(approval: PendingApproval, path?: string): Promise<void> {
     let review = this.reviews.get(approval.requestId);
     if (!review) {
       const state = this.states.of(approval);
@@ -121,8 +121,10 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       review = this.createReview(approval, state);
       this.reviews.set(approval.requestId, review);
     }
-    // A tab per file (last to first), so the review ends on the first file.
-    for (let index = review.files.length - 1; index >= 0; index--) {
+    // A tab per file, the wanted one (the first by default) last, so the review ends on it.
+    const wanted = Math.max(0, review.files.findIndex((f) => f.change.path === path || f.change.movePath === path));
+    const order = review.files.map((_, i) => i).filter((i) => i !== wanted).reverse();
+    for (const index of [...order, wanted]) {
       if (!this.reviews.has(approval.requestId)) break; // answered or withdrawn meanwhile
       await this.show(review, index);
     }
@@ -230,8 +232,9 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
    * an earlier server process) is shown as the item's unified diff instead.
    *
    * @param threadId the thread the item belongs to.
+   * @param only show just this file of the item (its path or move path as the item shows it).
    */
-  async showApplied(threadId: string, item: FileChangeItem): Promise<void> {
+  async showApplied(threadId: string, item: FileChangeItem, only?: string): Promise<void> {
     let files: ChangedFile[];
     try {
       files = (await this.rpc.request("tandem/change/read", { threadId, changeId: item.id })).files;
@@ -242,7 +245,8 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       await vscode.window.showTextDocument(doc, { preview: true });
       return;
     }
-    for (const file of files) {
+    const picked = files.filter((f) => !only || f.path === only || f.movePath === only);
+    for (const file of picked.length > 0 ? picked : files) {
       const shown = file.movePath ?? file.path;
       const right = this.snapshot(shown, file.newText ?? "");
       if (file.oldText === null || file.oldText === undefined) {
