@@ -28,7 +28,7 @@ function setup(hunks: Record<string, LocatedHunk[]>) {
     "tandem/change/accept": (p) => ({ done: p.hunkIds, kept: [] }),
     "tandem/change/reject": (p) => ({ done: [], kept: p.hunkIds }),
   });
-  const inline = new InlineDiff({ rpc, router, states, media: Uri.file("/ext/media"), running: () => true, resolve: (_t, p) => Uri.file(`/ws/${p}`) });
+  const inline = new InlineDiff({ rpc, router, states, media: Uri.file("/ext/media") as never, running: () => true, resolve: (_t, p) => Uri.file(`/ws/${p}`) as never });
   inline.register();
   const types = vi.mocked(window.createTextEditorDecorationType).mock.results.slice(-3).map((r) => (r.value as { key: string }).key);
   return { router, states, rpc, requests, inline, types: { added: types[0]!, removed: types[1]!, deletion: types[2]! } };

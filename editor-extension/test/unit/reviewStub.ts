@@ -65,7 +65,7 @@ export function fakeEditor(doc: FakeDocument) {
   const decorations = new Map<string, unknown[]>();
   return {
     document: doc,
-    selection: new Selection(0, 0, 0, 0) as base.Range,
+    selection: new Selection(0, 0, 0, 0),
     decorations,
     setDecorations: vi.fn((type: { key: string }, ranges: unknown[]) => decorations.set(type.key, ranges)),
     revealRange: vi.fn(),
