@@ -85,6 +85,14 @@ export function turnReview(review: ReviewView, turnId: string): TurnReview {
   };
 }
 
+/** A file's review state in words ("" while all of it is pending): Kept, Undone, "1 of 2 undone", "1 of 2 kept". */
+export function reviewText(f: FileReview): string {
+  if (f.state === "kept") return "Kept";
+  if (f.state === "undone") return "Undone";
+  if (f.state === "partial") return f.undone > 0 ? `${f.undone} of ${f.total} undone` : `${f.total - f.pending} of ${f.total} kept`;
+  return "";
+}
+
 /** True when two reviews would render the same (so an entry is replaced only when it changed). */
 export function sameReview(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

@@ -6,7 +6,7 @@
  */
 import { countDiff } from "../diff";
 import { h, setText } from "../dom";
-import type { FileReview } from "../reviewState";
+import { reviewText, type FileReview } from "../reviewState";
 import type { FileChangeEntry } from "../state";
 import { type Card, counts, kindBadge, pathLink, type RenderContext } from "./common";
 import { diffView } from "./diffView";
@@ -81,7 +81,7 @@ export function fileChangeCard(entry: FileChangeEntry, ctx: RenderContext): Card
     el.dataset["review"] = overall(e.review) ?? "";
     for (const [path, state] of states) {
       const file = e.review?.find((f) => f.path === path);
-      setText(state, file ? FILE_STATE[file.state](file) : "");
+      setText(state, file ? reviewText(file) : "");
       state.dataset["state"] = file?.state ?? "";
     }
     // While the approval card shows the same diff, keep these collapsed; open small ones afterwards.
@@ -92,13 +92,6 @@ export function fileChangeCard(entry: FileChangeEntry, ctx: RenderContext): Card
   update(entry);
   return { el, update };
 }
-
-const FILE_STATE: Record<FileReview["state"], (f: FileReview) => string> = {
-  pending: () => "",
-  kept: () => "Kept",
-  undone: () => "Undone",
-  partial: (f) => (f.undone > 0 ? `${f.undone} of ${f.total} undone` : `${f.total - f.pending} of ${f.total} kept`),
-};
 
 /** The change's review taken together: undefined while there is none (or it is all pending). */
 function overall(review: readonly FileReview[] | undefined): FileReview["state"] | undefined {

@@ -13,7 +13,7 @@
 import { summarizeDiff } from "../diff";
 import { h } from "../dom";
 import { formatTokens } from "../mentions";
-import type { FileReview, TurnReview } from "../reviewState";
+import { reviewText, type FileReview, type TurnReview } from "../reviewState";
 import type { TurnEntry } from "../state";
 import { type Card, counts, pathLink, type RenderContext } from "./common";
 import { diffView } from "./diffView";
@@ -23,13 +23,6 @@ const STATUS: Record<string, [string, string]> = {
   interrupted: ["■", "Turn interrupted"],
   failed: ["✕", "Turn failed"],
   inProgress: ["…", "Turn running"],
-};
-
-const FILE_STATE: Record<FileReview["state"], string> = {
-  pending: "",
-  kept: "Kept",
-  undone: "Undone",
-  partial: "Partly reviewed",
 };
 
 interface Row { path: string; added: number; removed: number; review: FileReview | undefined }
@@ -101,9 +94,11 @@ export function turnCard(entry: TurnEntry, ctx: RenderContext): Card<TurnEntry> 
           pathLink(ctx, f.path),
           counts(f.added, f.removed),
           h("span", { class: "spacer" }),
-          state && state !== "pending" ? h("span", { class: "review-state", "data-state": state }, undone ? "Undone" : FILE_STATE[state]) : null,
-          pending ? h("button", { class: "secondary small", type: "button", "aria-label": `Keep ${f.path}`, title: "Keep the change (mark it reviewed)", onclick: () => post("keep", [f.path]) }, "Keep") : null,
-          pending ? h("button", { class: "secondary small", type: "button", "aria-label": `Undo ${f.path}`, title: "Undo the change to this file", onclick: () => post("undo", [f.path]) }, "Undo") : null);
+          state && state !== "pending" ? h("span", { class: "review-state", "data-state": state }, undone ? "Undone" : f.review ? reviewText(f.review) : "") : null,
+          pending ? h("span", { class: "file-actions", role: "group", "aria-label": `Review ${f.path}` },
+            h("button", { class: "secondary small", type: "button", "aria-label": `Keep ${f.path}`, title: "Keep the change (mark it reviewed)", onclick: () => post("keep", [f.path]) }, "Keep"),
+            h("button", { class: "secondary small", type: "button", "aria-label": `Undo ${f.path}`, title: "Undo the change to this file", onclick: () => post("undo", [f.path]) }, "Undo"))
+            : null);
       })),
       e.diff ? h("details", { class: "turn-diff-body", open: diffOpen }, h("summary", {}, "Show diff"), diffView(e.diff, "Changes of this turn")) : null));
   };

@@ -19,11 +19,12 @@ type VSCode = typeof vscodeApi;
 /** One request to the bridge. */
 export type BridgeCall =
   | { op: "api"; name: keyof TandemApi; args?: unknown[] }
-  | { op: "exec"; command: string; args?: unknown[] }
+  | { op: "exec"; command: string; args?: unknown[]; detach?: boolean } // detach: do not wait for the command to end
   | { op: "doc"; path: string }
   | { op: "open"; path: string; line?: number }
   | { op: "cursor"; line: number }
   | { op: "tabs" }
+  | { op: "setting"; section: string; key: string; value: unknown }
   | { op: "notes"; method?: string }
   | { op: "posted"; type?: string }
   | { op: "stop" };
@@ -54,6 +55,10 @@ export async function run({ vscode, api }: { vscode: VSCode; api: TandemApi }): 
         return await fn(...(call.args ?? []));
       }
       case "exec":
+        if (call.detach) {
+          void vscode.commands.executeCommand(call.command, ...(call.args ?? []));
+          return true;
+        }
         return await vscode.commands.executeCommand(call.command, ...(call.args ?? []));
       case "doc": {
         const uri = resolve(call.path).toString();
@@ -84,6 +89,9 @@ export async function run({ vscode, api }: { vscode: VSCode; api: TandemApi }): 
           const uri = input instanceof vscode.TabInputTextDiff ? input.modified.toString() : input instanceof vscode.TabInputText ? input.uri.toString() : "";
           return { label: tab.label, kind, uri, active: tab.isActive && g.isActive, dirty: tab.isDirty };
         }));
+      case "setting":
+        await vscode.workspace.getConfiguration(call.section).update(call.key, call.value, vscode.ConfigurationTarget.Global);
+        return true;
       case "notes":
         return notes.filter((n) => !call.method || n.method === call.method);
       case "posted":
