@@ -9,7 +9,8 @@ import type { TandemNotification } from "./notifications";
 import { errorCode, errorMessage, type TandemRpc } from "./rpc/connection";
 import { ERROR_CODES } from "./protocol/methods";
 import type { ThreadInfo, TurnStartParams } from "./protocol/generated";
-import type { Item } from "./shared/protocolTypes";
+import type { ApprovalDecision, Item } from "./shared/protocolTypes";
+import { reviewFiles } from "./chatReview";
 import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost } from "./shared/webviewMessages";
 import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
@@ -28,8 +29,8 @@ export interface ChatHost {
   findFiles(query: string): Promise<string[]>;
   /** Open a file (workspace-relative or absolute) at a 1-based line. */
   openFile(path: string, line?: number): Promise<void>;
-  /** Show the diff of a `fileChange` item (or the review of a pending proposal for it). */
-  openDiff(itemId: string): Promise<void>;
+  /** Show the diff of a `fileChange` item (or the review of a pending proposal for it); `path`: just that file. */
+  openDiff(itemId: string, path?: string): Promise<void>;
   /** Tell the user something in passing (e.g. what an undo did). */
   info(message: string): void;
 }
@@ -40,6 +41,11 @@ export interface ChatDeps {
   broker: ApprovalBroker;
   /** The hunk decisions of pending file changes, shared with the proposal diff (review.ts). */
   reviews: ReviewStates;
+  /**
+   * Answers a pending file change as its diff shows it (proposals.ts `applyAccepted`: the hunks the
+   * newest preview includes). Without it the chat answers from the review state alone.
+   */
+  proposals?: { applyAccepted(requestId: string, decision: ApprovalDecision): Promise<boolean> };
   settings: () => TandemSettings;
   connected: () => boolean;
   host: ChatHost;
@@ -179,12 +185,12 @@ export class ChatController {
    * Undo the active thread's newest turn that is not undone (`tandem/undo`), or with `redo` bring back
    * what the newest undo reverted (`tandem/redo`); tells the user what the server reported and returns it.
    */
-  async undo(redo = false): Promise<string> {
-    const threadId = this.deps.store.activeThreadId;
+  async undo(redo = false, turnId?: string, thread?: string): Promise<string> {
+    const threadId = thread ?? this.deps.store.activeThreadId;
     if (!threadId) throw new Error(`There is no Tandem thread to ${redo ? "redo" : "undo"}.`);
     const result = redo
       ? await this.deps.rpc.request("tandem/redo", { threadId })
-      : await this.deps.rpc.request("tandem/undo", { threadId });
+      : await this.deps.rpc.request("tandem/undo", turnId ? { threadId, turnId } : { threadId });
     const restored = result.restored ?? [];
     const kept = result.kept ?? [];
     const files = (n: number) => `${n} file${n === 1 ? "" : "s"}`;
@@ -218,8 +224,11 @@ export class ChatController {
         return;
       case "approve": {
         const review = this.deps.reviews.get(message.requestId);
-        const result = review ? review.result(message.decision) : { decision: message.decision };
-        if (!broker.answer(message.requestId, result)) host.post({ type: "approvalResolved", requestId: message.requestId });
+        // A file change is answered as its diff shows it: the preview's hunks (one review state).
+        const answered = review && this.deps.proposals
+          ? await this.deps.proposals.applyAccepted(message.requestId, message.decision)
+          : broker.answer(message.requestId, review ? review.result(message.decision) : { decision: message.decision });
+        if (!answered) host.post({ type: "approvalResolved", requestId: message.requestId });
         return;
       }
       case "decideHunk": {
@@ -231,7 +240,15 @@ export class ChatController {
       case "openFile":
         return host.openFile(message.path, message.line);
       case "openDiff":
-        return host.openDiff(message.itemId);
+        return host.openDiff(message.itemId, message.path);
+      case "reviewFiles":
+        return reviewFiles(this.deps.rpc, host, message);
+      case "restoreCheckpoint":
+        await this.undo(false, message.turnId, message.threadId);
+        return;
+      case "redoCheckpoint":
+        await this.undo(true, undefined, message.threadId);
+        return;
       case "slash":
         return this.slash(message.command);
       case "searchMentions": {

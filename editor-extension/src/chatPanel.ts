@@ -21,6 +21,7 @@ export const CHAT_VIEW_ID = "tandem.chat";
 const INTENTS = new Set<WebviewToHost["type"]>([
   "ready", "send", "interrupt", "newThread", "selectThread", "forkThread", "listThreads", "approve",
   "decideHunk", "openFile", "openDiff", "slash", "searchMentions",
+  "reviewFiles", "restoreCheckpoint", "redoCheckpoint",
 ]);
 
 /** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */
@@ -70,7 +71,7 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   readonly onDidPost = this.postEmitter.event;
   controller: ChatController | undefined;
 
-  constructor(private readonly extensionUri: vscode.Uri, private readonly diffs: { openDiff(itemId: string): Promise<void> }) {}
+  constructor(private readonly extensionUri: vscode.Uri, private readonly diffs: { openDiff(itemId: string, path?: string): Promise<void> }) {}
 
   register(): vscode.Disposable {
     this.disposables.push(
@@ -149,8 +150,8 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
     await vscode.window.showTextDocument(document, { preview: true, selection: at ? new vscode.Range(at, at) : undefined });
   }
 
-  openDiff(itemId: string): Promise<void> {
-    return this.diffs.openDiff(itemId);
+  openDiff(itemId: string, path?: string): Promise<void> {
+    return this.diffs.openDiff(itemId, path);
   }
 
   info(message: string): void {

@@ -125,9 +125,9 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 }
 
 /**
- * Accept or reject a change: the newest pending file-change approval if there is one; else the
- * change under the cursor (the server's own code actions there); else a change of the active
- * thread picked from a list (`tandem/change/accept|reject`).
+ * Accept or reject a change: the newest pending file-change approval if there is one (answered as
+ * its diff shows it); else keep or undo the applied change under the cursor (the server's own code
+ * actions there); else a change of the active thread picked from a list (`tandem/change/accept|reject`).
  */
 async function reviewChange(deps: CommandDeps, accept: boolean): Promise<void> {
   const pending = deps.broker.pending().filter((p) => p.params.kind === "fileChange").pop();
@@ -158,12 +158,12 @@ async function reviewChange(deps: CommandDeps, accept: boolean): Promise<void> {
   }
   const pick = await vscode.window.showQuickPick(
     changes.map((c) => ({ label: c.changes.map((f) => f.path).join(", "), description: c.status ?? "", changeId: c.id })),
-    { title: accept ? "Accept which Tandem change?" : "Reject which Tandem change?" },
+    { title: accept ? "Keep which Tandem change?" : "Undo which Tandem change?" },
   );
   if (!pick) return;
   const method = accept ? "tandem/change/accept" : "tandem/change/reject";
   const { done, kept } = await deps.rpc.request(method, { threadId, changeId: pick.changeId });
   void vscode.window.showInformationMessage(
-    `Tandem: ${accept ? "accepted" : "rejected"} ${done.length} hunk(s)${kept?.length ? `; kept ${kept.length} you edited` : ""}.`,
+    `Tandem: ${accept ? "kept" : "undid"} ${done.length} hunk(s)${kept?.length ? `; left ${kept.length} you edited as they are` : ""}.`,
   );
 }

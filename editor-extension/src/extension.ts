@@ -9,18 +9,23 @@
  * is written to `TANDEM_EXTENSION_TEST_RESULTS` (the test harness hook).
  */
 import { writeFileSync } from "node:fs";
+import * as nodePath from "node:path";
 import * as vscode from "vscode";
+import { AgentEdits, saveAgentEditsSetting } from "./agentEdits";
 import { ApprovalBroker, registerApprovalHandler, type PendingApproval } from "./approvalBroker";
 import { notificationPresenter } from "./approvals";
 import { ChatController } from "./chat";
 import { ChatPanel } from "./chatPanel";
 import { TandemClient } from "./client";
 import { COMMANDS, registerCommands } from "./commands";
+import { ChangeStates } from "./changeStates";
 import { InlineAsk } from "./inlineAsk";
+import { InlineDiff, type InlineDiffSnapshot } from "./inlineDiff";
 import { NotificationRouter, type TandemNotification } from "./notifications";
 import type { ClientRequestMethod, ParamsOf, ResultOf } from "./protocol/methods";
 import { ProposalManager } from "./proposals";
 import { ReviewStates } from "./review";
+import { registerReviewCommands } from "./reviewCommands";
 import { tandemRpc } from "./rpc/connection";
 import { readSettings, RESTART_KEYS, type TandemSettings } from "./settings";
 import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
@@ -44,6 +49,10 @@ export interface TandemApi {
   answerApproval(requestId: string, result: RequestApprovalResult): boolean;
   /** The diff documents of a pending file-change review. */
   proposalDocuments(requestId: string): { original: vscode.Uri; proposed: vscode.Uri }[];
+  /** What the inline diff of applied changes draws, per document with pending hunks. */
+  inlineDiff(): InlineDiffSnapshot[];
+  /** The review navigator's label ("Tandem change 1 of 3"), undefined while hidden. */
+  reviewNavigator(): string | undefined;
   activeThreadId(): string | null;
   statusText(): string;
   restart(): Promise<void>;
@@ -57,13 +66,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   const settings = (): TandemSettings => readSettings(vscode.workspace.getConfiguration("tandem"));
 
   const store = new ThreadStore();
+  const agentEdits = new AgentEdits(
+    () => saveAgentEditsSetting(vscode.workspace.getConfiguration("tandem")),
+    (message) => output.appendLine(`[tandem] ${message}`),
+  );
   const router = new NotificationRouter(log);
   const broker = new ApprovalBroker(log);
 
   client = new TandemClient({
     output,
     settings,
-    wire: (c) => [router.attach(c), registerApprovalHandler(c, broker)],
+    wire: (c) => [router.attach(c), registerApprovalHandler(c, broker), agentEdits.register(c)],
     onStopped: () => {
       broker.withdrawAll();
       store.resetRunning();
@@ -75,15 +88,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   const proposals = new ProposalManager(broker, rpc, reviews);
 
   const panel = new ChatPanel(context.extensionUri, {
-    openDiff: async (itemId) => {
+    openDiff: async (itemId, filePath) => {
       const pending = proposals.reviewForItem(itemId) ?? broker.pending().find((p) => p.params.itemId === itemId && p.params.kind === "fileChange");
-      if (pending) return proposals.open(pending);
+      if (pending) return proposals.open(pending, filePath);
       const change = store.fileChange(itemId);
       if (!change) throw new Error("That change is no longer known to this window.");
-      return proposals.showApplied(change.threadId, change.item);
+      return proposals.showApplied(change.threadId, change.item, filePath);
     },
   });
-  const controller = new ChatController({ rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel });
+  const controller = new ChatController({ rpc, store, broker, reviews, proposals, settings, connected: () => tandemClient.running, host: panel });
+  const changeStates = new ChangeStates();
+  const inline = new InlineDiff({
+    rpc,
+    router,
+    states: changeStates,
+    media: vscode.Uri.joinPath(context.extensionUri, "media"),
+    running: () => tandemClient.running,
+    resolve: (threadId, file) => {
+      const cwd = store.get(threadId)?.info?.cwd ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
+      return vscode.Uri.file(nodePath.isAbsolute(file) ? file : nodePath.join(cwd, file));
+    },
+  });
   panel.controller = controller;
 
   const statusBar = new TandemStatusBar(COMMANDS.openChat);
@@ -103,6 +128,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   router.listen((n) => store.apply(n));
   router.listen((n) => broker.onNotification(n));
   router.listen((n) => controller.forward(n));
+  router.listen((n) => changeStates.apply(n));
 
   const inlineAsk = new InlineAsk(rpc, router, store, async (threadId) => {
     await controller.openThread(threadId);
@@ -114,6 +140,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     tandemClient,
     panel.register(),
     proposals.register(),
+    inline.register(),
+    inline,
+    ...registerReviewCommands({ proposals, inline }),
+    tandemClient.onDidChangeRunning((running) => {
+      if (running) return inline.refreshVisible();
+      changeStates.clear();
+      inline.clear();
+    }),
     statusBar,
     broker.addPresenter(reviews.presenter()), // first: the other presenters find the request's review state
     broker.addPresenter(notificationPresenter(() => settings().modalApprovals)),
@@ -158,6 +192,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     pendingApprovals: () => broker.pending(),
     answerApproval: (requestId, result) => broker.answer(requestId, result),
     proposalDocuments: (requestId) => proposals.documents(requestId),
+    inlineDiff: () => inline.snapshot(),
+    reviewNavigator: () => inline.navigator(),
     activeThreadId: () => store.activeThreadId,
     statusText: () => statusBar.text,
     restart: () => tandemClient.restart(),

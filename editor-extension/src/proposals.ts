@@ -3,23 +3,26 @@
  * module keeps no diff arithmetic of its own.
  *
  * For a `fileChange` approval (`tandem/requestApproval` with `changes`), each file opens in a diff
- * editor: left the text the server planned the change against (`ChangeProposal.oldText`; "" for an
- * add), right the file as `tandem/change/preview` gives it with every hunk the user has not
- * rejected (`FilePreview.text`). Both sides are served by a TextDocumentContentProvider for the
+ * editor: left the text the server planned the change against (`ChangeProposal.oldText`), right
+ * the file as `tandem/change/preview` gives it with every hunk the user has not rejected
+ * (`FilePreview.text`). An added file has no left side: it opens as the proposed text alone (a
+ * diff against "" would show a phantom deleted line). A review of several files opens a tab per
+ * file and shows the first. Both sides are served by a TextDocumentContentProvider for the
  * `tandem-proposal:` scheme: `tandem-proposal:/<path>?r=<requestId>&f=<file index>&s=original|proposed`.
  * A CodeLensProvider on the right-hand documents puts "Accept hunk" / "Reject hunk" above each hunk
  * (at `FilePreview.hunks[].startLine`) and "Apply accepted" / "Reject all" at the top. The hunk
  * decisions are the request's one {@link ReviewState} (review.ts), shared with the chat panel's
  * card: whenever one changes, from here or from the panel, a new preview is asked for and the
- * right-hand document and lenses are refreshed. "Apply accepted" answers the approval with the
- * hunks the preview shows included. The same content provider shows applied changes (chat "open
+ * right-hand document and lenses are refreshed. Accept — from the lens, the title bar, the chat
+ * card or a command — answers the approval with the hunks the newest preview shows included
+ * ({@link ProposalManager.applyAccepted}): exactly what the diff shows. The same content provider shows applied changes (chat "open
  * diff"): `?snap=<key>` documents holding the server's texts before and after (`tandem/change/read`).
  */
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ApprovalBroker, ApprovalPresenter, PendingApproval } from "./approvalBroker";
 import { ERROR_CODES } from "./protocol/methods";
-import type { ChangedFile, FilePreview, HunkSpan } from "./protocol/generated";
+import type { ApprovalDecision, ChangedFile, FilePreview, HunkSpan } from "./protocol/generated";
 import type { ReviewState, ReviewStates } from "./review";
 import { errorCode, errorMessage, type DisposableLike, type TandemRpc } from "./rpc/connection";
 import type { ChangeProposal, FileChangeItem } from "./shared/protocolTypes";
@@ -33,6 +36,7 @@ export const PROPOSAL_COMMANDS = {
   resetHunk: "tandem.proposal.resetHunk",
   applyAccepted: "tandem.proposal.applyAccepted",
   rejectAll: "tandem.proposal.rejectAll",
+  openFile: "tandem.proposal.openFile",
 } as const;
 
 interface ReviewFile {
@@ -89,6 +93,7 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       vscode.commands.registerCommand(PROPOSAL_COMMANDS.resetHunk, (r: string, h: string) => this.decide(r, h, "pending")),
       vscode.commands.registerCommand(PROPOSAL_COMMANDS.applyAccepted, byRequest((id) => this.applyAccepted(id))),
       vscode.commands.registerCommand(PROPOSAL_COMMANDS.rejectAll, byRequest((id) => this.rejectAll(id))),
+      vscode.commands.registerCommand(PROPOSAL_COMMANDS.openFile, (r: string, index: number) => this.openFile(r, index)),
     );
     return this;
   }
@@ -107,8 +112,8 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     };
   }
 
-  /** Start (or re-show) the review of a pending file-change approval. */
-  async open(approval: PendingApproval): Promise<void> {
+  /** Start (or re-show) the review of a pending file-change approval; it ends on file `path` (default: the first). */
+  async open(approval: PendingApproval, path?: string): Promise<void> {
     let review = this.reviews.get(approval.requestId);
     if (!review) {
       const state = this.states.of(approval);
@@ -116,13 +121,69 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       review = this.createReview(approval, state);
       this.reviews.set(approval.requestId, review);
     }
-    for (const file of review.files) {
+    // A tab per file, the wanted one (the first by default) last, so the review ends on it.
+    const wanted = Math.max(0, review.files.findIndex((f) => f.change.path === path || f.change.movePath === path));
+    const order = review.files.map((_, i) => i).filter((i) => i !== wanted).reverse();
+    for (const index of [...order, wanted]) {
       if (!this.reviews.has(approval.requestId)) break; // answered or withdrawn meanwhile
-      const title = `${path.basename(file.change.movePath ?? file.change.path)} (Tandem proposal${review.files.length > 1 ? `, ${review.files.indexOf(file) + 1}/${review.files.length}` : ""})`;
-      await vscode.commands.executeCommand("vscode.diff", file.originalUri, file.proposedUri, title, { preview: false });
+      await this.show(review, index);
     }
     // Answered while a diff was opening: close what just opened.
     if (!this.reviews.has(approval.requestId)) await closeTabs(review);
+  }
+
+  /** Show file `index` of a pending review (the lens "Next file"); false when there is no such file. */
+  async openFile(requestId: string, index: number): Promise<boolean> {
+    const review = this.reviews.get(requestId);
+    if (!review?.files[index]) return false;
+    await this.show(review, index);
+    return true;
+  }
+
+  /** Open (or bring forward) one file of a review: a diff, or the proposed text alone for an added file. */
+  private async show(review: Review, index: number): Promise<void> {
+    const file = review.files[index]!;
+    const name = path.basename(file.change.movePath ?? file.change.path);
+    const of = review.files.length > 1 ? `, ${index + 1}/${review.files.length}` : "";
+    if (file.change.kind === "add") {
+      const doc = await vscode.workspace.openTextDocument(file.proposedUri);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      return;
+    }
+    await vscode.commands.executeCommand("vscode.diff", file.originalUri, file.proposedUri, `${name} (Tandem proposal${of})`, { preview: false });
+  }
+
+  /**
+   * The hunk of a review document at `line` (its preview span, or the nearest one below), with
+   * the review's request id: for the keep / undo commands in a proposal diff.
+   */
+  async hunkAt(uri: vscode.Uri, line: number): Promise<{ requestId: string; hunkId: string } | undefined> {
+    const query = new URLSearchParams(uri.query);
+    const requestId = query.get("r");
+    const review = requestId ? this.reviews.get(requestId) : undefined;
+    if (!requestId || !review) return undefined;
+    const file = (await review.preview)?.[Number(query.get("f"))];
+    if (!file || file.hunks.length === 0) return undefined;
+    const inside = file.hunks.find((h) => line >= h.startLine && line < h.startLine + Math.max(h.lineCount, 1));
+    const hunk = inside ?? file.hunks.find((h) => h.startLine >= line) ?? file.hunks[file.hunks.length - 1]!;
+    return { requestId, hunkId: hunk.id };
+  }
+
+  /** Decide every hunk of one review document's file; false when `uri` is not a pending review's. */
+  decideFile(uri: vscode.Uri, decision: "pending" | "accepted" | "rejected"): boolean {
+    const query = new URLSearchParams(uri.query);
+    const review = this.reviews.get(query.get("r") ?? "");
+    const file = review?.files[Number(query.get("f"))];
+    if (!review || !file) return false;
+    for (const hunk of file.change.hunks) review.state.decide(hunk.id, decision);
+    return true;
+  }
+
+  /** The request id of the review a document belongs to (undefined for other documents). */
+  requestOf(uri: vscode.Uri | undefined): string | undefined {
+    if (uri?.scheme !== PROPOSAL_SCHEME) return undefined;
+    const id = new URLSearchParams(uri.query).get("r");
+    return id && this.reviews.has(id) ? id : undefined;
   }
 
   /** The pending review showing `itemId`, if any (chat "open diff" of an item awaiting approval). */
@@ -142,17 +203,21 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
   }
 
   /**
-   * Answer the approval with the hunks the newest preview shows included (every hunk not rejected
-   * when there is no preview); a decline when none is.
+   * Answer the approval (`decision`: accept or accept for the session) with the hunks the newest
+   * preview shows included (every hunk not rejected when there is no preview); a decline when none
+   * is. Every accept goes through here — the lens, the title bar, the chat card, the commands — so
+   * what is applied is what the diff shows.
    *
    * @returns false when the request is no longer pending.
    */
-  async applyAccepted(requestId: string): Promise<boolean> {
+  async applyAccepted(requestId: string, decision: ApprovalDecision = "accept"): Promise<boolean> {
     const review = this.reviews.get(requestId);
-    if (!review) return false;
-    const files = await review.preview;
+    const state = review?.state ?? this.states.get(requestId);
+    if (!state) return this.broker.answer(requestId, { decision });
+    if (decision === "decline" || decision === "cancel") return this.broker.answer(requestId, { decision });
+    const files = review ? await review.preview : undefined;
     const included = files?.flatMap((f) => f.hunks.filter((h) => h.status === "included").map((h) => h.id));
-    return this.broker.answer(requestId, review.state.result("accept", included));
+    return this.broker.answer(requestId, state.result(decision, included));
   }
 
   /** Decline the whole proposal. */
@@ -167,8 +232,9 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
    * an earlier server process) is shown as the item's unified diff instead.
    *
    * @param threadId the thread the item belongs to.
+   * @param only show just this file of the item (its path or move path as the item shows it).
    */
-  async showApplied(threadId: string, item: FileChangeItem): Promise<void> {
+  async showApplied(threadId: string, item: FileChangeItem, only?: string): Promise<void> {
     let files: ChangedFile[];
     try {
       files = (await this.rpc.request("tandem/change/read", { threadId, changeId: item.id })).files;
@@ -179,10 +245,16 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
       await vscode.window.showTextDocument(doc, { preview: true });
       return;
     }
-    for (const file of files) {
+    const picked = files.filter((f) => !only || f.path === only || f.movePath === only);
+    for (const file of picked.length > 0 ? picked : files) {
       const shown = file.movePath ?? file.path;
-      const left = this.snapshot(file.path, file.oldText ?? "");
       const right = this.snapshot(shown, file.newText ?? "");
+      if (file.oldText === null || file.oldText === undefined) {
+        // An added file: its text alone (a diff against "" would show a phantom deleted line).
+        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(right), { preview: true });
+        continue;
+      }
+      const left = this.snapshot(file.path, file.oldText);
       await vscode.commands.executeCommand("vscode.diff", left, right, `${path.basename(shown)} (Tandem change)`, { preview: true });
     }
   }
@@ -208,14 +280,21 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     if (!requestId || !review || !review.files[index] || query.get("s") !== "proposed") return [];
     return review.preview.then((files) => {
       const top = new vscode.Range(0, 0, 0, 0);
-      const reject = lens(top, "✗ Reject all", PROPOSAL_COMMANDS.rejectAll, [requestId]);
+      const reject = lens(top, "$(close-all) Reject all", PROPOSAL_COMMANDS.rejectAll, [requestId]);
       const file = files?.[index];
-      if (!files || !file) return [lens(top, "⚠ No preview of this proposal; answer it as a whole", PROPOSAL_COMMANDS.applyAccepted, [requestId]), reject];
+      if (!files || !file) return [lens(top, "$(warning) No preview of this proposal; answer it as a whole", PROPOSAL_COMMANDS.applyAccepted, [requestId]), reject];
       const hunks = files.flatMap((f) => f.hunks);
       const included = hunks.filter((h) => h.status === "included").length;
-      const lenses = [lens(top, `✓ Apply accepted (${included}/${hunks.length} hunks)`, PROPOSAL_COMMANDS.applyAccepted, [requestId]), reject];
+      const lenses = [lens(top, `$(check-all) Apply accepted (${included}/${hunks.length} hunks)`, PROPOSAL_COMMANDS.applyAccepted, [requestId]), reject];
+      if (files.length > 1) {
+        const next = (index + 1) % files.length;
+        lenses.push(lens(top, `$(arrow-right) File ${next + 1} of ${files.length}: ${path.basename(files[next]!.movePath ?? files[next]!.path)}`, PROPOSAL_COMMANDS.openFile, [requestId, next]));
+      }
       const lastLine = file.text.split("\n").length - 1;
-      for (const span of file.hunks) lenses.push(...hunkLenses(requestId, span, Math.min(span.startLine, lastLine), review.state.decision(span.id)));
+      file.hunks.forEach((span, i) => {
+        const label = file.hunks.length > 1 ? `Hunk ${i + 1} of ${file.hunks.length}` : "Hunk";
+        lenses.push(...hunkLenses(requestId, span, Math.min(span.startLine, lastLine), review.state.decision(span.id), label));
+      });
       return lenses;
     });
   }
@@ -287,18 +366,14 @@ export class ProposalManager implements vscode.TextDocumentContentProvider, vsco
     return vscode.Uri.from({ scheme: PROPOSAL_SCHEME, path: `/${displayPath.replace(/^\/+/, "")}`, query: `snap=${key}` });
   }
 
-  private requestOf(uri: vscode.Uri | undefined): string | undefined {
-    if (uri?.scheme !== PROPOSAL_SCHEME) return undefined;
-    const id = new URLSearchParams(uri.query).get("r");
-    return id && this.reviews.has(id) ? id : undefined;
-  }
 }
 
-/** Close the diff tabs showing a review's documents. */
+/** Close the tabs showing a review's documents (diffs, and the added files' texts). */
 async function closeTabs(review: Review): Promise<void> {
   const uris = new Set(review.files.flatMap((f) => [f.originalUri.toString(), f.proposedUri.toString()]));
   const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((tab) => {
     const input = tab.input;
+    if (input instanceof vscode.TabInputText) return uris.has(input.uri.toString());
     return input instanceof vscode.TabInputTextDiff && (uris.has(input.modified.toString()) || uris.has(input.original.toString()));
   });
   if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
@@ -308,13 +383,18 @@ function lens(range: vscode.Range, title: string, command: string, args: unknown
   return new vscode.CodeLens(range, { title, command, arguments: args });
 }
 
-/** The lenses above one hunk, at `line` (its `startLine` in the preview, kept inside the document). */
-function hunkLenses(requestId: string, span: HunkSpan, line: number, decision: string | undefined): vscode.CodeLens[] {
+/**
+ * The lenses above one hunk, at `line` (its `startLine` in the preview, kept inside the document):
+ * its state in words (accepted / rejected), then what can be done with it.
+ */
+function hunkLenses(requestId: string, span: HunkSpan, line: number, decision: string | undefined, label: string): vscode.CodeLens[] {
   const at = new vscode.Range(line, 0, line, 0);
   const args = [requestId, span.id];
-  if (span.status === "excluded") return [lens(at, "✗ Rejected hunk — restore", PROPOSAL_COMMANDS.resetHunk, args)];
-  if (decision === "accepted") {
-    return [lens(at, "✓ Accepted", PROPOSAL_COMMANDS.resetHunk, args), lens(at, "✗ Reject hunk", PROPOSAL_COMMANDS.rejectHunk, args)];
+  if (span.status === "excluded") {
+    return [lens(at, `$(circle-slash) ${label}: Rejected hunk — not applied`, PROPOSAL_COMMANDS.resetHunk, args), lens(at, "$(discard) Restore", PROPOSAL_COMMANDS.resetHunk, args)];
   }
-  return [lens(at, "✓ Accept hunk", PROPOSAL_COMMANDS.acceptHunk, args), lens(at, "✗ Reject hunk", PROPOSAL_COMMANDS.rejectHunk, args)];
+  if (decision === "accepted") {
+    return [lens(at, `$(pass-filled) ${label}: Accepted`, PROPOSAL_COMMANDS.resetHunk, args), lens(at, "$(close) Reject hunk", PROPOSAL_COMMANDS.rejectHunk, args)];
+  }
+  return [lens(at, `$(check) ${label}: Accept hunk`, PROPOSAL_COMMANDS.acceptHunk, args), lens(at, "$(close) Reject hunk", PROPOSAL_COMMANDS.rejectHunk, args)];
 }

@@ -3,6 +3,7 @@ import type { ItemStatus, TurnStatus, Usage } from "../src/protocol/generated";
 import type { FileChangeItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
 import type { ApprovalMessage, HunkDecision } from "../src/shared/webviewMessages";
 import type { CappedText } from "./capped";
+import type { FileReview, TurnReview } from "./reviewState";
 
 export interface UserEntry { kind: "user"; id: string; turnId: string | null; item: UserMessageItem }
 export interface AgentEntry { kind: "agent"; id: string; turnId: string | null; text: string; streaming: boolean }
@@ -13,8 +14,10 @@ export interface CommandEntry {
   kind: "command"; id: string; turnId: string | null; command: string; cwd: string; status: ItemStatus;
   exitCode: number | null; durationMs: number | null; output: CappedText;
 }
+/** `review`: the server's review state of each file once the change is applied (reviewState.ts). */
 export interface FileChangeEntry {
   kind: "fileChange"; id: string; turnId: string | null; changes: FileChangeItem["changes"]; status: ItemStatus;
+  review?: FileReview[];
 }
 export interface PlanEntry {
   kind: "plan"; id: string; turnId: string | null; steps: PlanStep[]; explanation: string | null; done: boolean;
@@ -25,9 +28,11 @@ export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; 
 export interface ApprovalEntry {
   kind: "approval"; id: string; turnId: string; request: ApprovalMessage; decisions?: Readonly<Record<string, HunkDecision>>;
 }
+/** `review`: the turn's files under review and whether it is undone (reviewState.ts). */
 export interface TurnEntry {
   kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
   diff: string;
+  review?: TurnReview;
 }
 /** A problem reported by the host (`error` message). */
 export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }

@@ -10,6 +10,7 @@ import type { CommandExecutionItem, PlanStep, ThreadInfo } from "../src/shared/p
 import type { HostToWebview, Item, MentionResultsMessage } from "../src/shared/webviewMessages";
 import type { AgentEntry, CommandEntry, Entry, ReasoningEntry } from "./entries";
 import { appendCapped, cappedFrom, EMPTY_TEXT, stripAnsi } from "./capped";
+import { emptyReview, fileReview, turnReview, withChange, withUndo, type ReviewView } from "./reviewState";
 
 export type {
   AgentEntry, ApprovalEntry, CommandEntry, CompactionEntry, Entry, ErrorEntry, FileChangeEntry, NoticeEntry, PlanEntry,
@@ -46,6 +47,8 @@ export interface ViewState {
   mentionResults: MentionResultsMessage | null;
   /** Counter for ids of entries the page makes up (notices). */
   seq: number;
+  /** The review of applied changes: hunk states per change, undone turns (reviewState.ts). */
+  review: ReviewView;
 }
 
 export function initialState(): ViewState {
@@ -62,6 +65,7 @@ export function initialState(): ViewState {
     retry: null,
     mentionResults: null,
     seq: 0,
+    review: emptyReview(),
   };
 }
 
@@ -282,8 +286,31 @@ class Draft {
         this.remove(approvalId(p.requestId));
         break;
       }
+      case "tandem/change/updated": {
+        const p = params as unknown as Params<"tandem/change/updated">;
+        this.s.review = withChange(this.s.review, p);
+        this.refreshReview(p.changeId, [p.turnId]);
+        break;
+      }
+      case "tandem/turn/undone": {
+        const p = params as unknown as Params<"tandem/turn/undone">;
+        const before = this.s.review.undone;
+        this.s.review = withUndo(this.s.review, p);
+        this.refreshReview(null, [...new Set([...before, ...this.s.review.undone, p.turnId])]);
+        break;
+      }
       default:
         break; // requests and unknown notifications are not for the transcript
+    }
+  }
+
+  /** Re-derive the review shown by change `changeId`'s card and the cards of `turnIds`. */
+  private refreshReview(changeId: string | null, turnIds: readonly string[]): void {
+    const change = changeId === null ? undefined : this.get(changeId);
+    if (change?.kind === "fileChange" && changeId !== null) this.put({ ...change, review: fileReview(this.s.review, changeId) });
+    for (const turnId of turnIds) {
+      const turn = this.get(turnEntryId(turnId));
+      if (turn?.kind === "turn") this.put({ ...turn, review: turnReview(this.s.review, turnId) });
     }
   }
 
@@ -305,6 +332,7 @@ class Draft {
       error: p.turn.error?.message ?? null,
       usage: p.turn.usage ?? null,
       diff: this.s.turnDiffs[turnId] ?? "",
+      review: turnReview(this.s.review, turnId),
     });
     if (this.s.activeTurnId === turnId || this.s.activeTurnId === null) {
       this.s.activeTurnId = null;
@@ -352,7 +380,10 @@ class Draft {
         this.put(commandEntry(item, turnId, prev));
         break;
       case "fileChange":
-        this.put({ kind: "fileChange", id: item.id, turnId, changes: item.changes, status: item.status ?? "inProgress" });
+        this.put({
+          kind: "fileChange", id: item.id, turnId, changes: item.changes, status: item.status ?? "inProgress",
+          review: fileReview(this.s.review, item.id),
+        });
         break;
       case "plan":
         this.putPlan(turnId, item.id, item.steps, item.explanation ?? null, final);

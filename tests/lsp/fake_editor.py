@@ -35,6 +35,8 @@ NOTIFICATIONS = [
     methods.TOKEN_USAGE,
     methods.SERVER_REQUEST_RESOLVED,
     methods.STREAM_RETRY,
+    methods.CHANGE_UPDATED,
+    methods.TURN_UNDONE,
 ]
 
 

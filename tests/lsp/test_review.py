@@ -48,10 +48,10 @@ async def test_code_lenses_sit_above_each_pending_hunk_and_accept_removes_them(l
     editor, uri, _, _, change_id = await patched(lsp, workspace)
     found = await lenses(editor, uri)
     assert [(lens.range.start.line, lens.command.title) for lens in found if lens.command] == [
-        (2, "✓ Accept (Tandem)"),
-        (2, "✗ Reject"),
-        (24, "✓ Accept (Tandem)"),
-        (24, "✗ Reject"),
+        (2, "✓ Keep (Tandem)"),
+        (2, "↶ Undo"),
+        (24, "✓ Keep (Tandem)"),
+        (24, "↶ Undo"),
     ]  # first changed lines
     assert editor.refreshes >= 1  # the server asked the client to re-query lenses
     args = found[0].command.arguments[0] if found[0].command and found[0].command.arguments else {}
@@ -67,7 +67,7 @@ async def test_code_lenses_sit_above_each_pending_hunk_and_accept_removes_them(l
 async def test_reject_one_hunk_reverts_only_it(lsp, workspace: Path) -> None:
     editor, uri, _, _, _change_id = await patched(lsp, workspace)
     second = (await lenses(editor, uri))[3]
-    assert second.command is not None and second.command.title == "✗ Reject"
+    assert second.command is not None and second.command.title == "↶ Undo"
     await editor.command(second.command.command, *(second.command.arguments or []))
     assert editor.text("f.py") == ORIGINAL.replace("line 3\n", "LINE THREE\n")
     assert [lens.range.start.line for lens in await lenses(editor, uri)] == [2, 2]
@@ -127,13 +127,13 @@ async def test_code_actions_on_a_pending_hunk_resolve_lazily(lsp, workspace: Pat
     )
     titles = [a.title for a in actions or [] if isinstance(a, types.CodeAction)]
     assert titles == [
-        "Tandem: Accept hunk",
-        "Tandem: Reject hunk",
-        "Tandem: Accept change",
-        "Tandem: Reject change",
+        "Tandem: Keep hunk",
+        "Tandem: Undo hunk",
+        "Tandem: Keep change",
+        "Tandem: Undo change",
         "Explain with Tandem",
     ]
-    reject = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Tandem: Reject hunk")
+    reject = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Tandem: Undo hunk")
     # VS Code can resolve only `edit` lazily, so its actions carry their command inline; a client that can
     # resolve `command` gets bare actions, and codeAction/resolve fills the command in from `data`.
     assert reject.command is not None

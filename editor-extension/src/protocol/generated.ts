@@ -29,6 +29,14 @@ export type ApprovalPolicy = ("untrusted" | "on-request" | "never")
  */
 export type ChangeKind = ("add" | "update" | "delete" | "move")
 /**
+ * Review state of one hunk of an applied change (``tandem/change/updated``): ``pending`` until
+ * the user keeps it (``accepted``) or undoes it (``rejected``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "HunkReviewState".
+ */
+export type HunkReviewState = ("pending" | "accepted" | "rejected")
+/**
  * Whether a hunk is in a ``tandem/change/preview`` text: its new lines (``included``) or its
  * old lines (``excluded``).
  * 
@@ -76,6 +84,13 @@ export type TurnStatus = ("inProgress" | "completed" | "interrupted" | "failed")
  * via the `definition` "TurnStatus".
  */
 export type TurnStatus1 = ("inProgress" | "completed" | "interrupted" | "failed")
+/**
+ * What changed a turn's files from its checkpoint (``tandem/turn/undone``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "UndoAction".
+ */
+export type UndoAction = ("undo" | "redo")
 
 export interface TandemProtocol {
 AgentMessageItem?: AgentMessageItem
@@ -83,12 +98,18 @@ ApprovalDecision?: ApprovalDecision
 ApprovalKind?: ApprovalKind
 ApprovalPolicy?: ApprovalPolicy
 ChangeDecisionParams?: ChangeDecisionParams
+ChangeFileState?: ChangeFileState
+ChangeFilesParams?: ChangeFilesParams
+ChangeHunkState?: ChangeHunkState
+ChangeHunksParams?: ChangeHunksParams
+ChangeHunksResult?: ChangeHunksResult
 ChangeKind?: ChangeKind
 ChangePreviewParams?: ChangePreviewParams
 ChangePreviewResult?: ChangePreviewResult
 ChangeProposal?: ChangeProposal
 ChangeReadParams?: ChangeReadParams
 ChangeReadResult?: ChangeReadResult
+ChangeUpdatedNotification?: ChangeUpdatedNotification
 ChangedFile?: ChangedFile
 CommandExecutionItem?: CommandExecutionItem
 ContextCompactionItem?: ContextCompactionItem
@@ -101,13 +122,16 @@ FileChangeItem?: FileChangeItem
 FileInput?: FileInput
 FilePreview?: FilePreview
 FileUpdateChange?: FileUpdateChange
+HunkBlock?: HunkBlock
 HunkInfo?: HunkInfo
+HunkReviewState?: HunkReviewState
 HunkSpan?: HunkSpan
 HunkSpanStatus?: HunkSpanStatus
 ImageInput?: ImageInput
 ItemNotification?: ItemNotification
 ItemStatus?: ItemStatus2
 KeptFile?: KeptFile
+LocatedHunk?: LocatedHunk
 PlanItem?: PlanItem
 PlanStep?: PlanStep
 PlanStepStatus?: PlanStepStatus
@@ -144,6 +168,8 @@ TurnResult?: TurnResult
 TurnStartParams?: TurnStartParams
 TurnStatus?: TurnStatus1
 TurnSteerParams?: TurnSteerParams
+TurnUndoneNotification?: TurnUndoneNotification
+UndoAction?: UndoAction
 UndoParams?: UndoParams
 UndoResult?: UndoResult
 Usage?: Usage
@@ -170,6 +196,96 @@ export interface ChangeDecisionParams {
 threadId: string
 changeId: string
 hunkIds?: (string[] | null)
+}
+/**
+ * One file of an applied change (paths as in the item) and the state of each of its hunks, in
+ * file order.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeFileState".
+ */
+export interface ChangeFileState {
+path: string
+movePath?: (string | null)
+kind: ChangeKind
+hunks: ChangeHunkState[]
+}
+/**
+ * One hunk of an applied change and its review state.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeHunkState".
+ */
+export interface ChangeHunkState {
+id: string
+state: HunkReviewState
+}
+/**
+ * ``tandem/change/acceptFiles`` and ``tandem/change/rejectFiles``: keep (or undo) every hunk the
+ * changes of turn ``turn_id`` made to ``paths`` (as the items show them, relative to the thread's
+ * cwd; a move matches by either path); null: every file the turn changed. Result: ``ReviewResult``.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeFilesParams".
+ */
+export interface ChangeFilesParams {
+threadId: string
+turnId: string
+paths?: (string[] | null)
+}
+/**
+ * ``tandem/change/hunks``: the pending hunks of applied changes in one document (a ``file:`` URI),
+ * located in its text as the server sees it now (the open buffer, else the file).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeHunksParams".
+ */
+export interface ChangeHunksParams {
+uri: string
+}
+/**
+ * Result of ``tandem/change/hunks``: the document's pending hunks, in line order.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeHunksResult".
+ */
+export interface ChangeHunksResult {
+hunks: LocatedHunk[]
+}
+/**
+ * A pending hunk of an applied change, found in a document.
+ * 
+ * ``start_line`` / ``line_count``: its changed lines, first to last, context left out (as
+ * :class:`~tandem.protocol.messages.HunkSpan`); ``blocks``: each run of changed lines in it.
+ * Keep or undo it with ``tandem/change/accept|reject {threadId, changeId, hunkIds: [hunkId]}``.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "LocatedHunk".
+ */
+export interface LocatedHunk {
+threadId: string
+turnId: string
+changeId: string
+hunkId: string
+header: string
+startLine: number
+lineCount: number
+blocks: HunkBlock[]
+}
+/**
+ * One run of changed lines of a located hunk (0-based lines of the document's text now).
+ * 
+ * ``start_line``: the first line the run added; for a run that only removes lines, the line its
+ * removed lines stood before (may equal the line count: removed at the end). ``added``: how many
+ * lines from ``start_line`` the run added. ``removed``: the lines it removed, without line endings.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "HunkBlock".
+ */
+export interface HunkBlock {
+startLine: number
+added: number
+removed?: string[]
 }
 /**
  * ``tandem/change/preview``: the files of a pending file-change approval (``request_id``, the
@@ -291,6 +407,20 @@ movePath?: (string | null)
 kind: ChangeKind
 oldText: (string | null)
 newText: (string | null)
+}
+/**
+ * ``tandem/change/updated``: the review state of applied change ``change_id`` (the ``fileChange``
+ * item's id), sent when the change lands and after every keep, undo, checkpoint undo or redo that
+ * changed the state of one of its hunks.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ChangeUpdatedNotification".
+ */
+export interface ChangeUpdatedNotification {
+threadId: string
+turnId: string
+changeId: string
+files: ChangeFileState[]
 }
 /**
  * A shell command the agent ran (or asked to run).
@@ -833,6 +963,20 @@ threadId: string
 input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput))[]]
 }
 /**
+ * ``tandem/turn/undone``: a checkpoint ``undo`` (the turn's changes reverted) or ``redo`` (they
+ * are back) of turn ``turn_id``, from any client; ``restored`` / ``kept`` as in ``UndoResult``.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TurnUndoneNotification".
+ */
+export interface TurnUndoneNotification {
+threadId: string
+turnId: string
+action: UndoAction
+restored?: string[]
+kept?: KeptFile[]
+}
+/**
  * ``tandem/undo``: revert what a turn changed — apply_patch edits and shell commands' changes —
  * from its checkpoint (default: the newest turn not undone yet). Works for threads that are not
  * loaded and after a server restart.
@@ -878,6 +1022,9 @@ export interface TandemMethods {
   "tandem/change/read": { direction: "clientToServer"; params: ChangeReadParams; result: ChangeReadResult };
   "tandem/undo": { direction: "clientToServer"; params: UndoParams; result: UndoResult };
   "tandem/redo": { direction: "clientToServer"; params: RedoParams; result: UndoResult };
+  "tandem/change/hunks": { direction: "clientToServer"; params: ChangeHunksParams; result: ChangeHunksResult };
+  "tandem/change/acceptFiles": { direction: "clientToServer"; params: ChangeFilesParams; result: ReviewResult };
+  "tandem/change/rejectFiles": { direction: "clientToServer"; params: ChangeFilesParams; result: ReviewResult };
   "tandem/requestApproval": { direction: "serverToClient"; params: RequestApprovalParams; result: RequestApprovalResult };
   "tandem/turn/started": { direction: "serverToClient"; params: TurnNotification; result: void };
   "tandem/turn/completed": { direction: "serverToClient"; params: TurnNotification; result: void };
@@ -892,6 +1039,8 @@ export interface TandemMethods {
   "tandem/turn/streamRetry": { direction: "serverToClient"; params: StreamRetryNotification; result: void };
   "tandem/thread/tokenUsage": { direction: "serverToClient"; params: TokenUsageNotification; result: void };
   "tandem/serverRequest/resolved": { direction: "serverToClient"; params: ServerRequestResolvedNotification; result: void };
+  "tandem/change/updated": { direction: "serverToClient"; params: ChangeUpdatedNotification; result: void };
+  "tandem/turn/undone": { direction: "serverToClient"; params: TurnUndoneNotification; result: void };
 }
 
 export const METHOD_NAMES = [
@@ -910,6 +1059,9 @@ export const METHOD_NAMES = [
   "tandem/change/read",
   "tandem/undo",
   "tandem/redo",
+  "tandem/change/hunks",
+  "tandem/change/acceptFiles",
+  "tandem/change/rejectFiles",
   "tandem/requestApproval",
   "tandem/turn/started",
   "tandem/turn/completed",
@@ -923,5 +1075,7 @@ export const METHOD_NAMES = [
   "tandem/turn/diffUpdated",
   "tandem/turn/streamRetry",
   "tandem/thread/tokenUsage",
-  "tandem/serverRequest/resolved"
+  "tandem/serverRequest/resolved",
+  "tandem/change/updated",
+  "tandem/turn/undone"
 ] as const;

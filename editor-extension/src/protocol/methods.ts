@@ -61,6 +61,9 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/change/read": "clientRequest",
   "tandem/undo": "clientRequest",
   "tandem/redo": "clientRequest",
+  "tandem/change/hunks": "clientRequest",
+  "tandem/change/acceptFiles": "clientRequest",
+  "tandem/change/rejectFiles": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",
@@ -75,6 +78,8 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/turn/streamRetry": "serverNotification",
   "tandem/thread/tokenUsage": "serverNotification",
   "tandem/serverRequest/resolved": "serverNotification",
+  "tandem/change/updated": "serverNotification",
+  "tandem/turn/undone": "serverNotification",
 };
 
 const ofKind = (kind: Kind): string[] => METHOD_NAMES.filter((m) => KINDS[m] === kind);

@@ -53,6 +53,9 @@ export interface ApprovalMessage {
   prefixRule?: string[] | null;
 }
 
+/** What the user does with an applied change: keep it (marked reviewed) or undo it (reverted). */
+export type ReviewAction = "keep" | "undo";
+
 /** A user's decision on one hunk of a file-change approval ("rejected" leaves it out of the change). */
 export type HunkDecision = "pending" | "accepted" | "rejected";
 
@@ -143,4 +146,10 @@ export type WebviewToHost =
   /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
   | { type: "openDiff"; itemId: string; path?: string }
   | { type: "slash"; command: "new" | "compact" | "undo" | "redo" | "review"; args?: string }
+  /** Keep or undo a turn's applied changes in `paths` (every file of the turn when absent): `tandem/change/acceptFiles|rejectFiles`. */
+  | { type: "reviewFiles"; threadId: string; turnId: string; action: ReviewAction; paths?: string[] }
+  /** "Restore checkpoint": undo what turn `turnId` changed (`tandem/undo {threadId, turnId}`). */
+  | { type: "restoreCheckpoint"; threadId: string; turnId: string }
+  /** Bring back what the thread's newest checkpoint undo reverted (`tandem/redo`). */
+  | { type: "redoCheckpoint"; threadId: string }
   | { type: "searchMentions"; query: string };

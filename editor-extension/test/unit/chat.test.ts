@@ -130,7 +130,7 @@ describe("chat intents", () => {
     await chat.controller.handle({ type: "openFile", path: "src/app.ts", line: 4 });
     expect(chat.host.openFile).toHaveBeenCalledWith("src/app.ts", 4);
     await chat.controller.handle({ type: "openDiff", itemId: "fc1" });
-    expect(chat.host.openDiff).toHaveBeenCalledWith("fc1");
+    expect(chat.host.openDiff).toHaveBeenCalledWith("fc1", undefined);
   });
 
   it("approve answers a pending approval; a stale one is withdrawn from the page", async () => {

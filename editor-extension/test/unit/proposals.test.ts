@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 vi.mock("vscode", () => import("./vscodeStub"));
 
-import { stub, TabInputTextDiff, Uri, workspace } from "./vscodeStub";
+import { stub, TabInputText, TabInputTextDiff, Uri, window, workspace } from "./vscodeStub";
 import { ApprovalBroker } from "../../src/approvalBroker";
 import type { FilePreview } from "../../src/protocol/generated";
 import { ProposalManager, PROPOSAL_COMMANDS } from "../../src/proposals";
@@ -57,6 +57,7 @@ const settle = async () => {
 
 beforeEach(() => {
   stub.reset();
+  vi.mocked(window.showTextDocument).mockClear();
   stub.files.set("/ws/f.txt", ORIGINAL);
 });
 
@@ -140,15 +141,19 @@ describe("ReviewState", () => {
 });
 
 describe("proposal review in the diff editor", () => {
-  it("opens one diff per file: the proposal's oldText on the left, the server's preview on the right", async () => {
+  it("opens a diff per updated file (oldText left, the server's preview right), an added file alone, and ends on the first file", async () => {
     stub.files.set("/ws/f.txt", "the file on disk is never read\n");
     const { docs, content, previews } = await openReview();
     expect(previews()).toEqual([{ threadId: "t1", requestId: "req-1", acceptedHunkIds: [H1, H2, ADD] }]);
     const diffs = stub.executed.filter((e) => e.command === "vscode.diff");
-    expect(diffs).toHaveLength(2);
+    expect(diffs).toHaveLength(1); // the added file is no diff: no phantom deleted line
     expect(diffs[0]!.args[0]).toBe(docs[0]!.original);
     expect(diffs[0]!.args[1]).toBe(docs[0]!.proposed);
     expect(diffs[0]!.args[2]).toBe("f.txt (Tandem proposal, 1/2)");
+    // new.txt (file 2) opened first, f.txt (file 1) last: the review shows the first file.
+    const shown = (window.showTextDocument as unknown as { mock: { calls: { uri: Uri }[][] } }).mock.calls.map((c) => c[0]!.uri);
+    expect(shown).toEqual([docs[1]!.proposed]);
+    expect(stub.executed.findIndex((e) => e.command === "vscode.diff")).toBeGreaterThanOrEqual(0);
     expect(docs[0]!.proposed.scheme).toBe("tandem-proposal");
     expect(await content(docs[0]!.original)).toBe(ORIGINAL);
     expect(await content(docs[0]!.proposed)).toBe(withHunks([H1, H2]));
@@ -159,12 +164,13 @@ describe("proposal review in the diff editor", () => {
   it("lenses sit at the preview's hunk lines; a rejected hunk asks for a new preview, refreshes the text and lenses; Apply accepted replies with what the preview includes", async () => {
     const { proposals, docs, content, lenses, titles, run, reply, previews } = await openReview();
     expect(await titles(docs[0]!.proposed)).toEqual([
-      "0:✓ Apply accepted (3/3 hunks)",
-      "0:✗ Reject all",
-      "1:✓ Accept hunk",
-      "1:✗ Reject hunk",
-      "17:✓ Accept hunk",
-      "17:✗ Reject hunk",
+      "0:$(check-all) Apply accepted (3/3 hunks)",
+      "0:$(close-all) Reject all",
+      "0:$(arrow-right) File 2 of 2: new.txt",
+      "1:$(check) Hunk 1 of 2: Accept hunk",
+      "1:$(close) Reject hunk",
+      "17:$(check) Hunk 2 of 2: Accept hunk",
+      "17:$(close) Reject hunk",
     ]);
     expect(await lenses(docs[0]!.original)).toEqual([]);
     const changed: string[] = [];
@@ -172,27 +178,33 @@ describe("proposal review in the diff editor", () => {
     let lensChanges = 0;
     proposals.onDidChangeCodeLenses(() => lensChanges++);
 
-    const reject = (await lenses(docs[0]!.proposed)).find((l) => l.range.start.line === 17 && l.command!.title === "✗ Reject hunk")!;
+    const reject = (await lenses(docs[0]!.proposed)).find((l) => l.range.start.line === 17 && l.command!.title === "$(close) Reject hunk")!;
     expect(reject.command!.command).toBe(PROPOSAL_COMMANDS.rejectHunk);
     await run(reject);
     expect(previews().at(-1)).toEqual({ threadId: "t1", requestId: "req-1", acceptedHunkIds: [H1, ADD] });
     expect(changed).toEqual([docs[0]!.proposed.toString(), docs[1]!.proposed.toString()]);
     expect(lensChanges).toBe(1);
     expect(await content(docs[0]!.proposed)).toBe(withHunks([H1]));
-    const accept = (await lenses(docs[0]!.proposed)).find((l) => l.range.start.line === 1 && l.command!.title === "✓ Accept hunk")!;
+    const accept = (await lenses(docs[0]!.proposed)).find((l) => l.range.start.line === 1 && /Accept hunk/.test(l.command!.title))!;
     await run(accept);
     expect(await titles(docs[0]!.proposed)).toEqual([
-      "0:✓ Apply accepted (2/3 hunks)",
-      "0:✗ Reject all",
-      "1:✓ Accepted",
-      "1:✗ Reject hunk",
-      "17:✗ Rejected hunk — restore",
+      "0:$(check-all) Apply accepted (2/3 hunks)",
+      "0:$(close-all) Reject all",
+      "0:$(arrow-right) File 2 of 2: new.txt",
+      "1:$(pass-filled) Hunk 1 of 2: Accepted",
+      "1:$(close) Reject hunk",
+      "17:$(circle-slash) Hunk 2 of 2: Rejected hunk — not applied",
+      "17:$(discard) Restore",
     ]);
 
-    stub.tabs.push({ input: new TabInputTextDiff(docs[0]!.original, docs[0]!.proposed) }, { input: { uri: Uri.file("/ws/other") } });
+    stub.tabs.push(
+      { input: new TabInputTextDiff(docs[0]!.original, docs[0]!.proposed) },
+      { input: new TabInputText(docs[1]!.proposed) },
+      { input: new TabInputText(Uri.file("/ws/other")) },
+    );
     await run((await lenses(docs[0]!.proposed))[0]!);
     expect(await reply).toEqual({ decision: "accept", acceptedHunkIds: [H1, ADD] });
-    expect(stub.closedTabs).toHaveLength(1); // the review's diff tab closes, other tabs stay
+    expect(stub.closedTabs).toHaveLength(2); // the review's tabs close, other tabs stay
     expect(proposals.documents("req-1")).toEqual([]);
   });
 
@@ -202,7 +214,10 @@ describe("proposal review in the diff editor", () => {
     await settle();
     expect(previews().at(-1)!.acceptedHunkIds).toEqual([H1, H2]);
     expect(await content(docs[1]!.proposed)).toBe("");
-    expect(await titles(docs[1]!.proposed)).toEqual(["0:✓ Apply accepted (2/3 hunks)", "0:✗ Reject all", "0:✗ Rejected hunk — restore"]);
+    expect(await titles(docs[1]!.proposed)).toEqual([
+      "0:$(check-all) Apply accepted (2/3 hunks)", "0:$(close-all) Reject all", "0:$(arrow-right) File 1 of 2: f.txt",
+      "0:$(circle-slash) Hunk: Rejected hunk — not applied", "0:$(discard) Restore",
+    ]);
   });
 
   it("only the newest preview is shown when answers come out of order; Apply accepted waits for it", async () => {
@@ -223,7 +238,7 @@ describe("proposal review in the diff editor", () => {
     const shown = lenses(docs[0]!.proposed);
     pending[1]!.resolve(preview([ADD]));
     expect(await text).toBe(ORIGINAL);
-    expect((await shown)[0]!.command!.title).toBe("✓ Apply accepted (1/3 hunks)");
+    expect((await shown)[0]!.command!.title).toBe("$(check-all) Apply accepted (1/3 hunks)");
     await settle();
     expect(lensChanges).toBe(1);
     pending[0]!.resolve(preview([H2, ADD])); // stale: ignored
@@ -245,11 +260,11 @@ describe("proposal review in the diff editor", () => {
     const { docs, titles } = await openReview(() => ({
       files: [{ path: "f.txt", kind: "update", oldText: ORIGINAL, text: "line 1\n", hunks: [{ id: H1, status: "included", startLine: 1, lineCount: 0 }] }],
     }), single);
-    expect(await titles(docs[0]!.proposed)).toContain("1:✓ Accept hunk");
+    expect(await titles(docs[0]!.proposed)).toContain("1:$(check) Hunk: Accept hunk");
     const { docs: gone, titles: goneTitles } = await openReview(() => ({
       files: [{ path: "f.txt", kind: "delete", oldText: ORIGINAL, text: "", hunks: [{ id: H1, status: "included", startLine: 0, lineCount: 0 }] }],
     }), { ...single, requestId: "req-3" });
-    expect(await goneTitles(gone[0]!.proposed)).toContain("0:✓ Accept hunk");
+    expect(await goneTitles(gone[0]!.proposed)).toContain("0:$(check) Hunk: Accept hunk");
     expect(docs).toHaveLength(1);
   });
 
@@ -308,8 +323,10 @@ describe("an applied change in the diff editor", () => {
     const text = (uri: unknown) => proposals.provideTextDocumentContent(uri as never);
     expect(diffs.map((d) => [text(d.args[0]), text(d.args[1]), d.args[2]])).toEqual([
       [ORIGINAL, withHunks([H1]), "f.txt (Tandem change)"],
-      ["", ADDED, "new.txt (Tandem change)"],
     ]);
+    // The added file is shown alone (no diff against "": no phantom deleted line).
+    const opened = vi.mocked(workspace.openTextDocument).mock.calls.map((c) => c[0]).filter((a): a is Uri => a instanceof Uri);
+    expect(text(opened.at(-1))).toBe(ADDED);
   });
 
   it("an applied change the server no longer knows is shown as its unified diff", async () => {

@@ -82,6 +82,10 @@ export class TabInputTextDiff {
   constructor(readonly original: Uri, readonly modified: Uri) {}
 }
 
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+
 export enum StatusBarAlignment {
   Left = 1,
   Right = 2,

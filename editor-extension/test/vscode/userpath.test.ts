@@ -182,7 +182,7 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 60_000 });
     await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor();
     await waitFor("two 'Accept hunk' lenses", async () => (await lens(/Accept hunk/).count()) === 2, 30_000);
-    await chat().locator("section.approval").filter({ hasText: "Apply these changes?" }).waitFor();
+    await chat().locator("section.approval").filter({ hasText: "Review 1 file" }).waitFor();
     await snap("proposal-diff");
 
     // Hunk 1 (higher up: the fix in merge()): accept. Hunk 2 (lower: gaps()): reject.
@@ -190,7 +190,7 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     const boxes = await Promise.all([0, 1].map((i) => lens(/Accept hunk/).nth(i).boundingBox()));
     const firstIndex = (boxes[0]?.y ?? 0) <= (boxes[1]?.y ?? 0) ? 0 : 1;
     await (firstIndex === 0 ? acceptFirst : lens(/Accept hunk/).nth(1)).click();
-    await lens(/^✓ Accepted/).waitFor({ timeout: 15_000 });
+    await lens(/: Accepted$/).waitFor({ timeout: 15_000 });
     await (await lowest(/Reject hunk/)).click();
     await lens(/Rejected hunk/).waitFor({ timeout: 15_000 });
     await snap("hunks-decided");
@@ -256,15 +256,15 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     await lens(/Apply accepted \(1\/1 hunks\)/).click({ timeout: 15_000 });
     await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor({ state: "detached", timeout: 30_000 });
 
-    // In place: the edit is in core.py's buffer (unsaved). The user reviewed it in the proposal, so the
-    // server asks for no second review: no Accept / Reject lenses for it (auto-applied changes get them).
+    // In place: the edit is in core.py's buffer, and saved (tandem.saveAgentEdits). The user reviewed it in
+    // the proposal, so the server asks for no second review: no Keep / Undo lenses for it (auto-applied
+    // changes get them).
     await page.locator(".tab.active").filter({ hasText: "core.py" }).waitFor({ timeout: 30_000 });
-    await page.locator(".tab.active.dirty").filter({ hasText: "core.py" }).waitFor({ timeout: 10_000 });
-    await waitFor("no review lenses for the reviewed change", async () => (await lens(/Accept \(Tandem\)/).count()) === 0,
+    await waitFor("the edit saved", () => fs.readFileSync(session.file("intervals/core.py"), "utf8").includes(DOCTEST_LINE), 15_000);
+    expect(await page.locator(".tab.dirty").count()).toBe(0);
+    await waitFor("no review lenses for the reviewed change", async () => (await lens(/Keep \(Tandem\)/).count()) === 0,
       15_000);
     await snap("inline-ask-in-place");
-    await page.keyboard.press("Control+s");
-    await page.locator(".tab.active.dirty").waitFor({ state: "detached", timeout: 15_000 });
     const onDisk = fs.readFileSync(session.file("intervals/core.py"), "utf8");
     expect(onDisk).toContain(DOCTEST_LINE);
     expect(onDisk).toContain(ACCEPTED_LINE);

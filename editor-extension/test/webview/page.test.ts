@@ -76,12 +76,12 @@ describe("chat page", () => {
     expect(await plan.locator("li.step-in_progress .step-text").allInnerTexts()).toEqual(["Fix the rounding in price.py"]);
     expect(await plan.locator(".progress").innerText()).toBe("1 of 3 done");
 
-    // the approval, inline after the file change, every hunk checked
-    const approval = page.getByRole("group", { name: "Apply these changes?" });
+    // the approval, inline after the file change (which it stands in for), every hunk checked
+    const approval = page.getByRole("group", { name: "Review 2 files" });
     expect(await approval.getByRole("checkbox").count()).toBe(3);
     expect(await approval.getByRole("checkbox", { checked: true }).count()).toBe(3);
     const names = await approval.getByRole("button").allInnerTexts();
-    expect(names).toEqual(expect.arrayContaining(["Accept", "Accept for session", "Decline", "Cancel turn"]));
+    expect(names).toEqual(expect.arrayContaining(["Accept", "Open diff", "Accept for session", "Reject", "Cancel turn"]));
     const order = await page.locator(".transcript-list > .entry").evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset["kind"]));
     expect(order).toEqual(["user", "reasoning", "plan", "command", "fileChange", "approval"]);
 
@@ -95,7 +95,7 @@ describe("chat page", () => {
   it("a hunk's checkbox is the host's decision: unchecking posts decideHunk, hunkDecisions sets it; the rest of the turn renders", async () => {
     const page = await open();
     await feed(page, [...setup(), ...untilApproval()]);
-    const approval = page.getByRole("group", { name: "Apply these changes?" });
+    const approval = page.getByRole("group", { name: "Review 2 files" });
     await approval.getByRole("checkbox", { name: /Apply hunk 2 of 2/ }).uncheck();
     expect(await waitForPosted(page, { type: "decideHunk" })).toEqual({
       type: "decideHunk", requestId: APPROVAL.requestId, hunkId: PRICE_HUNK_2.id, decision: "rejected",
@@ -114,10 +114,10 @@ describe("chat page", () => {
     expect(await waitForPosted(page, { type: "approve" })).toEqual({ type: "approve", requestId: APPROVAL.requestId, decision: "accept" });
     expect(PRICE_HUNK_2.id).not.toBe(PRICE_HUNK_1.id);
     // answered: disabled until the host resolves it
-    expect(await approval.getByRole("button", { name: "Decline" }).isDisabled()).toBe(true);
+    expect(await approval.getByRole("button", { name: "Reject" }).isDisabled()).toBe(true);
 
     await feed(page, afterApproval());
-    expect(await page.getByRole("group", { name: "Apply these changes?" }).count()).toBe(0);
+    expect(await page.getByRole("group", { name: "Review 2 files" }).count()).toBe(0);
 
     const change = page.getByRole("region", { name: "File changes" });
     expect(await change.locator(".badge").innerText()).toBe("Applied");
@@ -181,14 +181,14 @@ describe("chat page", () => {
     expect(await outbox(page)).toEqual([{ type: "approve", requestId: "r3", decision: "acceptWithPrefixRule" }]);
   });
 
-  it("unchecking every hunk disables Accept; Decline still works", async () => {
+  it("unchecking every hunk disables Accept; Reject still works", async () => {
     const page = await open();
     await feed(page, [...setup(), ...untilApproval()]);
-    const approval = page.getByRole("group", { name: "Apply these changes?" });
+    const approval = page.getByRole("group", { name: "Review 2 files" });
     for (const box of await approval.getByRole("checkbox").all()) await box.uncheck();
     expect(await approval.getByRole("button", { name: "Accept", exact: true }).isDisabled()).toBe(true);
     expect(await approval.getByRole("button", { name: "Accept for session" }).isDisabled()).toBe(true);
-    await approval.getByRole("button", { name: "Decline" }).click();
+    await approval.getByRole("button", { name: "Reject" }).click();
     expect(await waitForPosted(page, { type: "approve" })).toEqual({ type: "approve", requestId: APPROVAL.requestId, decision: "decline" });
   });
 
@@ -424,7 +424,7 @@ describe("chat page", () => {
     if (process.env["TANDEM_WEBVIEW_DEBUG"]) console.log(labels.join("\n"));
     const idx = (pattern: RegExp): number => labels.findIndex((l) => pattern.test(l));
     for (const p of [/^select:Thread/, /^button:New thread/, /^button:Fork this thread/, /^button:Open src\/shop\/price.py/,
-      /^input:/, /^button:Accept$/, /^button:Accept for session/, /^button:Decline/, /^button:Cancel turn/,
+      /^input:/, /^button:Accept$/, /^button:Accept for session/, /^button:Reject/, /^button:Cancel turn/,
       /^textarea:Message to Tandem/, /^button:Stop the running turn/, /^button:Send message/]) {
       expect(idx(p), `${p} in ${labels.join(" | ")}`).toBeGreaterThanOrEqual(0);
     }
@@ -465,7 +465,7 @@ describe("chat page", () => {
       const page = await open(theme, { width: 440, height: 2000 });
       await page.emulateMedia({ colorScheme: theme });
       await feed(page, [...setup(), ...untilApproval()]);
-      await page.getByRole("group", { name: "Apply these changes?" }).getByRole("button", { name: "Accept", exact: true }).click();
+      await page.getByRole("group", { name: "Review 2 files" }).getByRole("button", { name: "Accept", exact: true }).click();
       await feed(page, [...afterApproval(), ...secondTurnPendingCommand()]);
       await page.locator("details.reasoning summary").click(); // show the reasoning body too
       await page.locator(".turn-diff-body summary").click();

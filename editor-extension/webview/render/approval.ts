@@ -1,29 +1,34 @@
 /**
- * An approval prompt inline in the transcript: the command, or each file's hunks with checkboxes
- * (all checked), and Accept / Accept for session / Decline / Cancel turn. A checkbox is the
- * host's hunk decision (src/review.ts, shared with the proposal diff's lenses): unchecking posts
- * `decideHunk` "rejected", checking it "pending", and `hunkDecisions` from the host sets them; an
- * accept is answered by the host with the hunks not rejected. The card stays (disabled) until
- * `approvalResolved` removes it.
+ * An approval prompt inline in the transcript. A command (or network) request shows the command
+ * and Accept / Accept for session / [Always allow] / Decline / Cancel turn.
+ *
+ * A file change is a compact "Review N files" card — the diff itself is in the editor's diff tabs
+ * (src/proposals.ts), the one other view of the proposal: per file its kind, path (opens that
+ * file's diff), +/- counts and a checkbox per hunk (checked: applied). A checkbox is the host's
+ * hunk decision (src/review.ts, shared with the diff's lenses): unchecking posts `decideHunk`
+ * "rejected", checking it "pending", and `hunkDecisions` from the host sets them (a hunk accepted
+ * in the diff shows a ✓). Accept is answered by the host with exactly the hunks the diff shows.
+ * The card stays (disabled) until `approvalResolved` removes it.
  */
 import type { ApprovalDecision } from "../../src/shared/protocolTypes";
 import type { ApprovalMessage } from "../../src/shared/webviewMessages";
+import { countDiff } from "../diff";
 import { h, setText, uid } from "../dom";
 import type { ApprovalEntry } from "../state";
-import { type Card, kindBadge, pathLink, type RenderContext } from "./common";
-import { diffView } from "./diffView";
+import { type Card, counts, kindBadge, type RenderContext } from "./common";
 
 const TITLES: Record<ApprovalMessage["kind"], string> = {
   command: "Run this command?",
-  fileChange: "Apply these changes?",
+  fileChange: "Review changes",
   network: "Allow network access?",
 };
 
 interface DecisionButton { decision: ApprovalDecision; label: string; cls: string; needsHunks: boolean; title?: string }
 
 function decisions(r: ApprovalMessage): DecisionButton[] {
+  const files = r.kind === "fileChange";
   const list: DecisionButton[] = [
-    { decision: "accept", label: "Accept", cls: "primary", needsHunks: true },
+    { decision: "accept", label: "Accept", cls: "primary", needsHunks: true, title: files ? "Apply the hunks the diff shows" : undefined },
     { decision: "acceptForSession", label: "Accept for session", cls: "secondary", needsHunks: true },
   ];
   const prefix = r.prefixRule?.join(" ");
@@ -34,7 +39,7 @@ function decisions(r: ApprovalMessage): DecisionButton[] {
     });
   }
   list.push(
-    { decision: "decline", label: "Decline", cls: "secondary", needsHunks: false },
+    { decision: "decline", label: files ? "Reject" : "Decline", cls: "secondary", needsHunks: false, title: files ? "Apply none of it" : undefined },
     { decision: "cancel", label: "Cancel turn", cls: "secondary danger", needsHunks: false },
   );
   return list;
@@ -48,43 +53,58 @@ const ANSWERED: Record<ApprovalDecision, string> = {
   cancel: "Cancelling the turn",
 };
 
+/** The title of a file-change review: "Review 2 files". */
+export function reviewTitle(r: ApprovalMessage): string {
+  if (r.kind !== "fileChange") return TITLES[r.kind] ?? "Approval needed";
+  const n = r.changes?.length ?? 0;
+  return n > 0 ? `Review ${n} file${n === 1 ? "" : "s"}` : TITLES.fileChange;
+}
+
 export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<ApprovalEntry> {
   const r = entry.request;
   const titleId = uid("approval-title");
-  const el = h("section", { class: "entry card approval", role: "group", "aria-labelledby": titleId });
+  const el = h("section", { class: `entry card approval approval-${r.kind}`, role: "group", "aria-labelledby": titleId });
   el.append(h("header", { class: "card-head" },
-    h("span", { class: "card-icon", "aria-hidden": "true" }, "?"),
-    h("span", { class: "title", id: titleId }, TITLES[r.kind] ?? "Approval needed")));
+    h("span", { class: "card-icon", "aria-hidden": "true" }, r.kind === "fileChange" ? "✎" : "?"),
+    h("span", { class: "title", id: titleId }, reviewTitle(r))));
   if (r.reason) el.append(h("p", { class: "reason" }, r.reason));
   if (r.command) {
     el.append(h("pre", { class: "approval-command" }, h("span", { class: "prompt", "aria-hidden": "true" }, "$ "), r.command));
   }
-  if (r.cwd) el.append(h("div", { class: "cwd" }, `in ${r.cwd}`));
+  if (r.cwd && r.kind !== "fileChange") el.append(h("div", { class: "cwd" }, `in ${r.cwd}`));
 
   const boxes: HTMLInputElement[] = [];
+  const marks = new Map<string, HTMLElement>();
+  const list = h("ul", { class: "review-files", role: "list" });
   for (const change of r.changes ?? []) {
     const path = change.movePath ?? change.path;
-    const fs = h("fieldset", { class: "approval-file" },
-      h("legend", {}, kindBadge(change.kind), pathLink(ctx, path)));
-    if (change.hunks.length === 0) {
-      if (change.diff) fs.append(diffView(change.diff, `Diff of ${path}`));
-    }
+    const { added, removed } = countDiff(change.diff ?? "");
+    const hunks = h("span", { class: "review-hunks", role: "group", "aria-label": `Hunks of ${path}` });
     change.hunks.forEach((hunk, i) => {
-      const box = h("input", { type: "checkbox", checked: entry.decisions?.[hunk.id] !== "rejected", "data-hunk-id": hunk.id });
+      const box = h("input", {
+        type: "checkbox", checked: entry.decisions?.[hunk.id] !== "rejected", "data-hunk-id": hunk.id,
+        "aria-label": `Apply hunk ${i + 1} of ${change.hunks.length} of ${path}`,
+      });
       box.addEventListener("change", () => {
         ctx.post({ type: "decideHunk", requestId: r.requestId, hunkId: hunk.id, decision: box.checked ? "pending" : "rejected" });
         refresh();
       });
       boxes.push(box);
-      const body = hunk.diff.startsWith(hunk.header) ? hunk.diff.slice(hunk.header.length).replace(/^\n/, "") : hunk.diff;
-      fs.append(h("div", { class: "hunk" },
-        h("label", { class: "hunk-label" }, box,
-          h("span", {}, `Apply hunk ${i + 1} of ${change.hunks.length} `),
-          h("code", { class: "hunk-header" }, hunk.header)),
-        diffView(body, `Hunk ${i + 1} of ${path}`)));
+      const mark = h("span", { class: "hunk-mark", "aria-hidden": "true" });
+      marks.set(hunk.id, mark);
+      hunks.append(h("label", { class: "hunk-toggle", title: `Hunk ${i + 1} ${hunk.header}` }, box, h("span", {}, String(i + 1)), mark));
     });
-    el.append(fs);
+    list.append(h("li", { class: "review-file" },
+      kindBadge(change.kind),
+      h("button", {
+        class: "link path", type: "button", title: `Show the proposed change to ${path}`,
+        "aria-label": `Show the proposed change to ${path}`,
+        onclick: () => ctx.post({ type: "openDiff", itemId: r.itemId, path }),
+      }, path),
+      counts(added, removed),
+      change.hunks.length > 0 ? hunks : null));
   }
+  if (r.kind === "fileChange") el.append(list);
 
   const hint = h("p", { class: "hint", role: "status" });
   const choices = decisions(r);
@@ -92,7 +112,13 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
     class: d.cls, type: "button", "data-decision": d.decision, title: d.title,
     onclick: () => answer(d.decision),
   }, d.label));
-  el.append(hint, h("div", { class: "actions", role: "group", "aria-label": "Decision" }, ...buttons));
+  const review = r.kind === "fileChange"
+    ? h("button", {
+        class: "secondary", type: "button", title: "Show the proposal in the diff editor",
+        onclick: () => ctx.post({ type: "openDiff", itemId: r.itemId }),
+      }, "Open diff")
+    : null;
+  el.append(hint, h("div", { class: "actions", role: "group", "aria-label": "Decision" }, ...buttons.slice(0, 1), review, ...buttons.slice(1)));
 
   let answered = false;
 
@@ -105,8 +131,8 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
     });
     for (const b of boxes) b.disabled = answered;
     if (answered) return;
-    if (none) setText(hint, "No hunk selected: decline instead, or select a hunk.");
-    else if (boxes.length > 0 && checked < boxes.length) setText(hint, `${checked} of ${boxes.length} hunks selected.`);
+    if (none) setText(hint, "No hunk selected: reject instead, or select a hunk.");
+    else if (checked < boxes.length) setText(hint, `${checked} of ${boxes.length} hunks selected.`);
     else setText(hint, "");
   }
 
@@ -119,12 +145,17 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
     setText(hint, `${ANSWERED[decision]}…`);
   }
 
-  /** The host's decisions changed (e.g. a hunk rejected in the proposal diff). */
-  function update(next: ApprovalEntry): void {
+  /** The host's decisions (the diff's lenses and these checkboxes are one state). */
+  function show(next: ApprovalEntry): void {
     for (const box of boxes) box.checked = next.decisions?.[box.dataset["hunkId"] ?? ""] !== "rejected";
+    for (const [id, mark] of marks) {
+      const accepted = next.decisions?.[id] === "accepted";
+      setText(mark, accepted ? "✓" : "");
+      mark.title = accepted ? "Accepted in the diff" : "";
+    }
     refresh();
   }
 
-  refresh();
-  return { el, update };
+  show(entry);
+  return { el, update: show };
 }

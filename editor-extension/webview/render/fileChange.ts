@@ -1,6 +1,12 @@
-/** A file change (one apply_patch): per file its kind, path (opens it), +/- counts, diff, "Open diff". */
+/**
+ * A file change (one apply_patch): per file its kind, path (opens it), +/- counts, diff, "Open diff",
+ * and once applied its review state from the server (Kept / Undone / "1 of 2 undone"; the turn's
+ * summary has the Keep / Undo buttons). While it waits for approval the "Review N files" card is
+ * its only view in the chat (styles: `.file-change` before an `.approval` is hidden).
+ */
 import { countDiff } from "../diff";
 import { h, setText } from "../dom";
+import { reviewText, type FileReview } from "../reviewState";
 import type { FileChangeEntry } from "../state";
 import { type Card, counts, kindBadge, pathLink, type RenderContext } from "./common";
 import { diffView } from "./diffView";
@@ -24,12 +30,14 @@ export function fileChangeCard(entry: FileChangeEntry, ctx: RenderContext): Card
       h("span", { class: "card-icon", "aria-hidden": "true" }, "✎"), title, h("span", { class: "spacer" }), badge),
     list);
   let shownChanges: FileChangeEntry["changes"] | null = null;
+  const states = new Map<string, HTMLElement>();
   const details: HTMLDetailsElement[] = [];
   const touched = new WeakSet<HTMLDetailsElement>();
 
   const renderFiles = (e: FileChangeEntry): void => {
     list.replaceChildren();
     details.length = 0;
+    states.clear();
     for (const change of e.changes) {
       const path = change.movePath ?? change.path;
       const diff = change.diff ?? "";
@@ -40,6 +48,11 @@ export function fileChangeCard(entry: FileChangeEntry, ctx: RenderContext): Card
         change.movePath ? h("span", { class: "moved-from" }, `from ${change.path}`) : null,
         counts(added, removed),
         h("span", { class: "spacer" }),
+        (() => {
+          const state = h("span", { class: "review-state", role: "status" });
+          states.set(path, state);
+          return state;
+        })(),
         h("button", {
           class: "secondary small", type: "button", "aria-label": `Open diff of ${path}`,
           onclick: () => ctx.post({ type: "openDiff", itemId: e.id, path }),
@@ -63,8 +76,14 @@ export function fileChangeCard(entry: FileChangeEntry, ctx: RenderContext): Card
     }
     const n = e.changes.length;
     setText(title, `${e.status === "completed" ? "Edited" : e.status === "inProgress" ? "Editing" : "Proposed edit to"} ${n} file${n === 1 ? "" : "s"}`);
-    setText(badge, BADGE[e.status] ?? e.status);
+    setText(badge, reviewBadge(e.review) ?? BADGE[e.status] ?? e.status);
     el.dataset["status"] = e.status;
+    el.dataset["review"] = overall(e.review) ?? "";
+    for (const [path, state] of states) {
+      const file = e.review?.find((f) => f.path === path);
+      setText(state, file ? reviewText(file) : "");
+      state.dataset["state"] = file?.state ?? "";
+    }
     // While the approval card shows the same diff, keep these collapsed; open small ones afterwards.
     for (const d of details) {
       if (!touched.has(d)) d.open = e.status !== "inProgress" && Number(d.dataset["lines"]) <= OPEN_DIFF_LINES;
@@ -72,4 +91,21 @@ export function fileChangeCard(entry: FileChangeEntry, ctx: RenderContext): Card
   };
   update(entry);
   return { el, update };
+}
+
+/** The change's review taken together: undefined while there is none (or it is all pending). */
+function overall(review: readonly FileReview[] | undefined): FileReview["state"] | undefined {
+  if (!review || review.length === 0) return undefined;
+  const states = new Set(review.map((f) => f.state));
+  if (states.size === 1) return [...states][0];
+  return "partial";
+}
+
+/** The head badge once the review says more than "Applied". */
+function reviewBadge(review: readonly FileReview[] | undefined): string | undefined {
+  const state = overall(review);
+  if (state === "kept") return "Kept";
+  if (state === "undone") return "Undone";
+  if (state === "partial") return review?.some((f) => f.undone > 0) ? "Partly undone" : undefined;
+  return undefined;
 }

@@ -10,12 +10,12 @@ as the agent's edits (the editor's buffer for open files, the disk otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tandem.errors import NotFoundError
-from tandem.patch.applier import FileChange, FileOp
+from tandem.patch.applier import FileChange, FileOp, display_path
 from tandem.patch.diff import DiffHunk, split_hunks
 from tandem.patch.hunk_revert import locate_hunk, revert_hunk
 from tandem.patch.workspace import Workspace
@@ -53,6 +53,11 @@ class ChangeSet:
         """Every hunk id, in file order."""
         return [h.hunk.id for f in self.files for h in f.hunks]
 
+    def shown_paths(self, tracked: TrackedFile) -> set[str]:
+        """The paths one of its files goes by, as the items show them (a move has two)."""
+        paths = [tracked.change.path, *([tracked.change.move_path] if tracked.change.move_path else [])]
+        return {display_path(p, self.cwd) if self.cwd is not None else str(p) for p in paths}
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewResult:
@@ -63,8 +68,19 @@ class ReviewResult:
 
 
 @dataclass(frozen=True, slots=True)
+class HunkRun:
+    """One run of changed lines of a located hunk (0-based lines of today's text): the lines it added
+    from ``start_line`` on, and the lines it removed there (without line endings)."""
+
+    start_line: int
+    added: int
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PendingHunk:
-    """A pending hunk located in a document, for code lenses and code actions (0-based lines)."""
+    """A pending hunk located in a document, for code lenses, code actions and inline diffs (0-based
+    lines; ``start_line`` / ``line_count`` start at the first changed line, ``runs`` are exact)."""
 
     change_id: str
     thread_id: str
@@ -72,6 +88,38 @@ class PendingHunk:
     start_line: int
     line_count: int
     header: str
+    turn_id: str = ""
+    runs: tuple[HunkRun, ...] = ()
+
+
+def hunk_runs(hunk: DiffHunk, start: int) -> tuple[HunkRun, ...]:
+    """The runs of changed lines of ``hunk`` when its new side (context included) begins at line
+    ``start`` of today's text (:func:`~tandem.patch.hunk_revert.locate_hunk`)."""
+    runs: list[HunkRun] = []
+    line = start
+    run_start: int | None = None
+    added = 0
+    removed: list[str] = []
+    for raw in hunk.diff.split("\n")[1:]:
+        if not raw or raw.startswith("\\"):
+            continue
+        tag, body = raw[0], raw[1:]
+        if tag == " ":
+            if run_start is not None:
+                runs.append(HunkRun(run_start, added, tuple(removed)))
+                run_start, added, removed = None, 0, []
+            line += 1
+            continue
+        if run_start is None:
+            run_start = line
+        if tag == "+":
+            added += 1
+            line += 1
+        elif tag == "-":
+            removed.append(body)
+    if run_start is not None:
+        runs.append(HunkRun(run_start, added, tuple(removed)))
+    return tuple(runs)
 
 
 def _leading_context(hunk: DiffHunk) -> int:
@@ -94,6 +142,15 @@ class ChangeTracker:
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
         self._sets: dict[str, ChangeSet] = {}
+        self._listeners: list[Callable[[ChangeSet], None]] = []
+
+    def subscribe(self, listener: Callable[[ChangeSet], None]) -> None:
+        """Call ``listener`` with a change set when it is recorded and whenever a hunk of it changes state."""
+        self._listeners.append(listener)
+
+    def _changed(self, change_set: ChangeSet) -> None:
+        for listener in list(self._listeners):
+            listener(change_set)
 
     def record(
         self,
@@ -112,6 +169,7 @@ class ChangeTracker:
             for change in changes
         ]
         self._sets[change_id] = ChangeSet(change_id, thread_id, turn_id, files, cwd)
+        self._changed(self._sets[change_id])
 
     def get(self, change_id: str) -> ChangeSet:
         """The change set ``change_id``.
@@ -154,6 +212,8 @@ class ChangeTracker:
                                 where[0] + lead,
                                 max(where[1] - lead, 0),
                                 hunk.hunk.header,
+                                change_set.turn_id,
+                                hunk_runs(hunk.hunk, where[0]),
                             )
                         )
         return sorted(found, key=lambda p: p.start_line)
@@ -179,6 +239,8 @@ class ChangeTracker:
                 if hunk.hunk.id in wanted and hunk.state is HunkState.PENDING:
                     hunk.state = HunkState.ACCEPTED
                     done.append(hunk.hunk.id)
+        if done:
+            self._changed(change_set)
         return ReviewResult(done, [])
 
     async def reject(self, change_id: str, hunk_ids: Iterable[str] | None = None) -> ReviewResult:
@@ -194,11 +256,72 @@ class ChangeTracker:
     def settle_turn(self, thread_id: str, turn_id: str, state: HunkState) -> None:
         """Set every hunk of a turn's change sets to ``state`` (after a checkpoint undo or redo changed
         the files under them, their review is over)."""
-        for change_set in self._sets.values():
-            if change_set.thread_id == thread_id and change_set.turn_id == turn_id:
-                for tracked in change_set.files:
-                    for hunk in tracked.hunks:
-                        hunk.state = state
+        for change_set in self.of_turn(thread_id, turn_id):
+            changed = False
+            for tracked in change_set.files:
+                for hunk in tracked.hunks:
+                    changed = changed or hunk.state is not state
+                    hunk.state = state
+            if changed:
+                self._changed(change_set)
+
+    def of_turn(self, thread_id: str, turn_id: str) -> list[ChangeSet]:
+        """The change sets of one turn, in the order they were recorded."""
+        return [c for c in self._sets.values() if c.thread_id == thread_id and c.turn_id == turn_id]
+
+    def _of_files(
+        self, thread_id: str, turn_id: str, paths: Collection[str] | None
+    ) -> list[tuple[ChangeSet, list[str]]]:
+        """Each change set of the turn with the ids of its hunks in ``paths`` (as shown; None: all).
+
+        Raises:
+            NotFoundError: the turn has no change set, or none touches one of ``paths``.
+        """
+        sets = self.of_turn(thread_id, turn_id)
+        if not sets:
+            raise NotFoundError(f"turn {turn_id!r} of thread {thread_id!r} has no applied changes")
+        picked: list[tuple[ChangeSet, list[str]]] = []
+        seen: set[str] = set()
+        for change_set in sets:
+            ids: list[str] = []
+            for tracked in change_set.files:
+                names = change_set.shown_paths(tracked)
+                if paths is None or names & set(paths):
+                    seen |= names
+                    ids += [h.hunk.id for h in tracked.hunks]
+            if ids:
+                picked.append((change_set, ids))
+        missing = sorted(set(paths or ()) - seen)
+        if missing:
+            raise NotFoundError(f"turn {turn_id!r} changed no file {missing[0]!r}")
+        return picked
+
+    def accept_files(self, thread_id: str, turn_id: str, paths: Collection[str] | None = None) -> ReviewResult:
+        """Keep every pending hunk the turn's changes made to ``paths`` (None: every file).
+
+        Raises:
+            NotFoundError: as :meth:`_of_files`.
+        """
+        done: list[str] = []
+        for change_set, ids in self._of_files(thread_id, turn_id, paths):
+            done += self.accept(change_set.id, ids).done
+        return ReviewResult(done, [])
+
+    async def reject_files(self, thread_id: str, turn_id: str, paths: Collection[str] | None = None) -> ReviewResult:
+        """Undo every hunk the turn's changes made to ``paths`` (None: every file), where it is still
+        what the agent wrote; later change sets first, so an earlier hunk under a later one comes back.
+
+        Raises:
+            NotFoundError: as :meth:`_of_files`.
+            ConflictError / PatchApplyError: a revert could not be applied.
+        """
+        done: list[str] = []
+        kept: list[str] = []
+        for change_set, ids in reversed(self._of_files(thread_id, turn_id, paths)):
+            result = await self.reject(change_set.id, ids)
+            done += result.done
+            kept += result.kept
+        return ReviewResult(done, kept)
 
     async def _revert(self, change_set: ChangeSet, wanted: set[str]) -> ReviewResult:
         done: list[str] = []
@@ -223,6 +346,8 @@ class ChangeTracker:
             for hunk in tracked.hunks:
                 if hunk.hunk.id in done:
                     hunk.state = HunkState.REJECTED
+        if done:
+            self._changed(change_set)
         return ReviewResult(done, kept)
 
     @staticmethod

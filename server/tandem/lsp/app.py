@@ -44,6 +44,9 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_READ, None, f"{_H}.changes:change_read"),
     (methods.UNDO, None, f"{_H}.changes:undo"),
     (methods.REDO, None, f"{_H}.changes:redo"),
+    (methods.CHANGE_HUNKS, None, f"{_H}.changes:change_hunks"),
+    (methods.CHANGE_ACCEPT_FILES, None, f"{_H}.changes:change_accept_files"),
+    (methods.CHANGE_REJECT_FILES, None, f"{_H}.changes:change_reject_files"),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(

@@ -15,16 +15,18 @@ from pathlib import Path
 from lsprotocol import types
 
 from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
-from tandem.agent.review import ChangeTracker, HunkState
+from tandem.agent.review import ChangeSet, ChangeTracker, HunkState
 from tandem.agent.thread import Thread
 from tandem.agent.threads import ThreadManager, transcript
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import CliOverrides, Config, load_config, no_sandbox_warning
 from tandem.errors import InvalidParamsError
+from tandem.lsp import review_wire
 from tandem.lsp.editor import EditorBridge
 from tandem.lsp.live_workspace import LiveWorkspace
 from tandem.lsp.notifications import to_notification
 from tandem.lsp.server import TandemLanguageServer, workspace_root
+from tandem.protocol import methods
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import CommandExecutionItem, InputItem, Item, ThreadInfo, Turn
 from tandem.protocol.messages import ThreadStartParams
@@ -47,6 +49,7 @@ class ThreadHub:
         self.editor = editor
         self.workspace = LiveWorkspace(editor)
         self.tracker = ChangeTracker(self.workspace)
+        self.tracker.subscribe(self._change_updated)
         self._defaults = defaults
         self.manager = ThreadManager(
             lambda cwd: self._config(ThreadStartParams(cwd=str(cwd) if cwd else None)),
@@ -139,6 +142,7 @@ class ThreadHub:
         outcome = await self.manager.undo(thread_id, turn_id)
         self.tracker.settle_turn(thread_id, outcome.turn_id, HunkState.REJECTED)
         self.refresh_code_lenses()
+        self._turn_undone(thread_id, outcome)
         return outcome
 
     async def redo(self, thread_id: str) -> UndoOutcome:
@@ -150,7 +154,18 @@ class ThreadHub:
         outcome = await self.manager.redo(thread_id)
         self.tracker.settle_turn(thread_id, outcome.turn_id, HunkState.ACCEPTED)
         self.refresh_code_lenses()
+        self._turn_undone(thread_id, outcome)
         return outcome
+
+    def _turn_undone(self, thread_id: str, outcome: UndoOutcome) -> None:
+        """Tell a Tandem client that a turn's changes were undone or redone (``tandem/turn/undone``)."""
+        if self.editor.tandem_client:
+            self.editor.notify(methods.TURN_UNDONE, review_wire.turn_undone(thread_id, outcome))
+
+    def _change_updated(self, change_set: ChangeSet) -> None:
+        """Tell a Tandem client the review state of a change set (``tandem/change/updated``)."""
+        if self.editor.tandem_client:
+            self.editor.notify(methods.CHANGE_UPDATED, review_wire.change_updated(change_set))
 
     def fork(self, thread_id: str, turn_id: str | None) -> Thread:
         """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread

@@ -39,6 +39,9 @@ CLIENT_REQUESTS = frozenset(
         methods.CHANGE_READ,
         methods.UNDO,
         methods.REDO,
+        methods.CHANGE_HUNKS,
+        methods.CHANGE_ACCEPT_FILES,
+        methods.CHANGE_REJECT_FILES,
     }
 )
 

@@ -43,6 +43,22 @@ class HunkSpanStatus(StrEnum):
     EXCLUDED = "excluded"
 
 
+class HunkReviewState(StrEnum):
+    """Review state of one hunk of an applied change (``tandem/change/updated``): ``pending`` until
+    the user keeps it (``accepted``) or undoes it (``rejected``)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class UndoAction(StrEnum):
+    """What changed a turn's files from its checkpoint (``tandem/turn/undone``)."""
+
+    UNDO = "undo"
+    REDO = "redo"
+
+
 class ApprovalKind(StrEnum):
     """What an approval request is about."""
 

@@ -61,6 +61,13 @@ from tandem.protocol.messages import (
     UndoParams,
     UndoResult,
 )
+from tandem.protocol.review import (
+    ChangeFilesParams,
+    ChangeHunksParams,
+    ChangeHunksResult,
+    ChangeUpdatedNotification,
+    TurnUndoneNotification,
+)
 
 SCHEMA_VERSION = 1
 
@@ -81,6 +88,9 @@ METHODS: dict[str, tuple[str, type[BaseModel], type[BaseModel] | None]] = {
     m.CHANGE_READ: ("clientToServer", ChangeReadParams, ChangeReadResult),
     m.UNDO: ("clientToServer", UndoParams, UndoResult),
     m.REDO: ("clientToServer", RedoParams, UndoResult),
+    m.CHANGE_HUNKS: ("clientToServer", ChangeHunksParams, ChangeHunksResult),
+    m.CHANGE_ACCEPT_FILES: ("clientToServer", ChangeFilesParams, ReviewResult),
+    m.CHANGE_REJECT_FILES: ("clientToServer", ChangeFilesParams, ReviewResult),
     m.REQUEST_APPROVAL: ("serverToClient", RequestApprovalParams, RequestApprovalResult),
     m.TURN_STARTED: ("serverToClient", TurnNotification, None),
     m.TURN_COMPLETED: ("serverToClient", TurnNotification, None),
@@ -95,6 +105,8 @@ METHODS: dict[str, tuple[str, type[BaseModel], type[BaseModel] | None]] = {
     m.STREAM_RETRY: ("serverToClient", StreamRetryNotification, None),
     m.TOKEN_USAGE: ("serverToClient", TokenUsageNotification, None),
     m.SERVER_REQUEST_RESOLVED: ("serverToClient", ServerRequestResolvedNotification, None),
+    m.CHANGE_UPDATED: ("serverToClient", ChangeUpdatedNotification, None),
+    m.TURN_UNDONE: ("serverToClient", TurnUndoneNotification, None),
 }
 
 _EXTRA_MODELS: tuple[type[BaseModel], ...] = (

@@ -257,7 +257,7 @@ function tests({ vscode, api }: Context): [string, () => Promise<void>][] {
       },
     ],
     [
-      "inline ask (command path) edits the open buffer and offers Accept/Reject lenses",
+      "inline ask (command path) edits the open buffer, saves it (tandem.saveAgentEdits) and offers Keep/Undo lenses",
       async () => {
         const rec = recorder(api);
         try {
@@ -281,27 +281,29 @@ function tests({ vscode, api }: Context): [string, () => Promise<void>][] {
           assert(turn.status === "completed", `turn status ${String(turn.status)}: ${JSON.stringify(turn.error)}`);
 
           assert(doc.getText().includes(DOCTEST_LINE), "the edit is not in the editor's buffer");
-          assert(doc.isDirty, "the buffer should hold the agent's edit unsaved");
-          assert(fs.readFileSync(corePy, "utf8") === diskBefore, "the open file was written on disk behind the editor");
+          // Saved once applied (tandem.saveAgentEdits, default on): the commands run next see it.
+          await waitFor("the agent's edit saved", () => !doc.isDirty && fs.readFileSync(corePy, "utf8") === doc.getText());
+          assert(diskBefore !== doc.getText(), "the edit did not reach the disk");
 
           // The lenses of this turn's change (hunks accepted in the review earlier stay pending too).
           const [changeItem] = itemsCompleted(rec.notes, started.threadId, "fileChange");
           assert(changeItem?.id, "no fileChange item in the inline-ask turn");
           const ofChange = (l: LensInfo[]) =>
             l.filter((x) => (x.args[0] as { changeId?: string } | undefined)?.changeId === changeItem.id);
-          const lenses = await waitFor("Accept/Reject lenses in the buffer", async () => {
+          const lenses = await waitFor("Keep/Undo lenses in the buffer", async () => {
             const l = ofChange(await lensesOf(vscode, uri));
-            return l.some((x) => /Accept/.test(x.title)) && l.some((x) => /Reject/.test(x.title)) ? l : undefined;
+            return l.some((x) => /Keep/.test(x.title)) && l.some((x) => /Undo/.test(x.title)) ? l : undefined;
           });
-          const accept = lenses.find((l) => /Accept/.test(l.title))!;
-          const reject = lenses.find((l) => /Reject/.test(l.title))!;
+          const accept = lenses.find((l) => /Keep/.test(l.title))!;
+          const reject = lenses.find((l) => /Undo/.test(l.title))!;
           assert(accept.command === "tandem.acceptHunk" && reject.command === "tandem.rejectHunk", JSON.stringify(lenses));
           const docLine = doc.getText().split("\n").findIndex((l) => l === DOCTEST_LINE);
           assert(accept.line <= docLine && docLine - accept.line <= 6, `lens at line ${accept.line}, edit at ${docLine}`);
 
-          // Reject the hunk: the buffer goes back to what it was and the change's lenses go away.
+          // Undo the hunk: the buffer goes back to what it was (saved too) and the change's lenses go away.
           await vscode.commands.executeCommand(reject.command, ...reject.args);
           await waitFor("the buffer to be restored", () => doc.getText() === before);
+          await waitFor("the undo saved", () => !doc.isDirty && fs.readFileSync(corePy, "utf8") === before);
           await waitFor("the change's lenses to go away", async () => ofChange(await lensesOf(vscode, uri)).length === 0);
         } finally {
           rec.dispose();

@@ -1,5 +1,6 @@
-"""``tandem/change/accept|reject|read``, ``tandem/change/preview`` and ``tandem/undo``: the agent's
-changes, proposed (preview of a pending approval) and after they landed (read, review, undo)."""
+"""``tandem/change/accept|reject|read``, ``tandem/change/preview``, ``tandem/change/hunks``,
+``tandem/change/acceptFiles|rejectFiles`` and ``tandem/undo``: the agent's changes, proposed (preview
+of a pending approval) and after they landed (read, locate in a document, review, undo)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from tandem.agent.review import ReviewResult as Review
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.errors import NotFoundError
+from tandem.lsp import review_wire
+from tandem.lsp.documents import uri_to_path
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params
 from tandem.patch.applier import FileChange, display_path
@@ -27,6 +30,7 @@ from tandem.protocol.messages import (
     UndoParams,
     UndoResult,
 )
+from tandem.protocol.review import ChangeFilesParams, ChangeHunksParams, ChangeHunksResult
 from tandem.tools.proposals import wire_kind
 
 
@@ -66,6 +70,31 @@ async def change_accept(hub: ThreadHub, request: Any) -> dict[str, Any]:
 async def change_reject(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/change/reject``: revert hunks still as the agent wrote them."""
     return await review(hub, ReviewAction.REJECT, parse_params(ChangeDecisionParams, request))
+
+
+async def change_accept_files(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/change/acceptFiles``: keep a turn's pending hunks in some files (or all of them)."""
+    params = parse_params(ChangeFilesParams, request)
+    result = hub.tracker.accept_files(params.thread_id, params.turn_id, params.paths)
+    hub.refresh_code_lenses()
+    return _wire(result)
+
+
+async def change_reject_files(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/change/rejectFiles``: undo a turn's hunks in some files (or all of them)."""
+    params = parse_params(ChangeFilesParams, request)
+    result = await hub.tracker.reject_files(params.thread_id, params.turn_id, params.paths)
+    hub.refresh_code_lenses()
+    return _wire(result)
+
+
+async def change_hunks(hub: ThreadHub, request: Any) -> dict[str, Any]:
+    """``tandem/change/hunks``: the pending hunks of applied changes in one document, located in its
+    text now (nothing for a URI that is not a file)."""
+    params = parse_params(ChangeHunksParams, request)
+    path = uri_to_path(params.uri)
+    pending = hub.tracker.pending_in(path) if path is not None else []
+    return dump(ChangeHunksResult(hunks=[review_wire.located(p) for p in pending]))
 
 
 async def change_preview(hub: ThreadHub, request: Any) -> dict[str, Any]:

@@ -4,8 +4,9 @@ Listing is cheap: actions carry only ``data`` and get their command in ``codeAct
 (clients that cannot resolve commands get them inline). Actions: "Ask Tandem…" on a selection
 (``refactor.rewrite``), "Fix with Tandem" per diagnostic (``quickfix``; the diagnostic, its range
 and the code around it go into the turn), "Explain with Tandem", and for a pending hunk under the
-cursor "Accept hunk" / "Reject hunk" / "Accept change" / "Reject change". Code lenses show
-Accept / Reject above every pending hunk.
+cursor "Keep hunk" / "Undo hunk" / "Keep change" / "Undo change" (the edit is already in the file:
+keeping it marks it reviewed, undoing it reverts it). Code lenses show Keep / Undo above every
+pending hunk. The command ids stay ``tandem.acceptHunk`` etc.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ _TITLES = {
     ASK: "Ask Tandem…",
     FIX: "Fix with Tandem",
     EXPLAIN: "Explain with Tandem",
-    ACCEPT_HUNK: "Tandem: Accept hunk",
-    REJECT_HUNK: "Tandem: Reject hunk",
-    ACCEPT_CHANGE: "Tandem: Accept change",
-    REJECT_CHANGE: "Tandem: Reject change",
+    ACCEPT_HUNK: "Tandem: Keep hunk",
+    REJECT_HUNK: "Tandem: Undo hunk",
+    ACCEPT_CHANGE: "Tandem: Keep change",
+    REJECT_CHANGE: "Tandem: Undo change",
 }
 CONTEXT_LINES = 8
 DEFAULT_ASK = "Improve this code. Keep its behaviour unless it is wrong."
@@ -116,7 +117,7 @@ def resolve(hub: ThreadHub, action: types.CodeAction) -> types.CodeAction:
 
 
 def code_lens(hub: ThreadHub, params: types.CodeLensParams) -> list[types.CodeLens]:
-    """``textDocument/codeLens``: Accept / Reject above every pending hunk."""
+    """``textDocument/codeLens``: Keep / Undo above every pending hunk."""
     path = uri_to_path(params.text_document.uri)
     lenses: list[types.CodeLens] = []
     for pending in hub.tracker.pending_in(path) if path is not None else []:
@@ -124,11 +125,11 @@ def code_lens(hub: ThreadHub, params: types.CodeLensParams) -> list[types.CodeLe
         args = {"threadId": pending.thread_id, "changeId": pending.change_id, "hunkId": pending.hunk_id}
         lenses.append(
             types.CodeLens(
-                range=at, command=types.Command(title="✓ Accept (Tandem)", command=ACCEPT_HUNK, arguments=[args])
+                range=at, command=types.Command(title="✓ Keep (Tandem)", command=ACCEPT_HUNK, arguments=[args])
             )
         )
         lenses.append(
-            types.CodeLens(range=at, command=types.Command(title="✗ Reject", command=REJECT_HUNK, arguments=[args]))
+            types.CodeLens(range=at, command=types.Command(title="↶ Undo", command=REJECT_HUNK, arguments=[args]))
         )
     return lenses
 
