@@ -61,6 +61,8 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/change/read": "clientRequest",
   "tandem/undo": "clientRequest",
   "tandem/redo": "clientRequest",
+  "tandem/provider/status": "clientRequest",
+  "tandem/provider/test": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",

@@ -44,6 +44,8 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_READ, None, f"{_H}.changes:change_read"),
     (methods.UNDO, None, f"{_H}.changes:undo"),
     (methods.REDO, None, f"{_H}.changes:redo"),
+    (methods.PROVIDER_STATUS, None, f"{_H}.provider:provider_status"),
+    (methods.PROVIDER_TEST, None, f"{_H}.provider:provider_test"),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(

@@ -39,6 +39,8 @@ CLIENT_REQUESTS = frozenset(
         methods.CHANGE_READ,
         methods.UNDO,
         methods.REDO,
+        methods.PROVIDER_STATUS,
+        methods.PROVIDER_TEST,
     }
 )
 

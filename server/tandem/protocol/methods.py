@@ -20,6 +20,8 @@ CHANGE_PREVIEW: Final = "tandem/change/preview"
 CHANGE_READ: Final = "tandem/change/read"
 UNDO: Final = "tandem/undo"
 REDO: Final = "tandem/redo"
+PROVIDER_STATUS: Final = "tandem/provider/status"
+PROVIDER_TEST: Final = "tandem/provider/test"
 
 # server -> client request
 REQUEST_APPROVAL: Final = "tandem/requestApproval"
