@@ -22,7 +22,9 @@ import type { ClientRequestMethod, ParamsOf, ResultOf } from "./protocol/methods
 import { ProposalManager } from "./proposals";
 import { ReviewStates } from "./review";
 import { tandemRpc } from "./rpc/connection";
-import { readSettings, RESTART_KEYS, type TandemSettings } from "./settings";
+import { ProviderKeys } from "./secrets";
+import { readSettings, RESTART_KEYS, serverCommandLine, type TandemSettings } from "./settings";
+import { createSetup } from "./setupHost";
 import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
 import type { RequestApprovalResult } from "./shared/protocolTypes";
 import { TandemStatusBar } from "./statusBar";
@@ -59,10 +61,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   const store = new ThreadStore();
   const router = new NotificationRouter(log);
   const broker = new ApprovalBroker(log);
+  const keys = new ProviderKeys(context.secrets);
 
   client = new TandemClient({
     output,
     settings,
+    environment: () => keys.environment(),
     wire: (c) => [router.attach(c), registerApprovalHandler(c, broker)],
     onStopped: () => {
       broker.withdrawAll();
@@ -85,6 +89,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   });
   const controller = new ChatController({ rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel });
   panel.controller = controller;
+  const { setup, disposables: setupDisposables } = createSetup({
+    rpc, client: tandemClient, keys, router, settings, post: (m) => panel.post(m), revealChat: () => panel.reveal(), output,
+  });
+  panel.setup = setup;
 
   const statusBar = new TandemStatusBar(COMMANDS.openChat);
   const updateStatus = () => {
@@ -137,14 +145,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       showLogs: () => output.show(true),
       applyProposal: (requestId) => proposals.applyAccepted(requestId),
     }),
+    ...setupDisposables,
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!RESTART_KEYS.some((key) => e.affectsConfiguration(`tandem.${key}`))) return;
       updateStatus();
+      // The setup view restarts the server itself; a command line the server already runs with needs no restart.
+      if (setup.isSaving() || (tandemClient.running && sameCommandLine(startedCommandLine, settings()))) return;
       const choice = await vscode.window.showInformationMessage("Tandem: restart the server to apply the new settings?", "Restart");
       if (choice === "Restart") await tandemClient.restart();
     }),
   );
   updateStatus();
+  let startedCommandLine = serverCommandLine(settings());
+  context.subscriptions.push(
+    tandemClient.onDidChangeState((state) => {
+      if (state === "starting") startedCommandLine = serverCommandLine(settings());
+    }),
+  );
   const started = tandemClient.start();
 
   const api: TandemApi = {
@@ -169,6 +186,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
 export async function deactivate(): Promise<void> {
   await client?.stop();
   client = undefined;
+}
+
+function sameCommandLine(a: { command: string; args: string[] }, settings: TandemSettings): boolean {
+  const b = serverCommandLine(settings);
+  return a.command === b.command && a.args.length === b.args.length && a.args.every((arg, i) => arg === b.args[i]);
 }
 
 function toDisposable(d: { dispose(): unknown }): vscode.Disposable {
