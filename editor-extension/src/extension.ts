@@ -151,6 +151,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       updateStatus();
       // The setup view restarts the server itself; a command line the server already runs with needs no restart.
       if (setup.isSaving() || (tandemClient.running && sameCommandLine(startedCommandLine, settings()))) return;
+      // A server that could not start is started again right away: fixing the setting fixes it.
+      if (tandemClient.state === "failed" || tandemClient.state === "stopped") return tandemClient.restart();
       const choice = await vscode.window.showInformationMessage("Tandem: restart the server to apply the new settings?", "Restart");
       if (choice === "Restart") await tandemClient.restart();
     }),
