@@ -151,7 +151,7 @@ export class TandemClient implements vscode.Disposable {
       try {
         await client.start();
       } catch (error) {
-        if (this.client === client) await this.reportStartFailure(error);
+        if (this.client === client) this.reportStartFailure(error); // not awaited: the toast waits for the user
       }
     })().finally(() => {
       this.starting = undefined;
@@ -260,15 +260,16 @@ export class TandemClient implements vscode.Disposable {
     return { action: CloseAction.DoNotRestart, handled: true };
   }
 
-  private async reportStartFailure(error: unknown): Promise<void> {
+  private reportStartFailure(error: unknown): void {
     const { command } = serverCommandLine(this.options.settings());
     const reason = describeStartFailure(error, command, this.tail.lastWords());
     this.failure = reason;
     this.options.output.appendLine(`[tandem] the server failed to start: ${reason}`);
     this.setState("failed");
-    const choice = await vscode.window.showErrorMessage(startFailureMessage(reason), FAILURE_ACTIONS.openSettings, FAILURE_ACTIONS.showLog);
-    if (choice === FAILURE_ACTIONS.openSettings) void vscode.commands.executeCommand("workbench.action.openSettings", "tandem.server");
-    if (choice === FAILURE_ACTIONS.showLog) this.options.output.show(true);
+    void vscode.window.showErrorMessage(startFailureMessage(reason), FAILURE_ACTIONS.openSettings, FAILURE_ACTIONS.showLog).then((choice) => {
+      if (choice === FAILURE_ACTIONS.openSettings) void vscode.commands.executeCommand("workbench.action.openSettings", "tandem.server");
+      if (choice === FAILURE_ACTIONS.showLog) this.options.output.show(true);
+    });
   }
 
   private async notifyCrash(reason: string | undefined): Promise<void> {

@@ -64,7 +64,12 @@ export function isSetupIntent(message: WebviewToHost): boolean {
 
 export class SetupController {
   private status: ProviderStatusResult | null = null;
-  private requested = false;
+  /**
+   * Whether the view stays up: `required` once the provider was found unusable (until a Save makes
+   * it ready — a Test that restarts the server with a key must not take the form away), `requested`
+   * when the user opened it; `no` shows it only while the provider is unusable.
+   */
+  private shown: "no" | "required" | "requested" = "no";
   private saving = false;
 
   constructor(private readonly deps: SetupDeps) {}
@@ -111,7 +116,7 @@ export class SetupController {
 
   /** `tandem.openSetup`: reveal the chat and show the setup view (also when a provider is ready). */
   async open(): Promise<void> {
-    this.requested = true;
+    this.shown = "requested";
     await this.deps.actions.revealChat();
     await this.refresh();
   }
@@ -125,7 +130,7 @@ export class SetupController {
         case "setupSave":
           return await this.save(message.values);
         case "setupClose":
-          this.requested = false;
+          if (this.status?.state === "ready") this.shown = "no";
           return await this.postSetup();
         case "openSetup":
           return await this.open();
@@ -201,7 +206,7 @@ export class SetupController {
       await this.postSetup();
       return;
     }
-    this.requested = false;
+    this.shown = "no";
     this.deps.actions.providerReady(true);
     this.deps.post({ type: "setupResult", phase: "saved" });
     await this.postSetup();
@@ -219,7 +224,8 @@ export class SetupController {
 
   private async postSetup(): Promise<void> {
     const notReady = this.status !== null && this.status.state !== "ready";
-    const mode: SetupMessage["mode"] = this.requested ? "requested" : notReady ? "required" : "hidden";
+    if (notReady && this.shown === "no") this.shown = "required";
+    const mode: SetupMessage["mode"] = this.shown === "no" ? "hidden" : this.shown;
     this.deps.post({
       type: "setup",
       mode,

@@ -79,9 +79,25 @@ class Workbench {
     await this.chat().locator("html[data-tandem-ready='true']").waitFor({ timeout: 60_000 });
   }
 
+  /** Run a palette command by its title. */
+  async palette(title: string): Promise<void> {
+    const quick = this.page.locator(".quick-input-widget input");
+    await this.page.keyboard.press("F1"); // webviews forward it to the workbench too
+    await quick.waitFor({ timeout: 10_000 });
+    await quick.fill(`>${title}`);
+    await this.page.locator(".quick-input-list .monaco-list-row").filter({ hasText: title }).first().click();
+  }
+
+  /** Switch the color theme as a user does (settings.json edits are not picked up by code-server here). */
   async theme(kind: "light" | "dark"): Promise<void> {
-    this.session.writeSettings({ "workbench.colorTheme": kind === "light" ? "Default Light Modern" : "Default Dark Modern" });
-    await this.page.locator(kind === "light" ? ".monaco-workbench.vs" : ".monaco-workbench.vs-dark").waitFor({ timeout: 30_000 });
+    const want = kind === "light" ? ".monaco-workbench.vs" : ".monaco-workbench.vs-dark";
+    if (await this.page.locator(want).count() === 0) {
+      await this.palette("Preferences: Color Theme");
+      const quick = this.page.locator(".quick-input-widget input");
+      await quick.fill(kind === "light" ? "Light Modern" : "Dark Modern");
+      await this.page.locator(".quick-input-list .monaco-list-row").filter({ hasText: kind === "light" ? "Light Modern" : "Dark Modern" }).first().click();
+    }
+    await this.page.locator(want).waitFor({ timeout: 30_000 });
     await this.chat().locator(`body.vscode-${kind}`).waitFor({ timeout: 30_000 });
   }
 
@@ -156,7 +172,7 @@ describe.skipIf(skip)(skip ? `first run in Chromium (skipped: ${skip})` : "first
       await setup.waitFor({ timeout: 60_000 });
       // The server said why: no key for the default provider.
       expect(squash(await setup.locator(".setup-problem").textContent())).toContain("OPENAI_API_KEY");
-      const options = await wb.chat().getByLabel("Provider").locator("option").allInnerTexts();
+      const options = await wb.chat().getByLabel("Provider", { exact: true }).locator("option").allInnerTexts();
       expect(options).toEqual(PROVIDERS);
       // No composer until a provider works.
       expect(await wb.chat().getByRole("textbox", { name: "Message to Tandem" }).isVisible()).toBe(false);
@@ -177,10 +193,10 @@ describe.skipIf(skip)(skip ? `first run in Chromium (skipped: ${skip})` : "first
     step("fills it in for an OpenAI-compatible URL and tests the connection", async () => {
       const chat = wb.chat();
       const baseUrl = session.model!.baseUrl;
-      await chat.getByLabel("Provider").selectOption({ label: "OpenAI-compatible URL" });
-      await chat.getByLabel("Base URL").fill(baseUrl);
+      await chat.getByLabel("Provider", { exact: true }).selectOption({ label: "OpenAI-compatible URL" });
+      await chat.getByLabel("Base URL", { exact: true }).fill(baseUrl);
       await chat.getByLabel("API key (OPENAI_API_KEY)").fill(FIRSTRUN_KEY);
-      await chat.getByLabel("Model").fill(FIRSTRUN_MODEL);
+      await chat.getByLabel("Model", { exact: true }).fill(FIRSTRUN_MODEL);
       await chat.getByRole("button", { name: "Test connection" }).click();
       const result = chat.locator(".setup-result.ok");
       await result.waitFor({ timeout: 60_000 });
@@ -219,22 +235,18 @@ describe.skipIf(skip)(skip ? `first run in Chromium (skipped: ${skip})` : "first
       const answer = wb.chat().locator("article.entry.agent").first();
       await waitFor("the answer", async () => squash(await answer.textContent()) === squash(FIRST_ANSWER), 60_000);
       // The model request carried the key the user typed (given to the server in its environment).
-      const request = session.model!.requests().find((r) => r["method"] === "POST");
+      const request = session.model!.requests().find((r) => r["method"] === "POST" && r.body?.["model"] !== undefined);
       expect((request?.["headers"] as Record<string, string> | undefined)?.["authorization"]).toBe(`Bearer ${FIRSTRUN_KEY}`);
       expect((request?.["body"] as Record<string, unknown> | undefined)?.["model"]).toBe(FIRSTRUN_MODEL);
       await wb.shots("05-first-answer");
     });
 
     step("Tandem: Set Up Model Provider… opens the setup again, with Back to chat", async () => {
-      await wb.page.keyboard.press("F1");
-      const quick = wb.page.locator(".quick-input-widget input");
-      await quick.waitFor();
-      await quick.fill(">Tandem: Set Up Model Provider");
-      await wb.page.locator(".quick-input-list .monaco-list-row").filter({ hasText: "Set Up Model Provider" }).first().click();
+      await wb.palette("Tandem: Set Up Model Provider");
       const setup = wb.chat().getByRole("region", { name: "Set up a model provider" });
       await setup.waitFor({ timeout: 30_000 });
-      expect(await wb.chat().getByLabel("Provider").inputValue()).toBe("compatible");
-      expect(await wb.chat().getByLabel("Base URL").inputValue()).toBe(session.model!.baseUrl);
+      expect(await wb.chat().getByLabel("Provider", { exact: true }).inputValue()).toBe("compatible");
+      expect(await wb.chat().getByLabel("Base URL", { exact: true }).inputValue()).toBe(session.model!.baseUrl);
       expect(await wb.chat().getByLabel("API key (OPENAI_API_KEY)").getAttribute("placeholder")).toMatch(/Stored/);
       await wb.chat().getByRole("button", { name: "Back to chat" }).click();
       await setup.waitFor({ state: "hidden" });
@@ -309,14 +321,22 @@ describe.skipIf(skip)(skip ? `first run in Chromium (skipped: ${skip})` : "first
       await wb.shots("07-not-connected-text-kept");
     });
 
-    step("the banner's Open settings opens the server settings", async () => {
+    step("the banner's Open settings opens the server settings; setting the Python path there starts the server", async () => {
       await wb.chat().locator(".connection").getByRole("button", { name: "Open settings" }).click();
       await wb.page.locator(".settings-editor").waitFor({ timeout: 30_000 });
-      await wb.page.locator(".settings-editor .setting-item-contents").filter({ hasText: "Python Path" }).first().waitFor({ timeout: 30_000 });
+      const pythonPath = wb.page.locator(".settings-editor .setting-item-contents")
+        .filter({ has: wb.page.locator(".setting-item-label", { hasText: /^Python Path$/ }) }).first();
+      await pythonPath.waitFor({ timeout: 30_000 });
+      await wb.shots("08-server-settings");
+      const input = pythonPath.locator("input").first();
+      await input.click();
+      await input.fill(SERVER_COMMAND[0]!);
+      await input.press("Enter");
+      await waitFor("tandem.server.pythonPath in settings.json", () =>
+        fs.readFileSync(session.settingsFile, "utf8").includes('"tandem.server.pythonPath"'), 30_000);
     });
 
-    step("fixing the setting starts the server; the kept prompt is sent and answered", async () => {
-      session.writeSettings({ "tandem.server.command": SERVER_COMMAND });
+    step("the server starts; the kept prompt is sent and answered", async () => {
       const chat = wb.chat();
       await chat.locator(".connection").waitFor({ state: "hidden", timeout: 60_000 });
       const send = chat.getByRole("button", { name: "Send message" });

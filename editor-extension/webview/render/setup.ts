@@ -137,7 +137,7 @@ export class SetupView {
     const error = status === null ? "The Tandem server is not running: start it to set up a provider." : status.error ?? "";
     setText(this.problem, error);
     this.problem.hidden = error === "";
-    this.closeBtn.hidden = !(message.mode === "requested" && status?.state === "ready");
+    this.closeBtn.hidden = status?.state !== "ready";
     this.layout();
   }
 
