@@ -31,6 +31,9 @@ export class SetupView {
   readonly el: HTMLElement;
   private readonly intro: HTMLElement;
   private readonly problem: HTMLElement;
+  private readonly problemText: HTMLElement;
+  private readonly problemDetail: HTMLElement;
+  private readonly problemDetails: HTMLDetailsElement;
   private readonly form: HTMLFormElement;
   private readonly provider: HTMLSelectElement;
   private readonly baseUrl: HTMLInputElement;
@@ -57,7 +60,10 @@ export class SetupView {
     const ids = { provider: uid("setup-provider"), url: uid("setup-url"), api: uid("setup-api"), key: uid("setup-key"),
       model: uid("setup-model"), models: uid("setup-models"), keyHelp: uid("setup-key-help") };
     this.intro = h("p", { class: "setup-intro" });
-    this.problem = h("p", { class: "setup-problem", hidden: true });
+    this.problemText = h("span", { class: "setup-problem-text" });
+    this.problemDetail = h("p", { class: "setup-problem-detail" });
+    this.problemDetails = h("details", { class: "setup-problem-details" }, h("summary", {}, "Details"), this.problemDetail);
+    this.problem = h("div", { class: "setup-problem", hidden: true }, this.problemText, this.problemDetails);
     this.provider = h("select", { id: ids.provider, class: "setup-input", name: "provider" });
     this.baseUrl = h("input", { id: ids.url, class: "setup-input", type: "url", name: "baseUrl", spellcheck: "false",
       autocomplete: "off" });
@@ -134,10 +140,16 @@ export class SetupView {
     setText(this.intro, message.mode === "required"
       ? "Tandem needs a model provider before your first prompt. Pick one, paste its API key, and save."
       : "Change the model provider Tandem's server uses.");
-    const error = status === null ? "The Tandem server is not running: start it to set up a provider." : status.error ?? "";
-    setText(this.problem, error);
-    this.problem.hidden = error === "";
-    this.closeBtn.hidden = status?.state !== "ready";
+    const summary = status === null
+      ? "The Tandem server is not running: start it to set up a provider."
+      : status.state === "missingKey"
+        ? `No API key for ${status.providerName ?? status.provider ?? "the provider"} yet${status.envKey ? ` (${status.envKey})` : ""}.`
+        : status.state === "configError" ? "The server's configuration cannot be used as it is." : "";
+    setText(this.problemText, summary);
+    setText(this.problemDetail, status?.error ?? "");
+    this.problemDetails.hidden = !status?.error;
+    this.problem.hidden = summary === "";
+    this.closeBtn.hidden = !(message.mode === "requested" && status?.state === "ready");
     this.layout();
   }
 
@@ -241,7 +253,8 @@ export class SetupView {
     const lines: (string | null)[] = [];
     if (test.ok) {
       const ms = test.elapsedMs ? ` in ${Math.round(test.elapsedMs)} ms` : "";
-      lines.push(`✓ Connected to ${test.providerName} (HTTP ${test.status ?? "?"}${ms}).`);
+      const where = this.provider.value === COMPATIBLE ? test.url.replace(/\/models(\?.*)?$/, "") : test.providerName;
+      lines.push(`✓ Connected to ${where} (HTTP ${test.status ?? "?"}${ms}).`);
       const n = test.models?.length ?? 0;
       lines.push(n > 0 ? `${n} model${n === 1 ? "" : "s"} listed.` : "The server lists no models.");
       if (test.modelListed === true) lines.push(`“${test.model}” is available.`);
