@@ -91,6 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   panel.controller = controller;
   const { setup, disposables: setupDisposables } = createSetup({
     rpc, client: tandemClient, keys, router, settings, post: (m) => panel.post(m), revealChat: () => panel.reveal(), output,
+    busy: () => store.anyRunning(),
   });
   panel.setup = setup;
 

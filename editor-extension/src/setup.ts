@@ -42,6 +42,8 @@ export interface SetupDeps {
   saveSettings: (settings: ProviderSettings) => Promise<void>;
   /** Post to the chat page. */
   post: (message: HostToWebview) => void;
+  /** True while a turn runs: a restart (testing a new key, saving) would end it. */
+  busy?: () => boolean;
   /** Editor actions of the banner and the walkthrough. */
   actions: {
     revealChat(): Promise<void>;
@@ -51,6 +53,8 @@ export interface SetupDeps {
     providerReady(ready: boolean): void;
   };
 }
+
+const BUSY = "A turn is running: saving (or testing a new key) restarts the server and would stop it. Try again when it ends.";
 
 /** Webview messages this controller answers. */
 const SETUP_INTENTS = new Set<WebviewToHost["type"]>([
@@ -156,10 +160,15 @@ export class SetupController {
       this.deps.post({ type: "setupResult", phase: "failed", message: problem });
       return;
     }
-    this.deps.post({ type: "setupResult", phase: "testing" });
     const keyVar = keyVarFor(values.choice, presets);
     const key = values.apiKey.trim();
-    if (key && keyVar && !this.deps.client.startedWith(keyVar, key)) {
+    const restart = Boolean(key && keyVar && !this.deps.client.startedWith(keyVar, key));
+    if (restart && this.deps.busy?.()) {
+      this.deps.post({ type: "setupResult", phase: "failed", message: BUSY });
+      return;
+    }
+    this.deps.post({ type: "setupResult", phase: "testing" });
+    if (restart && keyVar) {
       await this.deps.client.restart({ [keyVar]: key }); // the server reads keys from its environment only
     }
     if (this.deps.client.state !== "running") {
@@ -184,6 +193,10 @@ export class SetupController {
     const problem = validateSetup(values, presets, stored);
     if (problem) {
       this.deps.post({ type: "setupResult", phase: "failed", message: problem });
+      return;
+    }
+    if (this.deps.busy?.()) {
+      this.deps.post({ type: "setupResult", phase: "failed", message: BUSY });
       return;
     }
     this.deps.post({ type: "setupResult", phase: "saving" });

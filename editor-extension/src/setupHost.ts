@@ -31,6 +31,8 @@ export interface SetupHostOptions {
   post: (message: HostToWebview) => void;
   revealChat: () => Promise<void>;
   output: vscode.OutputChannel;
+  /** True while a turn runs (a restart would end it). */
+  busy: () => boolean;
 }
 
 /** The provider settings out of all settings. */
@@ -57,6 +59,7 @@ export function createSetup(o: SetupHostOptions): { setup: SetupController; disp
     settings: () => providerSettings(o.settings()),
     saveSettings: writeProviderSettings,
     post: o.post,
+    busy: o.busy,
     actions: {
       revealChat: o.revealChat,
       openServerSettings: async () => {

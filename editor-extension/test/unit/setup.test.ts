@@ -170,6 +170,21 @@ describe("SetupController", () => {
     expect(results().at(-1)).toMatchObject({ phase: "failed", message: "The Tandem server is not running: the command “tandem” was not found." });
   });
 
+  it("does not restart the server under a running turn", async () => {
+    const busy = new SetupController({
+      rpc: { request: async () => missing, executeCommand: async () => undefined } as unknown as TandemRpc,
+      client, keys: new ProviderKeys(secrets), settings: () => ({ provider: "", model: "", baseUrl: "", wireApi: "" }),
+      saveSettings: async (s) => void saved.push(s), post: (m) => posted.push(m), busy: () => true,
+      actions: { revealChat: async () => undefined, openServerSettings: async () => undefined, showLogs: () => undefined, providerReady: () => undefined },
+    });
+    await busy.refresh();
+    await busy.handle({ type: "setupTest", values: compatible() });
+    await busy.handle({ type: "setupSave", values: compatible() });
+    expect(results().map((r) => r.phase)).toEqual(["failed", "failed"]);
+    expect(client.restarts).toEqual([]);
+    expect(saved).toEqual([]);
+  });
+
   it("the banner's buttons: Open settings, Restart, Show log", async () => {
     await controller.handle({ type: "openSettings" });
     await controller.handle({ type: "restartServer" });
