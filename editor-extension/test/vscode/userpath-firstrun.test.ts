@@ -66,7 +66,7 @@ class Workbench {
   constructor(readonly session: VSCodeSession, readonly page: Page) {}
 
   chat(): FrameLocator {
-    return this.page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+    return this.page.frameLocator('iframe.webview.ready[src*="extensionId=tandem."]').frameLocator("#active-frame");
   }
 
   toasts(): Locator {
@@ -251,6 +251,19 @@ describe.skipIf(skip)(skip ? `first run in Chromium (skipped: ${skip})` : "first
       await wb.chat().getByRole("button", { name: "Back to chat" }).click();
       await setup.waitFor({ state: "hidden" });
       await wb.chat().getByRole("textbox", { name: "Message to Tandem" }).waitFor();
+    });
+
+    step("the walkthrough lists its four steps", async () => {
+      await wb.palette("Welcome: Open Walkthrough...");
+      await wb.page.locator(".quick-input-list .monaco-list-row").filter({ hasText: "Get started with Tandem" }).first().click();
+      const page = wb.page.locator(".gettingStartedContainer");
+      await page.waitFor({ timeout: 30_000 });
+      const steps = page.locator(".getting-started-step");
+      await steps.filter({ hasText: "Set up a model provider" }).first().waitFor({ timeout: 30_000 });
+      for (const title of ["Set up a model provider", "Open the chat", "Ask a first question", "Review a change"]) {
+        expect(await steps.filter({ hasText: title }).count(), title).toBeGreaterThan(0);
+      }
+      await wb.shots("09-walkthrough");
     });
 
     step("the key is in neither settings.json nor any log; restarts logged no error", async () => {
