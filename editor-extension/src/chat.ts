@@ -206,7 +206,11 @@ export class ChatController {
       case "ready":
         return this.ready();
       case "send":
-        return this.send(message.text, message.mentions, message.images);
+        // A prompt is never dropped: if it cannot be sent, it goes back into the composer.
+        return this.send(message.text, message.mentions, message.images).catch((error: unknown) => {
+          host.post({ type: "restoreDraft", text: message.text, mentions: message.mentions });
+          throw error;
+        });
       case "interrupt":
         await this.interrupt();
         return;

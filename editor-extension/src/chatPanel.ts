@@ -14,6 +14,7 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ChatController, ChatHost } from "./chat";
 import { mentionGlob, rankMentionResults } from "./mentions";
+import { isSetupIntent, type SetupController } from "./setup";
 import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
 
 export const CHAT_VIEW_ID = "tandem.chat";
@@ -22,6 +23,7 @@ const INTENTS = new Set<WebviewToHost["type"]>([
   "ready", "send", "interrupt", "newThread", "selectThread", "forkThread", "listThreads", "approve",
   "decideHunk", "openFile", "openDiff", "slash", "searchMentions",
   "reviewFiles", "restoreCheckpoint", "redoCheckpoint",
+  "setupTest", "setupSave", "setupClose", "openSetup", "openSettings", "restartServer", "showLogs",
 ]);
 
 /** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */
@@ -70,6 +72,8 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   /** Every message posted to the page (for the extension API / tests). */
   readonly onDidPost = this.postEmitter.event;
   controller: ChatController | undefined;
+  /** The provider setup view and the "Not connected" banner (src/setup.ts). */
+  setup: SetupController | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly diffs: { openDiff(itemId: string, path?: string): Promise<void> }) {}
 
@@ -106,10 +110,12 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   /** Handle a message from the page (also used by the extension API to simulate the page). */
   async receive(message: unknown): Promise<void> {
     if (!isWebviewMessage(message) || !this.controller) return;
+    if (isSetupIntent(message)) return this.setup?.handle(message);
     if (message.type === "ready") {
       this.ready = true;
       await this.controller.handle(message);
       for (const queued of this.queue.splice(0)) this.post(queued);
+      await this.setup?.pageReady();
       return;
     }
     await this.controller.handle(message);

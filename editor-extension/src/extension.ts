@@ -27,7 +27,9 @@ import { ProposalManager } from "./proposals";
 import { ReviewStates } from "./review";
 import { registerReviewCommands } from "./reviewCommands";
 import { tandemRpc } from "./rpc/connection";
-import { readSettings, RESTART_KEYS, type TandemSettings } from "./settings";
+import { ProviderKeys } from "./secrets";
+import { readSettings, RESTART_KEYS, serverCommandLine, type TandemSettings } from "./settings";
+import { createSetup } from "./setupHost";
 import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
 import type { RequestApprovalResult } from "./shared/protocolTypes";
 import { TandemStatusBar } from "./statusBar";
@@ -72,10 +74,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   );
   const router = new NotificationRouter(log);
   const broker = new ApprovalBroker(log);
+  const keys = new ProviderKeys(context.secrets);
 
   client = new TandemClient({
     output,
     settings,
+    environment: () => keys.environment(),
     wire: (c) => [router.attach(c), registerApprovalHandler(c, broker), agentEdits.register(c)],
     onStopped: () => {
       broker.withdrawAll();
@@ -110,6 +114,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     },
   });
   panel.controller = controller;
+  const { setup, disposables: setupDisposables } = createSetup({
+    rpc, client: tandemClient, keys, router, settings, post: (m) => panel.post(m), revealChat: () => panel.reveal(), output,
+    busy: () => store.anyRunning(),
+  });
+  panel.setup = setup;
 
   const statusBar = new TandemStatusBar(COMMANDS.openChat);
   const updateStatus = () => {
@@ -171,14 +180,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       showLogs: () => output.show(true),
       applyProposal: (requestId) => proposals.applyAccepted(requestId),
     }),
+    ...setupDisposables,
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!RESTART_KEYS.some((key) => e.affectsConfiguration(`tandem.${key}`))) return;
       updateStatus();
+      // The setup view restarts the server itself; a command line the server already runs with needs no restart.
+      if (setup.isSaving() || (tandemClient.running && sameCommandLine(startedCommandLine, settings()))) return;
+      // A server that could not start is started again right away: fixing the setting fixes it.
+      if (tandemClient.state === "failed" || tandemClient.state === "stopped") return tandemClient.restart();
       const choice = await vscode.window.showInformationMessage("Tandem: restart the server to apply the new settings?", "Restart");
       if (choice === "Restart") await tandemClient.restart();
     }),
   );
   updateStatus();
+  let startedCommandLine = serverCommandLine(settings());
+  context.subscriptions.push(
+    tandemClient.onDidChangeState((state) => {
+      if (state === "starting") startedCommandLine = serverCommandLine(settings());
+    }),
+  );
   const started = tandemClient.start();
 
   const api: TandemApi = {
@@ -205,6 +225,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
 export async function deactivate(): Promise<void> {
   await client?.stop();
   client = undefined;
+}
+
+function sameCommandLine(a: { command: string; args: string[] }, settings: TandemSettings): boolean {
+  const b = serverCommandLine(settings);
+  return a.command === b.command && a.args.length === b.args.length && a.args.every((arg, i) => arg === b.args[i]);
 }
 
 function toDisposable(d: { dispose(): unknown }): vscode.Disposable {

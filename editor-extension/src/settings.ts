@@ -19,6 +19,10 @@ export interface TandemSettings {
   model: string;
   /** `tandem.provider`: model provider id (`--provider`). */
   provider: string;
+  /** `tandem.baseUrl`: the provider's API root, over its preset's (`-c model_providers.<id>.base_url`). */
+  baseUrl: string;
+  /** `tandem.wireApi`: the HTTP API the provider speaks, over its preset's (`-c model_providers.<id>.wire_api`). */
+  wireApi: WireApi | "";
   /** `tandem.approvalPolicy`: `untrusted` | `on-request` | `never` | "" (server default). */
   approvalPolicy: ApprovalPolicy | "";
   /** `tandem.sandboxMode`: `read-only` | `workspace-write` | `danger-full-access` | "" (server default). */
@@ -36,8 +40,12 @@ export const DEFAULT_SERVER_COMMAND = ["tandem", "lsp"];
 const POLICIES: readonly ApprovalPolicy[] = ["untrusted", "on-request", "never"];
 const SANDBOXES: readonly SandboxMode[] = ["read-only", "workspace-write", "danger-full-access"];
 
+/** The HTTP APIs a provider can speak (the server's `wire_api` values). */
+export type WireApi = "responses" | "chat" | "anthropic";
+export const WIRE_APIS: readonly WireApi[] = ["responses", "chat", "anthropic"];
+
 /** Settings that need a server restart when they change (relative to the "tandem" section). */
-export const RESTART_KEYS = ["server.command", "server.pythonPath", "server.args", "server.env", "model", "provider", "approvalPolicy", "sandboxMode"];
+export const RESTART_KEYS = ["server.command", "server.pythonPath", "server.args", "server.env", "model", "provider", "approvalPolicy", "sandboxMode", "baseUrl", "wireApi"];
 
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === "string" && v.length > 0) : [];
@@ -58,6 +66,8 @@ export function readSettings(config: ConfigurationLike): TandemSettings {
     ),
     model: text(config.get("model")),
     provider: text(config.get("provider")),
+    baseUrl: text(config.get("baseUrl")),
+    wireApi: oneOf(config.get("wireApi"), WIRE_APIS),
     approvalPolicy: oneOf(config.get("approvalPolicy"), POLICIES),
     sandboxMode: oneOf(config.get("sandboxMode"), SANDBOXES),
     modalApprovals: config.get("approvals.modal") === true,
@@ -68,7 +78,9 @@ export function readSettings(config: ConfigurationLike): TandemSettings {
  * The server's command line: `[python, "-m", "tandem.cli", "lsp"]` when `pythonPath` is set, else
  * `serverCommand`; then `serverArgs`; then `--provider`, `--model`, `--approval-policy` and
  * `--sandbox` for the settings that are set (these also apply to threads the server starts by
- * itself, e.g. for `tandem.ask`; `tandem lsp --help` lists the flags).
+ * itself, e.g. for `tandem.ask`; `tandem lsp --help` lists the flags); `tandem.baseUrl` and
+ * `tandem.wireApi` become `-c model_providers.<id>.base_url="…"` / `wire_api="…"` for the provider
+ * (`openai` when none is set), as the server's `provider_overrides` (lsp/handlers/provider.py) builds them.
  */
 export function serverCommandLine(settings: TandemSettings): { command: string; args: string[] } {
   const argv = settings.pythonPath
@@ -77,7 +89,10 @@ export function serverCommandLine(settings: TandemSettings): { command: string; 
       ? settings.serverCommand
       : DEFAULT_SERVER_COMMAND;
   const args = [...argv.slice(1), ...settings.serverArgs];
-  if (settings.provider) args.push("--provider", settings.provider);
+  const provider = settings.provider || (settings.baseUrl || settings.wireApi ? "openai" : "");
+  if (provider) args.push("--provider", provider);
+  if (settings.baseUrl) args.push("-c", `model_providers.${provider}.base_url=${JSON.stringify(settings.baseUrl)}`);
+  if (settings.wireApi) args.push("-c", `model_providers.${provider}.wire_api="${settings.wireApi}"`);
   if (settings.model) args.push("--model", settings.model);
   if (settings.approvalPolicy) args.push("--approval-policy", settings.approvalPolicy);
   if (settings.sandboxMode) args.push("--sandbox", settings.sandboxMode);

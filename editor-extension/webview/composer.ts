@@ -3,7 +3,7 @@
  * host-side file search, slash commands, pasted images, attachment chips, Send and Stop.
  */
 import type {
-  InsertMessage, Mention, MentionResultsMessage, PastedImage, WebviewToHost,
+  InsertMessage, Mention, MentionResultsMessage, PastedImage, RestoreDraftMessage, WebviewToHost,
 } from "../src/shared/webviewMessages";
 import { h, uid } from "./dom";
 import {
@@ -38,6 +38,8 @@ export class Composer {
   /** Text for which the user closed the menu with Escape (it stays closed until the text changes). */
   private dismissed: string | null = null;
   private imageCount = 0;
+  /** Send is disabled while the server is not connected (the text stays in the box). */
+  private connected = true;
 
   constructor(private readonly post: (m: WebviewToHost) => void, private readonly onDraft: (d: Draft) => void) {
     const hintId = uid("composer-hint");
@@ -89,6 +91,22 @@ export class Composer {
   setRunning(running: boolean): void {
     this.stop.hidden = !running;
     this.sendBtn.title = running ? "Send (Enter): added to the running turn" : "Send (Enter)";
+  }
+
+  /** Enable or disable Send (and Enter) with the server connection; typed text is kept either way. */
+  setConnected(connected: boolean): void {
+    this.connected = connected;
+    this.sendBtn.disabled = !connected;
+    this.sendBtn.title = connected ? "Send (Enter)" : "Not connected: the message is kept until the server runs";
+  }
+
+  /** A prompt the host could not send comes back (into an empty box; appended to what was typed since). */
+  restoreDraft(msg: RestoreDraftMessage): void {
+    const typed = this.textarea.value.trim();
+    this.textarea.value = typed ? `${msg.text}\n${this.textarea.value}` : msg.text;
+    for (const m of msg.mentions) this.addMention(m);
+    this.autosize();
+    this.saveDraft();
   }
 
   restore(draft: Draft): void {
@@ -290,6 +308,7 @@ export class Composer {
   // --- sending --------------------------------------------------------------------------
 
   private send(): void {
+    if (!this.connected) return; // never dropped: the text stays until the server runs
     const text = this.textarea.value.trim();
     if (!text && this.mentions.length === 0 && this.images.length === 0) return;
     const slash = this.mentions.length === 0 && this.images.length === 0 ? parseSlashCommand(text) : null;

@@ -8,7 +8,9 @@ import { createBridge } from "./bridge";
 import { Composer, type Draft } from "./composer";
 import { h, setText } from "./dom";
 import type { RenderContext } from "./render/common";
+import { ConnectionBanner } from "./render/connection";
 import { HeaderView } from "./render/header";
+import { SetupView } from "./render/setup";
 import { TranscriptView } from "./render/transcript";
 import { initialState, isRunning, reduceAll, type ViewState } from "./state";
 
@@ -42,9 +44,17 @@ function start(): void {
   }, empty, list);
   const retry = h("div", { class: "retry", role: "status", hidden: true });
   const transcript = new TranscriptView(scroller, list, ctx, () => composer.focus());
+  const setupView = new SetupView(ctx.post);
+  const banner = new ConnectionBanner(ctx.post);
+  let statusSeen = false;
 
   const root = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
-  root.replaceChildren(header.el, scroller, retry, composer.el);
+  root.replaceChildren(header.el, setupView.el, scroller, retry, banner.el, composer.el);
+  /** The setup view replaces the conversation and the composer while it shows. */
+  const showSetup = (shown: boolean): void => {
+    for (const el of [scroller, composer.el]) el.hidden = shown;
+    if (shown) retry.hidden = true;
+  };
 
   const saved = bridge.getState() as Saved | undefined;
   if (saved?.draft) composer.restore(saved.draft);
@@ -55,8 +65,10 @@ function start(): void {
     transcript.render(state);
     empty.hidden = state.order.length > 0;
     composer.setRunning(isRunning(state));
+    // Send follows the host's connection report, or (before one) the status line's.
+    if (banner.state === null) composer.setConnected(!statusSeen || state.status.connected);
     scroller.setAttribute("aria-busy", String(isRunning(state)));
-    retry.hidden = state.retry === null;
+    retry.hidden = state.retry === null || setupView.visible;
     if (state.retry) {
       setText(retry, `Connection problem, retrying (attempt ${state.retry.attempt} of ${state.retry.maxAttempts}): ${state.retry.message}`);
     }
@@ -82,6 +94,16 @@ function start(): void {
     queue.push(message);
     if (message.type === "insert") composer.insert(message);
     else if (message.type === "mentionResults") composer.mentionResults(message);
+    else if (message.type === "restoreDraft") composer.restoreDraft(message);
+    else if (message.type === "status") statusSeen = true;
+    else if (message.type === "setup") {
+      setupView.update(message);
+      showSetup(setupView.visible);
+    } else if (message.type === "setupResult") setupView.showResult(message);
+    else if (message.type === "connection") {
+      banner.update(message);
+      composer.setConnected(message.state === "running");
+    }
     if (queue.length >= MAX_QUEUE) fold();
     if (!scheduled) {
       scheduled = true;

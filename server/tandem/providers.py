@@ -205,7 +205,10 @@ def provider_from_table(info: ProviderToml, key: str, base: ProviderInfo | None)
     if base is None and not info.base_url:
         raise ConfigError(f'model_providers.{key}: base_url is required, e.g. base_url = "http://localhost:8000/v1"')
     base = base or ProviderInfo(key, key, "", None, WireApi.RESPONSES)
-    requires_key = base.requires_key or info.env_key is not None
+    base_requires_key = base.requires_key
+    if base.id == "openai" and info.base_url:  # as with OPENAI_BASE_URL: only OpenAI's own endpoint needs the key
+        base_requires_key = info.base_url.rstrip("/") == OPENAI_DEFAULT_BASE_URL
+    requires_key = base_requires_key or info.env_key is not None
     if info.requires_openai_auth is not None:
         requires_key = info.requires_openai_auth or info.env_key is not None
     wire_api = info.wire_api or base.wire_api

@@ -228,6 +228,21 @@ def test_user_table_merges_over_a_built_in(tmp_path: Path, home: Path) -> None:
     assert config.provider.env_key == "OPENAI_API_KEY" and config.provider.wire_api is WireApi.RESPONSES
 
 
+def test_openai_table_at_another_url_needs_no_key(tmp_path: Path, home: Path) -> None:
+    # As OPENAI_BASE_URL does: a [model_providers.openai] base_url elsewhere (an OpenAI-compatible
+    # server, the editor's setup view) makes the key optional; OpenAI's own URL still requires it.
+    elsewhere = ['model_providers.openai.base_url="http://127.0.0.1:9/v1"']
+    config = load_config(tmp_path, CliOverrides(provider="openai", config_overrides=elsewhere), environ=env(home))
+    assert config.provider.base_url == "http://127.0.0.1:9/v1" and not config.provider.requires_key
+    assert require_credentials(config, env(home)) is None
+    own = ['model_providers.openai.base_url="https://api.openai.com/v1/"']
+    config = load_config(tmp_path, CliOverrides(provider="openai", config_overrides=own), environ=env(home))
+    assert config.provider.requires_key
+    with_key = [*elsewhere, 'model_providers.openai.env_key="CORP_KEY"']
+    config = load_config(tmp_path, CliOverrides(provider="openai", config_overrides=with_key), environ=env(home))
+    assert config.provider.requires_key and config.provider.env_key == "CORP_KEY"
+
+
 def test_every_codex_provider_key_parses_and_applies(tmp_path: Path, home: Path) -> None:
     (home / "config.toml").write_text("""
 model_provider = "corp"

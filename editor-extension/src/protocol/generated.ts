@@ -67,6 +67,17 @@ export type PlanStepStatus = ("pending" | "in_progress" | "completed")
  */
 export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
 /**
+ * Whether the server's configured model provider can be used (``tandem/provider/status``).
+ * 
+ * ``ready``: configured, with the key it needs (or none needed); ``missingKey``: the provider needs
+ * an API key and its ``env_key`` variable is not set; ``configError``: the configuration itself is
+ * unusable (an unknown provider, a preset without its ``base_url``, invalid ``config.toml``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ProviderState".
+ */
+export type ProviderState = ("ready" | "missingKey" | "configError")
+/**
  * What commands may touch (Codex's ``sandbox_mode``).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -137,6 +148,12 @@ PlanStep?: PlanStep
 PlanStepStatus?: PlanStepStatus
 PlanUpdatedNotification?: PlanUpdatedNotification
 Position?: Position
+ProviderPreset?: ProviderPreset
+ProviderState?: ProviderState
+ProviderStatusParams?: ProviderStatusParams
+ProviderStatusResult?: ProviderStatusResult
+ProviderTestParams?: ProviderTestParams
+ProviderTestResult?: ProviderTestResult
 Range?: Range
 ReasoningItem?: ReasoningItem
 RedoParams?: RedoParams
@@ -671,6 +688,99 @@ plan: PlanStep[]
 explanation?: (string | null)
 }
 /**
+ * A model provider every install knows (``server/tandem/providers.py``'s presets), as a setup view
+ * offers it.
+ * 
+ * ``base_url`` is empty for a preset whose URL only the user knows (``azure``); ``env_key`` is the
+ * environment variable the key is read from (``None``: the provider sends no key);
+ * ``wire_api`` is ``responses``, ``chat`` or ``anthropic``; ``default_model`` is the model the
+ * server uses with this provider when none is configured.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ProviderPreset".
+ */
+export interface ProviderPreset {
+id: string
+name: string
+baseUrl: string
+envKey?: (string | null)
+requiresKey?: boolean
+wireApi: string
+defaultModel: string
+envKeyInstructions?: (string | null)
+}
+/**
+ * ``tandem/provider/status``: whether the configured provider can be used (no network request).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ProviderStatusParams".
+ */
+export interface ProviderStatusParams {
+
+}
+/**
+ * Result of ``tandem/provider/status``.
+ * 
+ * ``provider``, ``model``, ``base_url``, ``env_key`` and ``key_set`` describe the resolved
+ * configuration (absent on ``configError``); ``error`` says what is missing (the server's own
+ * message, never a key); ``presets`` lists the providers a setup view offers, in display order.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ProviderStatusResult".
+ */
+export interface ProviderStatusResult {
+state: ProviderState
+provider?: (string | null)
+providerName?: (string | null)
+model?: (string | null)
+baseUrl?: (string | null)
+envKey?: (string | null)
+keySet?: boolean
+error?: (string | null)
+presets?: ProviderPreset[]
+}
+/**
+ * ``tandem/provider/test``: probe a provider as ``tandem doctor`` does (``GET {base_url}/models`` with
+ * its credentials, then the wire API's endpoint with an empty body). Unset fields come from the
+ * server's configuration; ``base_url`` and ``wire_api`` override the provider's. The key is read from
+ * the server's environment (the provider's ``env_key`` variable), never sent in the request.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ProviderTestParams".
+ */
+export interface ProviderTestParams {
+provider?: (string | null)
+baseUrl?: (string | null)
+model?: (string | null)
+wireApi?: (string | null)
+}
+/**
+ * Result of ``tandem/provider/test`` (``tandem/model/probe.py``'s ``ProbeResult``).
+ * 
+ * ``ok``: the models endpoint answered 2xx and the wire API's endpoint exists. ``status`` is the
+ * models endpoint's HTTP status (absent when nothing answered); ``models`` the ids it listed;
+ * ``model_listed`` whether ``model`` is among them (absent when there is no list); ``error`` and
+ * ``hint`` say what failed and what to try (redacted: no key ever appears).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ProviderTestResult".
+ */
+export interface ProviderTestResult {
+ok: boolean
+provider: string
+providerName: string
+url: string
+model: string
+status?: (number | null)
+models?: string[]
+modelListed?: (boolean | null)
+keyVar?: (string | null)
+keySet?: boolean
+error?: (string | null)
+hint?: (string | null)
+elapsedMs?: number
+}
+/**
  * ``tandem/redo``: undo the thread's newest undo.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -1025,6 +1135,8 @@ export interface TandemMethods {
   "tandem/change/hunks": { direction: "clientToServer"; params: ChangeHunksParams; result: ChangeHunksResult };
   "tandem/change/acceptFiles": { direction: "clientToServer"; params: ChangeFilesParams; result: ReviewResult };
   "tandem/change/rejectFiles": { direction: "clientToServer"; params: ChangeFilesParams; result: ReviewResult };
+  "tandem/provider/status": { direction: "clientToServer"; params: ProviderStatusParams; result: ProviderStatusResult };
+  "tandem/provider/test": { direction: "clientToServer"; params: ProviderTestParams; result: ProviderTestResult };
   "tandem/requestApproval": { direction: "serverToClient"; params: RequestApprovalParams; result: RequestApprovalResult };
   "tandem/turn/started": { direction: "serverToClient"; params: TurnNotification; result: void };
   "tandem/turn/completed": { direction: "serverToClient"; params: TurnNotification; result: void };
@@ -1062,6 +1174,8 @@ export const METHOD_NAMES = [
   "tandem/change/hunks",
   "tandem/change/acceptFiles",
   "tandem/change/rejectFiles",
+  "tandem/provider/status",
+  "tandem/provider/test",
   "tandem/requestApproval",
   "tandem/turn/started",
   "tandem/turn/completed",

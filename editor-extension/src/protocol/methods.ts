@@ -64,6 +64,8 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/change/hunks": "clientRequest",
   "tandem/change/acceptFiles": "clientRequest",
   "tandem/change/rejectFiles": "clientRequest",
+  "tandem/provider/status": "clientRequest",
+  "tandem/provider/test": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",

@@ -14,7 +14,12 @@ import type {
   ThreadInfo,
 } from "./protocolTypes";
 
+import type { ProviderStatusResult, ProviderTestResult } from "../protocol/generated";
+import type { ConnectionState } from "../serverFailure";
+import type { ProviderSettings, SetupValues } from "./setup";
+
 export type { Item };
+export type { ConnectionState } from "../serverFailure";
 
 /** A server notification forwarded verbatim (method is one of the `tandem/*` notification names). */
 export interface NotificationMessage {
@@ -105,6 +110,44 @@ export interface ErrorMessage {
   message: string;
 }
 
+/**
+ * The provider setup view (src/setup.ts): shown instead of the chat while the server's provider is
+ * not usable (`required`) or when the user asked for it (`requested`, e.g. `tandem.openSetup`).
+ */
+export interface SetupMessage {
+  type: "setup";
+  mode: "required" | "requested" | "hidden";
+  /** `tandem/provider/status` (null while the server is not running). */
+  status: ProviderStatusResult | null;
+  /** What the settings say now. */
+  settings: ProviderSettings;
+  /** Environment variables that have a key stored in SecretStorage (names only, never keys). */
+  storedKeys: string[];
+}
+
+/** Progress and outcome of the setup view's Test connection / Save. */
+export interface SetupResultMessage {
+  type: "setupResult";
+  phase: "testing" | "tested" | "saving" | "saved" | "failed";
+  test?: ProviderTestResult;
+  message?: string;
+}
+
+/** The server connection (Send is disabled unless `running`). */
+export interface ConnectionMessage {
+  type: "connection";
+  state: ConnectionState;
+  /** Why it is not running, after a failure. */
+  reason?: string;
+}
+
+/** A prompt the host could not send: put it back in the composer (nothing typed is ever lost). */
+export interface RestoreDraftMessage {
+  type: "restoreDraft";
+  text: string;
+  mentions: Mention[];
+}
+
 export type HostToWebview =
   | NotificationMessage
   | ThreadsMessage
@@ -115,7 +158,11 @@ export type HostToWebview =
   | StatusMessage
   | InsertMessage
   | MentionResultsMessage
-  | ErrorMessage;
+  | ErrorMessage
+  | SetupMessage
+  | SetupResultMessage
+  | ConnectionMessage
+  | RestoreDraftMessage;
 
 /** An @-mention attached to a prompt: a workspace-relative path, optionally a line range (1-based). */
 export interface Mention {
@@ -152,4 +199,13 @@ export type WebviewToHost =
   | { type: "restoreCheckpoint"; threadId: string; turnId: string }
   /** Bring back what the thread's newest checkpoint undo reverted (`tandem/redo`). */
   | { type: "redoCheckpoint"; threadId: string }
-  | { type: "searchMentions"; query: string };
+  | { type: "searchMentions"; query: string }
+  /** The setup view's buttons (src/setup.ts). */
+  | { type: "setupTest"; values: SetupValues }
+  | { type: "setupSave"; values: SetupValues }
+  | { type: "setupClose" }
+  | { type: "openSetup" }
+  /** The "Not connected" banner's buttons. */
+  | { type: "openSettings" }
+  | { type: "restartServer" }
+  | { type: "showLogs" };

@@ -343,6 +343,12 @@ export interface SessionOptions {
   workspaceFrom?: string;
   /** Browser viewport. */
   viewport?: { width: number; height: number };
+  /**
+   * How the server finds a model: `preset` (default) puts `OPENAI_API_KEY=test` and `OPENAI_BASE_URL`
+   * (the scripted server) in the environment; `none` gives it neither — a first run, where the
+   * extension's setup view must configure a provider (the scripted server still runs: `model.baseUrl`).
+   */
+  credentials?: "preset" | "none";
 }
 
 export class VSCodeSession {
@@ -484,8 +490,9 @@ export class VSCodeSession {
       XDG_DATA_HOME: path.join(xdg, "data"),
       XDG_CACHE_HOME: path.join(xdg, "cache"),
       TANDEM_HOME: this.tandemHome,
-      OPENAI_API_KEY: "test",
-      ...(this.model ? { OPENAI_BASE_URL: this.model.baseUrl } : {}),
+      ...(this.options.credentials === "none"
+        ? {}
+        : { OPENAI_API_KEY: "test", ...(this.model ? { OPENAI_BASE_URL: this.model.baseUrl } : {}) }),
       ...this.options.env,
     });
     return env;

@@ -47,6 +47,8 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_HUNKS, None, f"{_H}.changes:change_hunks"),
     (methods.CHANGE_ACCEPT_FILES, None, f"{_H}.changes:change_accept_files"),
     (methods.CHANGE_REJECT_FILES, None, f"{_H}.changes:change_reject_files"),
+    (methods.PROVIDER_STATUS, None, f"{_H}.provider:provider_status"),
+    (methods.PROVIDER_TEST, None, f"{_H}.provider:provider_test"),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(

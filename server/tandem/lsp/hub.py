@@ -74,6 +74,11 @@ class ThreadHub:
         """The workspace root the client opened (the server's cwd when it opened none)."""
         return workspace_root(self._server) or Path.cwd()
 
+    @property
+    def defaults(self) -> CliOverrides:
+        """The settings from `tandem lsp`'s command line (what each thread's own settings go over)."""
+        return self._defaults
+
     def _config(self, params: ThreadStartParams) -> Config:
         cwd = Path(params.cwd).expanduser().resolve() if params.cwd else self.root()
         if not cwd.is_dir():

@@ -42,6 +42,8 @@ CLIENT_REQUESTS = frozenset(
         methods.CHANGE_HUNKS,
         methods.CHANGE_ACCEPT_FILES,
         methods.CHANGE_REJECT_FILES,
+        methods.PROVIDER_STATUS,
+        methods.PROVIDER_TEST,
     }
 )
 

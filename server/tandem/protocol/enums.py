@@ -100,3 +100,16 @@ class PlanStepStatus(StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+
+
+class ProviderState(StrEnum):
+    """Whether the server's configured model provider can be used (``tandem/provider/status``).
+
+    ``ready``: configured, with the key it needs (or none needed); ``missingKey``: the provider needs
+    an API key and its ``env_key`` variable is not set; ``configError``: the configuration itself is
+    unusable (an unknown provider, a preset without its ``base_url``, invalid ``config.toml``).
+    """
+
+    READY = "ready"
+    MISSING_KEY = "missingKey"
+    CONFIG_ERROR = "configError"

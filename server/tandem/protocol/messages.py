@@ -16,6 +16,7 @@ from tandem.protocol.enums import (
     ApprovalPolicy,
     ChangeKind,
     HunkSpanStatus,
+    ProviderState,
     SandboxMode,
 )
 from tandem.protocol.items import InputItem, Item, PlanStep, ThreadInfo, Turn, Usage, WireModel
@@ -206,6 +207,88 @@ class ReviewResult(WireModel):
 
 class EmptyResult(WireModel):
     """A result with nothing to say."""
+
+
+# --- provider setup (the editor's first-run view) --------------------------------------------
+
+
+class ProviderPreset(WireModel):
+    """A model provider every install knows (``server/tandem/providers.py``'s presets), as a setup view
+    offers it.
+
+    ``base_url`` is empty for a preset whose URL only the user knows (``azure``); ``env_key`` is the
+    environment variable the key is read from (``None``: the provider sends no key);
+    ``wire_api`` is ``responses``, ``chat`` or ``anthropic``; ``default_model`` is the model the
+    server uses with this provider when none is configured.
+    """
+
+    id: str
+    name: str
+    base_url: str
+    env_key: str | None = None
+    requires_key: bool = False
+    wire_api: str
+    default_model: str
+    env_key_instructions: str | None = None
+
+
+class ProviderStatusParams(WireModel):
+    """``tandem/provider/status``: whether the configured provider can be used (no network request)."""
+
+
+class ProviderStatusResult(WireModel):
+    """Result of ``tandem/provider/status``.
+
+    ``provider``, ``model``, ``base_url``, ``env_key`` and ``key_set`` describe the resolved
+    configuration (absent on ``configError``); ``error`` says what is missing (the server's own
+    message, never a key); ``presets`` lists the providers a setup view offers, in display order.
+    """
+
+    state: ProviderState
+    provider: str | None = None
+    provider_name: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    env_key: str | None = None
+    key_set: bool = False
+    error: str | None = None
+    presets: list[ProviderPreset] = Field(default_factory=list)
+
+
+class ProviderTestParams(WireModel):
+    """``tandem/provider/test``: probe a provider as ``tandem doctor`` does (``GET {base_url}/models`` with
+    its credentials, then the wire API's endpoint with an empty body). Unset fields come from the
+    server's configuration; ``base_url`` and ``wire_api`` override the provider's. The key is read from
+    the server's environment (the provider's ``env_key`` variable), never sent in the request."""
+
+    provider: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    wire_api: str | None = None
+
+
+class ProviderTestResult(WireModel):
+    """Result of ``tandem/provider/test`` (``tandem/model/probe.py``'s ``ProbeResult``).
+
+    ``ok``: the models endpoint answered 2xx and the wire API's endpoint exists. ``status`` is the
+    models endpoint's HTTP status (absent when nothing answered); ``models`` the ids it listed;
+    ``model_listed`` whether ``model`` is among them (absent when there is no list); ``error`` and
+    ``hint`` say what failed and what to try (redacted: no key ever appears).
+    """
+
+    ok: bool
+    provider: str
+    provider_name: str
+    url: str
+    model: str
+    status: int | None = None
+    models: list[str] = Field(default_factory=list)
+    model_listed: bool | None = None
+    key_var: str | None = None
+    key_set: bool = False
+    error: str | None = None
+    hint: str | None = None
+    elapsed_ms: float = 0.0
 
 
 # --- server -> client ------------------------------------------------------------------------

@@ -23,6 +23,8 @@ REDO: Final = "tandem/redo"
 CHANGE_HUNKS: Final = "tandem/change/hunks"
 CHANGE_ACCEPT_FILES: Final = "tandem/change/acceptFiles"
 CHANGE_REJECT_FILES: Final = "tandem/change/rejectFiles"
+PROVIDER_STATUS: Final = "tandem/provider/status"
+PROVIDER_TEST: Final = "tandem/provider/test"
 
 # server -> client request
 REQUEST_APPROVAL: Final = "tandem/requestApproval"
