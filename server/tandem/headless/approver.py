@@ -7,8 +7,10 @@ caller chose to accept everything (``tandem demo`` run non-interactively does, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import IO
 
@@ -113,4 +115,32 @@ class TerminalApprover:
                     + "\n"
                 )
                 return ApprovalResponse(ApprovalDecision.DECLINE)
-            return ApprovalResponse(await asyncio.to_thread(self._ask, request.params.prefix_rule))
+            return ApprovalResponse(await _in_daemon_thread(self._ask, request.params.prefix_rule))
+
+
+def _in_daemon_thread(
+    ask: Callable[[Sequence[str] | None], ApprovalDecision], rule: Sequence[str] | None
+) -> Awaitable[ApprovalDecision]:
+    """Run the blocking terminal read in a daemon thread: when a signal ends the turn meanwhile, the
+    process can exit without waiting for a key press (``asyncio.to_thread``'s pool would wait)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[ApprovalDecision] = loop.create_future()
+
+    def deliver(answer: ApprovalDecision | None, error: BaseException | None) -> None:
+        if future.done():  # the turn stopped waiting
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            assert answer is not None
+            future.set_result(answer)
+
+    def work() -> None:
+        try:
+            loop.call_soon_threadsafe(deliver, ask(rule), None)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(deliver, None, exc)
+
+    threading.Thread(target=work, name="tandem-approval", daemon=True).start()
+    return future
