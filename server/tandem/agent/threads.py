@@ -8,8 +8,9 @@ worktree thread) is created in one place too.
 Rules kept here rather than in a surface:
 
 * a thread id is loaded at most once: resuming a loaded thread returns it;
-* no undo or redo while a turn of this process runs in the folder the checkpoint is of (the
-  turn's own changes would be mixed up with the undo's). Turns of *other* processes are not seen.
+* no undo or redo while a turn runs in the folder the checkpoint is of (the turn's own changes
+  would be mixed up with the undo's) — a turn of this process or of any other Tandem process
+  (their markers, :mod:`tandem.checkpoints.activity`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tandem.agent.events import EventSink
 from tandem.agent.thread import Thread
 from tandem.agent.turn_context import Approver
 from tandem.checkpoints import undo as checkpoint
+from tandem.checkpoints.activity import overlaps
 from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
@@ -265,7 +267,7 @@ class ThreadManager:
         thread need not be loaded.
 
         Raises:
-            BusyError: a turn of this process runs in that thread or in the checkpoint's folder.
+            BusyError: a turn (of any Tandem process) runs in that thread or in the checkpoint's folder.
             NotFoundError: nothing to undo (or no such turn).
             ConflictError / PatchApplyError / SessionError: see :func:`tandem.checkpoints.undo.undo`.
         """
@@ -285,7 +287,9 @@ class ThreadManager:
         """The checkpoint home, once no turn of this process could be mixed up with the undo.
 
         Raises:
-            BusyError: a turn runs in the thread, or in the folder its newest checkpoint is of.
+            BusyError: a turn (of any process) runs in the thread, or in the folder its newest
+                checkpoint is of.
+            CheckpointError: the markers of running turns cannot be read.
         """
         thread = self._threads.get(thread_id)
         if thread is not None and thread.running_turn is not None:
@@ -298,6 +302,12 @@ class ThreadManager:
                 raise BusyError(
                     f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
                     "with this undo — wait for it or interrupt it first"
+                )
+        for turn in home.running_turns():  # turns of other processes too
+            if turn.thread_id == thread_id or (cwd is not None and turn.cwd is not None and overlaps(turn.cwd, cwd)):
+                raise BusyError(
+                    f"thread {turn.thread_id} is running a turn in {turn.cwd} (process {turn.pid}); its changes "
+                    "would be mixed up with this undo — wait for it or interrupt it first"
                 )
         return home
 
