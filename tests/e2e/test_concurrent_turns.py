@@ -109,3 +109,45 @@ def test_undo_on_the_command_line_is_refused_while_another_process_runs_a_turn_t
         _finish(running)
     undone = run_tandem("undo", cwd=workspace)
     assert undone.returncode == 0, undone.stderr
+
+
+def test_a_second_resume_of_a_session_in_use_is_refused_and_the_rollout_stays_whole(
+    model_server, workspace: Path, tandem_home: Path
+) -> None:
+    model_server([respond(message("first answer"))])
+    first = run_tandem("exec", "--json", "first", cwd=workspace)
+    assert first.returncode == 0, first.stderr
+    thread_id = json.loads(first.stdout.splitlines()[0])["thread_id"]
+    (rollout,) = (tandem_home / "sessions").glob("*/*/*/rollout-*.jsonl")
+    os.mkfifo(workspace / "gate")
+    server = model_server(
+        [respond(shell("echo x > started.txt; cat gate > /dev/null", timeout_ms=60_000)), respond(message("done"))]
+    )
+    resumed = subprocess.Popen(
+        [sys.executable, "-m", "tandem.cli", "exec", "resume", thread_id, "again", "--json", "-s", "workspace-write"],
+        cwd=workspace,
+        env={**os.environ, "OPENAI_BASE_URL": server.base_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (workspace / "started.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        before = rollout.read_bytes()
+        model_server([respond(message("meanwhile answer")), respond(message("later answer"))])
+        second = run_tandem("exec", "resume", thread_id, "meanwhile", cwd=workspace)
+        assert second.returncode == 1
+        assert "in use" in second.stderr and "Traceback" not in second.stderr
+        assert rollout.read_bytes() == before  # the refused run wrote nothing
+    finally:
+        (workspace / "gate").write_text("go\n")
+        _finish(resumed)
+    events = [json.loads(line)["payload"] for line in rollout.read_text().splitlines()]
+    statuses = [e["turn"]["status"] for e in events if e.get("type") == "turn_completed"]
+    assert statuses == ["completed", "completed"]
+    later = run_tandem("exec", "resume", thread_id, "later", cwd=workspace)  # free again once it ended
+    assert later.returncode == 0, later.stderr

@@ -31,7 +31,7 @@ from tandem.checkpoints.activity import overlaps
 from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
-from tandem.errors import BusyError, NotFoundError, SessionError
+from tandem.errors import BusyError, NotFoundError, SessionError, SessionInUseError
 from tandem.model.factory import create_client
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
@@ -178,13 +178,32 @@ class ThreadManager:
         self, thread_id: str, turn_id: str | None = None, *, persistence: Persistence = Persistence.ROLLOUT
     ) -> Thread:
         """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread
-        that is not loaded is resumed first.
+        that is not loaded is resumed first (read-only, not loaded, when another process is writing it).
 
         Raises:
             NotFoundError: no such thread or turn; otherwise as :meth:`resume`.
         """
-        source = self._threads.get(thread_id) or self.resume(thread_id)
+        source = self._threads.get(thread_id)
+        if source is None:
+            try:
+                source = self.resume(thread_id)
+            except SessionInUseError:
+                source = self._read_only(find_session(self.sessions_dir, thread_id))
         return self._adopt(Thread.fork(source, turn_id, approver=self._approver, persistence=persistence))
+
+    def _read_only(self, path: Path) -> Thread:
+        """A copy of the thread recorded in ``path`` that writes nothing (the source of a fork)."""
+        cwd = read_rollout(path).meta.get("cwd")
+        config = self._configure(Path(str(cwd)) if cwd else None)
+        return Thread.resume(
+            path,
+            config,
+            self._connect(config),
+            default_tools(config),
+            workspace=self._workspace,
+            approver=self._approver,
+            persistence=Persistence.EPHEMERAL,
+        )
 
     def _adopt(self, thread: Thread) -> Thread:
         if self._on_event is not None:
