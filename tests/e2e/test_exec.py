@@ -240,3 +240,15 @@ def test_a_killed_session_resumes_with_everything_recorded_and_the_turn_marked_a
     assert any(t.startswith("<turn_aborted>") for t in texts) and texts[-1] == "what happened?"
     shown = run_tandem("sessions", "show", thread_id, cwd=workspace)
     assert "turn interrupted: the session ended before this turn finished" in shown.stdout
+
+
+def test_an_oversize_prompt_is_refused_before_any_request_with_its_size_and_the_limit(
+    model_server, workspace: Path
+) -> None:
+    server = model_server([respond(message("should never be asked"))])
+    prompt = "y" * (5 * 1024 * 1024)
+    result = run_tandem("exec", "--json", "-", cwd=workspace, stdin=prompt)
+    assert result.returncode == 1
+    assert "Input exceeds the maximum length of 1048576 characters" in result.stderr
+    assert f"{len(prompt)}" in result.stderr and "Traceback" not in result.stderr
+    assert server.requests == []

@@ -22,6 +22,7 @@ from tandem.agent.compaction import Budget
 from tandem.agent.context import initial_context
 from tandem.agent.conversation import Conversation, Persistence
 from tandem.agent.events import Event, EventSink, ThreadStarted
+from tandem.agent.input import check_input_size
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
@@ -253,7 +254,9 @@ class Thread:
 
         Raises:
             BusyError: a turn is already running on this thread.
+            InvalidParamsError: the input is too large (its size and the limit are named).
         """
+        check_input_size(input_items, self.conversation.budget.limit)
         return self._launch(input_items, TurnMode.NORMAL, "is already running a turn; interrupt it or steer it")
 
     def start_compaction(self) -> tuple[Turn, asyncio.Task[Turn]]:
@@ -308,9 +311,11 @@ class Thread:
 
         Raises:
             BusyError: no turn is running (start one instead).
+            InvalidParamsError: the input is too large (its size and the limit are named).
         """
         if self.running_turn is None or self._runner is None:
             raise BusyError(f"thread {self.info.id} has no running turn to steer; start a turn instead")
+        check_input_size(input_items, self.conversation.budget.limit)
         self._runner.steer(input_items)
 
     def interrupt(self, turn_id: str | None = None) -> bool:

@@ -161,6 +161,11 @@ async def run_exec(
         thread.announce()
         input_items: list[InputItem] = [TextInput(text=prompt)]
         turn = await thread.run_turn(input_items)
+    except TandemError as exc:  # refused before it started (e.g. an input too large)
+        if jsonl is not None:
+            jsonl.write({"type": "error", "message": exc.message})
+        err.write(f"tandem exec: {exc.message}\n")
+        return 1
     finally:
         stop.remove(loop)
         kill_running_processes()  # nothing a turn started outlives it (no-op when the turn ended cleanly)
