@@ -17,6 +17,7 @@ from typing import IO
 from tandem.headless.human import Style
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.protocol.messages import RequestApprovalParams
+from tandem.protocol.printable import printable
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 _ANSWERS = {
@@ -71,21 +72,23 @@ class TerminalApprover:
     def _show(self, request: RequestApprovalParams) -> None:
         s = self._style
         lines = []
+        # printable(): whatever the model wrote, no control character reaches the terminal raw.
         if request.kind is ApprovalKind.COMMAND:
             lines.append(s.bold(s.cyan("approval needed")) + " — run this command?")
-            lines.append(s.bold(f"  $ {request.command}") + (s.dim(f"   (in {request.cwd})") if request.cwd else ""))
+            command, cwd = printable(request.command or ""), printable(request.cwd or "")
+            lines.append(s.bold(f"  $ {command}") + (s.dim(f"   (in {cwd})") if cwd else ""))
         else:
             lines.append(s.bold(s.cyan("approval needed")) + " — apply these changes?")
             for change in request.changes or []:
-                lines.append(s.diff(change.diff).rstrip("\n"))
+                lines.append(s.diff(printable(change.diff)).rstrip("\n"))
         if request.reason:
-            lines.append(f"  reason: {request.reason}")
+            lines.append(f"  reason: {printable(request.reason)}")
         self._err.write("\n".join(lines) + "\n")
         self._err.flush()
 
     def _ask(self, prefix_rule: Sequence[str] | None) -> ApprovalDecision:
         assert self._terminal is not None
-        always = f"  [p] always allow `{' '.join(prefix_rule)} …`" if prefix_rule else ""
+        always = f"  [p] always allow `{printable(' '.join(prefix_rule))} …`" if prefix_rule else ""
         while True:
             self._err.write(
                 f"  [y] yes  [a] yes, for this session{always}  [n] no, tell the model  [c] cancel the turn > "

@@ -26,6 +26,7 @@ from tandem.agent.events import (
     TurnCompleted,
 )
 from tandem.protocol.enums import ItemStatus, PlanStepStatus, TurnStatus
+from tandem.protocol.printable import printable
 from tandem.protocol.items import (
     AgentMessageItem,
     CommandExecutionItem,
@@ -175,7 +176,8 @@ class HumanRenderer:
     def _started(self, event: ItemStarted) -> None:
         item, s = event.item, self._style
         if isinstance(item, CommandExecutionItem):
-            self._print(s.bold(f"$ {item.command}") + (s.dim(f"  (in {item.cwd})") if item.cwd else ""))
+            command, cwd = printable(item.command), printable(item.cwd or "")
+            self._print(s.bold(f"$ {command}") + (s.dim(f"  (in {cwd})") if cwd else ""))
 
     def _completed(self, event: ItemCompleted) -> None:
         item, s = event.item, self._style

@@ -36,6 +36,7 @@ from tandem.protocol.messages import (
     RequestApprovalResult,
     ServerRequestResolvedNotification,
 )
+from tandem.protocol.printable import printable
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 log = logging.getLogger(__name__)
@@ -222,11 +223,13 @@ class EditorBridge:
         else:
             files = ", ".join(c.path for c in changes)
             text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in changes)[:4000]
+        text = printable(text)  # no control character reaches the editor's prompt raw
         actions = dict(_FALLBACK_ACTIONS)
         if params.prefix_rule:
+            rule = printable(" ".join(params.prefix_rule))
             actions = {
                 **dict(list(actions.items())[:2]),
-                f"Always allow `{' '.join(params.prefix_rule)} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
+                f"Always allow `{rule} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
                 **dict(list(actions.items())[2:]),
             }
         message = types.ShowMessageRequestParams(
