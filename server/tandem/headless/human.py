@@ -26,7 +26,6 @@ from tandem.agent.events import (
     TurnCompleted,
 )
 from tandem.protocol.enums import ItemStatus, PlanStepStatus, TurnStatus
-from tandem.protocol.printable import printable
 from tandem.protocol.items import (
     AgentMessageItem,
     CommandExecutionItem,
@@ -35,6 +34,7 @@ from tandem.protocol.items import (
     FileChangeItem,
     ReasoningItem,
 )
+from tandem.protocol.printable import printable
 
 _OUTPUT_PREVIEW_LINES = 12
 _MARKS = {PlanStepStatus.COMPLETED: "[x]", PlanStepStatus.IN_PROGRESS: "[>]", PlanStepStatus.PENDING: "[ ]"}
