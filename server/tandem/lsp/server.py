@@ -79,8 +79,10 @@ class TandemProtocol(LanguageServerProtocol):
         return super().get_message_type(method)
 
     def get_result_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
-        """Raw JSON for the results of Tandem's server->client requests."""
-        if method.startswith("tandem/"):
+        """Raw JSON for the results of Tandem's server->client requests and of ``workspace/applyEdit``
+        (a malformed applyEdit reply must reach :mod:`tandem.lsp.editor` as a refusal; pygls would
+        fail to structure it and leave the request waiting)."""
+        if method.startswith("tandem/") or method == types.WORKSPACE_APPLY_EDIT:
             return RawResponse
         return super().get_result_type(method)
 
