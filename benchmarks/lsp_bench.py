@@ -133,7 +133,9 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--deltas", type=int, default=200)
     args = parser.parse_args()

@@ -41,7 +41,9 @@ def common_prefix(a: bytes, b: bytes) -> int:
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument("--turns", type=int, default=20)
     args = parser.parse_args()
     script: list[dict[str, Any]] = []

@@ -44,7 +44,9 @@ async def timed(argv: list[str], cwd: Path, env: dict[str, str], sandbox: object
 
 
 async def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
     mechanisms = probe()

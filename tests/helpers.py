@@ -22,11 +22,13 @@ TEST_API_KEY = "sk-test-0123456789abcdef-SECRET"
 def run_tandem(
     *args: str, cwd: Path, stdin: str | None = None, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `tandem` CLI in a subprocess with no controlling terminal."""
+    """Run the real `tandem` CLI in a subprocess with no controlling terminal; without ``stdin`` its
+    stdin is /dev/null (so `tandem exec PROMPT` never waits for a pipe the test holds open)."""
     return subprocess.run(
         [sys.executable, "-m", "tandem.cli", *args],
         cwd=cwd,
         input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -10,9 +10,20 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tandem import __version__
+from tandem.headless.exec_args import (
+    existing_dir,
+    flag_conflict,
+    non_negative_float,
+    positive_float,
+    positive_int,
+)
+
+# Every parser is built with allow_abbrev=False: a prefix of a long flag (``--mode`` for ``--model``,
+# ``--y`` for ``--yolo``) is an error naming it, never a silent match.
 
 
 def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +40,7 @@ def _add_provider_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_model_flags(parser: argparse.ArgumentParser) -> None:
+def _add_model_flags(parser: argparse.ArgumentParser, *, sandbox_alias: bool = False, headless: bool = False) -> None:
     parser.add_argument("-m", "--model", help="model slug, e.g. gpt-5.5")
     _add_provider_flags(parser)
     parser.add_argument(
@@ -41,18 +52,23 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-s",
         "--sandbox",
+        *(["--mode"] if sandbox_alias else []),
+        dest="sandbox",
         choices=["read-only", "workspace-write", "danger-full-access"],
         help="sandbox mode for commands",
     )
     parser.add_argument(
-        "--full-auto", action="store_true", help="shorthand for --approval-policy on-request --sandbox workspace-write"
+        "--full-auto",
+        action="store_true",
+        help="sandboxed automatic execution: --sandbox workspace-write"
+        + (" (approvals stay at never, as in codex exec)" if headless else " with --approval-policy on-request"),
     )
     parser.add_argument(
-        "--yolo",
         "--dangerously-bypass-approvals-and-sandbox",
+        "--yolo",
         dest="yolo",
         action="store_true",
-        help="no approvals and no sandbox (only in a disposable environment)",
+        help="no approvals and no sandbox (only in a disposable environment); says so on stderr at start",
     )
     parser.add_argument(
         "-c",
@@ -63,7 +79,9 @@ def _add_model_flags(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help='override a config.toml key (TOML value), e.g. -c model_reasoning_effort="high"',
     )
-    parser.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="working directory of the agent")
+    parser.add_argument(
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="working directory of the agent (must exist)"
+    )
 
 
 def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):  # type: ignore[no-untyped-def]
@@ -85,8 +103,16 @@ def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):
 
 
 def _cmd_exec(args: argparse.Namespace) -> int:
-    from tandem.headless.exec import ExecOptions, run_exec
+    from tandem.agent.conversation import Persistence
+    from tandem.headless.exec import ExecOptions, SessionScope, run_exec
+    from tandem.headless.exec_args import REFUSED_FLAGS
+    from tandem.headless.exec_inputs import PromptStdin
+    from tandem.headless.human import ColorMode
 
+    for dest, flag in REFUSED_FLAGS.items():
+        if getattr(args, dest, None) is not None:
+            sys.stderr.write(f"tandem exec: Tandem does not support {flag}\n")
+            return 2
     resume, prompt = None, args.prompt
     if getattr(args, "resume", False):
         if args.last:
@@ -99,14 +125,33 @@ def _cmd_exec(args: argparse.Namespace) -> int:
         else:
             sys.stderr.write("tandem exec resume: give a session id or --last\n")
             return 2
+        if args.all and not args.last:
+            sys.stderr.write("tandem exec resume: --all only applies to --last\n")
+            return 2
+    cwd = (args.cwd or Path.cwd()).resolve()
+    add_dirs = tuple((cwd / d).resolve() for d in args.add_dir)
+    for given, folder in zip(args.add_dir, add_dirs, strict=True):
+        if not folder.is_dir():
+            sys.stderr.write(f"tandem exec: --add-dir {given}: no such directory (relative paths start at -C)\n")
+            return 2
+    if add_dirs and args.sandbox == "read-only":
+        sys.stderr.write("tandem exec: --add-dir has no effect with --sandbox read-only (nothing is writable)\n")
+        return 2
+    cli = _cli_overrides(args, default_policy="never")
     # Headless by default never asks, as with `codex exec` (override with -a / config).
     options = ExecOptions(
         prompt=prompt,
-        cwd=(args.cwd or Path.cwd()).resolve(),
-        cli=_cli_overrides(args, default_policy="never"),
+        cwd=cwd,
+        cli=replace(cli, profile=args.profile, writable_roots=add_dirs),
         json=args.json,
         output_last_message=args.output_last_message,
         resume=resume,
+        images=tuple(args.images),
+        output_schema=args.output_schema,
+        persistence=Persistence.EPHEMERAL if args.ephemeral else Persistence.ROLLOUT,
+        color=ColorMode(args.color),
+        resume_scope=SessionScope.ALL if getattr(args, "all", False) else SessionScope.CWD,
+        prompt_stdin=PromptStdin.IGNORE if resume else PromptStdin.APPEND,  # as codex exec resume
     )
     return asyncio.run(run_exec(options))
 
@@ -164,9 +209,18 @@ def _cmd_apply_patch(args: argparse.Namespace) -> int:
 
 
 def _cmd_lsp(args: argparse.Namespace) -> int:
+    import logging
+
     from tandem.lsp.app import run_stdio
 
-    return run_stdio(_cli_overrides(args))
+    cli = _cli_overrides(args)
+    if cli.sandbox_mode is not None and cli.sandbox_mode.value == "danger-full-access":
+        logging.getLogger("tandem.lsp").warning(
+            "running without a sandbox%s (sandbox_mode = danger-full-access, set on the command line): "
+            "commands the agent runs can read and change anything your user can",
+            " and no approvals" if args.yolo else "",
+        )
+    return run_stdio(cli)
 
 
 def _cmd_protocol(args: argparse.Namespace) -> int:
@@ -181,7 +235,7 @@ def _cmd_protocol(args: argparse.Namespace) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from tandem.config import load_config
+    from tandem.config import load_config, no_sandbox_warning
     from tandem.errors import ConfigError
     from tandem.sandbox.cli import run_sandboxed
 
@@ -191,11 +245,15 @@ def _cmd_sandbox(args: argparse.Namespace) -> int:
     if not command:
         sys.stderr.write("tandem sandbox: give a command after --\n")
         return 2
+    cli = _cli_overrides(args)
     try:
-        config = load_config((args.cwd or Path.cwd()).resolve(), _cli_overrides(args))
+        config = load_config((args.cwd or Path.cwd()).resolve(), cli)
     except ConfigError as exc:
         sys.stderr.write(f"tandem sandbox: {exc.message}\n")
         return 2
+    warning = no_sandbox_warning(config, cli)
+    if warning is not None:
+        sys.stderr.write(f"tandem sandbox: warning: {warning}\n")
     return run_sandboxed(config, command, config.sandbox_mode)
 
 
@@ -244,38 +302,42 @@ def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-file", help="append logs to this file instead of stderr (never stdout)")
 
 
-def _add_exec_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSONL events (same schema as `codex exec --json`)")
-    parser.add_argument("-o", "--output-last-message", type=Path, help="write the final agent message to FILE")
-    _add_model_flags(parser)
+def _add_exec_flags(parser: argparse.ArgumentParser, *, resume: bool = False) -> None:
+    from tandem.headless.exec_args import add_exec_only_flags
+
+    add_exec_only_flags(parser, resume=resume)
+    _add_model_flags(parser, headless=True)
     _add_logging_flags(parser)
     parser.set_defaults(func=_cmd_exec)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``tandem`` command."""
-    parser = argparse.ArgumentParser(prog="tandem", description="Tandem, a coding agent for your editor and terminal.")
+    parser = argparse.ArgumentParser(
+        prog="tandem", description="Tandem, a coding agent for your editor and terminal.", allow_abbrev=False
+    )
     parser.add_argument("--version", action="version", version=f"tandem {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     exec_p = sub.add_parser(
         "exec",
+        allow_abbrev=False,
         help="run the agent headless on one prompt",
-        description="Run one turn without an editor. `tandem exec resume <id|--last> [PROMPT]` "
-        "continues an earlier session.",
+        description="Run one turn without an editor, with the flags of `codex exec`. "
+        "`tandem exec [FLAGS] resume <id|--last> [PROMPT]` continues an earlier session.",
     )
     exec_p.add_argument("prompt", nargs="?", help="the task; '-' (or nothing, with piped stdin) reads stdin")
     _add_exec_flags(exec_p)
 
-    resume_p = sub.add_parser("exec-resume", help=argparse.SUPPRESS)
+    resume_p = sub.add_parser("exec-resume", allow_abbrev=False, help=argparse.SUPPRESS)
     resume_p.add_argument("session_id", nargs="?", help="session id (or unique prefix)")
     resume_p.add_argument("prompt", nargs="?")
-    resume_p.add_argument("--last", action="store_true", help="the newest session in this directory")
-    _add_exec_flags(resume_p)
+    _add_exec_flags(resume_p, resume=True)
     resume_p.set_defaults(resume=True)
 
     lsp = sub.add_parser(
         "lsp",
+        allow_abbrev=False,
         help="run the language server on stdin/stdout",
         description="The agent as a language server (LSP over stdio) for VS Code, Neovim, Helix, ...",
     )
@@ -285,16 +347,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = sub.add_parser(
         "sandbox",
+        allow_abbrev=False,
         help="run one command under the sandbox policy",
         description="Run CMD as the shell tool would: the current directory is the workspace root; same scrubbed "
         "environment, limits and sandbox. Exits with CMD's status.",
     )
-    _add_model_flags(sandbox)
+    _add_model_flags(sandbox, sandbox_alias=True)
     sandbox.add_argument("command", nargs=argparse.REMAINDER, help="-- CMD [ARGS...]")
     sandbox.set_defaults(func=_cmd_sandbox)
 
     doctor = sub.add_parser(
         "doctor",
+        allow_abbrev=False,
         help="report the sandbox mechanisms of this machine and check the model provider",
         description="Report which sandbox mechanisms this machine has, then check the configured model provider "
         "(GET {base_url}/models with its credentials, then an empty POST to its wire API's endpoint). "
@@ -312,20 +376,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a config.toml key (TOML value)",
     )
-    doctor.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory whose config applies")
+    doctor.add_argument(
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="directory whose config applies"
+    )
     doctor.add_argument("--skip-provider", action="store_true", help="only report the sandbox")
     doctor.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS", help="how long to wait for the provider (default 5)"
+        "--timeout",
+        type=positive_float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long to wait for the provider (default 5)",
     )
     doctor.set_defaults(func=_cmd_doctor)
 
-    protocol = sub.add_parser("protocol", help="print the JSON Schema of Tandem's LSP protocol")
+    protocol = sub.add_parser("protocol", allow_abbrev=False, help="print the JSON Schema of Tandem's LSP protocol")
     protocol.add_argument("what", choices=["schema"])
     protocol.add_argument("--out", type=Path, help="write it to this file instead of stdout")
     protocol.set_defaults(func=_cmd_protocol)
 
     undo_p = sub.add_parser(
         "undo",
+        allow_abbrev=False,
         help="revert what a turn changed, from its checkpoint (no git needed)",
         description="Revert the newest turn not undone yet (of the newest thread that worked in "
         "this directory, or of THREAD): files the agent changed — with apply_patch "
@@ -333,15 +404,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     undo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
     undo_p.add_argument("--turn", help="undo this turn instead of the newest one")
-    undo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
+    undo_p.add_argument(
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="directory to find the thread by"
+    )
     undo_p.set_defaults(func=_cmd_undo)
-    redo_p = sub.add_parser("redo", help="revert the newest `tandem undo` (its turn's changes come back)")
+    redo_p = sub.add_parser(
+        "redo", allow_abbrev=False, help="revert the newest `tandem undo` (its turn's changes come back)"
+    )
     redo_p.add_argument("thread", nargs="?", help="thread id (or unique prefix)")
-    redo_p.add_argument("-C", "--cd", dest="cwd", type=Path, default=None, help="directory to find the thread by")
+    redo_p.add_argument(
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="directory to find the thread by"
+    )
     redo_p.set_defaults(func=_cmd_undo)
 
     checkpoints = sub.add_parser(
         "checkpoints",
+        allow_abbrev=False,
         help="manage the checkpoints undo uses",
         description="`tandem checkpoints prune`: forget the checkpoints of threads idle for "
         "--older-than days and delete stored file contents nothing needs.",
@@ -349,37 +427,56 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoints.add_argument("action", choices=["prune"])
     checkpoints.add_argument(
         "--older-than",
-        type=float,
+        type=non_negative_float,
         default=30.0,
         metavar="DAYS",
         help="threads whose last checkpoint is older than this (default 30; 0: all)",
     )
     checkpoints.set_defaults(func=_cmd_checkpoints)
 
-    sessions = sub.add_parser("sessions", help="list or show recorded sessions")
+    sessions = sub.add_parser("sessions", allow_abbrev=False, help="list or show recorded sessions")
     sessions.add_argument("action", choices=["list", "show"], nargs="?", default="list")
     sessions.add_argument("id", nargs="?", help="session id (or unique prefix) for `show`")
-    sessions.add_argument("--limit", type=int, default=20)
+    sessions.add_argument("--limit", type=positive_int, default=20, help="how many sessions to list (default 20)")
     sessions.add_argument("--json", action="store_true")
     sessions.set_defaults(func=_cmd_sessions)
 
-    patch = sub.add_parser("apply-patch", help="apply an apply_patch-format patch from stdin")
-    patch.add_argument("-C", "--cd", dest="cwd", type=Path, default=None)
+    patch = sub.add_parser("apply-patch", allow_abbrev=False, help="apply an apply_patch-format patch from stdin")
+    patch.add_argument(
+        "-C", "--cd", dest="cwd", type=existing_dir, default=None, help="folder the patch's paths are relative to"
+    )
     patch.set_defaults(func=_cmd_apply_patch)
 
-    demo = sub.add_parser("demo", help="watch the agent fix a bug in the bundled example project")
+    demo = sub.add_parser("demo", allow_abbrev=False, help="watch the agent fix a bug in the bundled example project")
     demo.add_argument("--keep", action="store_true", help="keep the temporary copy of the project")
     demo.add_argument("--workdir", type=Path, default=None, help="copy the example project here")
     demo.set_defaults(func=_cmd_demo)
     return parser
 
 
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name`` (``parser`` itself when there is none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            chosen: argparse.ArgumentParser = action.choices[name]
+            return chosen
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tandem`` console script; returns the exit code."""
+    from tandem.headless.exec_args import rewrite_exec_argv
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] == ["exec", "resume"]:  # `tandem exec resume ...` has its own positionals
-        argv = ["exec-resume", *argv[2:]]
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    rewritten = rewrite_exec_argv(_subparser(parser, "exec"), argv)  # `exec [FLAGS] resume ...`
+    if isinstance(rewritten, str):
+        sys.stderr.write(rewritten + "\n")
+        return 2
+    args = parser.parse_args(rewritten)
+    conflict = flag_conflict(args)
+    if conflict is not None:
+        _subparser(parser, rewritten[0]).error(conflict)
     if args.command == "sessions" and args.action == "show" and not args.id:
         sys.stderr.write("tandem sessions show: give a session id\n")
         return 2

@@ -47,6 +47,7 @@ __all__ = [
     "SandboxMode",
     "built_in_providers",
     "load_config",
+    "no_sandbox_warning",
     "redact",
 ]
 
@@ -104,7 +105,11 @@ class Config:
 
 @dataclass(frozen=True, slots=True)
 class CliOverrides:
-    """Values from explicit command-line flags; ``None`` means "not given"."""
+    """Values from explicit command-line flags; ``None`` means "not given".
+
+    ``profile``: the ``[profiles.<name>]`` table to lay over the top-level keys (``-p``; default: the
+    ``profile`` key). ``writable_roots``: folders writable besides the workspace (``--add-dir``).
+    """
 
     model: str | None = None
     provider: str | None = None
@@ -112,6 +117,8 @@ class CliOverrides:
     approval_policy: ApprovalPolicy | None = None
     sandbox_mode: SandboxMode | None = None
     config_overrides: Sequence[str] = ()
+    profile: str | None = None
+    writable_roots: tuple[Path, ...] = ()
 
 
 def tandem_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -207,6 +214,46 @@ def _validate(raw: dict[str, Any], sources: str) -> ConfigToml:
         raise ConfigError(f"invalid configuration ({sources}): {problems}") from exc
 
 
+def _with_profile(raw: dict[str, Any], overrides: dict[str, Any], name: str | None, home_file: Path) -> dict[str, Any]:
+    """``raw`` with the chosen ``[profiles.<name>]`` table laid over its top level, then the ``-c``
+    ``overrides`` over that. The profile is ``name`` (``-p``), else the ``profile`` key.
+
+    Raises:
+        ConfigError: the chosen profile does not exist (or is not a table).
+    """
+    merged = _deep_merge(raw, overrides)
+    name = name or merged.get("profile")
+    if not name:
+        return merged
+    profiles = merged.get("profiles")
+    table = profiles.get(name) if isinstance(profiles, Mapping) else None
+    if not isinstance(table, Mapping):
+        known = ", ".join(sorted(profiles)) if isinstance(profiles, Mapping) and profiles else "none"
+        raise ConfigError(f"config profile {name!r} not found: add [profiles.{name}] to {home_file} (known: {known})")
+    return _deep_merge(_deep_merge(raw, dict(table)), overrides)
+
+
+def no_sandbox_warning(config: Config, cli: CliOverrides | None = None) -> str | None:
+    """The one line a surface prints (exec: stderr; lsp: its log) when commands will run without a sandbox.
+
+    ``None`` unless the resolved ``sandbox_mode`` is ``danger-full-access``. Names where that came from:
+    the command line (``--yolo`` and ``-s danger-full-access`` give it) or the configuration files
+    (``config.toml``, a trusted project's ``.tandem/config.toml``, ``-c``).
+    """
+    if config.sandbox_mode is not SandboxMode.DANGER_FULL_ACCESS:
+        return None
+    source = (
+        "set on the command line"
+        if cli is not None and cli.sandbox_mode is SandboxMode.DANGER_FULL_ACCESS
+        else "set by the configuration (config.toml, the project's .tandem/config.toml or -c)"
+    )
+    approvals = "and no approvals, " if config.approval_policy is ApprovalPolicy.NEVER else ""
+    return (
+        f"running without a sandbox {approvals}(sandbox_mode = danger-full-access, {source}): "
+        "commands the agent runs can read and change anything your user can"
+    )
+
+
 def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Resolve the configuration for a thread whose working directory is ``cwd``.
 
@@ -235,15 +282,22 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
             )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
     raw = _deep_merge(raw, project)
+    overrides: dict[str, Any] = {}
     for override in cli.config_overrides:
         keys, value = parse_override(override)
         nested: dict[str, Any] = {keys[-1]: value}
         for key in reversed(keys[:-1]):
             nested = {key: nested}
-        raw = _deep_merge(raw, nested)
+        overrides = _deep_merge(overrides, nested)
+    raw = _with_profile(raw, overrides, cli.profile, sources[0])
     toml = _validate(raw, ", ".join(str(p) for p in sources) + ", -c overrides")
+    if toml.web_search not in (None, "disabled"):
+        raise ConfigError(
+            f'web_search = "{toml.web_search}": Tandem has no web search tool; leave the key out or set '
+            'web_search = "disabled"'
+        )
 
-    providers = built_in_providers(env)
+    providers = built_in_providers(env, toml.openai_base_url or None)
     for key, info in toml.model_providers.items():
         providers[key] = provider_from_table(info, key, providers.get(key))
     provider = select_provider(providers, cli, toml.model_provider, toml.oss_provider)
@@ -273,7 +327,10 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         model_reasoning_summary=toml.model_reasoning_summary,
         apply_patch_tool_type=patch_tool,
         network_access=toml.sandbox_workspace_write.network_access,
-        writable_roots=tuple(Path(p).expanduser().resolve() for p in toml.sandbox_workspace_write.writable_roots),
+        writable_roots=(
+            *(Path(p).expanduser().resolve() for p in toml.sandbox_workspace_write.writable_roots),
+            *(p.resolve() for p in cli.writable_roots),
+        ),
         exclude_slash_tmp=toml.sandbox_workspace_write.exclude_slash_tmp,
         exclude_tmpdir_env_var=toml.sandbox_workspace_write.exclude_tmpdir_env_var,
         limits=SandboxLimits(**toml.sandbox_limits.model_dump()),
@@ -329,7 +386,7 @@ def require_credentials(config: Config, environ: Mapping[str, str] | None = None
         how = f" ({provider.env_key_instructions})" if provider.env_key_instructions else ""
         if provider.id == "openai" and provider.env_key == "OPENAI_API_KEY":
             raise ConfigError(
-                f"no model is configured: set OPENAI_API_KEY{how} (and optionally OPENAI_BASE_URL), "
+                f"no model is configured: set OPENAI_API_KEY{how} (or CODEX_API_KEY; and optionally OPENAI_BASE_URL), "
                 "or run with --oss to use a local Ollama, or choose a provider in "
                 f'{config.tandem_home / "config.toml"} (model_provider = "..." with a '
                 "[model_providers.<id>] table giving base_url and env_key)"

@@ -5,6 +5,8 @@ Keys follow Codex's ``config.toml`` where the concept is the same.
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from tandem.config_enums import ApplyPatchToolType, AuthScheme, CheckpointMode, WireApi
@@ -63,7 +65,12 @@ class ShellEnvironmentPolicyToml(_Strict):
 
 
 class ConfigToml(BaseModel):
-    """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more)."""
+    """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more).
+
+    Codex keys the Codex SDK passes as ``-c``: ``openai_base_url`` (the ``openai`` provider's base URL),
+    ``web_search`` (only ``"disabled"`` is accepted: Tandem has no web search tool), ``profile`` /
+    ``[profiles.<name>]`` (a named set of keys laid over the top level, chosen with ``-p``).
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -87,3 +94,7 @@ class ConfigToml(BaseModel):
     auto_compact_fraction: float = 0.9
     shell_default_timeout_ms: int = 10_000
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
+    openai_base_url: str | None = None
+    web_search: Literal["disabled", "cached", "live"] | None = None
+    profile: str | None = None
+    profiles: dict[str, dict[str, Any]] = {}

@@ -40,6 +40,8 @@ class ProviderInfo:
         requires_key: a missing key is a configuration error (see :func:`require_credentials`).
         env_key_instructions: how to obtain a key, shown in the missing-key error.
         auth_scheme: which header carries the key (:meth:`auth_headers`).
+        override_env_keys: variables read before ``env_key`` (the ``openai`` preset reads Codex's
+            ``CODEX_API_KEY`` first, as ``codex exec`` does: the Codex SDK passes its ``apiKey`` that way).
     """
 
     id: str
@@ -56,6 +58,7 @@ class ProviderInfo:
     requires_key: bool = False
     env_key_instructions: str | None = None
     auth_scheme: AuthScheme = AuthScheme.BEARER
+    override_env_keys: tuple[str, ...] = ()
 
     def auth_headers(self, api_key: str | None) -> dict[str, str]:
         """The header(s) carrying ``api_key`` in this provider's :attr:`auth_scheme`; ``{}`` without a key.
@@ -75,7 +78,7 @@ class ProviderInfo:
     def secret_env_vars(self) -> tuple[str, ...]:
         """Environment variables whose values this provider sends as credentials: ``env_key`` and the
         variables behind ``env_http_headers``. They are kept out of the commands the agent runs."""
-        names = [self.env_key] if self.env_key else []
+        names = [*self.override_env_keys, *([self.env_key] if self.env_key else [])]
         return (*names, *self.env_http_headers.values())
 
     def secret_values(self, environ: Mapping[str, str]) -> tuple[str, ...]:
@@ -109,7 +112,12 @@ class ProviderInfo:
         return redact(text, self.url_secrets())
 
     def api_key(self, environ: Mapping[str, str]) -> str | None:
-        """The API key from ``environ[env_key]``, or ``None`` when unset or empty."""
+        """The API key: the first set, non-blank one of :attr:`override_env_keys` (stripped, as Codex reads
+        ``CODEX_API_KEY``), else ``environ[env_key]``; ``None`` when unset or empty."""
+        for name in self.override_env_keys:
+            value = (environ.get(name) or "").strip()
+            if value:
+                return value
         if self.env_key is None:
             return None
         return environ.get(self.env_key) or None
@@ -157,8 +165,9 @@ LOCAL_PROVIDERS = ("ollama", "lmstudio")
 """Providers ``--oss`` / ``--local-provider`` may pick (open-weight models served on this machine)."""
 
 
-def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
-    """The providers every install knows (presets); ``OPENAI_BASE_URL`` moves the ``openai`` one.
+def built_in_providers(environ: Mapping[str, str], openai_base_url: str | None = None) -> dict[str, ProviderInfo]:
+    """The providers every install knows (presets); ``openai_base_url`` (Codex's config key of that name,
+    which the Codex SDK passes as ``-c openai_base_url=...``), else ``OPENAI_BASE_URL``, moves the ``openai`` one.
 
     Wire APIs: Ollama (0.13.3 and later) and LM Studio (0.3.29 and later) serve ``/v1/responses``, and
     Codex's own ``ollama`` / ``lmstudio`` providers use it (it carries reasoning items forward and Codex
@@ -167,7 +176,7 @@ def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
     OpenRouter are used through Chat Completions, the API they implement fully. ``azure`` has no usable
     URL until the user sets ``[model_providers.azure] base_url = "https://<resource>.openai.azure.com/openai"``.
     """
-    openai_url = (environ.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL).rstrip("/")
+    openai_url = (openai_base_url or environ.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_BASE_URL).rstrip("/")
     return {
         "openai": ProviderInfo(
             "openai",
@@ -178,6 +187,7 @@ def built_in_providers(environ: Mapping[str, str]) -> dict[str, ProviderInfo]:
             env_http_headers={"OpenAI-Organization": "OPENAI_ORGANIZATION", "OpenAI-Project": "OPENAI_PROJECT"},
             requires_key=openai_url == OPENAI_DEFAULT_BASE_URL,
             env_key_instructions="create a key at https://platform.openai.com/api-keys",
+            override_env_keys=("CODEX_API_KEY",),
         ),
         "ollama": ProviderInfo("ollama", "Ollama", "http://localhost:11434/v1", None, WireApi.RESPONSES),
         "lmstudio": ProviderInfo("lmstudio", "LM Studio", "http://localhost:1234/v1", None, WireApi.RESPONSES),
@@ -263,4 +273,5 @@ def provider_from_table(info: ProviderToml, key: str, base: ProviderInfo | None)
         requires_key=requires_key,
         env_key_instructions=info.env_key_instructions or base.env_key_instructions,
         auth_scheme=auth_scheme,
+        override_env_keys=base.override_env_keys if info.env_key is None else (),
     )

@@ -319,8 +319,9 @@ class Conversation:
             self.record({"type": _CALL_OUTPUTS[call["type"]], "call_id": call["call_id"], "output": output})
         return len(missing)
 
-    def build_request(self, config: Config, tools: ToolRegistry) -> ModelRequest:
-        """The next model request: the whole history with fixed instructions and ``tools``."""
+    def build_request(self, config: Config, tools: ToolRegistry, output_schema: JsonDict | None = None) -> ModelRequest:
+        """The next model request: the whole history with fixed instructions and ``tools`` (and the
+        turn's ``output_schema``, when it has one)."""
         return ModelRequest(
             model=config.model,
             instructions=base_instructions(),
@@ -329,6 +330,7 @@ class Conversation:
             prompt_cache_key=self.info.id,
             reasoning_effort=config.model_reasoning_effort,
             reasoning_summary=config.model_reasoning_summary,
+            output_schema=output_schema,
         )
 
     def _persist(self, kind: RecordKind, payload: JsonDict) -> None:

@@ -249,15 +249,20 @@ class Thread:
         """The id of the turn in progress, if any."""
         return self._runner.turn.id if self._runner is not None and self.running_turn is not None else None
 
-    def start_turn(self, input_items: list[InputItem]) -> tuple[Turn, asyncio.Task[Turn]]:
+    def start_turn(
+        self, input_items: list[InputItem], *, output_schema: JsonDict | None = None
+    ) -> tuple[Turn, asyncio.Task[Turn]]:
         """Start a turn in the background; returns the turn (``inProgress``) and its task.
+        ``output_schema``: a JSON Schema the turn's final answer must follow (``--output-schema``).
 
         Raises:
             BusyError: a turn is already running on this thread.
             InvalidParamsError: the input is too large (its size and the limit are named).
         """
         check_input_size(input_items, self.conversation.budget.limit)
-        return self._launch(input_items, TurnMode.NORMAL, "is already running a turn; interrupt it or steer it")
+        return self._launch(
+            input_items, TurnMode.NORMAL, "is already running a turn; interrupt it or steer it", output_schema
+        )
 
     def start_compaction(self) -> tuple[Turn, asyncio.Task[Turn]]:
         """Compact the conversation now (``/compact``) as a turn of its own; returns it and its task.
@@ -267,17 +272,20 @@ class Thread:
         """
         return self._launch([], TurnMode.COMPACT, "is running a turn; compact after it ends")
 
-    def _launch(self, input_items: list[InputItem], mode: TurnMode, busy: str) -> tuple[Turn, asyncio.Task[Turn]]:
+    def _launch(
+        self, input_items: list[InputItem], mode: TurnMode, busy: str, output_schema: JsonDict | None = None
+    ) -> tuple[Turn, asyncio.Task[Turn]]:
         if self.running_turn is not None:
             raise BusyError(f"thread {self.info.id} {busy}")
-        runner = TurnRunner(self.turn_context(uuid.uuid4().hex[:12]), self.conversation, input_items, mode)
+        context = self.turn_context(uuid.uuid4().hex[:12], output_schema)
+        runner = TurnRunner(context, self.conversation, input_items, mode)
         self.turns.append(runner.turn)
         self._runner = runner
         self._running = asyncio.create_task(runner.run(), name=f"turn {runner.turn.id}")
         self._running.add_done_callback(lambda task: runner.finish_unstarted() if task.cancelled() else None)
         return runner.turn, self._running
 
-    def turn_context(self, turn_id: str) -> TurnContext:
+    def turn_context(self, turn_id: str, output_schema: JsonDict | None = None) -> TurnContext:
         """What turn ``turn_id`` reads: this thread's client, tools, policies and listeners, fixed now."""
         config = self.config
         return TurnContext(
@@ -299,11 +307,12 @@ class Thread:
                 stream_max_retries=config.provider.stream_max_retries,
             ),
             emit=self.emit,
+            output_schema=output_schema,
         )
 
-    async def run_turn(self, input_items: list[InputItem]) -> Turn:
+    async def run_turn(self, input_items: list[InputItem], *, output_schema: JsonDict | None = None) -> Turn:
         """Run one turn to its end (completed, interrupted or failed) and return it."""
-        _, task = self.start_turn(input_items)
+        _, task = self.start_turn(input_items, output_schema=output_schema)
         return await task
 
     def steer(self, input_items: list[InputItem]) -> None:

@@ -185,7 +185,7 @@ class TurnToolHost:
             log.warning("turn %s: checkpoint failed: %s", self.turn_id, exc)
             return
         for delta in deltas:
-            self._diff.observe(delta.path, delta.before, delta.after)
+            self._diff.observe(delta.path, delta.before, delta.after, (delta.mode, delta.after_mode))
         self._emit_diff()
 
     def _emit_diff(self) -> None:

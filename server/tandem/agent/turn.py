@@ -222,7 +222,8 @@ class TurnRunner:
         ctx = self._ctx
         scheduler = self._scheduler = ToolScheduler(self.host, ctx.tools)
         try:
-            async for event in ctx.client.stream(self._conversation.build_request(ctx.config, ctx.tools)):
+            request = self._conversation.build_request(ctx.config, ctx.tools, ctx.output_schema)
+            async for event in ctx.client.stream(request):
                 if isinstance(event, ResponseCompleted):
                     self._on_usage(event.usage)
                 elif (call := assembler.feed(event)) is not None:

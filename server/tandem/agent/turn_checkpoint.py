@@ -4,7 +4,8 @@ Before a turn's first mutating tool call, :class:`TurnCheckpoint` scans the work
 the content of every file it has not seen in that state before, see
 :mod:`tandem.checkpoints.scan`). apply_patch reports its edits directly (their before-text is
 what the editor buffer held, which may differ from the disk). After each round of tool calls
-and at the turn's end the workspace is scanned again; every path whose content changed is in
+and at the turn's end the workspace is scanned again; every path whose content (or permission
+bits: a command's ``chmod +x``) changed is in
 the turn diff and, when the turn ends, in a ``turn`` entry of the thread's checkpoint log
 (:mod:`tandem.checkpoints.log`), which :mod:`tandem.checkpoints.undo` reverts.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +45,28 @@ def _too_broad(root: Path) -> bool:
 @dataclass(frozen=True, slots=True)
 class FileDelta:
     """One file a turn changed: its content at the checkpoint and now (``None`` = absent), and its
-    permission bits at the checkpoint when known."""
+    permission bits at the checkpoint (``mode``) and now (``after_mode``) when known. A ``chmod``
+    alone is a delta whose contents are equal and whose modes differ."""
 
     path: Path
     before: bytes | None
     after: bytes | None
     mode: int | None = None
+    after_mode: int | None = None
+
+    @property
+    def mode_changed(self) -> bool:
+        """Whether the permission bits differ (both known)."""
+        return self.mode is not None and self.after_mode is not None and self.mode != self.after_mode
+
+
+def _disk_mode(path: Path) -> int | None:
+    """The permission bits of the regular file at ``path``; ``None`` for anything else or nothing."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else None
 
 
 class TurnCheckpoint:
@@ -211,8 +229,9 @@ class TurnCheckpoint:
         out = [FileDelta(path, before, None, self._start_mode(path)) for path, before in linked.items()]
         for path, before in paths.items():
             after = _read(self._fs, path)
-            if after != before:
-                out.append(FileDelta(path, before, after, self._start_mode(path)))
+            delta = FileDelta(path, before, after, self._start_mode(path), _disk_mode(path) if after else None)
+            if after != before or delta.mode_changed:
+                out.append(delta)
         return out
 
     def _start_mode(self, path: Path) -> int | None:

@@ -18,6 +18,7 @@ from tandem.config_enums import CheckpointMode
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import Workspace
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import SandboxMode
 from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
@@ -47,6 +48,8 @@ class TurnContext:
         checkpoint_home: where checkpoints are kept (one per thread, so its scanners stay warm across turns).
         retry: how failed model requests are retried.
         emit: delivers an event to the thread's listeners.
+        output_schema: the JSON Schema the turn's final answer must follow (every model request of
+            the turn carries it, as in Codex), or ``None``.
     """
 
     thread_id: str
@@ -62,6 +65,7 @@ class TurnContext:
     checkpoint_home: CheckpointHome
     retry: RetryPolicy
     emit: EventSink
+    output_schema: JsonDict | None = None
 
     @property
     def cwd(self) -> Path:

@@ -2,7 +2,8 @@
 
 apply_patch reports its changes through :meth:`TurnDiffTracker.record`; what the turn's
 checkpoint scan finds (shell commands' changes too) comes in through :meth:`TurnDiffTracker.observe`.
-Files that are not UTF-8 text show as ``Binary files a/x and b/x differ`` (git's wording).
+Files that are not UTF-8 text show as ``Binary files a/x and b/x differ`` (git's wording); a file
+whose permission bits changed gets git's ``old mode 100644`` / ``new mode 100755`` header lines.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class TurnDiffTracker:
         self._before: dict[Path, str | None] = {}
         self._after: dict[Path, str | None] = {}
         self._binary: set[Path] = set()
+        self._modes: dict[Path, tuple[int, int]] = {}  # permission bits at the checkpoint and now
 
     def _touch(self, path: Path, before: str | None, after: str | None) -> None:
         self._before.setdefault(path, before)
@@ -36,8 +38,16 @@ class TurnDiffTracker:
             else:
                 self._touch(change.path, change.old_text, change.new_text)
 
-    def observe(self, path: Path, before: bytes | None, after: bytes | None) -> None:
-        """Fold in one file's content at the turn's checkpoint and now (``None`` = absent)."""
+    def observe(
+        self, path: Path, before: bytes | None, after: bytes | None, modes: tuple[int | None, int | None] = (None, None)
+    ) -> None:
+        """Fold in one file's content at the turn's checkpoint and now (``None`` = absent), and its
+        permission bits then and now (``None`` = unknown)."""
+        old_mode, new_mode = self._modes.get(path, (modes[0], None))[0], modes[1]
+        if old_mode is not None and new_mode is not None:
+            self._modes[path] = (old_mode, new_mode)
+        else:
+            self._modes.pop(path, None)
         try:
             old = before.decode("utf-8") if before is not None else None
             new = after.decode("utf-8") if after is not None else None
@@ -60,6 +70,11 @@ class TurnDiffTracker:
         """The unified diff from the turn's start to now ("" when nothing differs)."""
         parts: list[str] = []
         for path, before in self._before.items():
+            old_mode, new_mode = self._modes.get(path, (0, 0))
+            if old_mode != new_mode:
+                name = display_path(path, self._cwd)
+                modes = f"old mode {0o100000 | old_mode:o}\nnew mode {0o100000 | new_mode:o}\n"
+                parts.append(f"diff --git a/{name} b/{name}\n{modes}")
             if path in self._binary:
                 name = display_path(path, self._cwd)
                 parts.append(f"diff --git a/{name} b/{name}\nBinary files a/{name} and b/{name} differ\n")

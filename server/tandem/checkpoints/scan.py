@@ -109,7 +109,8 @@ class Scan:
         return any("/".join(parts[:n]) + "/" in self.ignored for n in range(1, len(parts)))
 
     def changed_paths(self, later: Scan) -> list[str]:
-        """Paths whose content ``later`` shows changed, created or removed since this scan, sorted.
+        """Paths whose content (or a file's permission bits) ``later`` shows changed, created or removed
+        since this scan, sorted.
 
         Only what both scans could see counts: nothing when either was truncated and the path is
         missing from one of them, nor a path this scan passed over (ignored then, so its earlier
@@ -122,9 +123,16 @@ class Scan:
                 if self.truncated or later.truncated or (a is None and self.was_ignored(rel)):
                     continue
                 out.append(rel)
-            elif a.sha != b.sha or a.type is not b.type or (a.sha is None and a.signature != b.signature):
+            elif _differ(a, b):
                 out.append(rel)
         return sorted(out)
+
+
+def _differ(a: ScanEntry, b: ScanEntry) -> bool:
+    """Whether two entries of one path differ in content, type, or (a chmod) a file's permission bits."""
+    if a.sha != b.sha or a.type is not b.type or (a.sha is None and a.signature != b.signature):
+        return True
+    return a.type is EntryType.FILE and a.mode != b.mode
 
 
 class WorkspaceScanner:

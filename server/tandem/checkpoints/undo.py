@@ -200,6 +200,10 @@ def _plan_state(plan: RevertPlan, state: FileState, store: BlobStore, fs: FileSy
     if target is not None and target == before and state.mode is not None:
         plan.modes[path] = state.mode
     if target == current:
+        now_mode = _mode(path)
+        if path in plan.modes and now_mode is not None and plan.modes[path] != now_mode:  # a chmod: redo needs it
+            digest = content_hash(current) if current is not None else None
+            plan.states.append(FileState(state.path, digest, digest, now_mode))
         return
     plan.blobs.extend(data for data in (current, target) if data is not None)
     plan.states.append(

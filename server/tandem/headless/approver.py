@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import IO
 
-from tandem.headless.human import Style
+from tandem.headless.human import ColorMode, Style
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.protocol.messages import RequestApprovalParams
 from tandem.protocol.printable import printable
@@ -58,15 +58,18 @@ class TerminalApprover:
         mode: ask, accept all, or decline all.
         err: where requests are shown (stderr).
         terminal: where answers are read (required for :attr:`ApprovalMode.ASK`).
+        color: when to colour the requests.
     """
 
-    def __init__(self, mode: ApprovalMode, err: IO[str], terminal: IO[str] | None = None) -> None:
+    def __init__(
+        self, mode: ApprovalMode, err: IO[str], terminal: IO[str] | None = None, *, color: ColorMode = ColorMode.AUTO
+    ) -> None:
         if mode is ApprovalMode.ASK and terminal is None:
             mode = ApprovalMode.DECLINE_ALL
         self._mode = mode
         self._err = err
         self._terminal = terminal
-        self._style = Style(err)
+        self._style = Style(err, color)
         self._lock = asyncio.Lock()
 
     def _show(self, request: RequestApprovalParams) -> None:

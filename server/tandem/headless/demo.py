@@ -21,6 +21,7 @@ from pathlib import Path
 from tandem.config import ApprovalPolicy, CliOverrides, SandboxMode
 from tandem.headless.approver import ApprovalMode, open_terminal
 from tandem.headless.exec import ExecOptions, run_exec
+from tandem.headless.exec_inputs import PromptStdin
 from tandem.headless.human import Style
 
 
@@ -85,6 +86,7 @@ def run_demo(keep: bool = False, workdir: Path | None = None) -> int:
                     sandbox_mode=SandboxMode.WORKSPACE_WRITE,
                 ),
                 approval_mode=ApprovalMode.ASK if terminal is not None else ApprovalMode.ACCEPT_ALL,
+                prompt_stdin=PromptStdin.IGNORE,
             )
             code = asyncio.run(run_exec(options))
     finally:

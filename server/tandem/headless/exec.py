@@ -4,6 +4,8 @@ Exit codes: 0 the turn completed; 1 it failed (or configuration was wrong); 128 
 ended it (130 SIGINT, 143 SIGTERM, 129 SIGHUP). A signal interrupts the turn: its commands and
 their daemons are killed, what it changed is checkpointed and it is recorded as interrupted; a
 second signal kills what is left and exits at once. ``-o FILE`` receives the last agent message.
+What is read before the turn (prompt, output schema, images, the ``-o`` check) is
+:mod:`tandem.headless.exec_inputs`.
 """
 
 from __future__ import annotations
@@ -15,24 +17,36 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import IO
 
+from tandem.agent.conversation import Persistence
 from tandem.agent.events import Event, EventSink, ItemCompleted
 from tandem.agent.thread import Approver, Thread
 from tandem.agent.threads import ThreadManager
-from tandem.config import CliOverrides, Config, load_config
-from tandem.errors import TandemError
+from tandem.config import CliOverrides, Config, load_config, no_sandbox_warning
+from tandem.errors import InvalidParamsError, TandemError
 from tandem.headless.approver import ApprovalMode, TerminalApprover, open_terminal
-from tandem.headless.human import HumanRenderer
+from tandem.headless.exec_inputs import PromptStdin, check_writable, image_inputs, load_output_schema, read_prompt
+from tandem.headless.human import ColorMode, HumanRenderer
 from tandem.headless.jsonl import JsonlWriter
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import AgentMessageItem, InputItem, TextInput
+from tandem.sessions.store import latest_session
 from tandem.tools.process import kill_running_processes
 
 log = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class SessionScope(Enum):
+    """Which sessions ``exec resume --last`` picks the newest of."""
+
+    CWD = "cwd"  # those recorded in this directory (default)
+    ALL = "all"  # every session (``--all``)
 
 
 @dataclass(slots=True)
@@ -45,6 +59,12 @@ class ExecOptions:
         output_last_message: file that receives the final agent message.
         resume: a thread id (or prefix) to continue, or ``"--last"`` for the newest in this cwd.
         approval_mode: how approval requests are answered; ``None`` = ask on a terminal if any.
+        images: image files sent with the prompt (``--image``), before its text as in Codex.
+        output_schema: a JSON Schema file the final answer must follow (``--output-schema``).
+        persistence: ``EPHEMERAL`` writes no rollout and takes no checkpoints (``--ephemeral``).
+        color: colours of the human transcript (``--color``).
+        resume_scope: where ``--last`` looks (``--all``: every session).
+        prompt_stdin: whether piped stdin is appended to a prompt argument.
     """
 
     prompt: str | None
@@ -54,17 +74,36 @@ class ExecOptions:
     output_last_message: Path | None = None
     resume: str | None = None
     approval_mode: ApprovalMode | None = None
+    images: tuple[Path, ...] = ()
+    output_schema: Path | None = None
+    persistence: Persistence = Persistence.ROLLOUT
+    color: ColorMode = ColorMode.AUTO
+    resume_scope: SessionScope = SessionScope.CWD
+    prompt_stdin: PromptStdin = PromptStdin.APPEND
 
 
-def _read_prompt(prompt: str | None, stdin: IO[str]) -> str:
-    if prompt is not None and prompt != "-":
-        return prompt
-    if prompt is None and stdin.isatty():
-        raise TandemError("no prompt given: pass it as an argument, or '-' to read it from stdin")
-    text = stdin.read()
-    if not text.strip():
-        raise TandemError("the prompt read from stdin is empty")
-    return text
+@dataclass(frozen=True, slots=True)
+class _TurnInput:
+    """What was read before the turn: its input items and output schema."""
+
+    items: list[InputItem]
+    output_schema: JsonDict | None
+
+
+def _read_inputs(options: ExecOptions, stdin: IO[str] | None, err: IO[str]) -> _TurnInput:
+    """Everything the turn needs from files and stdin, checked before any request.
+
+    Raises:
+        InvalidParamsError: see :mod:`tandem.headless.exec_inputs`.
+    """
+    if options.persistence is Persistence.EPHEMERAL and options.resume is not None:
+        raise InvalidParamsError("--ephemeral cannot be combined with resume: a resumed session is recorded")
+    prompt = read_prompt(options.prompt, stdin, options.prompt_stdin, err)
+    schema = load_output_schema(options.output_schema) if options.output_schema is not None else None
+    images: list[InputItem] = list(image_inputs(options.images))
+    if options.output_last_message is not None:
+        check_writable(options.output_last_message)
+    return _TurnInput([*images, TextInput(text=prompt)], schema)
 
 
 class _SignalStop:
@@ -115,14 +154,16 @@ def _tolerant(sink: EventSink) -> EventSink:
 
 def _approver(options: ExecOptions, err: IO[str]) -> Approver:
     mode = options.approval_mode or ApprovalMode.ASK
-    return TerminalApprover(mode, err, open_terminal() if mode is ApprovalMode.ASK else None)
+    return TerminalApprover(mode, err, open_terminal() if mode is ApprovalMode.ASK else None, color=options.color)
 
 
 def _open_thread(options: ExecOptions, config: Config, approver: Approver) -> Thread:
     """The thread to run: a new one, or a resumed one with this invocation's settings."""
     manager = ThreadManager(lambda _cwd: config, approver=approver, originator="tandem_exec")
     if options.resume is None:
-        return manager.create(config)
+        return manager.create(config, persistence=options.persistence)
+    if options.resume == "--last" and options.resume_scope is SessionScope.ALL:
+        return manager.resume(latest_session(manager.sessions_dir), config)
     if options.resume == "--last":
         return manager.resume_latest(config.cwd, config)
     return manager.resume(options.resume, config)
@@ -136,8 +177,12 @@ async def run_exec(
     err = err or sys.stderr
     jsonl = JsonlWriter(out) if options.json else None
     try:
-        prompt = _read_prompt(options.prompt, stdin or sys.stdin)
+        turn_input = _read_inputs(options, stdin or sys.stdin, err)
         config = load_config(options.cwd, options.cli)
+        warning = no_sandbox_warning(config, options.cli)
+        if warning is not None:
+            err.write(f"tandem exec: warning: {warning}\n")
+            err.flush()
         thread = _open_thread(options, config, _approver(options, err))
     except TandemError as exc:
         if jsonl is not None:
@@ -151,7 +196,7 @@ async def run_exec(
         if isinstance(event, ItemCompleted) and isinstance(event.item, AgentMessageItem) and event.item.text:
             last_message = event.item.text
 
-    renderer: EventSink = jsonl if jsonl is not None else HumanRenderer(out, err)
+    renderer: EventSink = jsonl if jsonl is not None else HumanRenderer(out, err, color=options.color)
     thread.subscribe(_tolerant(renderer))
     thread.subscribe(remember)
     loop = asyncio.get_running_loop()
@@ -159,8 +204,7 @@ async def run_exec(
     stop.install(loop)
     try:
         thread.announce()
-        input_items: list[InputItem] = [TextInput(text=prompt)]
-        turn = await thread.run_turn(input_items)
+        turn = await thread.run_turn(turn_input.items, output_schema=turn_input.output_schema)
     except TandemError as exc:  # refused before it started (e.g. an input too large)
         if jsonl is not None:
             jsonl.write({"type": "error", "message": exc.message})

@@ -3,12 +3,13 @@
 The agent's messages stream to stdout (so ``tandem exec "..." > answer.md`` keeps just the
 answer); commands with their exit codes, reasoning summaries, file changes, the plan, retries and
 the turn's unified diff go to stderr. Colours are used when stderr is a terminal and
-``NO_COLOR`` is unset.
+``NO_COLOR`` is unset, or always / never with ``--color`` (:class:`ColorMode`, Codex's values).
 """
 
 from __future__ import annotations
 
 import os
+from enum import Enum
 from typing import IO
 
 from tandem.agent.events import (
@@ -40,11 +41,21 @@ _OUTPUT_PREVIEW_LINES = 12
 _MARKS = {PlanStepStatus.COMPLETED: "[x]", PlanStepStatus.IN_PROGRESS: "[>]", PlanStepStatus.PENDING: "[ ]"}
 
 
-class Style:
-    """ANSI styling that turns itself off for non-terminals and ``NO_COLOR``."""
+class ColorMode(Enum):
+    """When the transcript is coloured (``codex exec --color``)."""
 
-    def __init__(self, stream: IO[str]) -> None:
-        self.enabled = stream.isatty() and not os.environ.get("NO_COLOR")
+    ALWAYS = "always"
+    NEVER = "never"
+    AUTO = "auto"  # when the stream is a terminal and NO_COLOR is unset
+
+
+class Style:
+    """ANSI styling that turns itself off for non-terminals and ``NO_COLOR`` (unless ``color`` says
+    always or never)."""
+
+    def __init__(self, stream: IO[str], color: ColorMode = ColorMode.AUTO) -> None:
+        auto = stream.isatty() and not os.environ.get("NO_COLOR")
+        self.enabled = color is ColorMode.ALWAYS or (color is ColorMode.AUTO and auto)
 
     def _wrap(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
@@ -99,12 +110,15 @@ class HumanRenderer:
         out: where agent messages go (stdout).
         err: where everything else goes (stderr).
         stream_command_output: echo command output live (else a preview after each command).
+        color: when to colour what goes to ``err``.
     """
 
-    def __init__(self, out: IO[str], err: IO[str], *, stream_command_output: bool = False) -> None:
+    def __init__(
+        self, out: IO[str], err: IO[str], *, stream_command_output: bool = False, color: ColorMode = ColorMode.AUTO
+    ) -> None:
         self._out = out
         self._err = err
-        self._style = Style(err)
+        self._style = Style(err, color)
         self._stream_output = stream_command_output
         self._message_open = False
         self._reasoning_open = False

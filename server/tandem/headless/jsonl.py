@@ -6,7 +6,10 @@ Format: Codex exec JSONL (docs/reference-facts.md §5): ``thread.started{thread_
 ``command_execution{command, aggregated_output, exit_code, status}``,
 ``file_change{changes[{path, kind}], status}``, ``todo_list{items[{text, completed}]}``,
 ``error{message}``. As in Codex, messages and reasoning appear only when completed, and user
-messages are not echoed.
+messages are not echoed. ``usage`` has every field of the Codex SDK's ``Usage`` type:
+``input_tokens``, ``cached_input_tokens``, ``cache_write_input_tokens`` (always 0: cache writes are
+counted in ``input_tokens``, and only Anthropic reports them), ``output_tokens``,
+``reasoning_output_tokens``.
 """
 
 from __future__ import annotations
@@ -104,7 +107,9 @@ def exec_event(event: Event) -> dict[str, Any] | None:
                 "usage": {
                     "input_tokens": usage.input_tokens if usage else 0,
                     "cached_input_tokens": usage.cached_input_tokens if usage else 0,
+                    "cache_write_input_tokens": 0,
                     "output_tokens": usage.output_tokens if usage else 0,
+                    "reasoning_output_tokens": usage.reasoning_output_tokens if usage else 0,
                 },
             }
         message = turn.error.message if turn.error else "turn interrupted by the user"

@@ -19,7 +19,7 @@ from tandem.agent.review import ChangeTracker, HunkState
 from tandem.agent.thread import Thread
 from tandem.agent.threads import ThreadManager, transcript
 from tandem.checkpoints.undo import UndoOutcome
-from tandem.config import CliOverrides, Config, load_config
+from tandem.config import CliOverrides, Config, load_config, no_sandbox_warning
 from tandem.errors import InvalidParamsError
 from tandem.lsp.editor import EditorBridge
 from tandem.lsp.live_workspace import LiveWorkspace
@@ -55,6 +55,7 @@ class ThreadHub:
             originator="tandem_lsp",
             on_event=self._on_event,
         )
+        self._warned: set[Path] = set()
         self._progress: dict[str, str] = {}
         self._activity: dict[str, str] = {}
         self._background: set[asyncio.Future[None]] = set()
@@ -75,16 +76,28 @@ class ThreadHub:
         if not cwd.is_dir():
             raise InvalidParamsError(f"cwd: {cwd} is not a directory")
         d = self._defaults
-        return load_config(
-            cwd,
-            CliOverrides(
-                model=params.model or d.model,
-                provider=d.provider,
-                oss=d.oss,
-                approval_policy=params.approval_policy or d.approval_policy,
-                sandbox_mode=params.sandbox_mode or d.sandbox_mode,
-                config_overrides=d.config_overrides,
-            ),
+        cli = CliOverrides(
+            model=params.model or d.model,
+            provider=d.provider,
+            oss=d.oss,
+            approval_policy=params.approval_policy or d.approval_policy,
+            sandbox_mode=params.sandbox_mode or d.sandbox_mode,
+            config_overrides=d.config_overrides,
+        )
+        config = load_config(cwd, cli)
+        self._warn_unsandboxed(config, cli)
+        return config
+
+    def _warn_unsandboxed(self, config: Config, cli: CliOverrides) -> None:
+        """Say once per folder, in the log and as a warning message in the editor, that commands run
+        there without a sandbox (threads' ``sandboxMode`` shows it too)."""
+        warning = no_sandbox_warning(config, cli)
+        if warning is None or config.cwd in self._warned:
+            return
+        self._warned.add(config.cwd)
+        log.warning("%s: %s", config.cwd, warning)
+        self._server.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=f"Tandem is {warning} ({config.cwd})")
         )
 
     # --- threads ------------------------------------------------------------------------

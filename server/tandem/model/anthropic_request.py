@@ -247,7 +247,8 @@ def build_request_body(request: ModelRequest, max_tokens: int | None = None) -> 
     block with ``cache_control``), ``messages``, ``tools`` (last one with ``cache_control``),
     ``tool_choice`` (``{"type": "auto"|"none"}``, ``disable_parallel_tool_use`` when parallel calls
     are off), ``thinking`` (``{"type": "enabled", "budget_tokens"}`` when ``reasoning_effort`` is
-    set), ``stream: true``.
+    set), ``output_config`` (``{"format": {"type": "json_schema", "schema"}}``, Anthropic's structured
+    outputs, when the request has an output schema: the final text block is the JSON), ``stream: true``.
 
     Args:
         request: the provider-neutral request (history as Responses input items).
@@ -271,5 +272,7 @@ def build_request_body(request: ModelRequest, max_tokens: int | None = None) -> 
     thinking = _thinking(request, limit)
     if thinking is not None:
         body["thinking"] = thinking
+    if request.output_schema is not None:
+        body["output_config"] = {"format": {"type": "json_schema", "schema": request.output_schema}}
     body["stream"] = True
     return body

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tandem.model.streaming import dumps
-from tandem.model.types import ModelRequest
+from tandem.model.types import OUTPUT_SCHEMA_NAME, ModelRequest
 from tandem.protocol import JsonDict
 
 _TOOL_OUTPUTS = ("function_call_output", "custom_tool_call_output")
@@ -174,9 +174,10 @@ def build_request_body(request: ModelRequest) -> JsonDict:
     """The JSON body for ``POST /chat/completions`` (key order fixed so bodies are byte-stable).
 
     Shape: ``{model, messages, tools?, tool_choice?, parallel_tool_calls?, stream: true,
-    stream_options: {include_usage: true}, reasoning_effort?}``; the tool keys are left out when
-    there are no tools (OpenAI rejects an empty ``tools`` list). ``prompt_cache_key`` and the
-    reasoning summary have no portable chat equivalent and are not sent.
+    stream_options: {include_usage: true}, reasoning_effort?, response_format?}``; the tool keys are
+    left out when there are no tools (OpenAI rejects an empty ``tools`` list). An output schema is sent
+    as ``response_format: {type: "json_schema", json_schema: {name, strict: true, schema}}``.
+    ``prompt_cache_key`` and the reasoning summary have no portable chat equivalent and are not sent.
     """
     body: JsonDict = {"model": request.model, "messages": to_chat_messages(request.instructions, request.input)}
     tools = to_chat_tools(request.tools)
@@ -188,4 +189,9 @@ def build_request_body(request: ModelRequest) -> JsonDict:
     body["stream_options"] = {"include_usage": True}
     if request.reasoning_effort:
         body["reasoning_effort"] = request.reasoning_effort
+    if request.output_schema is not None:
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": OUTPUT_SCHEMA_NAME, "strict": True, "schema": request.output_schema},
+        }
     return body

@@ -23,6 +23,7 @@ from tandem.errors import (
 from tandem.model.retry import parse_retry_after
 from tandem.model.streaming import SSEStreamingClient, parse_json_object
 from tandem.model.types import (
+    OUTPUT_SCHEMA_NAME,
     ModelEvent,
     ModelRequest,
     OutputItemAdded,
@@ -39,7 +40,11 @@ from tandem.protocol import JsonDict
 
 
 def build_request_body(request: ModelRequest) -> JsonDict:
-    """The JSON body for ``POST /responses`` (key order fixed so bodies are byte-stable)."""
+    """The JSON body for ``POST /responses`` (key order fixed so bodies are byte-stable).
+
+    With an output schema, ``text: {format: {type: "json_schema", name: "codex_output_schema",
+    strict: true, schema}}`` (Structured Outputs, as Codex sends it; docs/reference-facts.md §5).
+    """
     body: JsonDict = {
         "model": request.model,
         "instructions": request.instructions,
@@ -60,6 +65,15 @@ def build_request_body(request: ModelRequest) -> JsonDict:
         body["include"] = ["reasoning.encrypted_content"]
     if request.prompt_cache_key:
         body["prompt_cache_key"] = request.prompt_cache_key
+    if request.output_schema is not None:
+        body["text"] = {
+            "format": {
+                "type": "json_schema",
+                "name": OUTPUT_SCHEMA_NAME,
+                "strict": True,
+                "schema": request.output_schema,
+            }
+        }
     return body
 
 

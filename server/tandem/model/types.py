@@ -62,6 +62,9 @@ class ModelRequest:
         prompt_cache_key: cache routing key; Tandem uses the thread id.
         reasoning_effort, reasoning_summary: ``None`` leaves the provider default.
         tool_choice: ``"auto"``, or ``"none"`` for requests that must answer in text (summaries).
+        output_schema: a JSON Schema (an object) the final answer must follow (``tandem exec
+            --output-schema``); each wire format sends it its own way (Responses ``text.format``, Chat
+            Completions ``response_format``, Anthropic ``output_config.format``). ``None``: free text.
     """
 
     model: str
@@ -73,6 +76,11 @@ class ModelRequest:
     reasoning_summary: str | None = None
     parallel_tool_calls: bool = True
     tool_choice: str = "auto"
+    output_schema: JsonDict | None = None
+
+
+OUTPUT_SCHEMA_NAME = "codex_output_schema"
+"""The name a structured-output schema is sent under (Codex's, docs/reference-facts.md §5)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,15 +27,17 @@ from tandem.testing.server import ScriptedModelServer
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tandem.testing", description="Scripted model server (OpenAI Responses API over SSE)."
+        prog="python -m tandem.testing",
+        description="Scripted model server (OpenAI Responses API over SSE).",
+        allow_abbrev=False,
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve a script on 127.0.0.1 until SIGTERM/SIGINT")
+    serve = commands.add_parser("serve", allow_abbrev=False, help="serve a script on 127.0.0.1 until SIGTERM/SIGINT")
     serve.add_argument("script", type=Path, help="the JSON script")
     serve.add_argument("--port", type=int, default=0, help="TCP port (default: chosen by the OS)")
     serve.add_argument("--record", type=Path, help="write the received requests to FILE as JSONL")
     serve.add_argument("-v", "--verbose", action="store_true", help="log each request to stderr")
-    check = commands.add_parser("check", help="validate a script and exit")
+    check = commands.add_parser("check", allow_abbrev=False, help="validate a script and exit")
     check.add_argument("script", type=Path)
     return parser
 

@@ -51,6 +51,7 @@ from tandem.testing.script import (
     ResponseFailedFault,
     ScriptedResponse,
 )
+from tandem.testing.structured import anthropic_output_config_problem
 from tandem.testing.usage import resolve_usage
 from tandem.testing.wire import RenderContext, SSEFrame, dumps
 
@@ -304,8 +305,8 @@ def request_problem(body: JsonDict | None) -> str | None:
     schemas, a non-empty ``messages`` list starting with ``user`` and alternating roles, non-empty
     text blocks, block types allowed for each role, valid image sources, every ``tool_use`` answered
     by a ``tool_result`` in the next message (results first, none without its ``tool_use``), thinking
-    blocks unchanged and leading the continued assistant message when thinking is on, at most four
-    ``cache_control`` breakpoints.
+    blocks unchanged and leading the continued assistant message when thinking is on, a well-formed
+    ``output_config`` (structured output), at most four ``cache_control`` breakpoints.
     """
     if body is None:
         return "the request body must be a JSON object"
@@ -346,7 +347,7 @@ def request_problem(body: JsonDict | None) -> str | None:
             problem = _block_problem(block, f"messages.{i}.content.{j}", str(role))
             if problem:
                 return problem
-    problem = _pairing_problem(messages) or _thinking_problem(body, messages)
+    problem = _pairing_problem(messages) or _thinking_problem(body, messages) or anthropic_output_config_problem(body)
     if problem:
         return problem
     count = _count_breakpoints(body)

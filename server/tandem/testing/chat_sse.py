@@ -42,6 +42,7 @@ from tandem.testing.script import (
     ResponseFailedFault,
     ScriptedResponse,
 )
+from tandem.testing.structured import chat_response_format_problem
 from tandem.testing.usage import Usage, resolve_usage
 from tandem.testing.wire import RenderContext, SSEFrame, dumps
 
@@ -107,7 +108,8 @@ class ChatWire:
 
     def request_error(self, body: JsonDict | None) -> str | None:
         """Requests must be JSON objects with ``"stream": true`` and well-formed ``messages``: known
-        roles, and tool messages paired with the assistant ``tool_calls`` they answer."""
+        roles, tool messages paired with the assistant ``tool_calls`` they answer, and a well-formed
+        ``response_format`` when there is one."""
         if body is None:
             return "scripted model server: the request body must be a JSON object"
         if body.get("stream") is not True:
@@ -115,7 +117,7 @@ class ChatWire:
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
             return "scripted model server: 'messages' must be a non-empty list"
-        problem = _tool_call_problem(messages)
+        problem = _tool_call_problem(messages) or chat_response_format_problem(body)
         if problem is not None:
             return f"scripted model server: {problem}"
         return None

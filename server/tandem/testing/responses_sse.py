@@ -42,6 +42,7 @@ from tandem.testing.script import (
     ResponseFailedFault,
     ScriptedResponse,
 )
+from tandem.testing.structured import responses_text_problem
 from tandem.testing.usage import Usage, resolve_usage
 from tandem.testing.wire import RenderContext, SSEFrame, dumps
 
@@ -183,12 +184,14 @@ class ResponsesWire:
     name = "responses"
 
     def request_error(self, body: JsonDict | None) -> str | None:
-        """Requests must be JSON objects with ``"stream": true``."""
+        """Requests must be JSON objects with ``"stream": true`` and, when they ask for structured
+        output, a well-formed ``text.format`` (:func:`tandem.testing.structured.responses_text_problem`)."""
         if body is None:
             return "scripted model server: the request body must be a JSON object"
         if body.get("stream") is not True:
             return 'scripted model server: only streaming requests are supported; send "stream": true'
-        return None
+        problem = responses_text_problem(body)
+        return f"scripted model server: {problem}" if problem else None
 
     def cache_prefix(self, body: JsonDict) -> bytes:
         """``tools``, ``instructions`` then ``input``, serialized: the order a provider renders the
