@@ -8,16 +8,21 @@ light — no pydantic, no agent — so ``initialize`` is answered before the age
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
 
 from tandem import __version__
+from tandem.lsp import framing
 from tandem.protocol import methods
 
 log = logging.getLogger(__name__)
@@ -98,6 +103,21 @@ class TandemLanguageServer(LanguageServer):
             converter_factory=_converter,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
+
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio loop with Tandem's reader (:mod:`tandem.lsp.framing`: size cap, resync, error
+        replies)."""
+        self._stop_event = threading.Event()
+        reader = framing.StdinReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(framing.run_async(self._stop_event, reader, self.protocol, self.report_server_error))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors instead of popping "Error in server" messages at the user."""
