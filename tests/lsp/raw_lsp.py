@@ -43,7 +43,8 @@ class RawServer:
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._stderr: list[bytes] = []
         threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        self._stderr_reader = threading.Thread(target=self._drain_stderr, daemon=True)
+        self._stderr_reader.start()
 
     def _read(self) -> None:
         stdout = self.process.stdout
@@ -65,6 +66,7 @@ class RawServer:
 
     @property
     def stderr(self) -> str:
+        """What the server wrote to stderr (its log); complete once :meth:`wait` or :meth:`close` returned."""
         return b"".join(self._stderr).decode(errors="replace")
 
     def send(self, data: bytes) -> None:
@@ -98,9 +100,12 @@ class RawServer:
         return self.wait(timeout)
 
     def wait(self, timeout: float = 20) -> int:
+        """Wait for the process to end (killing it after ``timeout``) and for its stderr to be read."""
         try:
-            return self.process.wait(timeout)
+            code = self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout)
             raise
+        self._stderr_reader.join(timeout)
+        return code

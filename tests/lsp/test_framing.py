@@ -53,6 +53,7 @@ def test_a_too_short_content_length_leaves_the_server_able_to_serve_the_next_mes
     assert (error["id"], error["error"]["code"]) == (None, -32700)
     assert "result" in server.request(INITIALIZE)
     assert server.request(THREAD_LIST)["result"] == {"threads": []}
+    assert server.close() == 0
     assert "skipped 5 bytes that were not an LSP message" in server.stderr
 
 

@@ -218,8 +218,12 @@ def create_server(defaults: CliOverrides | None = None) -> App:
 
 
 def run_stdio(defaults: CliOverrides | None = None) -> int:
-    """Serve LSP on stdin/stdout until the client exits (the caller set up logging: never to stdout)."""
+    """Serve LSP on stdin/stdout until the client exits (the caller set up logging: never to stdout).
+
+    Returns:
+        the exit code: 0 after ``shutdown`` + ``exit`` or at end of input, 1 for ``exit`` without ``shutdown``.
+    """
     app = create_server(defaults)
     app.handle_stop_signals()
     app.server.start_io()
-    return 0
+    return app.server.exit_code
