@@ -13,6 +13,10 @@ UTF-8 JSON. What differs from pygls:
   that *ends* with a ``Content-Length`` header, and the skip is logged. A JSON body never contains
   such a line (a JSON string holds no raw CR or LF; outside strings the text is not JSON), so the
   next well-framed message is found again;
+- a lone UTF-16 surrogate in a string (``"\\ud83d"`` without its pair: a selection that splits an
+  emoji) becomes U+FFFD, the replacement character, before the message is handled: a Python string
+  holding one cannot be written as UTF-8 (rollouts, files, model requests), so it would fail the
+  turn and every later turn of its thread. U+FFFD is one UTF-16 code unit too, so positions hold;
 - a body that is not JSON (or not UTF-8) is answered with ParseError ``-32700`` (``id: null``);
   JSON that is not a JSON-RPC 2.0 message object with InvalidRequest ``-32600``; a request whose
   params do not fit its method's type with InvalidParams ``-32602`` under its id (pygls logs these
@@ -46,6 +50,8 @@ LINE_LIMIT = 64 * 1024
 
 _CONTENT_LENGTH = re.compile(rb"Content-Length:[ \t]*(\d{1,20})[ \t]*\r\n\Z", re.IGNORECASE)
 _HEADER = re.compile(rb"[A-Za-z0-9-]+:[^\r\n]*\r\n\Z")
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")  # escaped, or raw (json.loads passes those)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads joins valid pairs: what is left is a lone half
 _CARRY = 64  # bytes kept from a line cut at LINE_LIMIT, so a header split across two pieces is found
 
 
@@ -77,6 +83,24 @@ def _send_error(protocol: JsonRPCProtocol, msg_id: int | str | None, error: Json
     protocol._send_data(body)
 
 
+def _without_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """``value`` (decoded JSON) with every lone surrogate in its strings and keys replaced by U+FFFD,
+    and how many were replaced."""
+    if isinstance(value, str):
+        return _SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        items = [_without_lone_surrogates(item) for item in value]
+        return [item for item, _ in items], sum(n for _, n in items)
+    if isinstance(value, dict):
+        replaced, out = 0, {}
+        for key, item in value.items():
+            new_key, n_key = _SURROGATE.subn("\ufffd", key)
+            out[new_key], n_item = _without_lone_surrogates(item)
+            replaced += n_key + n_item
+        return out, replaced
+    return value, 0
+
+
 def _handle_body(protocol: JsonRPCProtocol, body: bytes, on_error: Callable[[Exception, Any], Any]) -> None:
     """Decode one message body and hand it to ``protocol`` (errors answered as the module docstring says)."""
     try:
@@ -85,6 +109,11 @@ def _handle_body(protocol: JsonRPCProtocol, body: bytes, on_error: Callable[[Exc
         log.warning("dropped a message that is not JSON: %s", exc)
         _send_error(protocol, None, JsonRpcParseError(f"Parse error: {exc}"))
         return
+    if _MAYBE_SURROGATE.search(body):
+        data, replaced = _without_lone_surrogates(data)
+        if replaced:
+            method = data.get("method") if isinstance(data, dict) else None
+            log.warning("replaced %d lone UTF-16 surrogate(s) with U+FFFD in a %s message", replaced, method)
     msg_id = data.get("id") if isinstance(data, dict) else None
     if not isinstance(msg_id, int | str):
         msg_id = None
