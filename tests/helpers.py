@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,3 +100,61 @@ def thread_manager(cwd: Path, cli: CliOverrides | None = None, *, approver: Appr
     from tandem.config import load_config
 
     return ThreadManager(lambda folder: load_config(folder or cwd, cli), approver=approver)
+
+
+# One unsandboxed command that leaves a setsid+nohup daemon, a plain background child and a file
+# (so the turn has something to checkpoint), then blocks.
+TURN_SPAWNING_DAEMONS = (
+    "setsid nohup sh -c 'echo $$ > daemon.pid; exec sleep 1001' >/dev/null 2>&1 & "
+    "sh -c 'echo $$ > child.pid; exec sleep 1002' & "
+    "echo made > made.txt; echo $$ > shell.pid; exec sleep 1003"
+)
+PID_FILES = ("daemon.pid", "child.pid", "shell.pid")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_for_pid_files(workspace: Path, proc: subprocess.Popen[str] | None = None) -> list[int]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        texts = [(workspace / name).read_text() if (workspace / name).exists() else "" for name in PID_FILES]
+        if all(text.strip() for text in texts):
+            return [int(text) for text in texts]
+        assert proc is None or proc.poll() is None, "tandem ended before the command started"
+        time.sleep(0.05)
+    raise AssertionError("the command did not start")
+
+
+def assert_all_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 10
+    while any(process_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in pids if process_alive(pid)]
+    for pid in survivors:  # do not leave them behind for the next test
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], f"processes outlived tandem: {survivors}"
+
+
+def last_turn(tandem_home: Path) -> dict[str, object]:
+    (rollout,) = (tandem_home / "sessions").glob("*/*/*/rollout-*.jsonl")
+    events = [json.loads(line)["payload"] for line in rollout.read_text().splitlines()]
+    completed = [e for e in events if e.get("type") == "turn_completed"]
+    assert completed, "the turn was not recorded as ended"
+    turn: dict[str, object] = completed[-1]["turn"]
+    return turn
+
+
+def checkpointed_paths(tandem_home: Path, turn_id: object) -> list[str]:
+    paths = []
+    for log in (tandem_home / "checkpoints").glob("*/log.jsonl"):
+        for line in log.read_text().splitlines():
+            entry = json.loads(line)
+            if entry.get("turn_id") == turn_id:
+                paths += [f["path"] for f in entry["files"]]
+    return paths

@@ -194,7 +194,11 @@ def _cmd_apply_patch(args: argparse.Namespace) -> int:
     from tandem.errors import PatchError
     from tandem.patch import apply_patch
 
-    text = sys.stdin.read()
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        sys.stderr.write(f"the patch is not valid UTF-8 text (byte {exc.start}); nothing was changed\n")
+        return 1
     try:
         result = apply_patch(text, (args.cwd or Path.cwd()).resolve())
     except PatchError as exc:

@@ -208,6 +208,10 @@ class SessionError(TandemError):
     """A rollout file that cannot be written or read back."""
 
 
+class SessionInUseError(SessionError, BusyError):
+    """Another Tandem process is writing the session's rollout (one writer per rollout)."""
+
+
 class CheckpointError(SessionError):
     """The checkpoint store or a thread's checkpoint log cannot be read or written, an object in it is
     missing or damaged, or a file an undo/redo must write cannot be written; the message names the

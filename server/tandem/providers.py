@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from tandem.config_enums import AuthScheme, WireApi
 from tandem.errors import ConfigError
@@ -81,8 +82,34 @@ class ProviderInfo:
         return (*names, *self.env_http_headers.values())
 
     def secret_values(self, environ: Mapping[str, str]) -> tuple[str, ...]:
-        """The current values of :meth:`secret_env_vars` (set, non-empty ones), for :func:`redact`."""
-        return tuple(environ[name] for name in self.secret_env_vars() if environ.get(name))
+        """Every credential this provider sends, for :func:`redact`: the current values of
+        :meth:`secret_env_vars` (set, non-empty ones) and the :meth:`url_secrets` of its settings."""
+        return (*(environ[name] for name in self.secret_env_vars() if environ.get(name)), *self.url_secrets())
+
+    def url_secrets(self) -> tuple[str, ...]:
+        """Credentials written into the settings themselves: the user name and password of
+        ``base_url`` (as written and percent-decoded), the values of ``base_url``'s own query and of
+        ``query_params`` (but ``api-version``-like ones), and the values of ``http_headers`` (but
+        well-known public ones such as ``User-Agent``). A provider may echo any of them back."""
+        found: list[str] = []
+        parts = urlsplit(self.base_url)
+        for value in (parts.username, parts.password):
+            if value:
+                found += [value, unquote(value)]
+        query = [*parse_qsl(parts.query, keep_blank_values=False), *self.query_params.items()]
+        found += [value for key, value in query if key.lower() not in _PUBLIC_QUERY_KEYS and value]
+        found += [value for name, value in self.http_headers.items() if name.lower() not in _PUBLIC_HEADERS and value]
+        return tuple(dict.fromkeys(found))
+
+    def display_url(self, url: str | None = None) -> str:
+        """``url`` (default: ``base_url``) as it may be shown or logged: no user name or password, and
+        :meth:`url_secrets` replaced by ``[REDACTED]``."""
+        text = self.base_url if url is None else url
+        parts = urlsplit(text)
+        if parts.username is not None or parts.password is not None:
+            host = parts.netloc.rsplit("@", 1)[1]
+            text = urlunsplit(parts._replace(netloc=f"{REDACTED}@{host}"))
+        return redact(text, self.url_secrets())
 
     def api_key(self, environ: Mapping[str, str]) -> str | None:
         """The API key: the first set, non-blank one of :attr:`override_env_keys` (stripped, as Codex reads
@@ -106,6 +133,19 @@ class ProviderInfo:
 
 REDACTED = "[REDACTED]"
 _MIN_SECRET_LEN = 4
+_PUBLIC_QUERY_KEYS = frozenset({"api-version", "api_version", "version", "format"})
+_PUBLIC_HEADERS = frozenset(
+    {
+        "user-agent",
+        "accept",
+        "content-type",
+        "anthropic-version",
+        "anthropic-beta",
+        "openai-beta",
+        "http-referer",
+        "x-title",
+    }
+)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -85,6 +85,7 @@ async def test_several_compactions_and_what_the_model_receives_after_each(make_t
     assert usage[0].context_window == 10000 and usage[0].context_tokens == 5100
     assert usage[-1].context_tokens is not None and usage[-1].context_tokens < 4000
     # The rollout brings the compacted conversation back on resume.
+    thread.close()  # the process ends: one writer per rollout
     resumed = thread_manager(thread.config.cwd).resume(
         Path(thread.info.path or ""), thread.config
     )  # as after a restart
@@ -141,6 +142,7 @@ async def test_manual_compaction_and_rollback(make_thread) -> None:  # type: ign
     await turn(thread, "four")
     last = texts(server.requests[4].body)
     assert last[-1] == "four" and "three" not in last and "answer C" not in last
+    thread.close()  # the process ends: one writer per rollout
     resumed = thread_manager(thread.config.cwd).resume(
         Path(thread.info.path or ""), thread.config
     )  # as after a restart
@@ -168,3 +170,39 @@ async def test_twenty_turns_are_byte_stable_prefix_extensions(make_thread) -> No
     assert len(prefixes) == 27
     for previous, current in itertools.pairwise(prefixes):
         assert current.startswith(previous) and len(current) > len(previous)
+
+
+async def test_a_compaction_mid_turn_keeps_the_current_prompt_truncated_with_a_marker(make_thread) -> None:  # type: ignore[no-untyped-def]
+    from helpers import shell
+
+    prompt = "BEGIN-OF-PROMPT " + "lorem ipsum dolor sit amet " * 3200 + " END-OF-PROMPT"  # ~86 KB, > 20k tokens
+    thread, server, _ = make_thread(
+        [
+            respond(shell("true"), usage={"input_tokens": 30_000, "output_tokens": 10}),
+            respond(message("SUMMARY: ran true")),
+            respond(message("all done")),
+        ],
+        "model_auto_compact_token_limit=25000",
+        "model_context_window=100000",
+    )
+    assert (await turn(thread, prompt)).status is TurnStatus.COMPLETED
+    after = texts(server.requests[2].body)
+    kept = [t for t in after if t.startswith("BEGIN-OF-PROMPT")]
+    assert len(kept) == 1, "the current user message vanished in the compaction"
+    assert kept[0].endswith("END-OF-PROMPT") and "tokens truncated" in kept[0]
+    assert len(kept[0]) < len(prompt)
+
+
+def test_replacement_history_always_keeps_the_newest_user_message(workspace: Path, tandem_home: Path) -> None:
+    from tandem.agent.compaction import USER_MESSAGE_BUDGET, estimate_tokens, replacement_history
+    from tandem.agent.context import message as user_message
+    from tandem.config import load_config
+
+    config = load_config(workspace, CliOverrides())
+    huge = "x" * (USER_MESSAGE_BUDGET * 4 * 3)
+    history = [user_message("user", "older question"), user_message("user", huge)]
+    new = replacement_history(config, history, "the summary")
+    kept = [item for item in new if item["content"][0]["text"].startswith("xxx")]
+    assert len(kept) == 1 and "tokens truncated" in kept[0]["content"][0]["text"]
+    assert estimate_tokens(kept) <= USER_MESSAGE_BUDGET + 50
+    assert all("older question" not in item["content"][0]["text"] for item in new)  # no room left for it

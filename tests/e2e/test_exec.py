@@ -240,3 +240,40 @@ def test_a_killed_session_resumes_with_everything_recorded_and_the_turn_marked_a
     assert any(t.startswith("<turn_aborted>") for t in texts) and texts[-1] == "what happened?"
     shown = run_tandem("sessions", "show", thread_id, cwd=workspace)
     assert "turn interrupted: the session ended before this turn finished" in shown.stdout
+
+
+def test_an_oversize_prompt_is_refused_before_any_request_with_its_size_and_the_limit(
+    model_server, workspace: Path
+) -> None:
+    server = model_server([respond(message("should never be asked"))])
+    prompt = "y" * (5 * 1024 * 1024)
+    result = run_tandem("exec", "--json", "-", cwd=workspace, stdin=prompt)
+    assert result.returncode == 1
+    assert "Input exceeds the maximum length of 1048576 characters" in result.stderr
+    assert f"{len(prompt)}" in result.stderr and "Traceback" not in result.stderr
+    assert server.requests == []
+
+
+def test_apply_patch_command_with_a_non_utf8_patch_changes_nothing(workspace: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (workspace / "a.txt").write_text("one\n")
+    (workspace / "d.txt").write_text("gone\n")
+    patch = b"*** Begin Patch\n*** Update File: a.txt\n@@\n-one\n+ONE\n*** Delete File: d.txt\n"
+    patch += b"*** Add File: new.txt\n+caf\xe9\n*** End Patch\n"
+    for locale in ("C", "C.UTF-8"):
+        result = subprocess.run(
+            [sys.executable, "-m", "tandem.cli", "apply-patch"],
+            cwd=workspace,
+            input=patch,
+            capture_output=True,
+            timeout=60,
+            env={**os.environ, "LC_ALL": locale},
+            check=False,
+        )
+        assert result.returncode == 1 and b"Traceback" not in result.stderr
+        assert b"UTF-8" in result.stderr
+        assert (workspace / "a.txt").read_text() == "one\n" and (workspace / "d.txt").exists()
+        assert not (workspace / "new.txt").exists()

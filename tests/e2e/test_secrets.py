@@ -192,3 +192,53 @@ async def test_lsp_notifications_and_log_never_carry_the_key(tandem_home: Path, 
     assert "[REDACTED]" in notes  # the failed turn's error is shown, masked
     problems = leaks(notes, "LSP notifications") + leaks(seen, "command output") + leaks_under(tandem_home)
     assert problems == []
+
+
+URL_USER = "urluser-LEAKCHECK-3d3d3d"
+URL_PASSWORD = "urlpass-LEAKCHECK-4e4e4e"
+QUERY_KEY = "query-LEAKCHECK-5f5f5f5f"
+HEADER_VALUE = "hdr-LEAKCHECK-6a6a6a6a"
+URL_SECRETS = (URL_USER, URL_PASSWORD, QUERY_KEY, HEADER_VALUE)
+
+
+def url_leaks(text: str, where: str) -> list[str]:
+    return [f"{where}: {secret[:14]}..." for secret in URL_SECRETS if secret in text]
+
+
+def _corp_config(tandem_home: Path, base_url: str) -> None:
+    host = base_url.removeprefix("http://")
+    (tandem_home / "config.toml").write_text(
+        'model_provider = "corp"\n[model_providers.corp]\nname = "Corp"\n'
+        f'base_url = "http://{URL_USER}:{URL_PASSWORD}@{host}"\nrequest_max_retries = 0\n'
+        f'query_params = {{ api_key = "{QUERY_KEY}", api-version = "2025-04-01-preview" }}\n'
+        f'http_headers = {{ "X-Corp-Secret" = "{HEADER_VALUE}" }}\n'
+    )
+
+
+def test_url_userinfo_query_and_header_secrets_never_reach_errors_rollouts_or_doctor(
+    tandem_home: Path, workspace: Path
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: "cannot reach the model provider at <url>"
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    _corp_config(tandem_home, closed)
+    env = environment(tandem_home)
+    unreachable = run_tandem("exec", "--json", "hi", cwd=workspace, env=env)
+    doctor = run_tandem("doctor", cwd=workspace, env=env)
+    assert unreachable.returncode == 1 and "cannot reach" in unreachable.stdout + unreachable.stderr
+    assert "127.0.0.1" in doctor.stdout and "api-version=2025-04-01-preview" in doctor.stdout  # not a secret
+    echoed = {"error": {"message": f"bad credentials {URL_USER}:{URL_PASSWORD} key={QUERY_KEY} header={HEADER_VALUE}"}}
+    script = {"repeat_last": True, "responses": [{"fault": {"kind": "http_error", "status": 401, "body": echoed}}]}
+    with ScriptedModelServer(script) as server:
+        _corp_config(tandem_home, server.base_url)
+        refused = run_tandem("exec", "--json", "hi", cwd=workspace, env=env)
+        assert server.requests and server.requests[0].headers["x-corp-secret"] == HEADER_VALUE  # in use
+    assert refused.returncode == 1 and "[REDACTED]" in refused.stdout
+    problems = []
+    for name, result in (("unreachable", unreachable), ("doctor", doctor), ("echoed", refused)):
+        problems += url_leaks(result.stdout + result.stderr, name)
+    for path in sorted(tandem_home.rglob("*.jsonl")):
+        problems += url_leaks(path.read_text(), str(path.relative_to(tandem_home)))
+    assert problems == []

@@ -64,6 +64,7 @@ class FakeEditor:
         self.refreshes = 0
         self._events: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self.approval_hold: asyncio.Event | None = None
+        self.apply_edit_reply: Any = None  # when set: sent as the applyEdit result instead of applying
         self._register()
 
     # --- plumbing --------------------------------------------------------------------------
@@ -95,7 +96,10 @@ class FakeEditor:
             return types.MessageActionItem(title=str(title))
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        def apply_edit(params: types.ApplyWorkspaceEditParams) -> Any:
+            if self.apply_edit_reply is not None:
+                self.edits.append(self.client.protocol._converter.unstructure(params.edit))
+                return self.apply_edit_reply
             return self._apply(params.edit)
 
         @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)

@@ -153,3 +153,18 @@ async def test_partly_accepted_change_shows_what_was_applied_and_needs_no_second
         types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=uri))
     )
     assert not lenses  # the user reviewed it at approval time
+
+
+HIDING = "touch x #\x1b[2K\r$ ls -la \u202eevil"  # erases the line and returns: shows as `$ ls -la`
+
+
+async def test_control_characters_are_escaped_in_every_approval_prompt(lsp, workspace: Path) -> None:
+    for tandem in (True, False):
+        editor, _ = await lsp([respond(shell(HIDING)), respond(message("ok"))], args=UNTRUSTED, tandem=tandem)
+        editor.decisions = ["decline" if tandem else "Decline"]
+        thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
+        await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go")})
+        await editor.wait_for_approval()
+        shown = editor.approvals[0]["command"] if tandem else editor.message_requests[0].message
+        assert "\x1b" not in shown and "\r" not in shown and "\u202e" not in shown
+        assert "touch x #\\x1b[2K\\r$ ls -la \\u202eevil" in shown

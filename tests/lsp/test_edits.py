@@ -130,3 +130,18 @@ async def test_deleting_an_open_file_goes_through_the_editor(lsp, workspace: Pat
     (edit,) = editor.edits
     assert edit["documentChanges"] == [{"kind": "delete", "uri": uri, "options": {"ignoreIfNotExists": True}}]
     assert not (workspace / "gone.py").exists()
+
+
+async def test_a_malformed_apply_edit_reply_is_a_refused_edit_at_once(lsp, workspace: Path) -> None:
+    for reply in ("yes", {"weird": 1}, [True]):
+        (workspace / "w.py").write_text("a\nb\n")
+        patch = "*** Begin Patch\n*** Update File: w.py\n@@\n a\n-b\n+B\n*** End Patch"
+        editor, server = await lsp([respond(patch_call(patch)), respond(message("ok"))])
+        editor.open("w.py")
+        editor.apply_edit_reply = reply
+        await start_turn(editor)
+        done = await editor.wait_for(methods.TURN_COMPLETED, timeout=20)  # not after a 150 s wait
+        assert done["turn"]["status"] == "completed" and editor.edits
+        output = last_outputs(server.requests[1].body)[0]
+        assert "conflict" in output and "w.py" in output, output
+        assert editor.text("w.py") == "a\nb\n" and (workspace / "w.py").read_text() == "a\nb\n"

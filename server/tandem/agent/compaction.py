@@ -10,7 +10,10 @@ Rules (after Codex, docs/reference-facts.md §4):
   cache still hits) plus a handoff prompt written for Tandem, with ``tool_choice: "none"``; if that
   request itself overflows, the oldest conversation items are dropped and it is retried;
 * the new history is the freshly rebuilt initial context (permissions, AGENTS.md, environment),
-  the most recent user messages within :data:`USER_MESSAGE_BUDGET` tokens, and the summary.
+  the most recent user messages within :data:`USER_MESSAGE_BUDGET` tokens, and the summary. The
+  newest user message is always kept: the first message (newest first) that does not fit what is
+  left of the budget is kept with its middle cut out (``…N tokens truncated…``), older ones are
+  dropped (docs/reference-facts.md §4).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from tandem.model.catalog import context_window
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient, ModelRequest, OutputItemDone, OutputTextDelta
 from tandem.protocol import JsonDict
+from tandem.tools.truncation import truncate_middle
 
 USER_MESSAGE_BUDGET = 20_000  # tokens of recent user messages kept verbatim
 MAX_TRIMS = 8
@@ -106,18 +110,35 @@ def is_user_input(item: JsonDict) -> bool:
 
 
 def recent_user_messages(history: Sequence[JsonDict], budget: int = USER_MESSAGE_BUDGET) -> list[JsonDict]:
-    """The newest user messages whose estimated size fits ``budget`` tokens, oldest first."""
+    """The newest user messages that fit ``budget`` tokens, oldest first; the first one that does not
+    fit is kept truncated to what is left (so the newest is always kept), older ones are dropped."""
     kept: list[JsonDict] = []
-    used = 0
+    remaining = budget
     for item in reversed(history):
         if not is_user_input(item):
             continue
-        size = estimate_tokens([item])
-        if used + size > budget:
+        if remaining <= 0:
             break
-        kept.append(item)
-        used += size
+        size = estimate_tokens([item])
+        if size <= remaining:
+            kept.append(item)
+            remaining -= size
+            continue
+        kept.append(truncated_message(item, remaining))
+        break
     return list(reversed(kept))
+
+
+def truncated_message(item: JsonDict, max_tokens: int) -> JsonDict:
+    """User message ``item`` cut to about ``max_tokens`` estimated tokens: its text parts joined, with
+    the middle replaced by ``…N tokens truncated…``; other parts (images) are dropped with a note."""
+    parts = [part for part in item.get("content") or [] if isinstance(part, dict)]
+    text = "".join(str(part.get("text", "")) for part in parts if "text" in part)
+    if any("text" not in part for part in parts):
+        text += "\n[images of this message were dropped when the conversation was compacted]"
+    overhead = estimate_tokens([message("user", "")])
+    body, _ = truncate_middle(text, max(1, max_tokens - overhead))
+    return message("user", body)
 
 
 def replacement_history(config: Config, history: Sequence[JsonDict], summary: str) -> list[JsonDict]:

@@ -129,19 +129,29 @@ class Conversation:
         return cls(info, budget, rollout=rollout)
 
     @classmethod
-    def resume(cls, recorded: Rollout, info: ThreadInfo, budget: Budget) -> Conversation:
-        """Continue the conversation recorded in ``recorded`` (appending to the same file).
+    def resume(
+        cls,
+        recorded: Rollout,
+        info: ThreadInfo,
+        budget: Budget,
+        writer: RolloutWriter | None = None,
+        persistence: Persistence = Persistence.ROLLOUT,
+    ) -> Conversation:
+        """Continue the conversation recorded in ``recorded`` (appending to the same file, through
+        ``writer`` when the caller locked it before reading — by default it is opened now; an
+        ``EPHEMERAL`` resume writes nothing: a read-only copy, e.g. the source of a fork).
 
         Calls without an output get one, and a turn the process died in (crash, kill -9) is closed
         as interrupted, so the history is valid for the next request.
 
         Raises:
+            SessionInUseError: another process is writing the rollout.
             SessionError: the rollout cannot be reopened for writing.
         """
         conversation = cls(
             info,
             budget,
-            rollout=RolloutWriter(recorded.path),
+            rollout=writer or (RolloutWriter(recorded.path) if persistence is Persistence.ROLLOUT else None),
             history=list(recorded.items),
             turn_starts=recorded.turn_starts,
             next_item=_next_item(recorded.events),

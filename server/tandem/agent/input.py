@@ -26,6 +26,32 @@ from tandem.protocol.items import (
 )
 
 _MAX_MENTION_BYTES = 256 * 1024
+MAX_USER_INPUT_TEXT_CHARS = 1 << 20
+"""The most characters of text one turn's (or steer's) input may have (Codex's limit,
+docs/reference-facts.md §4)."""
+
+
+def check_input_size(input_items: list[InputItem], token_limit: int | None) -> None:
+    """Refuse input too large to send: over :data:`MAX_USER_INPUT_TEXT_CHARS` characters of text, or
+    (estimated at 4 bytes per token) over ``token_limit`` — the auto-compaction limit, past which
+    every request would compact it away.
+
+    Raises:
+        InvalidParamsError: naming the input's size and the limit.
+    """
+    texts = [item.text for item in input_items if isinstance(item, TextInput)]
+    chars = sum(len(text) for text in texts)
+    if chars > MAX_USER_INPUT_TEXT_CHARS:
+        raise InvalidParamsError(
+            f"Input exceeds the maximum length of {MAX_USER_INPUT_TEXT_CHARS} characters "
+            f"(this input has {chars} characters)."
+        )
+    tokens = sum(len(text.encode("utf-8", "surrogatepass")) for text in texts) // 4
+    if token_limit is not None and tokens > token_limit:
+        raise InvalidParamsError(
+            f"Input is too large for the model's context: ~{tokens} tokens ({chars} characters), "
+            f"more than the {token_limit} tokens the context may hold before it is compacted."
+        )
 
 
 def uri_to_path(uri: str, cwd: Path) -> Path:

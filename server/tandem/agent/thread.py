@@ -22,12 +22,13 @@ from tandem.agent.compaction import Budget
 from tandem.agent.context import initial_context
 from tandem.agent.conversation import Conversation, Persistence
 from tandem.agent.events import Event, EventSink, ThreadStarted
+from tandem.agent.input import check_input_size
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
 from tandem.config import Config
 from tandem.config_enums import CheckpointMode
-from tandem.errors import BusyError
+from tandem.errors import BusyError, SessionError
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
@@ -35,7 +36,7 @@ from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalDecision, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
-from tandem.sessions.rollout import read_rollout, rollout_path
+from tandem.sessions.rollout import RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
 from tandem.tools.registry import ToolRegistry
 
@@ -144,25 +145,39 @@ class Thread:
         *,
         workspace: Workspace | None = None,
         approver: Approver | None = None,
+        persistence: Persistence = Persistence.ROLLOUT,
     ) -> Thread:
         """Continue the thread recorded in ``path`` with the same history.
 
         The model, provider and policies come from ``config`` (the caller may have changed them);
-        the id, creation time and history come from the rollout.
+        the id, creation time and history come from the rollout. ``ROLLOUT`` locks the rollout and
+        appends to it; ``EPHEMERAL`` is a read-only copy (no lock, nothing written).
 
         Raises:
+            SessionInUseError: another Tandem process is writing that session.
             SessionError: the rollout is unreadable or not a Tandem rollout.
         """
-        recorded = read_rollout(path)
-        meta = recorded.meta
-        info = _info(config, recorded.thread_id, str(meta.get("created_at", "")), path, str(meta.get("cwd") or ""))
+        if not path.is_file():
+            raise SessionError(f"cannot read the session file {path}: it does not exist")
+        # Locked first: nobody appends between our read and our writes.
+        writer = RolloutWriter(path) if persistence is Persistence.ROLLOUT else None
+        try:
+            recorded = read_rollout(path)
+            meta = recorded.meta
+            info = _info(config, recorded.thread_id, str(meta.get("created_at", "")), path, str(meta.get("cwd") or ""))
+            budget = Budget.for_config(config)
+            conversation = Conversation.resume(recorded, info, budget, writer, persistence)
+        except BaseException:
+            if writer is not None:
+                writer.close()
+            raise
         return cls(
             config=config,
             client=client,
             tools=tools,
             workspace=workspace or DiskWorkspace(),
             approver=approver,
-            conversation=Conversation.resume(recorded, info, Budget.for_config(config)),
+            conversation=conversation,
         )
 
     @classmethod
@@ -242,7 +257,9 @@ class Thread:
 
         Raises:
             BusyError: a turn is already running on this thread.
+            InvalidParamsError: the input is too large (its size and the limit are named).
         """
+        check_input_size(input_items, self.conversation.budget.limit)
         return self._launch(
             input_items, TurnMode.NORMAL, "is already running a turn; interrupt it or steer it", output_schema
         )
@@ -303,9 +320,11 @@ class Thread:
 
         Raises:
             BusyError: no turn is running (start one instead).
+            InvalidParamsError: the input is too large (its size and the limit are named).
         """
         if self.running_turn is None or self._runner is None:
             raise BusyError(f"thread {self.info.id} has no running turn to steer; start a turn instead")
+        check_input_size(input_items, self.conversation.budget.limit)
         self._runner.steer(input_items)
 
     def interrupt(self, turn_id: str | None = None) -> bool:

@@ -8,8 +8,9 @@ worktree thread) is created in one place too.
 Rules kept here rather than in a surface:
 
 * a thread id is loaded at most once: resuming a loaded thread returns it;
-* no undo or redo while a turn of this process runs in the folder the checkpoint is of (the
-  turn's own changes would be mixed up with the undo's). Turns of *other* processes are not seen.
+* no undo or redo while a turn runs in the folder the checkpoint is of (the turn's own changes
+  would be mixed up with the undo's) — a turn of this process or of any other Tandem process
+  (their markers, :mod:`tandem.checkpoints.activity`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ from tandem.agent.events import EventSink
 from tandem.agent.thread import Thread
 from tandem.agent.turn_context import Approver
 from tandem.checkpoints import undo as checkpoint
+from tandem.checkpoints.activity import overlaps
 from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
-from tandem.errors import BusyError, NotFoundError, SessionError
+from tandem.errors import BusyError, NotFoundError, SessionError, SessionInUseError
 from tandem.model.factory import create_client
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
@@ -176,13 +178,32 @@ class ThreadManager:
         self, thread_id: str, turn_id: str | None = None, *, persistence: Persistence = Persistence.ROLLOUT
     ) -> Thread:
         """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread
-        that is not loaded is resumed first.
+        that is not loaded is resumed first (read-only, not loaded, when another process is writing it).
 
         Raises:
             NotFoundError: no such thread or turn; otherwise as :meth:`resume`.
         """
-        source = self._threads.get(thread_id) or self.resume(thread_id)
+        source = self._threads.get(thread_id)
+        if source is None:
+            try:
+                source = self.resume(thread_id)
+            except SessionInUseError:
+                source = self._read_only(find_session(self.sessions_dir, thread_id))
         return self._adopt(Thread.fork(source, turn_id, approver=self._approver, persistence=persistence))
+
+    def _read_only(self, path: Path) -> Thread:
+        """A copy of the thread recorded in ``path`` that writes nothing (the source of a fork)."""
+        cwd = read_rollout(path).meta.get("cwd")
+        config = self._configure(Path(str(cwd)) if cwd else None)
+        return Thread.resume(
+            path,
+            config,
+            self._connect(config),
+            default_tools(config),
+            workspace=self._workspace,
+            approver=self._approver,
+            persistence=Persistence.EPHEMERAL,
+        )
 
     def _adopt(self, thread: Thread) -> Thread:
         if self._on_event is not None:
@@ -265,7 +286,7 @@ class ThreadManager:
         thread need not be loaded.
 
         Raises:
-            BusyError: a turn of this process runs in that thread or in the checkpoint's folder.
+            BusyError: a turn (of any Tandem process) runs in that thread or in the checkpoint's folder.
             NotFoundError: nothing to undo (or no such turn).
             ConflictError / PatchApplyError / SessionError: see :func:`tandem.checkpoints.undo.undo`.
         """
@@ -285,7 +306,9 @@ class ThreadManager:
         """The checkpoint home, once no turn of this process could be mixed up with the undo.
 
         Raises:
-            BusyError: a turn runs in the thread, or in the folder its newest checkpoint is of.
+            BusyError: a turn (of any process) runs in the thread, or in the folder its newest
+                checkpoint is of.
+            CheckpointError: the markers of running turns cannot be read.
         """
         thread = self._threads.get(thread_id)
         if thread is not None and thread.running_turn is not None:
@@ -298,6 +321,12 @@ class ThreadManager:
                 raise BusyError(
                     f"thread {other.info.id} is running a turn in {cwd}; its changes would be mixed up "
                     "with this undo — wait for it or interrupt it first"
+                )
+        for turn in home.running_turns():  # turns of other processes too
+            if turn.thread_id == thread_id or (cwd is not None and turn.cwd is not None and overlaps(turn.cwd, cwd)):
+                raise BusyError(
+                    f"thread {turn.thread_id} is running a turn in {turn.cwd} (process {turn.pid}); its changes "
+                    "would be mixed up with this undo — wait for it or interrupt it first"
                 )
         return home
 

@@ -162,6 +162,14 @@ class TurnToolHost:
         self._ctx.emit(FilesChanged(self.thread_id, self.turn_id, item_id, list(changes), cwd, state))
         self._emit_diff()
 
+    def enter_workspace(self) -> None:
+        """At the turn's start: announce it to every Tandem process (no undo runs across it)."""
+        self._checkpoint.enter()
+
+    def leave_workspace(self) -> None:
+        """At the turn's very end: withdraw that announcement (idempotent)."""
+        self._checkpoint.leave()
+
     async def before_mutation(self) -> None:
         """Take the turn's checkpoint before its first mutating tool call."""
         await self._checkpoint.before_mutation()

@@ -95,6 +95,13 @@ class TurnRunner:
     async def run(self) -> Turn:
         """Run the turn to its end; never raises (failures end the turn as ``failed``)."""
         self._announce_start()
+        self.host.enter_workspace()
+        try:
+            return await self._run()
+        finally:
+            self.host.leave_workspace()
+
+    async def _run(self) -> Turn:
         status, error = TurnStatus.COMPLETED, None
         try:
             if self._mode is TurnMode.COMPACT:

@@ -8,6 +8,11 @@ and at the turn's end the workspace is scanned again; every path whose content (
 bits: a command's ``chmod +x``) changed is in
 the turn diff and, when the turn ends, in a ``turn`` entry of the thread's checkpoint log
 (:mod:`tandem.checkpoints.log`), which :mod:`tandem.checkpoints.undo` reverts.
+
+A running turn is announced to every Tandem process (:mod:`tandem.checkpoints.activity`): no undo
+runs across it, and when another turn changes files in an overlapping folder at the same time, a
+scan cannot tell whose a change is — the turn then records only what its own apply_patch calls
+changed (files its commands changed are neither in its diff nor undone), and logs a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tandem.checkpoints import activity
 from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.log import EntryKind, FileState, new_entry
 from tandem.checkpoints.scan import EntryType, Scan
@@ -94,6 +100,8 @@ class TurnCheckpoint:
         self._blobs: dict[str, bytes] = {}  # checkpoint contents already read (every tool round asks again)
         self._active = False
         self._marker: Path | None = None
+        self._thread_id = thread_id
+        self._warned_shared = False
 
     @property
     def active(self) -> bool:
@@ -113,18 +121,56 @@ class TurnCheckpoint:
         )
         return scan
 
+    def enter(self) -> None:
+        """Announce the turn (at its start) to every Tandem process: no undo runs across it, `checkpoints
+        prune` waits for it. A marker that cannot be written is logged, never fatal."""
+        if self._marker is not None:
+            return
+        try:
+            self._marker = self._home.mark_active(self._turn_id, self._cwd, self._thread_id)
+        except CheckpointError as exc:
+            log.warning("cannot announce turn %s: %s", self._turn_id, exc)
+
+    def leave(self) -> None:
+        """Withdraw the announcement of :meth:`enter` (idempotent; failures are logged)."""
+        marker, self._marker = self._marker, None
+        if marker is not None:
+            try:
+                self._home.unmark_active(marker)
+            except CheckpointError as exc:
+                log.warning("cannot remove the marker of turn %s: %s", self._turn_id, exc)
+
+    @property
+    def shared(self) -> bool:
+        """Whether another turn changed files in an overlapping folder while this one did."""
+        if self._marker is None or not activity.is_shared(self._marker):
+            return False
+        if not self._warned_shared:
+            self._warned_shared = True
+            log.warning(
+                "another turn changes files in %s at the same time: turn %s records only its own apply_patch "
+                "edits (what its commands change is not in its diff and is not undone)",
+                self._cwd,
+                self._turn_id,
+            )
+        return True
+
     async def before_mutation(self) -> None:
         """Take the turn's snapshot if this is its first mutating tool call (no-op after that)."""
-        if self._mode is CheckpointMode.OFF:
-            return
         async with self._lock:
             if self._active:
+                return
+            if self._marker is not None:
+                try:  # other turns in this folder must learn that files may change under them
+                    activity.start_mutating(self._marker, self._cwd)
+                except CheckpointError as exc:
+                    log.warning("cannot mark turn %s as changing files: %s", self._turn_id, exc)
+            if self._mode is CheckpointMode.OFF:
                 return
             self._active = True
             self._mark = time.monotonic()
             if self._mode is CheckpointMode.WORKSPACE and not _too_broad(self._cwd):
                 try:
-                    self._marker = self._home.mark_active(self._turn_id)  # `checkpoints prune` waits for us
                     self._start = await asyncio.to_thread(self._scan)
                 except CheckpointError as exc:
                     log.warning("checkpoint scan of %s failed: %s", self._cwd, exc)
@@ -150,9 +196,10 @@ class TurnCheckpoint:
         paths: dict[Path, bytes | None] = {}
         linked: dict[Path, bytes] = {}
         start = self._start
+        shared = self.shared  # the scans cannot tell this turn's changes from another turn's
         for path, before in self._edited.items():
             rel = display_path(path, self._cwd)
-            if start is not None and not self._workspace.in_editor(path):
+            if start is not None and not shared and not self._workspace.in_editor(path):
                 # The disk at the checkpoint decides, so a shell edit made before the patch is undone too.
                 entry = start.files.get(rel)
                 if entry is not None and entry.restorable and entry.sha:
@@ -160,7 +207,7 @@ class TurnCheckpoint:
                 elif entry is None and not start.truncated and not start.was_ignored(rel):
                     before = None  # created during the turn (by a command), then patched
             paths[path] = before
-        if start is not None and now is not None:
+        if start is not None and now is not None and not shared:
             saved_by_user = self._workspace.saved_by_user_since(self._mark)
             for rel in start.changed_paths(now):
                 path = self._cwd / rel
@@ -230,5 +277,4 @@ class TurnCheckpoint:
                 self._log.append(new_entry(EntryKind.TURN, self._turn_id, self._cwd, files))
             return deltas
         finally:
-            if self._marker is not None:
-                self._home.unmark_active(self._marker)
+            self.leave()

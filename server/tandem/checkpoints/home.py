@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tandem.checkpoints import activity
 from tandem.checkpoints.log import CheckpointLog
 from tandem.checkpoints.scan import WorkspaceScanner, scan_cache_name
 from tandem.checkpoints.store import BlobStore, _io
@@ -147,17 +148,25 @@ class CheckpointHome:
                         continue
         return objects, freed
 
-    def mark_active(self, turn_id: str) -> Path:
-        """Announce that a turn of this process is checkpointing (until the returned marker is removed).
+    @property
+    def active_dir(self) -> Path:
+        """The folder of running turns' markers (:mod:`tandem.checkpoints.activity`)."""
+        return self.root / "active"
+
+    def mark_active(self, turn_id: str, cwd: Path | None = None, thread_id: str = "") -> Path:
+        """Announce that a turn of this process runs in ``cwd`` (until the returned marker is removed):
+        `checkpoints prune` waits for it and no undo runs across it.
 
         Raises:
             CheckpointError: the marker cannot be written.
         """
-        marker = self.root / "active" / f"{os.getpid()}-{turn_id}"
-        with _io(f"cannot write the checkpoint marker {marker}"):
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        return marker
+        if cwd is None:
+            marker = self.active_dir / f"{os.getpid()}-{turn_id}"
+            with _io(f"cannot write the checkpoint marker {marker}"):
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            return marker
+        return activity.enter(self.active_dir, cwd, thread_id, turn_id)
 
     def unmark_active(self, marker: Path) -> None:
         """Remove a marker :meth:`mark_active` returned (no error if it is gone already).
@@ -165,30 +174,23 @@ class CheckpointHome:
         Raises:
             CheckpointError: the marker cannot be removed.
         """
-        with _io(f"cannot remove the checkpoint marker {marker}"):
-            marker.unlink(missing_ok=True)
+        activity.leave(marker)
 
-    def active_turns(self) -> int:
-        """How many turns of live processes are checkpointing; markers of dead processes are removed.
+    def running_turns(self) -> list[activity.RunningTurn]:
+        """The turns live processes are running (markers of dead processes are removed).
 
         Raises:
             CheckpointError: the markers cannot be listed or removed.
         """
-        with _io(f"cannot read the checkpoint markers in {self.root / 'active'}"):
-            return self._active_turns()
+        return activity.running_turns(self.active_dir)
 
-    def _active_turns(self) -> int:
-        count = 0
-        for marker in (self.root / "active").glob("*-*") if (self.root / "active").is_dir() else []:
-            pid = marker.name.split("-", 1)[0]
-            try:
-                os.kill(int(pid), 0)
-                count += 1
-            except (ValueError, ProcessLookupError):
-                marker.unlink(missing_ok=True)
-            except PermissionError:
-                count += 1  # alive, someone else's
-        return count
+    def active_turns(self) -> int:
+        """How many turns of live processes are running; markers of dead processes are removed.
+
+        Raises:
+            CheckpointError: the markers cannot be listed or removed.
+        """
+        return len(self.running_turns())
 
     def find_thread(self, prefix: str) -> str:
         """The thread id with a checkpoint log that starts with ``prefix``.

@@ -7,14 +7,17 @@ caller chose to accept everything (``tandem demo`` run non-interactively does, a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import IO
 
 from tandem.headless.human import ColorMode, Style
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind
 from tandem.protocol.messages import RequestApprovalParams
+from tandem.protocol.printable import printable
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 _ANSWERS = {
@@ -72,21 +75,23 @@ class TerminalApprover:
     def _show(self, request: RequestApprovalParams) -> None:
         s = self._style
         lines = []
+        # printable(): whatever the model wrote, no control character reaches the terminal raw.
         if request.kind is ApprovalKind.COMMAND:
             lines.append(s.bold(s.cyan("approval needed")) + " — run this command?")
-            lines.append(s.bold(f"  $ {request.command}") + (s.dim(f"   (in {request.cwd})") if request.cwd else ""))
+            command, cwd = printable(request.command or ""), printable(request.cwd or "")
+            lines.append(s.bold(f"  $ {command}") + (s.dim(f"   (in {cwd})") if cwd else ""))
         else:
             lines.append(s.bold(s.cyan("approval needed")) + " — apply these changes?")
             for change in request.changes or []:
-                lines.append(s.diff(change.diff).rstrip("\n"))
+                lines.append(s.diff(printable(change.diff)).rstrip("\n"))
         if request.reason:
-            lines.append(f"  reason: {request.reason}")
+            lines.append(f"  reason: {printable(request.reason)}")
         self._err.write("\n".join(lines) + "\n")
         self._err.flush()
 
     def _ask(self, prefix_rule: Sequence[str] | None) -> ApprovalDecision:
         assert self._terminal is not None
-        always = f"  [p] always allow `{' '.join(prefix_rule)} …`" if prefix_rule else ""
+        always = f"  [p] always allow `{printable(' '.join(prefix_rule))} …`" if prefix_rule else ""
         while True:
             self._err.write(
                 f"  [y] yes  [a] yes, for this session{always}  [n] no, tell the model  [c] cancel the turn > "
@@ -116,4 +121,32 @@ class TerminalApprover:
                     + "\n"
                 )
                 return ApprovalResponse(ApprovalDecision.DECLINE)
-            return ApprovalResponse(await asyncio.to_thread(self._ask, request.params.prefix_rule))
+            return ApprovalResponse(await _in_daemon_thread(self._ask, request.params.prefix_rule))
+
+
+def _in_daemon_thread(
+    ask: Callable[[Sequence[str] | None], ApprovalDecision], rule: Sequence[str] | None
+) -> Awaitable[ApprovalDecision]:
+    """Run the blocking terminal read in a daemon thread: when a signal ends the turn meanwhile, the
+    process can exit without waiting for a key press (``asyncio.to_thread``'s pool would wait)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[ApprovalDecision] = loop.create_future()
+
+    def deliver(answer: ApprovalDecision | None, error: BaseException | None) -> None:
+        if future.done():  # the turn stopped waiting
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            assert answer is not None
+            future.set_result(answer)
+
+    def work() -> None:
+        try:
+            loop.call_soon_threadsafe(deliver, ask(rule), None)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(deliver, None, exc)
+
+    threading.Thread(target=work, name="tandem-approval", daemon=True).start()
+    return future

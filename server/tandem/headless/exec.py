@@ -1,14 +1,19 @@
 """``tandem exec``: run one turn headless, print it (human or JSONL), exit 0 / 1 / 130.
 
-Exit codes: 0 the turn completed; 1 it failed (or configuration was wrong); 130 interrupted
-(SIGINT). ``-o FILE`` receives the last agent message. What is read before the turn (prompt, output
-schema, images, the ``-o`` check) is :mod:`tandem.headless.exec_inputs`.
+Exit codes: 0 the turn completed; 1 it failed (or configuration was wrong); 128 + N when signal N
+ended it (130 SIGINT, 143 SIGTERM, 129 SIGHUP). A signal interrupts the turn: its commands and
+their daemons are killed, what it changed is checkpointed and it is recorded as interrupted; a
+second signal kills what is left and exits at once. ``-o FILE`` receives the last agent message.
+What is read before the turn (prompt, output schema, images, the ``-o`` check) is
+:mod:`tandem.headless.exec_inputs`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -30,6 +35,11 @@ from tandem.protocol import JsonDict
 from tandem.protocol.enums import TurnStatus
 from tandem.protocol.items import AgentMessageItem, InputItem, TextInput
 from tandem.sessions.store import latest_session
+from tandem.tools.process import kill_running_processes
+
+log = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class SessionScope(Enum):
@@ -96,6 +106,52 @@ def _read_inputs(options: ExecOptions, stdin: IO[str] | None, err: IO[str]) -> _
     return _TurnInput([*images, TextInput(text=prompt)], schema)
 
 
+class _SignalStop:
+    """What ``tandem exec`` does on SIGINT/SIGTERM/SIGHUP: the first interrupts the turn (which kills
+    its commands and records it), a second one kills every command left and exits at once."""
+
+    def __init__(self, thread: Thread) -> None:
+        self._thread = thread
+        self.signal: int | None = None
+
+    def __call__(self, sig: int) -> None:
+        if self.signal is not None:
+            kill_running_processes()
+            os._exit(128 + sig)
+        self.signal = sig
+        log.info("signal %d: interrupting the turn", sig)
+        self._thread.interrupt()
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        for sig in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self, sig)
+
+    @staticmethod
+    def remove(loop: asyncio.AbstractEventLoop) -> None:
+        for sig in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+
+
+def _tolerant(sink: EventSink) -> EventSink:
+    """``sink``, but an output that fails (a closed pipe, the terminal gone after SIGHUP) stops it
+    instead of failing the turn: the turn still ends and is recorded."""
+    broken = False
+
+    def deliver(event: Event) -> None:
+        nonlocal broken
+        if broken:
+            return
+        try:
+            sink(event)
+        except (OSError, ValueError) as exc:  # ValueError: "I/O operation on closed file"
+            broken = True
+            log.warning("output stopped: %s", exc)
+
+    return deliver
+
+
 def _approver(options: ExecOptions, err: IO[str]) -> Approver:
     mode = options.approval_mode or ApprovalMode.ASK
     return TerminalApprover(mode, err, open_terminal() if mode is ApprovalMode.ASK else None, color=options.color)
@@ -141,17 +197,22 @@ async def run_exec(
             last_message = event.item.text
 
     renderer: EventSink = jsonl if jsonl is not None else HumanRenderer(out, err, color=options.color)
-    thread.subscribe(renderer)
+    thread.subscribe(_tolerant(renderer))
     thread.subscribe(remember)
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, thread.interrupt)
+    stop = _SignalStop(thread)
+    stop.install(loop)
     try:
         thread.announce()
         turn = await thread.run_turn(turn_input.items, output_schema=turn_input.output_schema)
+    except TandemError as exc:  # refused before it started (e.g. an input too large)
+        if jsonl is not None:
+            jsonl.write({"type": "error", "message": exc.message})
+        err.write(f"tandem exec: {exc.message}\n")
+        return 1
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGINT)
+        stop.remove(loop)
+        kill_running_processes()  # nothing a turn started outlives it (no-op when the turn ended cleanly)
         thread.close()
         await thread.client.aclose()
     if options.output_last_message is not None:
@@ -162,4 +223,6 @@ async def run_exec(
             return 1
     if turn.status is TurnStatus.COMPLETED:
         return 0
-    return 130 if turn.status is TurnStatus.INTERRUPTED else 1
+    if turn.status is TurnStatus.INTERRUPTED:
+        return 128 + (stop.signal or signal.SIGINT)
+    return 1

@@ -35,6 +35,7 @@ from tandem.protocol.items import (
     FileChangeItem,
     ReasoningItem,
 )
+from tandem.protocol.printable import printable
 
 _OUTPUT_PREVIEW_LINES = 12
 _MARKS = {PlanStepStatus.COMPLETED: "[x]", PlanStepStatus.IN_PROGRESS: "[>]", PlanStepStatus.PENDING: "[ ]"}
@@ -189,7 +190,8 @@ class HumanRenderer:
     def _started(self, event: ItemStarted) -> None:
         item, s = event.item, self._style
         if isinstance(item, CommandExecutionItem):
-            self._print(s.bold(f"$ {item.command}") + (s.dim(f"  (in {item.cwd})") if item.cwd else ""))
+            command, cwd = printable(item.command), printable(item.cwd or "")
+            self._print(s.bold(f"$ {command}") + (s.dim(f"  (in {cwd})") if cwd else ""))
 
     def _completed(self, event: ItemCompleted) -> None:
         item, s = event.item, self._style

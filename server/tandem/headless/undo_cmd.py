@@ -57,8 +57,8 @@ def undo_command(
     """``tandem undo``: revert turn ``turn_id`` (default: the newest not undone) of ``thread`` (default:
     the newest with checkpoints in ``cwd``); exit status 0, or 1 with a one-line message on stderr.
 
-    Goes through :class:`~tandem.agent.threads.ThreadManager`, so it is refused while a turn of the
-    same process runs in the folder (turns of other processes are not seen yet). No settings are
+    Goes through :class:`~tandem.agent.threads.ThreadManager`, so it is refused while a turn of any
+    Tandem process runs in the folder. No settings are
     loaded: an undo needs only the checkpoints under ``$TANDEM_HOME``.
     """
     return _run("undo", cwd, thread, lambda manager, tid: manager.undo(tid, turn_id), out, err)

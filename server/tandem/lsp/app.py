@@ -4,6 +4,10 @@ Start-up matters: ``initialize`` is answered with only pygls and this package's 
 loaded. Handlers are registered by name and import their module (and with it pydantic, httpx and
 the agent) on first use; right after ``initialized`` a worker thread imports them in the
 background, so the first real request does not wait either.
+
+SIGTERM and SIGHUP interrupt every running turn (their commands and daemons are killed, what they
+changed is checkpointed, each is recorded as interrupted), then the server exits with 128 + N; a
+second signal kills what is left and exits at once.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import os
+import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +100,8 @@ class App:
         self._defaults = defaults or CliOverrides()
         self._hub: ThreadHub | None = None
         self._init: types.InitializeParams | None = None
+        self._stop_signal: int | None = None
+        self._stop_task: asyncio.Future[None] | None = None
         self._register()
 
     @property
@@ -161,6 +169,35 @@ class App:
         if self._hub is not None:
             self._hub.editor.documents.client_changed(uri)
 
+    def handle_stop_signals(self) -> None:
+        """Install the SIGTERM/SIGHUP handlers (see the module docstring); call from the main thread."""
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, sig: int, frame: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()  # the handler runs in the main thread, inside the loop
+        except RuntimeError:
+            loop = None
+        if loop is None or self._stop_signal is not None:
+            _exit_now(sig)
+            return
+        self._stop_signal = sig
+        loop.call_soon_threadsafe(self._begin_stop, sig)
+
+    def _begin_stop(self, sig: int) -> None:
+        self._stop_task = asyncio.ensure_future(self._stop(sig))  # kept: the loop holds tasks weakly
+
+    async def _stop(self, sig: int) -> None:
+        log.warning("signal %d: interrupting every turn, then exiting", sig)
+        try:
+            if self._hub is not None:
+                await self._hub.shutdown()
+        except Exception:
+            log.exception("shutting down after signal %d failed", sig)
+        finally:
+            _exit_now(sig)
+
     @staticmethod
     def _warm_up() -> None:
         for module in sorted({spec.split(":")[0] for _, _, spec in FEATURES}):
@@ -170,12 +207,28 @@ class App:
                 log.exception("warm-up import of %s failed", module)
 
 
+def _exit_now(sig: int) -> None:
+    """Kill every command still running, flush the logs, and end the process with 128 + ``sig`` (the
+    stdin reader thread would keep a normal exit waiting for the client)."""
+    from tandem.tools.process import kill_running_processes
+
+    kill_running_processes()
+    logging.shutdown()
+    os._exit(128 + sig)
+
+
 def create_server(defaults: CliOverrides | None = None) -> App:
     """A server with every feature registered."""
     return App(defaults)
 
 
 def run_stdio(defaults: CliOverrides | None = None) -> int:
-    """Serve LSP on stdin/stdout until the client exits (the caller set up logging: never to stdout)."""
-    create_server(defaults).server.start_io()
-    return 0
+    """Serve LSP on stdin/stdout until the client exits (the caller set up logging: never to stdout).
+
+    Returns:
+        the exit code: 0 after ``shutdown`` + ``exit`` or at end of input, 1 for ``exit`` without ``shutdown``.
+    """
+    app = create_server(defaults)
+    app.handle_stop_signals()
+    app.server.start_io()
+    return app.server.exit_code

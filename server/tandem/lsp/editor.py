@@ -36,6 +36,7 @@ from tandem.protocol.messages import (
     RequestApprovalResult,
     ServerRequestResolvedNotification,
 )
+from tandem.protocol.printable import printable
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,17 @@ _FALLBACK_ACTIONS = {
     "Cancel turn": ApprovalDecision.CANCEL,
 }
 CLIENT_SETTLE_S = 2.0
+
+
+def _apply_edit_answer(result: Any) -> tuple[bool, str]:
+    """``(applied, failure reason)`` from an ``ApplyWorkspaceEditResult`` reply (raw JSON, see
+    :meth:`tandem.lsp.server.TandemProtocol.get_result_type`); a malformed one is a refusal."""
+    if isinstance(result, types.ApplyWorkspaceEditResult):
+        return result.applied, result.failure_reason or "the editor refused the edit"
+    if isinstance(result, dict) and isinstance(result.get("applied"), bool):
+        reason = result.get("failureReason")
+        return result["applied"], str(reason) if reason else "the editor refused the edit"
+    return False, f"the editor sent a malformed reply ({str(result)[:80]!r}); treated as a refused edit (conflict)"
 
 
 class EditorBridge:
@@ -147,9 +159,10 @@ class EditorBridge:
             )
         except Exception as exc:
             raise ConflictError(f"the editor failed to apply the change: {exc}") from exc
-        if not result.applied:
-            reason = result.failure_reason or "the editor refused the edit"
-            raise ConflictError(f"the editor did not apply the change: {reason}")
+        applied, reason = _apply_edit_answer(result)
+        if not applied:
+            names = ", ".join(dict.fromkeys(c.path.name for c in changes))
+            raise ConflictError(f"the editor did not apply the change to {names}: {reason}")
         touched: list[Path] = []
         for change in changes:
             self.documents.expect(change.path, None if change.move_path else change.new_text)
@@ -222,11 +235,13 @@ class EditorBridge:
         else:
             files = ", ".join(c.path for c in changes)
             text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in changes)[:4000]
+        text = printable(text)  # no control character reaches the editor's prompt raw
         actions = dict(_FALLBACK_ACTIONS)
         if params.prefix_rule:
+            rule = printable(" ".join(params.prefix_rule))
             actions = {
                 **dict(list(actions.items())[:2]),
-                f"Always allow `{' '.join(params.prefix_rule)} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
+                f"Always allow `{rule} …`": ApprovalDecision.ACCEPT_WITH_PREFIX_RULE,
                 **dict(list(actions.items())[2:]),
             }
         message = types.ShowMessageRequestParams(

@@ -8,16 +8,25 @@ light — no pydantic, no agent — so ``initialize`` is answered before the age
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
+import threading
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 import attrs
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest, JsonRpcServerNotInitialized
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol.language_server import lsp_method
 
 from tandem import __version__
+from tandem.lsp import framing
 from tandem.protocol import methods
 
 log = logging.getLogger(__name__)
@@ -75,7 +84,56 @@ def _converter() -> Any:
 
 
 class TandemProtocol(LanguageServerProtocol):
-    """LSP protocol that leaves Tandem's custom params and results as JSON."""
+    """LSP protocol that leaves Tandem's custom params and results as JSON, and keeps the LSP
+    specification's lifecycle rules pygls leaves out (see :meth:`handle_message` and
+    :meth:`lsp_text_document__did_change`)."""
+
+    _initialize_received = False
+
+    def handle_message(self, message: Any) -> None:
+        """pygls' dispatch, after the lifecycle rules of the LSP specification ("Server lifecycle"):
+
+        - before ``initialize``, a request is answered with ServerNotInitialized (``-32002``) and a
+          notification is dropped (``exit`` excepted);
+        - a second ``initialize`` and any request after ``shutdown`` are answered with InvalidRequest
+          (``-32600``); pygls would re-create the workspace, or drop the request unanswered.
+        """
+        method = getattr(message, "method", None)
+        msg_id = getattr(message, "id", None)
+        if method is not None and method != types.EXIT:
+            error: JsonRpcException | None = None
+            if not self._initialize_received and method != types.INITIALIZE:
+                error = JsonRpcServerNotInitialized(f"server not initialized: {method} before initialize")
+            elif method == types.INITIALIZE and self._initialize_received:
+                error = JsonRpcInvalidRequest("initialize was already received")
+            elif self._shutdown:
+                error = JsonRpcInvalidRequest(f"{method} after shutdown: the server is shutting down")
+            if error is not None:
+                log.warning("refused %s: %s", method, error.message)
+                if msg_id is not None:  # a notification gets no answer
+                    self._send_response(msg_id, error=error.to_response_error())
+                return
+            if method == types.INITIALIZE:
+                self._initialize_received = True
+        super().handle_message(message)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Generator[Any, Any, None]:
+        """pygls' update of the open document, refusing (with a warning in the log) a change whose
+        version is not greater than the document's: versions only increase (LSP specification,
+        ``VersionedTextDocumentIdentifier``), so an older one is stale and applying it would corrupt
+        the buffer Tandem edits."""
+        document = params.text_document
+        current = self.workspace.text_documents.get(unquote(document.uri))
+        if current is not None and current.version is not None and document.version <= current.version:
+            log.warning(
+                "ignored didChange of %s: version %d is not after the open document's version %d",
+                document.uri,
+                document.version,
+                current.version,
+            )
+            return
+        yield from super().lsp_text_document__did_change(params)
 
     def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
         """Raw JSON for Tandem's client requests; lsprotocol types for everything else."""
@@ -84,8 +142,10 @@ class TandemProtocol(LanguageServerProtocol):
         return super().get_message_type(method)
 
     def get_result_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
-        """Raw JSON for the results of Tandem's server->client requests."""
-        if method.startswith("tandem/"):
+        """Raw JSON for the results of Tandem's server->client requests and of ``workspace/applyEdit``
+        (a malformed applyEdit reply must reach :mod:`tandem.lsp.editor` as a refusal; pygls would
+        fail to structure it and leave the request waiting)."""
+        if method.startswith("tandem/") or method == types.WORKSPACE_APPLY_EDIT:
             return RawResponse
         return super().get_result_type(method)
 
@@ -101,6 +161,28 @@ class TandemLanguageServer(LanguageServer):
             converter_factory=_converter,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
         )
+
+    exit_code: int = 0
+    """The process's exit code once :meth:`start_io` returned: pygls' ``exit`` handler raises
+    ``SystemExit(0)`` after ``shutdown`` and ``SystemExit(1)`` without it (the LSP specification),
+    and pygls' own loop swallows that code; end of input is 0."""
+
+    def _start_io_async(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls' stdio loop with Tandem's reader (:mod:`tandem.lsp.framing`: size cap, resync, error
+        replies) and the ``exit`` code kept in :attr:`exit_code`."""
+        self._stop_event = threading.Event()
+        reader = framing.StdinReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(framing.run_async(self._stop_event, reader, self.protocol, self.report_server_error))
+        except BrokenPipeError:
+            log.error("the connection to the client is lost; shutting down")
+        except SystemExit as exc:
+            self.exit_code = exc.code if isinstance(exc.code, int) else 1
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log errors instead of popping "Error in server" messages at the user."""

@@ -49,7 +49,7 @@ class ProbeResult:
 
     Attributes:
         provider_id, provider_name: the provider checked.
-        url: the models URL (query parameters included; they carry no secrets).
+        url: the models URL as shown (query parameters included, credentials redacted).
         model: the configured model, looked for in the list.
         reachable: an HTTP answer arrived (any status).
         status: its HTTP status, ``None`` when unreachable.
@@ -180,7 +180,7 @@ def _wire_hint(provider: ProviderInfo) -> str:
 
 def _unreachable_hint(provider: ProviderInfo, refused: bool) -> str:
     if is_local(provider.base_url):
-        start = _START_HINTS.get(provider.id, f"is the model server running at {provider.base_url}?")
+        start = _START_HINTS.get(provider.id, f"is the model server running at {provider.display_url()}?")
         return start if refused else f"{start}; nothing answered in time"
     if provider.id == "azure":
         return "check base_url (https://<resource>.openai.azure.com/openai), DNS and your network or proxy"
@@ -197,7 +197,7 @@ def _status_hint(provider: ProviderInfo, status: int, key_set: bool) -> str:
             )
         if not key_set:
             return f"the provider wants a key: set {var}"
-        return f"the provider refused the key in {var}: check that it is current and meant for {provider.base_url}"
+        return f"the provider refused the key in {var}: check that it is current and meant for {provider.display_url()}"
     if status == 404:
         if provider.id == "azure":
             return "no models endpoint there: base_url should end in /openai and api-version must be one Azure knows"
@@ -232,10 +232,11 @@ async def probe_provider(
     }
     if provider.wire_api is WireApi.ANTHROPIC and not any(h.lower() == "anthropic-version" for h in headers):
         headers["anthropic-version"] = ANTHROPIC_VERSION
+    url = models_url(provider)
     result = ProbeResult(
         provider.id,
         provider.name,
-        models_url(provider),
+        provider.display_url(url),
         model,
         reachable=False,
         key_var=provider.env_key,
@@ -246,7 +247,7 @@ async def probe_provider(
         async with httpx.AsyncClient(
             timeout=timeout_s, verify=not provider.base_url.startswith("http://"), follow_redirects=True
         ) as http:
-            response = await http.get(result.url, headers=headers)
+            response = await http.get(url, headers=headers)
             text = response.text
             if 200 <= response.status_code < 300:
                 result = await _check_wire_endpoint(http, provider, headers, result)
@@ -293,11 +294,11 @@ async def _check_wire_endpoint(
     try:
         answer = await http.post(url, headers={**headers, "Content-Type": "application/json"}, content=b"{}")
     except httpx.TransportError:
-        return replace(result, wire_url=url)
+        return replace(result, wire_url=provider.display_url(url))
     missing = answer.status_code in (404, 405) and "model" not in answer.text.lower()
     return replace(
         result,
-        wire_url=url,
+        wire_url=provider.display_url(url),
         wire_status=answer.status_code,
         wire_missing=missing,
         hint=_wire_hint(provider) if missing else result.hint,

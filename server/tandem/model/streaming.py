@@ -146,7 +146,8 @@ class SSEStreamingClient:
         content = dumps(self.body(request)).encode()
         decoder = self.decoder(request)
         started = time.monotonic()
-        log.debug("model request: POST %s model=%s bytes=%d", self.url, request.model, len(content))
+        shown = self._provider.display_url(self.url)  # no credentials in messages and logs
+        log.debug("model request: POST %s model=%s bytes=%d", shown, request.model, len(content))
         try:
             async with self._http.stream(
                 "POST", self.url, content=content, headers={"Content-Type": "application/json"}
@@ -178,9 +179,11 @@ class SSEStreamingClient:
                 f"no data from the model for {self._provider.stream_idle_timeout_s:g} s"
             ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ModelTransportError(f"cannot reach the model provider at {self.url}: {exc}") from exc
+            reason = redact(str(exc), self._secrets)
+            raise ModelTransportError(f"cannot reach the model provider at {shown}: {reason}") from exc
         except httpx.TransportError as exc:
-            raise StreamError(f"the connection to the model provider broke: {exc or type(exc).__name__}") from exc
+            reason = redact(str(exc) or type(exc).__name__, self._secrets)
+            raise StreamError(f"the connection to the model provider broke: {reason}") from exc
         raise StreamError(f"stream closed before {self.final_event}")
 
     @staticmethod

@@ -256,7 +256,26 @@ def plan_patch(patch: Patch, cwd: Path, fs: FileSystem) -> list[FileChange]:
             planner.delete(hunk)
         else:
             planner.update(hunk)
-    return planner.changes()
+    changes = planner.changes()
+    for change in changes:  # every new content must be writable as UTF-8 before any file is touched
+        if change.new_text is not None:
+            encode_text(change.new_text, planner.show(change.move_path or change.path))
+    return changes
+
+
+def encode_text(text: str, display: str) -> bytes:
+    """``text`` as UTF-8 bytes.
+
+    Raises:
+        PatchApplyError: ``text`` holds a lone surrogate (a patch read from non-UTF-8 input, or a JSON
+            ``\\udcXX`` escape) and so is no UTF-8 text.
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PatchApplyError(
+            f"the new content of {display} is not valid UTF-8 text (character {exc.start}); nothing was changed"
+        ) from None
 
 
 def apply_patch(text: str, cwd: Path, fs: DiskFileSystem | None = None) -> PatchResult:
@@ -324,6 +343,9 @@ def commit_changes(changes: Sequence[FileChange], fs: DiskFileSystem) -> None:
             (the message says if restoring some file failed too).
     """
     _verify_unchanged(changes, fs)
+    contents = {  # encoded before anything is written: a content that is no UTF-8 changes nothing
+        id(c): encode_text(c.new_text, str(c.move_path or c.path)) for c in changes if c.new_text is not None
+    }
     modes = {c.path: fs.file_mode(c.path) for c in changes if c.kind is FileOp.UPDATE}
     tx = fs.transaction()
     current: Path | None = None
@@ -335,10 +357,10 @@ def commit_changes(changes: Sequence[FileChange], fs: DiskFileSystem) -> None:
         for c in changes:
             if c.new_text is not None:
                 current = c.move_path or c.path
-                tx.write(current, c.new_text.encode("utf-8"), modes.get(c.path))
-    except OSError as exc:
+                tx.write(current, contents[id(c)], modes.get(c.path))
+    except (OSError, ValueError) as exc:  # ValueError: e.g. a NUL byte in a path
         failures = tx.rollback()
-        message = f"could not write {current}: {exc.strerror or exc}; "
+        message = f"could not write {current}: {getattr(exc, 'strerror', None) or exc}; "
         if failures:
             message += "rolling back failed for: " + "; ".join(failures)
         else:

@@ -13,10 +13,15 @@ Format (after Codex's rollout files, docs/reference-facts.md §4): each line is
 
 Files live at ``<sessions_dir>/YYYY/MM/DD/rollout-<YYYY-MM-DDTHH-MM-SS>-<thread id>.jsonl``.
 A reader skips a torn last line (a crash mid-write) instead of failing.
+
+One writer per rollout: :class:`RolloutWriter` holds an exclusive ``flock`` on the file while it is
+open, so a second process resuming the same session gets :class:`~tandem.errors.SessionInUseError`
+instead of interleaving its lines (readers — ``sessions list|show``, fork — take no lock).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +30,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
-from tandem.errors import SessionError
+from tandem.errors import SessionError, SessionInUseError
 from tandem.protocol import JsonDict
 
 ROLLOUT_VERSION = 1
@@ -59,9 +64,10 @@ def rollout_path(sessions_dir: Path, thread_id: str, created: datetime) -> Path:
 
 
 class RolloutWriter:
-    """Appends records to one rollout file.
+    """Appends records to one rollout file, which it holds locked (one writer per rollout).
 
     Raises:
+        SessionInUseError: another process holds the file (it is running or resuming that session).
         SessionError: the file cannot be created or written (disk full, permissions).
     """
 
@@ -72,6 +78,17 @@ class RolloutWriter:
             self._file: IO[str] | None = path.open("a", encoding="utf-8")
         except OSError as exc:
             raise SessionError(f"cannot write the session file {path}: {exc}") from exc
+        try:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            self._file.close()
+            self._file = None
+            if isinstance(exc, BlockingIOError):
+                raise SessionInUseError(
+                    f"session in use: another Tandem process is writing {path.name} (one writer per session); "
+                    "wait for it to end, or fork the session instead"
+                ) from exc
+            raise SessionError(f"cannot lock the session file {path}: {exc}") from exc
 
     def append(self, kind: RecordKind, payload: JsonDict) -> None:
         """Write one record and flush it to the OS (survives a kill -9 of this process)."""

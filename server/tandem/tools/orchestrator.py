@@ -30,6 +30,7 @@ from tandem.errors import TurnCancelledError
 from tandem.patch.applier import FileChange
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, SandboxMode
 from tandem.protocol.messages import RequestApprovalParams
+from tandem.protocol.printable import printable
 from tandem.sandbox.denials import denial_note, looks_denied
 from tandem.sandbox.policy import PROTECTED_NAMES
 from tandem.sandbox.probe import Strength, probe
@@ -159,6 +160,10 @@ class PatchVerdict:
 
 
 Attempter = Callable[[SandboxMode | None], Awaitable[Attempt]]
+
+
+def _shown(text: str | None) -> str | None:
+    return printable(text) if text is not None else None
 
 
 class Orchestrator:
@@ -311,8 +316,11 @@ class Orchestrator:
     # --- asking -----------------------------------------------------------------------------
 
     def _params(self, item_id: str, kind: ApprovalKind, **fields: object) -> RequestApprovalParams:
+        """The approval request as shown to the user: its texts (command, cwd, reason, prefix rule,
+        diffs) pass :func:`~tandem.protocol.printable.printable`, so no control character reaches a
+        terminal or an editor raw (the command that runs is the request's own, unescaped)."""
         host = self._host
-        return RequestApprovalParams.model_validate(
+        params = RequestApprovalParams.model_validate(
             {
                 "request_id": new_request_id(),
                 "thread_id": host.thread_id,
@@ -320,6 +328,17 @@ class Orchestrator:
                 "item_id": item_id,
                 "kind": kind,
                 **fields,
+            }
+        )
+        return params.model_copy(
+            update={
+                "command": _shown(params.command),
+                "cwd": _shown(params.cwd),
+                "reason": _shown(params.reason),
+                "prefix_rule": [printable(word) for word in params.prefix_rule] if params.prefix_rule else None,
+                "changes": [c.model_copy(update={"diff": printable(c.diff)}) for c in params.changes]
+                if params.changes
+                else params.changes,
             }
         )
 

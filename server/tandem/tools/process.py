@@ -20,6 +20,10 @@ On timeout or cancellation: SIGTERM all of them, up to 200 ms later SIGKILL what
 the child exits by itself, what it wrote is drained; if something (``sleep 100 &``) still holds
 the pipe after a 100 ms grace period, or is still alive, it gets the same TERM/KILL sequence:
 background processes never outlive the command nor keep :func:`run_process` waiting.
+
+Every running command is in a registry of this process: :func:`kill_running_processes` SIGKILLs
+the trees of all of them at once, the last step of shutting down on SIGTERM/SIGHUP (``tandem
+exec``, ``tandem lsp``) after the turns were interrupted, so nothing a turn started outlives Tandem.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ _KILL_WAIT_S = 1.0  # after SIGKILL, wait at most this for the processes to be g
 _READ_SIZE = 64 * 1024
 _READS_PER_WAKEUP = 4  # bound one reader callback so a flood of output cannot starve the loop
 _FINAL_DRAIN_READS = 64
+_LIVE: set[_Run] = set()  # the commands running in this process (kill_running_processes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,19 @@ class ProcessResult:
     duration_s: float
     timed_out: bool
     truncated_bytes: int
+
+
+def kill_running_processes() -> int:
+    """SIGKILL every command still running in this process, with its whole tree (group, tagged
+    descendants, setsid/nohup daemons). Synchronous, for shutting down; never raises.
+
+    Returns:
+        How many commands were still running.
+    """
+    runs = list(_LIVE)
+    for run in runs:
+        run.kill_tree()
+    return len(runs)
 
 
 def shell_argv(command: str, *, login: bool = False) -> list[str]:
@@ -199,6 +217,7 @@ class _Run:
         self._start = time.monotonic()
         self._proc, self._read_fd, self._stdin_fd = _spawn(argv, cwd, {**env, EXEC_ID_ENV: self._tag}, stdin, pass_fds)
         self.pid = self._proc.pid
+        _LIVE.add(self)
         try:
             os.set_blocking(self._read_fd, False)
             self._loop.add_reader(self._read_fd, self._drain, _READS_PER_WAKEUP)
@@ -337,8 +356,14 @@ class _Run:
             with contextlib.suppress(OSError):
                 os.kill(pid, sig)
 
+    def kill_tree(self) -> None:
+        """SIGKILL the child and everything that belongs to it, now (see :func:`kill_running_processes`)."""
+        with contextlib.suppress(OSError):
+            self._signal(signal.SIGKILL)
+
     def close(self) -> None:
         """Release everything; idempotent. SIGKILLs the tree if the child is still running."""
+        _LIVE.discard(self)
         if self._pidfd is not None:
             self._loop.remove_reader(self._pidfd)
             os.close(self._pidfd)

@@ -28,6 +28,15 @@ def recorded(config: Config, tmp_path: Path, thread_id: str = "thread-1") -> Con
 
 
 def resumed(config: Config, conversation: Conversation) -> Conversation:
+    """The conversation as read back from its rollout (a read-only copy: ``conversation`` still writes it)."""
+    path = Path(conversation.info.path or "")
+    info = thread_info(config, conversation.info.id, path)
+    return Conversation.resume(read_rollout(path), info, Budget.for_config(config), persistence=Persistence.EPHEMERAL)
+
+
+def resumed_by_the_next_process(config: Config, conversation: Conversation) -> Conversation:
+    """The conversation resumed for writing once this process is gone (one writer per rollout)."""
+    conversation.close()
     path = Path(conversation.info.path or "")
     return Conversation.resume(
         read_rollout(path), thread_info(config, conversation.info.id, path), Budget.for_config(config)
@@ -74,7 +83,7 @@ def test_resume_closes_a_turn_the_process_died_in(config: Config, tmp_path: Path
     conversation.record_event({"type": "turn_started", "turn_id": "t2"})
     conversation.begin_turn("t2", message("user", "run it"), "run it")
     conversation.record(call("c1"))  # killed while the call ran
-    again = resumed(config, conversation)
+    again = resumed_by_the_next_process(config, conversation)
     history = again.history
     assert history[-2] == {
         "type": "function_call_output",

@@ -59,6 +59,7 @@ async def test_threads_are_found_again_by_id_prefix_and_path_and_loaded_once(
     thread = first.create()
     await thread.run_turn([TextInput(text="hello")])
     assert first.resume(thread.info.id) is thread and first.get(thread.info.id) is thread
+    await first.shutdown()  # the process ends (one writer per rollout)
     later = manager(workspace)  # another process, after a restart
     with pytest.raises(NotFoundError):
         later.get(thread.info.id)
@@ -69,7 +70,6 @@ async def test_threads_are_found_again_by_id_prefix_and_path_and_loaded_once(
     shown = transcript(again)
     assert [type(item) for item in shown] == [UserMessageItem, AgentMessageItem]
     assert [info.id for info in later.list_threads(10)] == [thread.info.id]
-    await first.shutdown()
     await later.shutdown()
 
 

@@ -163,3 +163,18 @@ def test_new_files_get_the_default_mode(work: Path) -> None:
 def test_a_moved_file_keeps_its_mode(work: Path) -> None:
     apply_patch("*** Begin Patch\n*** Update File: two.txt\n*** Move to: bin/two\n*** End Patch", work)
     assert stat.S_IMODE((work / "bin/two").stat().st_mode) == 0o755
+
+
+def test_content_that_is_not_utf8_late_in_a_patch_changes_nothing(tmp_path: Path) -> None:
+    # A patch read from a non-UTF-8 stdin (surrogate escapes) or a JSON "\udce9": the last file's
+    # content cannot be written as UTF-8; the update and the delete before it must not happen either.
+    (tmp_path / "a.txt").write_text("one\n")
+    (tmp_path / "d.txt").write_text("gone\n")
+    before = _tree(tmp_path)
+    patch = (
+        "*** Begin Patch\n*** Update File: a.txt\n@@\n-one\n+ONE\n*** Delete File: d.txt\n"
+        "*** Add File: new.txt\n+caf\udce9\n*** End Patch\n"
+    )
+    with pytest.raises(PatchApplyError, match=r"new\.txt.*UTF-8"):
+        apply_patch(patch, tmp_path)
+    assert _tree(tmp_path) == before
