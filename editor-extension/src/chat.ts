@@ -8,13 +8,14 @@ import type { ApprovalBroker, ApprovalPresenter } from "./approvalBroker";
 import type { TandemNotification } from "./notifications";
 import { errorCode, errorMessage, type TandemRpc } from "./rpc/connection";
 import { ERROR_CODES } from "./protocol/methods";
-import type { ThreadInfo, TurnStartParams } from "./protocol/generated";
+import type { ResumedTurn, ThreadInfo, TokenUsageNotification, TurnStartParams } from "./protocol/generated";
 import type { Item } from "./shared/protocolTypes";
 import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost } from "./shared/webviewMessages";
 import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
 import type { ThreadStore } from "./threads";
 import type { ReviewStates } from "./review";
+import type { TurnOptions } from "./turnOptions";
 
 /** What the controller needs from the editor. */
 export interface ChatHost {
@@ -43,6 +44,10 @@ export interface ChatDeps {
   settings: () => TandemSettings;
   connected: () => boolean;
   host: ChatHost;
+  /** The composer's model / effort / approval choices, sent with each `tandem/turn/start`. */
+  turnOptions?: TurnOptions;
+  /** Show the thread picker (the searchable QuickPick of `tandem.resumeThread`). */
+  pickThread?: () => Promise<void>;
 }
 
 /** Slash commands the server has no method for yet. */
@@ -51,6 +56,7 @@ const UNSUPPORTED_SLASH = new Set(["review"]);
 export class ChatController {
   constructor(private readonly deps: ChatDeps) {
     deps.reviews.onDidChange((requestId) => this.postDecisions(requestId));
+    deps.turnOptions?.onDidChange(() => this.postTurnOptions());
   }
 
   /** Handle one message from the webview; failures are shown in the panel, never thrown. */
@@ -72,6 +78,7 @@ export class ChatController {
     const { host, store, broker } = this.deps;
     host.post(this.status());
     host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
+    this.postTurnOptions();
     if (this.deps.connected()) {
       await this.listThreads().catch(() => undefined);
       const active = store.activeThreadId;
@@ -95,7 +102,15 @@ export class ChatController {
       busy: Boolean(active?.runningTurnId),
       usedTokens: usage?.usedTokens ?? null,
       contextWindow: usage?.contextWindow ?? null,
+      contextTokens: usage?.contextTokens ?? null,
+      used: usage?.used ?? null,
     };
+  }
+
+  /** Tell the page what its model / effort / approval pickers show for the active thread. */
+  postTurnOptions(): void {
+    const options = this.deps.turnOptions;
+    if (options) this.deps.host.post({ type: "turnOptions", ...options.view(this.deps.store.activeThread()?.info ?? null) });
   }
 
   /** Approvals in the panel: `approval` when asked, `approvalResolved` when answered elsewhere or withdrawn. */
@@ -116,10 +131,10 @@ export class ChatController {
     return thread;
   }
 
-  /** Resume a thread (loaded or recorded) and show its transcript. */
+  /** Resume a thread (loaded or recorded) and show its transcript as the live stream showed it. */
   async openThread(threadId: string): Promise<ThreadInfo> {
-    const { thread, items } = await this.deps.rpc.request("tandem/thread/resume", { threadId });
-    this.opened(thread, items);
+    const { thread, items, turns, tokenUsage } = await this.deps.rpc.request("tandem/thread/resume", { threadId });
+    this.opened(thread, items, turns, tokenUsage);
     return thread;
   }
 
@@ -163,8 +178,13 @@ export class ChatController {
       await rpc.request("tandem/turn/steer", { threadId, input: input as TurnStartParams["input"] });
       return;
     }
-    const { turn } = await this.startTurn(threadId, input);
+    const { turn, thread } = await this.startTurn(threadId, input);
     store.turnStarted(threadId, turn);
+    if (thread) {
+      store.upsert(thread); // named after the first prompt, with the composer's overrides applied
+      this.postThreads();
+      this.postTurnOptions();
+    }
   }
 
   /** Interrupt the active thread's running turn (nothing when none runs). */
@@ -239,6 +259,12 @@ export class ChatController {
         host.post({ type: "mentionResults", query: message.query, files });
         return;
       }
+      case "pickThread":
+        await this.deps.pickThread?.();
+        return;
+      case "setTurnOption":
+        this.deps.turnOptions?.choose(message.option, message.value);
+        return;
     }
   }
 
@@ -268,7 +294,8 @@ export class ChatController {
   }
 
   private startTurn(threadId: string, input: TurnInput) {
-    const params = { threadId, input: input as TurnStartParams["input"] };
+    const overrides = this.deps.turnOptions?.overrides(this.deps.store.get(threadId)?.info ?? null) ?? {};
+    const params: TurnStartParams = { threadId, input: input as TurnStartParams["input"], ...overrides };
     return this.loaded(threadId, () => this.deps.rpc.request("tandem/turn/start", params));
   }
 
@@ -283,13 +310,15 @@ export class ChatController {
     }
   }
 
-  private opened(thread: ThreadInfo, items: Item[]): void {
+  private opened(thread: ThreadInfo, items: Item[], turns?: ResumedTurn[], tokenUsage?: TokenUsageNotification | null): void {
     const { store, host } = this.deps;
     store.upsert(thread);
+    if (tokenUsage) store.setUsage(tokenUsage);
     store.setActive(thread.id);
-    host.post({ type: "threadOpened", thread, items });
+    host.post({ type: "threadOpened", thread, items, ...(turns ? { turns } : {}), ...(tokenUsage ? { tokenUsage } : {}) });
     this.postThreads();
     host.post(this.status());
+    this.postTurnOptions();
   }
 
   private postThreads(): void {

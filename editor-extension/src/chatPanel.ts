@@ -21,6 +21,7 @@ export const CHAT_VIEW_ID = "tandem.chat";
 const INTENTS = new Set<WebviewToHost["type"]>([
   "ready", "send", "interrupt", "newThread", "selectThread", "forkThread", "listThreads", "approve",
   "decideHunk", "openFile", "openDiff", "slash", "searchMentions",
+  "pickThread", "setTurnOption",
 ]);
 
 /** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */

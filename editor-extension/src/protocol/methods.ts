@@ -61,6 +61,7 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/change/read": "clientRequest",
   "tandem/undo": "clientRequest",
   "tandem/redo": "clientRequest",
+  "tandem/model/list": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",

@@ -44,6 +44,7 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_READ, None, f"{_H}.changes:change_read"),
     (methods.UNDO, None, f"{_H}.changes:undo"),
     (methods.REDO, None, f"{_H}.changes:redo"),
+    (methods.MODEL_LIST, None, f"{_H}.models:model_list"),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(

@@ -39,6 +39,7 @@ CLIENT_REQUESTS = frozenset(
         methods.CHANGE_READ,
         methods.UNDO,
         methods.REDO,
+        methods.MODEL_LIST,
     }
 )
 

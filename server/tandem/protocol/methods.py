@@ -20,6 +20,7 @@ CHANGE_PREVIEW: Final = "tandem/change/preview"
 CHANGE_READ: Final = "tandem/change/read"
 UNDO: Final = "tandem/undo"
 REDO: Final = "tandem/redo"
+MODEL_LIST: Final = "tandem/model/list"
 
 # server -> client request
 REQUEST_APPROVAL: Final = "tandem/requestApproval"
