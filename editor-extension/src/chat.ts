@@ -48,12 +48,16 @@ export interface ChatDeps {
   turnOptions?: TurnOptions;
   /** Show the thread picker (the searchable QuickPick of `tandem.resumeThread`). */
   pickThread?: () => Promise<void>;
+  /** Where the chat's thread is remembered across window reloads (VS Code's `workspaceState`). */
+  lastThread?: { get(): string | undefined; set(threadId: string | undefined): void };
 }
 
 /** Slash commands the server has no method for yet. */
 const UNSUPPORTED_SLASH = new Set(["review"]);
 
 export class ChatController {
+  private restoring: Promise<void> | null = null;
+
   constructor(private readonly deps: ChatDeps) {
     deps.reviews.onDidChange((requestId) => this.postDecisions(requestId));
     deps.turnOptions?.onDidChange(() => this.postTurnOptions());
@@ -83,11 +87,31 @@ export class ChatController {
       await this.listThreads().catch(() => undefined);
       const active = store.activeThreadId;
       if (active) await this.openThread(active).catch(() => undefined);
+      else await this.restoreLastThread();
     }
     for (const approval of broker.pending()) {
       host.post({ type: "approval", ...approval.params, requestId: approval.requestId });
       this.postDecisions(approval.requestId);
     }
+  }
+
+  /**
+   * After a window reload (nothing open yet): reopen the thread the chat showed last, with its
+   * whole transcript (`tandem/thread/resume`); a thread the server does not know is forgotten.
+   * Runs once at a time (the page's `ready` and the server's start may both ask).
+   */
+  restoreLastThread(): Promise<void> {
+    const { store, lastThread } = this.deps;
+    const remembered = lastThread?.get();
+    if (!remembered || store.activeThreadId !== null || !this.deps.connected()) return Promise.resolve();
+    this.restoring ??= this.openThread(remembered)
+      .then(() => undefined, (error: unknown) => {
+        if (errorCode(error) === ERROR_CODES.notFound) lastThread?.set(undefined);
+      })
+      .finally(() => {
+        this.restoring = null;
+      });
+    return this.restoring;
   }
 
   /** The panel's status line. */
@@ -315,6 +339,7 @@ export class ChatController {
     store.upsert(thread);
     if (tokenUsage) store.setUsage(tokenUsage);
     store.setActive(thread.id);
+    this.deps.lastThread?.set(thread.id);
     host.post({ type: "threadOpened", thread, items, ...(turns ? { turns } : {}), ...(tokenUsage ? { tokenUsage } : {}) });
     this.postThreads();
     host.post(this.status());

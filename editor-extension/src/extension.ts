@@ -27,6 +27,9 @@ import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
 import type { RequestApprovalResult } from "./shared/protocolTypes";
 import { TandemStatusBar } from "./statusBar";
 import { ThreadStore } from "./threads";
+import { lastThreadMemory, nameNewThreads, refreshCatalogue } from "./threadSync";
+import { TurnOptions, type TurnOverrides } from "./turnOptions";
+import type { TurnOptionsView } from "./shared/turnOptions";
 
 /** What `activate` returns (`vscode.extensions.getExtension("tandem.tandem").exports`). */
 export interface TandemApi {
@@ -45,6 +48,8 @@ export interface TandemApi {
   /** The diff documents of a pending file-change review. */
   proposalDocuments(requestId: string): { original: vscode.Uri; proposed: vscode.Uri }[];
   activeThreadId(): string | null;
+  /** What the composer's model / effort / approval pickers show, and the overrides the next turn sends. */
+  turnOptions(): { view: TurnOptionsView; overrides: TurnOverrides };
   statusText(): string;
   restart(): Promise<void>;
 }
@@ -83,7 +88,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       return proposals.showApplied(change.threadId, change.item);
     },
   });
-  const controller = new ChatController({ rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel });
+  const turnOptions = new TurnOptions(context.workspaceState);
+  const controller = new ChatController({
+    rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel,
+    turnOptions,
+    lastThread: lastThreadMemory(context.workspaceState),
+    pickThread: async () => void (await vscode.commands.executeCommand(COMMANDS.resumeThread)),
+  });
   panel.controller = controller;
 
   const statusBar = new TandemStatusBar(COMMANDS.openChat);
@@ -103,6 +114,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   router.listen((n) => store.apply(n));
   router.listen((n) => broker.onNotification(n));
   router.listen((n) => controller.forward(n));
+  context.subscriptions.push(toDisposable(nameNewThreads(router, store, () => controller.listThreads())));
 
   const inlineAsk = new InlineAsk(rpc, router, store, async (threadId) => {
     await controller.openThread(threadId);
@@ -124,6 +136,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     tandemClient.onDidChangeRunning((running) => {
       updateStatus();
       if (running) void controller.listThreads().catch(log);
+      if (running) void refreshCatalogue(rpc, turnOptions).then(() => controller.restoreLastThread()).catch(log);
     }),
     ...registerCommands({
       rpc,
@@ -159,6 +172,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     answerApproval: (requestId, result) => broker.answer(requestId, result),
     proposalDocuments: (requestId) => proposals.documents(requestId),
     activeThreadId: () => store.activeThreadId,
+    turnOptions: () => {
+      const info = store.activeThread()?.info ?? null;
+      return { view: turnOptions.view(info), overrides: turnOptions.overrides(info) };
+    },
     statusText: () => statusBar.text,
     restart: () => tandemClient.restart(),
   };

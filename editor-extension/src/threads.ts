@@ -83,6 +83,7 @@ export class ThreadStore {
       const state = this.ensure(info.id);
       // Recorded (not loaded) threads come without provider/policies: keep richer info we have.
       if (!state.info || info.modelProvider) state.info = info;
+      else state.info = { ...state.info, preview: info.preview || state.info.preview, updatedAt: info.updatedAt ?? state.info.updatedAt };
     }
     this.changed();
   }
