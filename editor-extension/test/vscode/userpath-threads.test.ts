@@ -70,25 +70,38 @@ describe.skipIf(skip)(skip ? `threads user path (skipped: ${skip})` : "threads u
   };
 
   /** The chat page: the webview's outer iframe, then its active frame. */
-  const chat = (): FrameLocator => page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+  const chat = (): FrameLocator => page.frameLocator('iframe.webview.ready[src*="extensionId=tandem."]').frameLocator("#active-frame");
   const threadButton = (): Locator => chat().getByRole("button", { name: /^Thread: / });
   const meter = (): Locator => chat().getByRole("meter");
   const turnEnds = (): Locator => chat().locator("section.turn-end");
   const quickPick = (): Locator => page.locator(".quick-input-widget");
   const pickRows = (): Locator => page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
 
-  /** The same moment in the dark theme and in the light one: NN-name-dark.png, NN-name-light.png. */
-  const snap = async (name: string): Promise<void> => {
+  /** Switch the color theme as a user does (code-server does not pick up settings.json edits here). */
+  const theme = async (kind: "light" | "dark"): Promise<void> => {
+    const want = kind === "light" ? ".monaco-workbench.vs" : ".monaco-workbench.vs-dark";
+    if ((await page.locator(want).count()) === 0) {
+      const quick = page.locator(".quick-input-widget input");
+      await page.keyboard.press("F1"); // webviews forward it to the workbench too
+      await quick.waitFor({ timeout: 10_000 });
+      await quick.fill(">Preferences: Color Theme");
+      await page.locator(".quick-input-list .monaco-list-row").filter({ hasText: "Preferences: Color Theme" }).first().click();
+      await quick.fill(kind === "light" ? "Light Modern" : "Dark Modern");
+      await page.locator(".quick-input-list .monaco-list-row").filter({ hasText: kind === "light" ? "Light Modern" : "Dark Modern" }).first().click();
+    }
+    await page.locator(want).waitFor({ timeout: 30_000 });
+    await chat().locator(`body.vscode-${kind}`).waitFor({ timeout: 30_000 });
+  };
+
+  /** The same moment in the dark theme and in the light one: NN-name-dark.png, NN-name-light.png (ends dark). */
+  const snap = async (name: string, before?: () => Promise<void>): Promise<void> => {
     shot += 1;
-    const file = (theme: string) => path.join(OUT, `${String(shot).padStart(2, "0")}-${name}-${theme}.png`);
-    await page.screenshot({ path: file("dark"), timeout: 30_000 });
-    session.writeSettings({ "workbench.colorTheme": "Default Light Modern" });
-    await page.locator(".monaco-workbench.vs").waitFor({ timeout: 30_000 });
-    await chat().locator("body.vscode-light").waitFor({ timeout: 30_000 }).catch(() => undefined);
-    await page.screenshot({ path: file("light"), timeout: 30_000 });
-    session.writeSettings({ "workbench.colorTheme": "Default Dark Modern" });
-    await page.locator(".monaco-workbench.vs-dark").waitFor({ timeout: 30_000 });
-    await chat().locator("body.vscode-dark").waitFor({ timeout: 30_000 }).catch(() => undefined);
+    for (const kind of ["dark", "light"] as const) {
+      await theme(kind);
+      await before?.();
+      await page.screenshot({ path: path.join(OUT, `${String(shot).padStart(2, "0")}-${name}-${kind}.png`), timeout: 30_000 });
+    }
+    await theme("dark");
   };
 
   const step = (name: string, fn: () => Promise<void>, timeout = 180_000) =>
@@ -310,9 +323,13 @@ describe.skipIf(skip)(skip ? `threads user path (skipped: ${skip})` : "threads u
     expect(rows[0]).toMatch(/just now|min ago/);
     expect(rows[1]).toContain(FIRST_PROMPT);
     expect(rows[1]).toMatch(/current/);
-    await page.keyboard.type("touching");
-    await waitFor("the picker filtered", async () => (await pickRows().count()) === 1, 15_000);
-    await page.screenshot({ path: path.join(OUT, `${String(++shot).padStart(2, "0")}-thread-picker-dark.png`) });
+    await page.keyboard.press("Escape");
+    // Searchable: typing part of a prompt leaves that thread (screenshots in both themes).
+    await snap("thread-picker", async () => {
+      if (await quickPick().filter({ hasText: "Tandem threads" }).isVisible()) await page.keyboard.press("Escape");
+      await openPicker("touching");
+    });
+    await openPicker("touching");
     await page.keyboard.press("Enter");
     await waitFor("the inline thread opened", async () => squash(await threadButton().innerText()).includes(INLINE_PROMPT), 30_000);
     await chat().locator("article.entry.agent").filter({ hasText: INLINE_ANSWER }).waitFor({ timeout: 30_000 });
