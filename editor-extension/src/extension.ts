@@ -107,6 +107,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       pendingApprovals: broker.pending().length,
       usedTokens: usage?.usedTokens ?? null,
       contextWindow: usage?.contextWindow ?? null,
+      contextTokens: usage?.contextTokens ?? null,
     });
     panel.post(controller.status());
   };

@@ -59,7 +59,7 @@ export class ComposerBar {
     }, "Compact");
     this.meter = h("span", { class: "meter", role: "meter", "aria-valuemin": "0", "aria-valuemax": "100" },
       h("span", { class: "meter-bar", "aria-hidden": "true" }, this.meterFill), this.meterText);
-    this.el = h("div", { class: "composer-bar" }, this.pickers, h("span", { class: "spacer" }), this.compact, this.meter);
+    this.el = h("div", { class: "composer-bar" }, this.pickers, h("span", { class: "meter-group" }, this.compact, this.meter));
   }
 
   render(state: ViewState): void {
