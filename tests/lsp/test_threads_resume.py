@@ -204,3 +204,24 @@ async def test_model_list_offers_the_catalogue_and_the_current_model(lsp, worksp
         "displayName": "my-local-model",
         "supportsReasoningEffort": False,
     }
+
+
+async def test_an_effort_the_model_does_not_take_is_not_sent(lsp, workspace: Path) -> None:
+    editor, server = await lsp([respond(message("one")), respond(message("two"))])
+    thread = await start_thread(editor)
+    started = await editor.request(
+        methods.TURN_START, {"threadId": thread, "input": text("go"), "model": "o3", "effort": "minimal"}
+    )
+    assert started["thread"]["model"] == "o3" and "reasoningEffort" not in started["thread"]
+    await editor.wait_for(methods.TURN_COMPLETED)
+    assert "effort" not in (server.requests[0].body.get("reasoning") or {})
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go"), "effort": "high"})
+    await editor.wait_for(methods.TURN_COMPLETED, lambda p: len(completed(editor)) == 2)
+    assert server.requests[1].body["reasoning"]["effort"] == "high"
+
+
+async def test_a_provider_the_catalogue_does_not_name_offers_its_configured_model(lsp, workspace: Path) -> None:
+    custom, _ = await lsp([], args=("--provider", "lmstudio", "--model", "qwen3-coder"))
+    listed = await custom.request(methods.MODEL_LIST, {})
+    assert (listed["provider"], listed["providerName"]) == ("lmstudio", "LM Studio")
+    assert [m["id"] for m in listed["models"]] == ["qwen3-coder"]

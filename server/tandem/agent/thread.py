@@ -291,8 +291,8 @@ class Thread:
     def configure(self, overrides: TurnOverrides) -> None:
         """Change the thread's model, reasoning effort, approval policy or sandbox mode for its next
         turns (each turn freezes them in its :class:`TurnContext` when it starts). A new model gets
-        its context window from the catalogue, and an effort it cannot take (a catalogued model with
-        no efforts) is dropped. New permissions are told to the model (a ``<permissions>`` developer
+        its context window from the catalogue, and an effort a catalogued model does not take is
+        dropped. New permissions are told to the model (a ``<permissions>`` developer
         message in the history). The new settings are recorded in the rollout as a ``turn_context``
         record, which a resume with the folder's settings reads back (:meth:`restore_settings`).
 
@@ -327,10 +327,12 @@ class Thread:
         if overrides.model and overrides.model != config.model:
             changes["model"] = overrides.model
             entry = catalog_model(overrides.model)
-            if entry is not None and not entry.efforts:
+            if entry is not None and config.model_reasoning_effort not in entry.efforts:
                 changes["model_reasoning_effort"] = None
         if overrides.effort is not None:
-            changes["model_reasoning_effort"] = overrides.effort
+            entry = catalog_model(overrides.model or config.model)
+            if entry is None or overrides.effort in entry.efforts:  # a catalogued model takes only its own efforts
+                changes["model_reasoning_effort"] = overrides.effort
         if overrides.approval_policy is not None:
             changes["approval_policy"] = overrides.approval_policy
         if overrides.sandbox_mode is not None:

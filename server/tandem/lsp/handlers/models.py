@@ -13,16 +13,20 @@ from tandem.model.catalog import CatalogModel, ModelFamily, catalog_model, conte
 from tandem.protocol.enums import ReasoningEffort
 from tandem.protocol.items import dump
 from tandem.protocol.messages import ModelInfo, ModelListParams, ModelListResult
-from tandem.providers import LOCAL_PROVIDERS
 
 
-def family_of(config: Config) -> ModelFamily:
-    """Which models the configured provider serves: Anthropic's, open-weight ones (local servers), or OpenAI's."""
+def family_of(config: Config) -> ModelFamily | None:
+    """Which catalogued models the configured provider serves under their catalogue slugs: OpenAI's
+    (OpenAI, Azure), Anthropic's (the Anthropic wire format), the open-weight ones (Ollama's names);
+    ``None`` for any other provider (OpenRouter, LM Studio, vLLM, a custom table), whose model names
+    the catalogue does not know — the picker then offers the configured model only."""
     if config.provider.wire_api is WireApi.ANTHROPIC:
         return ModelFamily.ANTHROPIC
-    if config.provider.id in LOCAL_PROVIDERS:
+    if config.provider.id in ("openai", "azure"):
+        return ModelFamily.OPENAI
+    if config.provider.id == "ollama":
         return ModelFamily.OPEN_WEIGHT
-    return ModelFamily.OPENAI
+    return None
 
 
 def model_info(entry: CatalogModel) -> ModelInfo:
@@ -41,7 +45,8 @@ def model_info(entry: CatalogModel) -> ModelInfo:
 def list_models(config: Config) -> ModelListResult:
     """The provider's catalogued models, with ``config.model`` first when the catalogue does not list
     it among them (a model the catalogue does not know takes no effort from the picker)."""
-    models = [model_info(entry) for entry in models_of(family_of(config))]
+    family = family_of(config)
+    models = [model_info(entry) for entry in models_of(family)] if family is not None else []
     if all(m.id != config.model for m in models):
         known = catalog_model(config.model)
         models.insert(
