@@ -225,3 +225,17 @@ async def test_a_provider_the_catalogue_does_not_name_offers_its_configured_mode
     listed = await custom.request(methods.MODEL_LIST, {})
     assert (listed["provider"], listed["providerName"]) == ("lmstudio", "LM Studio")
     assert [m["id"] for m in listed["models"]] == ["qwen3-coder"]
+
+
+async def test_a_fork_is_named_as_its_source_also_after_a_restart(lsp, workspace: Path) -> None:
+    editor, _ = await lsp([respond(message("a"))])
+    thread = await start_thread(editor)
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("Rename the parser")})
+    await editor.wait_for(methods.TURN_COMPLETED)
+    fork = (await editor.request(methods.THREAD_FORK, {"threadId": thread}))["thread"]
+    assert fork["preview"] == "Rename the parser"
+    editor2, _ = await restart(editor, lsp, [])
+    listed = {t["id"]: t["preview"] for t in (await editor2.request(methods.THREAD_LIST, {}))["threads"]}
+    assert listed == {thread: "Rename the parser", fork["id"]: "Rename the parser"}
+    resumed = await editor2.request(methods.THREAD_RESUME, {"threadId": fork["id"]})
+    assert resumed["thread"]["preview"] == "Rename the parser"

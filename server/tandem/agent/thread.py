@@ -186,9 +186,10 @@ class Thread:
         recorded = read_rollout(path)
         meta = recorded.meta
         info = _info(config, recorded.thread_id, str(meta.get("created_at", "")), path, str(meta.get("cwd") or ""))
-        first = next((e for e in recorded.events if e.get("type") == "user_message"), None)
-        if first is not None:  # the thread's name, as a new thread's first turn sets it
-            info.preview = " ".join(str(first.get("text", "")).split())[:80]
+        named = (e for e in recorded.events if e.get("type") in ("user_message", "thread_name"))
+        first = next(named, None)
+        if first is not None:  # the thread's name, as a new thread's first turn (or a fork) sets it
+            info.preview = " ".join(str(first.get("text") or first.get("name") or "").split())[:80]
         return cls(
             config=config,
             client=client,
@@ -225,6 +226,9 @@ class Thread:
             initial_items=source.conversation.history[:end],
         )
         thread.conversation.adopt_fork(source.conversation, turn_id, end)
+        if source.info.preview:  # a fork is named as its source: its history starts with the same prompt
+            thread.info.preview = source.info.preview
+            thread.conversation.record_event({"type": "thread_name", "name": source.info.preview})
         return thread
 
     # --- state ----------------------------------------------------------------------------
