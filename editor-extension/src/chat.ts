@@ -170,13 +170,23 @@ export class ChatController {
     const { rpc } = this.deps;
     const { thread } = await this.loaded(threadId, () => rpc.request("tandem/thread/fork", turnId ? { threadId, turnId } : { threadId }));
     let items = await rpc.request("tandem/thread/resume", { threadId: thread.id }).then((r) => r.items, () => []);
+    let turns: ResumedTurn[] | undefined;
     if (items.length === 0) {
       // The server records no transcript items for a fork (only its model history), so resuming
-      // it shows nothing: show the source's transcript up to the fork point instead.
-      const source = await rpc.request("tandem/thread/resume", { threadId }).then((r) => r.items, () => []);
-      items = turnId ? transcriptUpTo(source, this.deps.store.turnsOf(threadId), turnId) : source;
+      // it shows nothing: show the source's transcript up to the fork point instead (its turns
+      // too, when the server gives them: turn-end lines and diff summaries as in the source).
+      const source = await rpc.request("tandem/thread/resume", { threadId }).catch(() => ({ items: [], turns: undefined }));
+      const cut = turnId && source.turns ? source.turns.findIndex((t) => t.id === turnId) : -1;
+      if (source.turns && cut >= 0) {
+        turns = source.turns.slice(0, cut + 1);
+        const kept = new Set(turns.flatMap((t) => t.itemIds ?? []));
+        items = source.items.filter((item) => kept.has(item.id));
+      } else {
+        turns = turnId ? undefined : source.turns;
+        items = turnId ? transcriptUpTo(source.items, this.deps.store.turnsOf(threadId), turnId) : source.items;
+      }
     }
-    this.opened(thread, items);
+    this.opened(thread, items, turns);
     return thread;
   }
 

@@ -107,6 +107,28 @@ describe("conversations that survive a window reload", () => {
   });
 });
 
+describe("forks", () => {
+  it("a fork shows its source's turns up to the fork point, with their turn-end lines", async () => {
+    const items = [
+      { type: "userMessage", id: "item_1", content: [{ type: "text", text: "one" }] },
+      { type: "agentMessage", id: "item_2", text: "a" },
+      { type: "userMessage", id: "item_3", content: [{ type: "text", text: "two" }] },
+    ];
+    const turns = [
+      { id: "u1", status: "completed", itemIds: ["item_1", "item_2"], diff: "" },
+      { id: "u2", status: "failed", itemIds: ["item_3"], diff: "" },
+    ];
+    const chat = fakeChat({
+      handlers: {
+        "tandem/thread/fork": () => ({ thread: thread("fork", { preview: "one" }) }),
+        "tandem/thread/resume": (p) => (p["threadId"] === "fork" ? { thread: thread("fork"), items: [] } : { thread: thread("src"), items, turns }),
+      },
+    });
+    await chat.controller.forkThread("src", "u1");
+    expect(chat.posts.find((p) => p.type === "threadOpened")).toMatchObject({ items: items.slice(0, 2), turns: [turns[0]] });
+  });
+});
+
 describe("thread names", () => {
   it("a thread is named after its first prompt, on one line", () => {
     expect(threadName({ preview: "  Rename   the\nparser " })).toBe("Rename the parser");
