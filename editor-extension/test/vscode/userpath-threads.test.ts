@@ -218,6 +218,8 @@ describe.skipIf(skip)(skip ? `threads user path (skipped: ${skip})` : "threads u
     expect(tooltip).toContain(`of ${CONTEXT_WINDOW.toLocaleString("en")} tokens`);
     expect(tooltip).toMatch(/This thread in total: 7,\d{3} tokens/);
     expect(await chat().getByRole("button", { name: "Compact", exact: true }).isHidden()).toBe(true);
+    // The status bar too: the context of the window (~4.2k/20k), not the cumulative 7.4k.
+    expect(await call<string>({ op: "api", name: "statusText" })).toMatch(/· 4\.\dk\/20k$/);
     lspPid = pidsWith(session.lspLogFile)[0] ?? 0;
     expect(lspPid).toBeGreaterThan(0);
     await snap("first-turn");
