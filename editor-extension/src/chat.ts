@@ -8,7 +8,7 @@ import type { ApprovalBroker, ApprovalPresenter } from "./approvalBroker";
 import type { TandemNotification } from "./notifications";
 import { errorCode, errorMessage, type TandemRpc } from "./rpc/connection";
 import { ERROR_CODES } from "./protocol/methods";
-import type { ThreadInfo, TurnStartParams } from "./protocol/generated";
+import type { ResumedTurn, ThreadInfo, TokenUsageNotification, TurnStartParams } from "./protocol/generated";
 import type { ApprovalDecision, Item } from "./shared/protocolTypes";
 import { reviewFiles } from "./chatReview";
 import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost } from "./shared/webviewMessages";
@@ -16,6 +16,7 @@ import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
 import type { ThreadStore } from "./threads";
 import type { ReviewStates } from "./review";
+import type { TurnOptions } from "./turnOptions";
 
 /** What the controller needs from the editor. */
 export interface ChatHost {
@@ -49,14 +50,23 @@ export interface ChatDeps {
   settings: () => TandemSettings;
   connected: () => boolean;
   host: ChatHost;
+  /** The composer's model / effort / approval choices, sent with each `tandem/turn/start`. */
+  turnOptions?: TurnOptions;
+  /** Show the thread picker (the searchable QuickPick of `tandem.resumeThread`). */
+  pickThread?: () => Promise<void>;
+  /** Where the chat's thread is remembered across window reloads (VS Code's `workspaceState`). */
+  lastThread?: { get(): string | undefined; set(threadId: string | undefined): void };
 }
 
 /** Slash commands the server has no method for yet. */
 const UNSUPPORTED_SLASH = new Set(["review"]);
 
 export class ChatController {
+  private restoring: Promise<void> | null = null;
+
   constructor(private readonly deps: ChatDeps) {
     deps.reviews.onDidChange((requestId) => this.postDecisions(requestId));
+    deps.turnOptions?.onDidChange(() => this.postTurnOptions());
   }
 
   /** Handle one message from the webview; failures are shown in the panel, never thrown. */
@@ -78,15 +88,36 @@ export class ChatController {
     const { host, store, broker } = this.deps;
     host.post(this.status());
     host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
+    this.postTurnOptions();
     if (this.deps.connected()) {
       await this.listThreads().catch(() => undefined);
       const active = store.activeThreadId;
       if (active) await this.openThread(active).catch(() => undefined);
+      else await this.restoreLastThread();
     }
     for (const approval of broker.pending()) {
       host.post({ type: "approval", ...approval.params, requestId: approval.requestId });
       this.postDecisions(approval.requestId);
     }
+  }
+
+  /**
+   * After a window reload (nothing open yet): reopen the thread the chat showed last, with its
+   * whole transcript (`tandem/thread/resume`); a thread the server does not know is forgotten.
+   * Runs once at a time (the page's `ready` and the server's start may both ask).
+   */
+  restoreLastThread(): Promise<void> {
+    const { store, lastThread } = this.deps;
+    const remembered = lastThread?.get();
+    if (!remembered || store.activeThreadId !== null || !this.deps.connected()) return Promise.resolve();
+    this.restoring ??= this.openThread(remembered)
+      .then(() => undefined, (error: unknown) => {
+        if (errorCode(error) === ERROR_CODES.notFound) lastThread?.set(undefined);
+      })
+      .finally(() => {
+        this.restoring = null;
+      });
+    return this.restoring;
   }
 
   /** The panel's status line. */
@@ -101,7 +132,15 @@ export class ChatController {
       busy: Boolean(active?.runningTurnId),
       usedTokens: usage?.usedTokens ?? null,
       contextWindow: usage?.contextWindow ?? null,
+      contextTokens: usage?.contextTokens ?? null,
+      used: usage?.used ?? null,
     };
+  }
+
+  /** Tell the page what its model / effort / approval pickers show for the active thread. */
+  postTurnOptions(): void {
+    const options = this.deps.turnOptions;
+    if (options) this.deps.host.post({ type: "turnOptions", ...options.view(this.deps.store.activeThread()?.info ?? null) });
   }
 
   /** Approvals in the panel: `approval` when asked, `approvalResolved` when answered elsewhere or withdrawn. */
@@ -122,10 +161,10 @@ export class ChatController {
     return thread;
   }
 
-  /** Resume a thread (loaded or recorded) and show its transcript. */
+  /** Resume a thread (loaded or recorded) and show its transcript as the live stream showed it. */
   async openThread(threadId: string): Promise<ThreadInfo> {
-    const { thread, items } = await this.deps.rpc.request("tandem/thread/resume", { threadId });
-    this.opened(thread, items);
+    const { thread, items, turns, tokenUsage } = await this.deps.rpc.request("tandem/thread/resume", { threadId });
+    this.opened(thread, items, turns, tokenUsage);
     return thread;
   }
 
@@ -137,13 +176,23 @@ export class ChatController {
     const { rpc } = this.deps;
     const { thread } = await this.loaded(threadId, () => rpc.request("tandem/thread/fork", turnId ? { threadId, turnId } : { threadId }));
     let items = await rpc.request("tandem/thread/resume", { threadId: thread.id }).then((r) => r.items, () => []);
+    let turns: ResumedTurn[] | undefined;
     if (items.length === 0) {
       // The server records no transcript items for a fork (only its model history), so resuming
-      // it shows nothing: show the source's transcript up to the fork point instead.
-      const source = await rpc.request("tandem/thread/resume", { threadId }).then((r) => r.items, () => []);
-      items = turnId ? transcriptUpTo(source, this.deps.store.turnsOf(threadId), turnId) : source;
+      // it shows nothing: show the source's transcript up to the fork point instead (its turns
+      // too, when the server gives them: turn-end lines and diff summaries as in the source).
+      const source = await rpc.request("tandem/thread/resume", { threadId }).catch(() => ({ items: [], turns: undefined }));
+      const cut = turnId && source.turns ? source.turns.findIndex((t) => t.id === turnId) : -1;
+      if (source.turns && cut >= 0) {
+        turns = source.turns.slice(0, cut + 1);
+        const kept = new Set(turns.flatMap((t) => t.itemIds ?? []));
+        items = source.items.filter((item) => kept.has(item.id));
+      } else {
+        turns = turnId ? undefined : source.turns;
+        items = turnId ? transcriptUpTo(source.items, this.deps.store.turnsOf(threadId), turnId) : source.items;
+      }
     }
-    this.opened(thread, items);
+    this.opened(thread, items, turns);
     return thread;
   }
 
@@ -169,8 +218,13 @@ export class ChatController {
       await rpc.request("tandem/turn/steer", { threadId, input: input as TurnStartParams["input"] });
       return;
     }
-    const { turn } = await this.startTurn(threadId, input);
+    const { turn, thread } = await this.startTurn(threadId, input);
     store.turnStarted(threadId, turn);
+    if (thread) {
+      store.upsert(thread); // named after the first prompt, with the composer's overrides applied
+      this.postThreads();
+      this.postTurnOptions();
+    }
   }
 
   /** Interrupt the active thread's running turn (nothing when none runs). */
@@ -260,6 +314,12 @@ export class ChatController {
         host.post({ type: "mentionResults", query: message.query, files });
         return;
       }
+      case "pickThread":
+        await this.deps.pickThread?.();
+        return;
+      case "setTurnOption":
+        this.deps.turnOptions?.choose(message.option, message.value);
+        return;
     }
   }
 
@@ -289,7 +349,8 @@ export class ChatController {
   }
 
   private startTurn(threadId: string, input: TurnInput) {
-    const params = { threadId, input: input as TurnStartParams["input"] };
+    const overrides = this.deps.turnOptions?.overrides(this.deps.store.get(threadId)?.info ?? null) ?? {};
+    const params: TurnStartParams = { threadId, input: input as TurnStartParams["input"], ...overrides };
     return this.loaded(threadId, () => this.deps.rpc.request("tandem/turn/start", params));
   }
 
@@ -304,13 +365,16 @@ export class ChatController {
     }
   }
 
-  private opened(thread: ThreadInfo, items: Item[]): void {
+  private opened(thread: ThreadInfo, items: Item[], turns?: ResumedTurn[], tokenUsage?: TokenUsageNotification | null): void {
     const { store, host } = this.deps;
     store.upsert(thread);
+    if (tokenUsage) store.setUsage(tokenUsage);
     store.setActive(thread.id);
-    host.post({ type: "threadOpened", thread, items });
+    this.deps.lastThread?.set(thread.id);
+    host.post({ type: "threadOpened", thread, items, ...(turns ? { turns } : {}), ...(tokenUsage ? { tokenUsage } : {}) });
     this.postThreads();
     host.post(this.status());
+    this.postTurnOptions();
   }
 
   private postThreads(): void {

@@ -24,6 +24,7 @@ const INTENTS = new Set<WebviewToHost["type"]>([
   "decideHunk", "openFile", "openDiff", "slash", "searchMentions",
   "reviewFiles", "restoreCheckpoint", "redoCheckpoint",
   "setupTest", "setupSave", "setupClose", "openSetup", "openSettings", "restartServer", "showLogs",
+  "pickThread", "setTurnOption",
 ]);
 
 /** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */

@@ -9,9 +9,11 @@ import type { ChatController } from "./chat";
 import { SERVER_COMMANDS } from "./protocol/methods";
 import type { TandemRpc } from "./rpc/connection";
 import { errorMessage } from "./rpc/connection";
-import type { ThreadInfo } from "./shared/protocolTypes";
 import type { Mention } from "./shared/webviewMessages";
 import type { ThreadStore } from "./threads";
+import { pickThread } from "./threadPicker";
+
+export { threadPickItem } from "./threadPicker";
 
 export const COMMANDS = {
   openChat: "tandem.openChat",
@@ -42,17 +44,6 @@ export interface CommandDeps {
   showLogs: () => void;
   /** Answer a pending file-change approval with what its review shows ("Apply accepted"). */
   applyProposal: (requestId: string) => Promise<boolean>;
-}
-
-/** A quick-pick entry for a thread. */
-export function threadPickItem(thread: ThreadInfo, activeId: string | null): vscode.QuickPickItem & { threadId: string } {
-  const when = thread.createdAt ? new Date(thread.createdAt).toLocaleString() : "";
-  return {
-    threadId: thread.id,
-    label: (thread.preview || "(no messages yet)").replace(/\s+/g, " ").slice(0, 80),
-    description: [thread.id === activeId ? "active" : "", thread.model, when].filter(Boolean).join(" · "),
-    detail: thread.cwd,
-  };
 }
 
 /**
@@ -87,16 +78,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       await deps.revealChat();
     }),
     register(COMMANDS.resumeThread, async () => {
-      const threads = await controller.listThreads();
-      if (threads.length === 0) return void vscode.window.showInformationMessage("Tandem: no threads yet.");
-      const pick = await vscode.window.showQuickPick(threads.map((t) => threadPickItem(t, store.activeThreadId)), {
-        title: "Resume Tandem thread",
-        matchOnDescription: true,
-        matchOnDetail: true,
+      const picked = await pickThread({
+        listThreads: () => controller.listThreads(),
+        openThread: (threadId) => controller.openThread(threadId),
+        activeThreadId: () => store.activeThreadId,
+        root: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
       });
-      if (!pick) return;
-      await controller.openThread(pick.threadId);
-      await deps.revealChat();
+      if (picked) await deps.revealChat();
     }),
     register(COMMANDS.forkThread, async () => {
       const threadId = store.activeThreadId;

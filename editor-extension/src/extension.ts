@@ -34,6 +34,9 @@ import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
 import type { RequestApprovalResult } from "./shared/protocolTypes";
 import { TandemStatusBar } from "./statusBar";
 import { ThreadStore } from "./threads";
+import { lastThreadMemory, nameNewThreads, refreshCatalogue } from "./threadSync";
+import { TurnOptions, type TurnOverrides } from "./turnOptions";
+import type { TurnOptionsView } from "./shared/turnOptions";
 
 /** What `activate` returns (`vscode.extensions.getExtension("tandem.tandem").exports`). */
 export interface TandemApi {
@@ -56,6 +59,8 @@ export interface TandemApi {
   /** The review navigator's label ("Tandem change 1 of 3"), undefined while hidden. */
   reviewNavigator(): string | undefined;
   activeThreadId(): string | null;
+  /** What the composer's model / effort / approval pickers show, and the overrides the next turn sends. */
+  turnOptions(): { view: TurnOptionsView; overrides: TurnOverrides };
   statusText(): string;
   restart(): Promise<void>;
 }
@@ -100,7 +105,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       return proposals.showApplied(change.threadId, change.item, filePath);
     },
   });
-  const controller = new ChatController({ rpc, store, broker, reviews, proposals, settings, connected: () => tandemClient.running, host: panel });
   const changeStates = new ChangeStates();
   const inline = new InlineDiff({
     rpc,
@@ -112,6 +116,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       const cwd = store.get(threadId)?.info?.cwd ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? "";
       return vscode.Uri.file(nodePath.isAbsolute(file) ? file : nodePath.join(cwd, file));
     },
+  });
+  const turnOptions = new TurnOptions(context.workspaceState);
+  const controller = new ChatController({
+    rpc, store, broker, reviews, proposals, settings, connected: () => tandemClient.running, host: panel,
+    turnOptions,
+    lastThread: lastThreadMemory(context.workspaceState),
+    pickThread: async () => void (await vscode.commands.executeCommand(COMMANDS.resumeThread)),
   });
   panel.controller = controller;
   const { setup, disposables: setupDisposables } = createSetup({
@@ -130,6 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       pendingApprovals: broker.pending().length,
       usedTokens: usage?.usedTokens ?? null,
       contextWindow: usage?.contextWindow ?? null,
+      contextTokens: usage?.contextTokens ?? null,
     });
     panel.post(controller.status());
   };
@@ -138,6 +150,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   router.listen((n) => broker.onNotification(n));
   router.listen((n) => controller.forward(n));
   router.listen((n) => changeStates.apply(n));
+  context.subscriptions.push(toDisposable(nameNewThreads(router, store, () => controller.listThreads())));
 
   const inlineAsk = new InlineAsk(rpc, router, store, async (threadId) => {
     await controller.openThread(threadId);
@@ -167,6 +180,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     tandemClient.onDidChangeRunning((running) => {
       updateStatus();
       if (running) void controller.listThreads().catch(log);
+      if (running) void refreshCatalogue(rpc, turnOptions).then(() => controller.restoreLastThread()).catch(log);
     }),
     ...registerCommands({
       rpc,
@@ -215,6 +229,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     inlineDiff: () => inline.snapshot(),
     reviewNavigator: () => inline.navigator(),
     activeThreadId: () => store.activeThreadId,
+    turnOptions: () => {
+      const info = store.activeThread()?.info ?? null;
+      return { view: turnOptions.view(info), overrides: turnOptions.overrides(info) };
+    },
     statusText: () => statusBar.text,
     restart: () => tandemClient.restart(),
   };

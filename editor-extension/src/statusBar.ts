@@ -1,6 +1,7 @@
 /**
- * The status bar item: the model, the state (idle / working / awaiting approval) and the token
- * usage (`tandem/thread/tokenUsage`: `used.totalTokens`, with `contextWindow` when present).
+ * The status bar item: the model, the state (idle / working / awaiting approval) and how full the
+ * thread's context is (`tandem/thread/tokenUsage`: `contextTokens` of `contextWindow`; the
+ * cumulative `used.totalTokens` in the tooltip, or in the text when the server sends no context size).
  * Clicking it opens the chat.
  */
 import * as vscode from "vscode";
@@ -15,6 +16,8 @@ export interface StatusInput {
   pendingApprovals: number;
   usedTokens: number | null;
   contextWindow: number | null;
+  /** How full the thread's context is now (tokens); null/absent: unknown. */
+  contextTokens?: number | null;
 }
 
 /** The state to show: approvals first, then a running turn. */
@@ -44,13 +47,17 @@ export function statusText(input: StatusInput): { text: string; tooltip: string;
   const state = agentState(input);
   const { icon, label } = LABELS[state];
   const parts = [input.model ?? "Tandem", label];
-  if (input.usedTokens !== null) {
+  const context = input.contextTokens ?? null;
+  if (context !== null && input.contextWindow) {
+    parts.push(`${formatTokens(context)}/${formatTokens(input.contextWindow)}`);
+  } else if (input.usedTokens !== null) {
     parts.push(input.contextWindow ? `${formatTokens(input.usedTokens)}/${formatTokens(input.contextWindow)}` : `${formatTokens(input.usedTokens)} tokens`);
   }
   const tooltip = [
     `Tandem: ${label}`,
     input.model ? `Model: ${input.model}` : "Model: server default",
-    input.usedTokens !== null ? `Tokens used: ${input.usedTokens}${input.contextWindow ? ` of ${input.contextWindow}` : ""}` : "",
+    context !== null && input.contextWindow ? `Context: ${context} of ${input.contextWindow} tokens` : "",
+    input.usedTokens !== null ? `Tokens used: ${input.usedTokens}${context === null && input.contextWindow ? ` of ${input.contextWindow}` : " in this thread"}` : "",
     input.pendingApprovals ? `${input.pendingApprovals} approval(s) waiting` : "",
     "Click to open the chat",
   ].filter(Boolean).join("\n");

@@ -3,13 +3,34 @@
  * the chat shows, which turns run, token usage, the latest `fileChange` items (for "open diff").
  * No `vscode` import: unit and contract tests drive it directly.
  */
-import type { FileChangeItem, ThreadInfo, Turn, Usage } from "./protocol/generated";
+import type { FileChangeItem, ThreadInfo, TokenUsageNotification, Turn, Usage } from "./protocol/generated";
 import { isNotification, type TandemNotification } from "./notifications";
 
-/** Usage of one thread: `used.totalTokens` of `tandem/thread/tokenUsage`, and the context window. */
+/**
+ * Usage of one thread (`tandem/thread/tokenUsage`, or the `tokenUsage` of `tandem/thread/resume`):
+ * `usedTokens` = the thread's cumulative `used.totalTokens`; `contextTokens` = how full its context
+ * is now (the server's estimate; older servers: the last response's total); `contextWindow` = the
+ * model's window.
+ */
 export interface ThreadUsage {
   usedTokens: number;
   contextWindow: number | null;
+  contextTokens: number | null;
+  lastTokens: number | null;
+  /** The cumulative counts (input, cached, output, reasoning). */
+  used: Usage;
+}
+
+/** A thread's usage from a `tandem/thread/tokenUsage` notification (or the same shape in a resume result). */
+export function usageFrom(p: TokenUsageNotification): ThreadUsage {
+  const used: Usage = p.used ?? {};
+  return {
+    usedTokens: used.totalTokens ?? 0,
+    contextWindow: p.contextWindow ?? null,
+    contextTokens: p.contextTokens ?? p.last?.totalTokens ?? null,
+    lastTokens: p.last?.totalTokens ?? null,
+    used,
+  };
 }
 
 /** What the extension knows about one thread. */
@@ -33,7 +54,6 @@ export class ThreadStore {
   private readonly listeners = new Set<() => void>();
   private listed: ThreadInfo[] = [];
   private active: string | null = null;
-  private lastUsageThread: string | null = null;
 
   /** The thread the chat panel shows (null before the first one is started or resumed). */
   get activeThreadId(): string | null {
@@ -63,6 +83,7 @@ export class ThreadStore {
       const state = this.ensure(info.id);
       // Recorded (not loaded) threads come without provider/policies: keep richer info we have.
       if (!state.info || info.modelProvider) state.info = info;
+      else state.info = { ...state.info, preview: info.preview || state.info.preview, updatedAt: info.updatedAt ?? state.info.updatedAt };
     }
     this.changed();
   }
@@ -96,9 +117,20 @@ export class ThreadStore {
     return this.turns.get(turnId);
   }
 
-  /** Usage to show: the active thread's, else the thread that reported usage last. */
+  /** Usage to show: the active thread's (null before its first model response: it follows thread switches). */
   usage(): ThreadUsage | null {
-    return this.activeThread()?.usage ?? (this.lastUsageThread ? this.threads.get(this.lastUsageThread)?.usage ?? null : null);
+    return this.activeThread()?.usage ?? null;
+  }
+
+  /** Set a thread's usage (e.g. from `tandem/thread/resume`'s `tokenUsage`). */
+  setUsage(params: TokenUsageNotification): void {
+    this.ensure(params.threadId).usage = usageFrom(params);
+    this.changed();
+  }
+
+  /** True when the thread is not named yet here (unknown info or an empty preview): a list refresh names it. */
+  needsName(threadId: string): boolean {
+    return !this.threads.get(threadId)?.info?.preview;
   }
 
   /** A `fileChange` item seen in a notification (latest version), with its thread. */
@@ -132,13 +164,7 @@ export class ThreadStore {
     if (isNotification(n, "tandem/turn/started") || isNotification(n, "tandem/turn/completed")) {
       this.record(n.params.threadId, n.params.turn);
     } else if (isNotification(n, "tandem/thread/tokenUsage")) {
-      const used: Usage = n.params.used ?? {};
-      this.ensure(n.params.threadId).usage = {
-        usedTokens: used.totalTokens ?? 0,
-        contextWindow: n.params.contextWindow ?? null,
-      };
-      this.lastUsageThread = n.params.threadId;
-      this.changed();
+      this.setUsage(n.params);
     } else if (isNotification(n, "tandem/item/started") || isNotification(n, "tandem/item/updated") ||
       isNotification(n, "tandem/item/completed")) {
       const item = n.params.item;

@@ -32,6 +32,7 @@ const HOST_TYPE_TABLE: Record<HostToWebview["type"], true> = {
   notification: true, threads: true, threadOpened: true, approval: true, approvalResolved: true, hunkDecisions: true,
   status: true, insert: true, mentionResults: true, error: true,
   setup: true, setupResult: true, connection: true, restoreDraft: true,
+  turnOptions: true,
 };
 const HOST_TYPES: ReadonlySet<string> = new Set(Object.keys(HOST_TYPE_TABLE));
 

@@ -9,6 +9,7 @@ import { Composer, type Draft } from "./composer";
 import { h, setText } from "./dom";
 import type { RenderContext } from "./render/common";
 import { ConnectionBanner } from "./render/connection";
+import { ComposerBar } from "./render/composerBar";
 import { HeaderView } from "./render/header";
 import { SetupView } from "./render/setup";
 import { TranscriptView } from "./render/transcript";
@@ -35,6 +36,8 @@ function start(): void {
   };
   const header = new HeaderView(ctx.post);
   const composer = new Composer(ctx.post, (draft) => bridge.setState({ draft } satisfies Saved));
+  const bar = new ComposerBar(ctx.post);
+  composer.el.append(bar.el); // the model / effort / approval pickers and the token meter, under the composer
   const list = h("div", { class: "transcript-list" });
   const empty = h("div", { class: "empty" },
     h("p", { class: "empty-title" }, "Ask Tandem to work on your code."),
@@ -62,6 +65,7 @@ function start(): void {
   const render = (): void => {
     if (rendered === state) return;
     header.render(state);
+    bar.render(state);
     transcript.render(state);
     empty.hidden = state.order.length > 0;
     composer.setRunning(isRunning(state));

@@ -11,6 +11,9 @@ import type { HostToWebview, Item, MentionResultsMessage } from "../src/shared/w
 import type { AgentEntry, CommandEntry, Entry, ReasoningEntry } from "./entries";
 import { appendCapped, cappedFrom, EMPTY_TEXT, stripAnsi } from "./capped";
 import { emptyReview, fileReview, turnReview, withChange, withUndo, type ReviewView } from "./reviewState";
+import { resumeSteps } from "./resumed";
+import type { TurnOptionsView } from "../src/shared/turnOptions";
+import type { Usage } from "../src/shared/protocolTypes";
 
 export type {
   AgentEntry, ApprovalEntry, CommandEntry, CompactionEntry, Entry, ErrorEntry, FileChangeEntry, NoticeEntry, PlanEntry,
@@ -26,6 +29,10 @@ export interface StatusView {
   /** Tokens of the latest model request (how full the context is). */
   lastTokens: number | null;
   contextWindow: number | null;
+  /** How full the thread's context is now (the server's estimate; compare with `contextWindow`). */
+  contextTokens: number | null;
+  /** The thread's cumulative counts (the token meter's tooltip). */
+  used: Usage | null;
 }
 
 export interface RetryView { attempt: number; maxAttempts: number; message: string }
@@ -49,6 +56,8 @@ export interface ViewState {
   seq: number;
   /** The review of applied changes: hunk states per change, undone turns (reviewState.ts). */
   review: ReviewView;
+  /** The composer's model / effort / approval pickers (null until the host says). */
+  turnOptions: TurnOptionsView | null;
 }
 
 export function initialState(): ViewState {
@@ -56,7 +65,8 @@ export function initialState(): ViewState {
     threads: [],
     activeThreadId: null,
     thread: null,
-    status: { model: null, connected: false, busy: false, usedTokens: null, lastTokens: null, contextWindow: null },
+    status: { model: null, connected: false, busy: false, usedTokens: null, lastTokens: null, contextWindow: null,
+      contextTokens: null, used: null },
     order: [],
     entries: {},
     activeTurnId: null,
@@ -66,6 +76,7 @@ export function initialState(): ViewState {
     mentionResults: null,
     seq: 0,
     review: emptyReview(),
+    turnOptions: null,
   };
 }
 
@@ -163,8 +174,11 @@ class Draft {
         this.s.thread = message.thread;
         this.s.activeThreadId = message.thread.id;
         if (!this.s.threads.some((t) => t.id === message.thread.id)) this.s.threads = [message.thread, ...this.s.threads];
-        this.s.status = { ...this.s.status, model: message.thread.model || this.s.status.model };
-        for (const item of message.items) this.upsertItem(item, null, true);
+        this.s.status = { ...this.s.status, model: message.thread.model || this.s.status.model, ...usageOf(message.tokenUsage) };
+        this.replay(message.thread.id, message);
+        break;
+      case "turnOptions":
+        this.s.turnOptions = message;
         break;
       case "status":
         this.s.status = {
@@ -174,6 +188,9 @@ class Draft {
           busy: message.busy,
           usedTokens: message.usedTokens,
           contextWindow: message.contextWindow,
+          // Absent (an older host): keep what tokenUsage said; null: the thread has no usage yet.
+          contextTokens: message.contextTokens === undefined ? this.s.status.contextTokens : message.contextTokens,
+          used: message.used === undefined ? this.s.status.used : message.used,
         };
         break;
       case "approval":
@@ -278,6 +295,8 @@ class Draft {
           usedTokens: p.used.totalTokens ?? this.s.status.usedTokens,
           lastTokens: p.last.totalTokens ?? this.s.status.lastTokens,
           contextWindow: p.contextWindow ?? this.s.status.contextWindow,
+          contextTokens: p.contextTokens ?? p.last.totalTokens ?? this.s.status.contextTokens,
+          used: p.used,
         };
         break;
       }
@@ -311,6 +330,20 @@ class Draft {
     for (const turnId of turnIds) {
       const turn = this.get(turnEntryId(turnId));
       if (turn?.kind === "turn") this.put({ ...turn, review: turnReview(this.s.review, turnId) });
+    }
+  }
+
+  /** A resumed transcript, replayed as the live stream built it (webview/resumed.ts). */
+  private replay(threadId: string, message: Extract<HostToWebview, { type: "threadOpened" }>): void {
+    for (const step of resumeSteps(message.items, message.turns)) {
+      if (step.kind === "item") this.upsertItem(step.item, step.turnId, true);
+      else if (step.turn.status === "inProgress") {
+        this.s.activeTurnId = step.turn.id;
+        this.s.status = { ...this.s.status, busy: true };
+      } else {
+        if (step.turn.diff) this.s.turnDiffs = { ...this.s.turnDiffs, [step.turn.id]: step.turn.diff };
+        this.turnCompleted({ threadId, turn: step.turn });
+      }
     }
   }
 
@@ -413,6 +446,17 @@ function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: E
     exitCode: item.exitCode ?? null,
     durationMs: item.durationMs ?? null,
     output,
+  };
+}
+
+/** The status fields of a thread's token usage (all null when it has none yet: the meter follows thread switches). */
+function usageOf(p: Params<"tandem/thread/tokenUsage"> | null | undefined): Partial<StatusView> {
+  return {
+    usedTokens: p?.used.totalTokens ?? null,
+    lastTokens: p?.last.totalTokens ?? null,
+    contextWindow: p?.contextWindow ?? null,
+    contextTokens: p?.contextTokens ?? p?.last.totalTokens ?? null,
+    used: p?.used ?? null,
   };
 }
 

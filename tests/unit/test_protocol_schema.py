@@ -25,7 +25,8 @@ def test_every_method_is_in_the_schema_with_camel_case_fields() -> None:
     assert names == set(METHODS)
     schema = protocol_schema()
     start = schema["$defs"]["TurnStartParams"]
-    assert set(start["properties"]) == {"threadId", "input"} and start["required"] == ["threadId", "input"]
+    overrides = {"model", "effort", "approvalPolicy", "sandboxMode"}  # optional, Codex app-server v2's turn/start
+    assert set(start["properties"]) == {"threadId", "input", *overrides} and start["required"] == ["threadId", "input"]
     approval = schema["$defs"]["RequestApprovalParams"]["properties"]
     assert {"threadId", "turnId", "itemId", "kind", "command", "changes"} <= set(approval)
 

@@ -67,6 +67,20 @@ export type PlanStepStatus = ("pending" | "in_progress" | "completed")
  */
 export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
 /**
+ * How hard a reasoning model thinks (Codex's ``model_reasoning_effort`` values).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ReasoningEffort".
+ */
+export type ReasoningEffort = ("none" | "minimal" | "low" | "medium" | "high" | "xhigh")
+/**
+ * What commands may touch (Codex's ``sandbox_mode``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "SandboxMode".
+ */
+export type SandboxMode = ("read-only" | "workspace-write" | "danger-full-access")
+/**
  * Whether the server's configured model provider can be used (``tandem/provider/status``).
  * 
  * ``ready``: configured, with the key it needs (or none needed); ``missingKey``: the provider needs
@@ -78,23 +92,20 @@ export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
  */
 export type ProviderState = ("ready" | "missingKey" | "configError")
 /**
- * What commands may touch (Codex's ``sandbox_mode``).
- * 
- * This interface was referenced by `TandemProtocol`'s JSON-Schema
- * via the `definition` "SandboxMode".
- */
-export type SandboxMode = ("read-only" | "workspace-write" | "danger-full-access")
-/**
  * How a turn ended (``inProgress`` while it runs).
  */
 export type TurnStatus = ("inProgress" | "completed" | "interrupted" | "failed")
+/**
+ * How a turn ended (``inProgress`` while it runs).
+ */
+export type TurnStatus1 = ("inProgress" | "completed" | "interrupted" | "failed")
 /**
  * How a turn ended (``inProgress`` while it runs).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "TurnStatus".
  */
-export type TurnStatus1 = ("inProgress" | "completed" | "interrupted" | "failed")
+export type TurnStatus2 = ("inProgress" | "completed" | "interrupted" | "failed")
 /**
  * What changed a turn's files from its checkpoint (``tandem/turn/undone``).
  * 
@@ -143,6 +154,9 @@ ItemNotification?: ItemNotification
 ItemStatus?: ItemStatus2
 KeptFile?: KeptFile
 LocatedHunk?: LocatedHunk
+ModelInfo?: ModelInfo
+ModelListParams?: ModelListParams
+ModelListResult?: ModelListResult
 PlanItem?: PlanItem
 PlanStep?: PlanStep
 PlanStepStatus?: PlanStepStatus
@@ -155,10 +169,12 @@ ProviderStatusResult?: ProviderStatusResult
 ProviderTestParams?: ProviderTestParams
 ProviderTestResult?: ProviderTestResult
 Range?: Range
+ReasoningEffort?: ReasoningEffort
 ReasoningItem?: ReasoningItem
 RedoParams?: RedoParams
 RequestApprovalParams?: RequestApprovalParams
 RequestApprovalResult?: RequestApprovalResult
+ResumedTurn?: ResumedTurn
 ReviewResult?: ReviewResult
 SandboxMode?: SandboxMode
 SelectionInput?: SelectionInput
@@ -183,7 +199,7 @@ TurnInterruptParams?: TurnInterruptParams
 TurnNotification?: TurnNotification
 TurnResult?: TurnResult
 TurnStartParams?: TurnStartParams
-TurnStatus?: TurnStatus1
+TurnStatus?: TurnStatus2
 TurnSteerParams?: TurnSteerParams
 TurnUndoneNotification?: TurnUndoneNotification
 UndoAction?: UndoAction
@@ -676,6 +692,48 @@ path: string
 reason: string
 }
 /**
+ * One model of the catalogue (``server/tandem/model/catalog.py``): ``efforts`` lists the
+ * reasoning efforts it takes when ``supports_reasoning_effort``; ``context_window`` in tokens.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ModelInfo".
+ */
+export interface ModelInfo {
+id: string
+displayName: string
+supportsReasoningEffort: boolean
+efforts?: (ReasoningEffort[] | null)
+defaultEffort?: (ReasoningEffort | null)
+contextWindow?: (number | null)
+}
+/**
+ * ``tandem/model/list``: the models a picker offers; ``thread_id`` names the thread whose model
+ * is ``current`` (default: the configuration's).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ModelListParams".
+ */
+export interface ModelListParams {
+threadId?: (string | null)
+}
+/**
+ * Result of ``tandem/model/list``: models for the configured provider (the current one first
+ * when the catalogue does not know it), the current model and effort, the provider, and the
+ * approval policy and sandbox mode a turn would run with (the thread's, or the configuration's).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ModelListResult".
+ */
+export interface ModelListResult {
+models: ModelInfo[]
+current: string
+currentEffort?: (string | null)
+provider: string
+providerName?: (string | null)
+approvalPolicy?: (ApprovalPolicy | null)
+sandboxMode?: (SandboxMode | null)
+}
+/**
  * ``tandem/turn/planUpdated``.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -819,6 +877,44 @@ decision: ApprovalDecision
 acceptedHunkIds?: (string[] | null)
 }
 /**
+ * One turn of a resumed thread as the live stream showed it: its id, status, error and usage
+ * (as ``tandem/turn/completed`` had them; ``inProgress`` for a turn still running), the ids of its
+ * transcript items (in ``items`` order) and its last ``tandem/turn/diffUpdated`` diff.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "ResumedTurn".
+ */
+export interface ResumedTurn {
+id: string
+status?: TurnStatus
+error?: (TurnError | null)
+usage?: (Usage | null)
+itemIds?: string[]
+diff?: string
+}
+/**
+ * Why a turn failed, in words a user can act on.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TurnError".
+ */
+export interface TurnError {
+message: string
+}
+/**
+ * Token counts (tokens, not bytes).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "Usage".
+ */
+export interface Usage {
+inputTokens?: number
+cachedInputTokens?: number
+outputTokens?: number
+reasoningOutputTokens?: number
+totalTokens?: number
+}
+/**
  * Result of ``change/accept`` and ``change/reject``.
  * 
  * ``done``: hunk ids the action applied to; ``kept``: hunk ids left alone because the user edited
@@ -878,6 +974,10 @@ turnId?: (string | null)
 /**
  * A conversation: its id (a UUID), where it works, and how it runs.
  * 
+ * ``preview``: the first thing the user asked (one line, at most 80 characters) — the thread's
+ * name; ``reasoning_effort``: the effort its turns request (absent: the provider's default);
+ * ``updated_at``: when its rollout was last written (``thread/list`` only).
+ * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ThreadInfo".
  */
@@ -891,6 +991,8 @@ sandboxMode: string
 createdAt: string
 preview?: string
 path?: (string | null)
+reasoningEffort?: (string | null)
+updatedAt?: (string | null)
 }
 /**
  * ``tandem/thread/list``: recorded threads, newest first.
@@ -929,7 +1031,9 @@ export interface ThreadResumeParams {
 threadId: string
 }
 /**
- * The thread and the items of its transcript, oldest first.
+ * The thread and the items of its transcript, oldest first (in the order they started, as the
+ * live stream showed them); ``turns``: its turns, oldest first; ``token_usage``: the last
+ * ``tandem/thread/tokenUsage`` of the thread (absent before its first model response).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ThreadResumeResult".
@@ -937,6 +1041,22 @@ threadId: string
 export interface ThreadResumeResult {
 thread: ThreadInfo
 items: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem | PlanItem | ContextCompactionItem | ErrorItem)[]
+turns?: ResumedTurn[]
+tokenUsage?: (TokenUsageNotification | null)
+}
+/**
+ * ``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response;
+ * ``context_tokens`` the estimated size of the conversation now (compare with ``context_window``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TokenUsageNotification".
+ */
+export interface TokenUsageNotification {
+threadId: string
+used: Usage
+last: Usage
+contextWindow?: (number | null)
+contextTokens?: (number | null)
 }
 /**
  * ``tandem/thread/rollback``: drop the last ``turns`` turns from the conversation (files untouched).
@@ -970,33 +1090,6 @@ approvalPolicy?: (ApprovalPolicy | null)
 sandboxMode?: (SandboxMode | null)
 }
 /**
- * ``tandem/thread/tokenUsage``: ``used`` is the thread's total; ``last`` the latest response;
- * ``context_tokens`` the estimated size of the conversation now (compare with ``context_window``).
- * 
- * This interface was referenced by `TandemProtocol`'s JSON-Schema
- * via the `definition` "TokenUsageNotification".
- */
-export interface TokenUsageNotification {
-threadId: string
-used: Usage
-last: Usage
-contextWindow?: (number | null)
-contextTokens?: (number | null)
-}
-/**
- * Token counts (tokens, not bytes).
- * 
- * This interface was referenced by `TandemProtocol`'s JSON-Schema
- * via the `definition` "Usage".
- */
-export interface Usage {
-inputTokens?: number
-cachedInputTokens?: number
-outputTokens?: number
-reasoningOutputTokens?: number
-totalTokens?: number
-}
-/**
  * One turn: user input -> model/tool round trips -> a final message.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -1004,18 +1097,9 @@ totalTokens?: number
  */
 export interface Turn {
 id: string
-status?: TurnStatus
+status?: TurnStatus1
 error?: (TurnError | null)
 usage?: (Usage | null)
-}
-/**
- * Why a turn failed, in words a user can act on.
- * 
- * This interface was referenced by `TandemProtocol`'s JSON-Schema
- * via the `definition` "TurnError".
- */
-export interface TurnError {
-message: string
 }
 /**
  * ``tandem/turn/interrupt``.
@@ -1038,16 +1122,21 @@ threadId: string
 turn: Turn
 }
 /**
- * Result of ``turn/start``.
+ * Result of ``turn/start`` (and ``thread/compact``); ``thread``: the thread's info with the
+ * overrides applied and its name (``preview``) set from the first prompt.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "TurnResult".
  */
 export interface TurnResult {
 turn: Turn
+thread?: (ThreadInfo | null)
 }
 /**
  * ``tandem/turn/start``: returns at once; the turn's events follow as notifications.
+ * 
+ * ``model``, ``effort``, ``approval_policy`` and ``sandbox_mode`` override the thread's settings
+ * from this turn on (they stay for its later turns, as Codex app-server v2's ``turn/start``).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "TurnStartParams".
@@ -1058,6 +1147,10 @@ threadId: string
  * @minItems 1
  */
 input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput))[]]
+model?: (string | null)
+effort?: (ReasoningEffort | null)
+approvalPolicy?: (ApprovalPolicy | null)
+sandboxMode?: (SandboxMode | null)
 }
 /**
  * ``tandem/turn/steer``: queue input into the running turn (sent with the next model request).
@@ -1137,6 +1230,7 @@ export interface TandemMethods {
   "tandem/change/rejectFiles": { direction: "clientToServer"; params: ChangeFilesParams; result: ReviewResult };
   "tandem/provider/status": { direction: "clientToServer"; params: ProviderStatusParams; result: ProviderStatusResult };
   "tandem/provider/test": { direction: "clientToServer"; params: ProviderTestParams; result: ProviderTestResult };
+  "tandem/model/list": { direction: "clientToServer"; params: ModelListParams; result: ModelListResult };
   "tandem/requestApproval": { direction: "serverToClient"; params: RequestApprovalParams; result: RequestApprovalResult };
   "tandem/turn/started": { direction: "serverToClient"; params: TurnNotification; result: void };
   "tandem/turn/completed": { direction: "serverToClient"; params: TurnNotification; result: void };
@@ -1176,6 +1270,7 @@ export const METHOD_NAMES = [
   "tandem/change/rejectFiles",
   "tandem/provider/status",
   "tandem/provider/test",
+  "tandem/model/list",
   "tandem/requestApproval",
   "tandem/turn/started",
   "tandem/turn/completed",

@@ -66,6 +66,7 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/change/rejectFiles": "clientRequest",
   "tandem/provider/status": "clientRequest",
   "tandem/provider/test": "clientRequest",
+  "tandem/model/list": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",

@@ -11,8 +11,12 @@ import type {
   ChangeProposal,
   Item,
   ApprovalDecision,
+  ResumedTurn,
   ThreadInfo,
+  TokenUsageNotification,
+  Usage,
 } from "./protocolTypes";
+import type { TurnOptionKind, TurnOptionsView } from "./turnOptions";
 
 import type { ProviderStatusResult, ProviderTestResult } from "../protocol/generated";
 import type { ConnectionState } from "../serverFailure";
@@ -35,11 +39,17 @@ export interface ThreadsMessage {
   activeThreadId: string | null;
 }
 
-/** A thread was opened (new, resumed or forked): replace the transcript with these items. */
+/**
+ * A thread was opened (new, resumed or forked): replace the transcript with these items.
+ * `turns` and `tokenUsage` are `tandem/thread/resume`'s: each turn's items, status, error, usage and
+ * diff (rendered as the live stream rendered them), and the thread's token usage (absent: none yet).
+ */
 export interface ThreadOpenedMessage {
   type: "threadOpened";
   thread: ThreadInfo;
   items: Item[];
+  turns?: ResumedTurn[];
+  tokenUsage?: TokenUsageNotification | null;
 }
 
 /** An approval the user can answer in the panel (it is also shown as a VS Code notification). */
@@ -88,6 +98,15 @@ export interface StatusMessage {
   busy: boolean;
   usedTokens: number | null;
   contextWindow: number | null;
+  /** How full the active thread's context is (tokens; compare with `contextWindow`). */
+  contextTokens?: number | null;
+  /** The active thread's cumulative counts (the token meter's tooltip). */
+  used?: Usage | null;
+}
+
+/** The composer's model / effort / approval pickers (src/turnOptions.ts). */
+export interface TurnOptionsMessage extends TurnOptionsView {
+  type: "turnOptions";
 }
 
 /** Text to place in the composer (e.g. "Add selection to chat"). */
@@ -162,7 +181,8 @@ export type HostToWebview =
   | SetupMessage
   | SetupResultMessage
   | ConnectionMessage
-  | RestoreDraftMessage;
+  | RestoreDraftMessage
+  | TurnOptionsMessage;
 
 /** An @-mention attached to a prompt: a workspace-relative path, optionally a line range (1-based). */
 export interface Mention {
@@ -208,4 +228,8 @@ export type WebviewToHost =
   /** The "Not connected" banner's buttons. */
   | { type: "openSettings" }
   | { type: "restartServer" }
-  | { type: "showLogs" };
+  | { type: "showLogs" }
+  /** Open the thread picker (a searchable QuickPick). */
+  | { type: "pickThread" }
+  /** A choice in one of the composer's pickers, for the next turn. */
+  | { type: "setTurnOption"; option: TurnOptionKind; value: string };

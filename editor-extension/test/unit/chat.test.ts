@@ -194,7 +194,9 @@ describe("chat intents", () => {
     expect(types[0]).toBe("status");
     expect(types).toContain("threadOpened");
     expect(chat.posts.at(-1)).toEqual({ type: "approval", ...params, requestId: "r7" });
-    expect(chat.posts[0]).toEqual({ type: "status", model: null, connected: true, busy: false, usedTokens: null, contextWindow: null });
+    expect(chat.posts[0]).toEqual({ type: "status", model: null, connected: true, busy: false, usedTokens: null, contextWindow: null,
+      contextTokens: null, used: null,
+    });
   });
 });
 

@@ -46,7 +46,10 @@ describe("palette commands", () => {
     await chat.run(COMMANDS.resumeThread);
     expect(chat.requests.map((r) => r.method)).toEqual(["tandem/thread/list", "tandem/thread/resume"]);
     expect(chat.store.activeThreadId).toBe("t2");
-    expect(threadPickItem(thread("t1", { preview: "fix\nthe bug" }), "t1")).toMatchObject({ label: "fix the bug", detail: "/ws" });
+    const now = Date.parse("2025-01-01T00:05:00Z");
+    expect(threadPickItem(thread("t1", { preview: "fix\nthe bug" }), "t1", now, "/ws")).toMatchObject({
+      label: "fix the bug", description: "5 min ago · current", detail: "gpt-test",
+    });
   });
 
   it("add selection to chat inserts a mention with 1-based lines", async () => {

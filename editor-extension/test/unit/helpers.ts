@@ -1,7 +1,7 @@
 /** Shared test doubles: a fake RPC, a fake chat host, a cancellation token source. */
 import { vi } from "vitest";
 import { ApprovalBroker } from "../../src/approvalBroker";
-import { ChatController, type ChatHost } from "../../src/chat";
+import { ChatController, type ChatDeps, type ChatHost } from "../../src/chat";
 import { ReviewStates } from "../../src/review";
 import type { TandemRpc } from "../../src/rpc/connection";
 import { readSettings, type TandemSettings } from "../../src/settings";
@@ -34,7 +34,11 @@ export function thread(id: string, extra: Record<string, unknown> = {}) {
 }
 
 /** A chat controller over fakes; `posts` collects what the page would receive. */
-export function fakeChat(opts: { handlers?: Record<string, Handler>; broker?: ApprovalBroker; settings?: Partial<TandemSettings> } = {}) {
+export function fakeChat(opts: {
+  handlers?: Record<string, Handler>; broker?: ApprovalBroker; settings?: Partial<TandemSettings>;
+  /** More controller deps (e.g. `turnOptions`, `lastThread`). */
+  deps?: Partial<ChatDeps>;
+} = {}) {
   const posts: HostToWebview[] = [];
   const infos: string[] = [];
   const store = new ThreadStore();
@@ -52,7 +56,7 @@ export function fakeChat(opts: { handlers?: Record<string, Handler>; broker?: Ap
     info: (m) => infos.push(m),
   };
   const settings = { ...readSettings({ get: () => undefined }), ...opts.settings };
-  const controller = new ChatController({ rpc, store, broker, reviews, settings: () => settings, connected: () => true, host });
+  const controller = new ChatController({ rpc, store, broker, reviews, settings: () => settings, connected: () => true, host, ...opts.deps });
   return { controller, posts, infos, store, broker, reviews, rpc, requests, handlers, host };
 }
 

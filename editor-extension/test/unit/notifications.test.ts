@@ -50,8 +50,12 @@ describe("notification routing", () => {
     router.dispatch("tandem/turn/started", { threadId: "t1", turn: { id: "u1", status: "inProgress" } });
     expect(store.activeThread()?.runningTurnId).toBe("u1");
     expect(store.anyRunning()).toBe(true);
-    router.dispatch("tandem/thread/tokenUsage", { threadId: "t1", used: { totalTokens: 1200 }, last: {}, contextWindow: 272000 });
-    expect(store.usage()).toEqual({ usedTokens: 1200, contextWindow: 272000 });
+    router.dispatch("tandem/thread/tokenUsage", {
+      threadId: "t1", used: { totalTokens: 1200 }, last: { totalTokens: 700 }, contextWindow: 272000, contextTokens: 900,
+    });
+    expect(store.usage()).toEqual({
+      usedTokens: 1200, contextWindow: 272000, contextTokens: 900, lastTokens: 700, used: { totalTokens: 1200 },
+    });
     const item = { type: "fileChange", id: "fc1", changes: [{ path: "a.txt", kind: "update", diff: "" }], status: "completed" };
     router.dispatch("tandem/item/completed", { threadId: "t1", turnId: "u1", item });
     expect(store.fileChange("fc1")).toEqual({ threadId: "t1", item });

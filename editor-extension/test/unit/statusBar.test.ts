@@ -20,6 +20,13 @@ describe("status bar", () => {
     );
   });
 
+  it("the context used of the window, not the cumulative tokens; the total in the tooltip", () => {
+    const view = statusText({ ...base, usedTokens: 39_000, contextWindow: 20_000, contextTokens: 17_200 });
+    expect(view.text).toBe("$(sparkle) gpt-5.5 · idle · 17k/20k");
+    expect(view.tooltip).toContain("Context: 17200 of 20000 tokens");
+    expect(view.tooltip).toContain("Tokens used: 39000 in this thread");
+  });
+
   it("awaiting approval wins over working; usage without a context window", () => {
     const view = statusText({ ...base, running: true, pendingApprovals: 2, usedTokens: 950 });
     expect(view.text).toBe("$(bell-dot) gpt-5.5 · awaiting approval · 950 tokens");

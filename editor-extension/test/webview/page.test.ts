@@ -86,7 +86,7 @@ describe("chat page", () => {
     expect(order).toEqual(["user", "reasoning", "plan", "command", "fileChange", "approval"]);
 
     // header and stop button
-    expect(await page.getByRole("combobox", { name: /Thread/ }).locator("option").count()).toBe(2);
+    expect(await page.getByRole("button", { name: /^Thread: / }).innerText()).toContain("The price test fails: fix the rounding");
     expect(await page.getByRole("status", { name: "Agent status" }).innerText()).toContain("gpt-5-codex");
     expect(await page.getByRole("button", { name: "Stop the running turn" }).isVisible()).toBe(true);
     expect(session.problems).toEqual([]);
@@ -138,7 +138,10 @@ describe("chat page", () => {
     expect(await end.locator(".usage").innerText()).toBe("· 18k tokens");
     expect(await page.getByRole("button", { name: "Stop the running turn" }).isVisible()).toBe(false);
     expect(await page.locator(".plan .progress").innerText()).toBe("3 of 3 done");
-    expect(await page.getByRole("status", { name: "Agent status" }).innerText()).toContain("18k tokens");
+    // The token meter: the context used of the window (the last request: 9,613 of 272,000), the total in its tooltip.
+    const meter = page.getByRole("meter", { name: /^Context 4% full/ });
+    expect(await meter.innerText()).toBe("Context 4%");
+    expect(await meter.getAttribute("title")).toContain("This thread in total: 18,234 tokens");
 
     // links: open diff of one file, open a file, a file link inside the markdown
     await clearOutbox(page);
@@ -265,7 +268,7 @@ describe("chat page", () => {
     expect(await page.getByRole("region", { name: "Command: ls src" }).locator(".badge").innerText()).toBe("Exit 0");
     expect(await page.locator(".compaction summary").innerText()).toBe("Context compacted");
     expect(await page.getByRole("article", { name: "Tandem said" }).innerText()).toBe("Done: see export_csv().");
-    expect(await page.getByRole("combobox", { name: /Thread/ }).inputValue()).toBe(OTHER_THREAD.id);
+    expect(await page.getByRole("button", { name: /^Thread: / }).innerText()).toContain(OTHER_THREAD.preview);
   });
 
   it("caps long command output in the DOM, keeping head and tail", async () => {
@@ -386,18 +389,18 @@ describe("chat page", () => {
     expect(sent.images[0]?.dataUrl.startsWith("data:image/png;base64,")).toBe(true);
   });
 
-  it("header and stop: New, Fork, resume by selecting, interrupt", async () => {
+  it("header and stop: New, Fork, the thread picker, interrupt", async () => {
     const page = await open();
     await feed(page, [...setup(), n("tandem/turn/started", { turn: { id: TURN_ID } })]);
     await clearOutbox(page);
     await page.getByRole("button", { name: "New thread" }).click();
     await page.getByRole("button", { name: "Fork this thread" }).click();
-    await page.getByRole("combobox", { name: /Thread/ }).selectOption(OTHER_THREAD.id);
+    await page.getByRole("button", { name: /^Thread: / }).click();
     await page.getByRole("button", { name: "Stop the running turn" }).click();
     expect(await outbox(page)).toEqual([
       { type: "newThread" },
       { type: "forkThread", threadId: THREAD_ID },
-      { type: "selectThread", threadId: OTHER_THREAD.id },
+      { type: "pickThread" },
       { type: "interrupt" },
     ]);
   });
@@ -405,7 +408,7 @@ describe("chat page", () => {
   it("is keyboard usable: Tab reaches the header, the cards and the composer, with visible focus rings", async () => {
     const page = await open();
     await feed(page, [...setup(), ...untilApproval()]);
-    await page.getByRole("combobox", { name: /Thread/ }).focus();
+    await page.getByRole("button", { name: /^Thread: / }).focus();
     const seen: { label: string; outline: string }[] = [];
     for (let i = 0; i < 60; i++) {
       if (i > 0) await page.keyboard.press("Tab");
@@ -417,18 +420,18 @@ describe("chat page", () => {
         return { label: `${el.tagName.toLowerCase()}:${label}`, outline: `${style.outlineStyle} ${style.outlineWidth}` };
       });
       if (!info) continue;
-      if (i > 0 && info.label.startsWith("select")) break; // wrapped around
+      if (i > 0 && info.label.startsWith("button:Thread: ")) break; // wrapped around
       seen.push(info);
     }
     const labels = seen.map((s) => s.label);
     if (process.env["TANDEM_WEBVIEW_DEBUG"]) console.log(labels.join("\n"));
     const idx = (pattern: RegExp): number => labels.findIndex((l) => pattern.test(l));
-    for (const p of [/^select:Thread/, /^button:New thread/, /^button:Fork this thread/, /^button:Open src\/shop\/price.py/,
+    for (const p of [/^button:Thread: /, /^button:New thread/, /^button:Fork this thread/, /^button:Open src\/shop\/price.py/,
       /^input:/, /^button:Accept$/, /^button:Accept for session/, /^button:Reject/, /^button:Cancel turn/,
       /^textarea:Message to Tandem/, /^button:Stop the running turn/, /^button:Send message/]) {
       expect(idx(p), `${p} in ${labels.join(" | ")}`).toBeGreaterThanOrEqual(0);
     }
-    expect(idx(/^select:Thread/)).toBeLessThan(idx(/^button:Accept$/));
+    expect(idx(/^button:Thread: /)).toBeLessThan(idx(/^button:Accept$/));
     expect(idx(/^button:Accept$/)).toBeLessThan(idx(/^textarea:/));
     expect(idx(/^textarea:/)).toBeLessThan(idx(/^button:Send message/));
     for (const s of seen) expect(s.outline, s.label).toMatch(/^solid [1-9]/);

@@ -30,7 +30,7 @@ from tandem.errors import InvalidParamsError, NotFoundError, SessionError
 from tandem.model.types import ModelRequest, TokenUsage
 from tandem.protocol import JsonDict
 from tandem.protocol.enums import TurnStatus
-from tandem.protocol.items import Item, ThreadInfo, Turn, TurnError, dump
+from tandem.protocol.items import Item, ThreadInfo, Turn, TurnError, Usage, dump
 from tandem.sessions.rollout import ROLLOUT_VERSION, RecordKind, Rollout, RolloutWriter, read_rollout
 from tandem.tools.registry import ToolRegistry
 
@@ -55,6 +55,29 @@ def _unfinished_turn(events: list[dict[str, Any]]) -> str | None:
         elif event.get("type") == "turn_completed" and (event.get("turn") or {}).get("id") == started:
             started = None
     return started
+
+
+def _restored_usage(events: list[dict[str, Any]]) -> tuple[TokenUsage, int | None]:
+    """The thread's total usage and its context size as its last ``token_count`` event recorded them
+    (the size is ``None`` when a rollback came after it: the meter estimates afresh then)."""
+    total, context = TokenUsage(), None
+    for event in events:
+        kind = event.get("type")
+        if kind == "token_count":
+            raw = event.get("total") if isinstance(event.get("total"), dict) else {}
+            usage = Usage.model_validate(raw)
+            total = TokenUsage(
+                usage.input_tokens,
+                usage.cached_input_tokens,
+                usage.output_tokens,
+                usage.reasoning_output_tokens,
+                usage.total_tokens,
+            )
+            tokens = event.get("context_tokens")
+            context = tokens if isinstance(tokens, int) else None
+        elif kind == "thread_rolled_back":
+            context = None
+    return total, context
 
 
 def _next_item(events: list[dict[str, Any]]) -> int:
@@ -142,7 +165,8 @@ class Conversation:
         ``EPHEMERAL`` resume writes nothing: a read-only copy, e.g. the source of a fork).
 
         Calls without an output get one, and a turn the process died in (crash, kill -9) is closed
-        as interrupted, so the history is valid for the next request.
+        as interrupted, so the history is valid for the next request. The usage totals and the
+        context meter continue from the last recorded ``token_count``.
 
         Raises:
             SessionInUseError: another process is writing the rollout.
@@ -156,6 +180,9 @@ class Conversation:
             turn_starts=recorded.turn_starts,
             next_item=_next_item(recorded.events),
         )
+        conversation.total_usage, context = _restored_usage(recorded.events)
+        if context is not None:
+            conversation.context.observe(context, len(recorded.items))
         conversation.answer_missing_calls("aborted: the session ended before this call finished")
         unfinished = _unfinished_turn(recorded.events)
         if unfinished is not None:
@@ -255,6 +282,10 @@ class Conversation:
     def record_event(self, payload: dict[str, Any]) -> None:
         """Append a user-visible event to the rollout (never sent to the model)."""
         self._persist(RecordKind.EVENT_MSG, payload)
+
+    def record_turn_context(self, payload: JsonDict) -> None:
+        """Record the settings the thread's turns run with from now on (a ``turn_context`` record)."""
+        self._persist(RecordKind.TURN_CONTEXT, payload)
 
     def record_item_completed(self, turn_id: str, item: Item) -> None:
         """Record an item's final state (what a resumed thread's transcript shows) and the id counter."""

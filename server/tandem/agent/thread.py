@@ -11,36 +11,39 @@ private ``/tmp`` for sandboxed commands. Surfaces open threads through
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tandem.agent.compaction import Budget
-from tandem.agent.context import initial_context
+from tandem.agent.context import initial_context, message, permissions_text
 from tandem.agent.conversation import Conversation, Persistence
 from tandem.agent.events import Event, EventSink, ThreadStarted
-from tandem.agent.input import check_input_size
+from tandem.agent.input import check_input_size, preview_text
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
 from tandem.config import Config
 from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError, SessionError
+from tandem.model.catalog import catalog_model
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
 from tandem.protocol import JsonDict
-from tandem.protocol.enums import ApprovalDecision, SandboxMode
+from tandem.protocol.enums import ApprovalDecision, ApprovalPolicy, SandboxMode
 from tandem.protocol.items import InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
 from tandem.tools.registry import ToolRegistry
 
-__all__ = ["Approver", "Persistence", "Thread", "decline_all"]
+__all__ = ["Approver", "Persistence", "Thread", "TurnOverrides", "decline_all"]
 
 
 async def decline_all(request: ApprovalRequest) -> ApprovalResponse:
@@ -58,7 +61,33 @@ def _info(config: Config, thread_id: str, created_at: str, path: Path | None, cw
         sandbox_mode=config.sandbox_mode.value,
         created_at=created_at,
         path=str(path) if path else None,
+        reasoning_effort=config.model_reasoning_effort,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOverrides:
+    """Settings a turn changes for itself and the thread's later turns (``tandem/turn/start``'s
+    ``model``, ``effort``, ``approvalPolicy`` and ``sandboxMode``, as Codex app-server v2's
+    ``turn/start`` overrides); ``None`` keeps the thread's setting."""
+
+    model: str | None = None
+    effort: str | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
+
+    @classmethod
+    def from_record(cls, payload: JsonDict) -> TurnOverrides:
+        """The overrides a ``turn_context`` rollout record holds (what :meth:`Thread.configure`
+        writes); unknown or malformed values are left out."""
+        model, effort = payload.get("model"), payload.get("effort")
+        policy, sandbox = payload.get("approval_policy"), payload.get("sandbox_mode")
+        return cls(
+            model=model if isinstance(model, str) and model else None,
+            effort=effort if isinstance(effort, str) and effort else None,
+            approval_policy=ApprovalPolicy(policy) if policy in set(ApprovalPolicy) else None,
+            sandbox_mode=SandboxMode(sandbox) if sandbox in set(SandboxMode) else None,
+        )
 
 
 class Thread:
@@ -165,6 +194,10 @@ class Thread:
             recorded = read_rollout(path)
             meta = recorded.meta
             info = _info(config, recorded.thread_id, str(meta.get("created_at", "")), path, str(meta.get("cwd") or ""))
+            named = (e for e in recorded.events if e.get("type") in ("user_message", "thread_name"))
+            first = next(named, None)
+            if first is not None:  # the thread's name, as a new thread's first turn (or a fork) sets it
+                info.preview = " ".join(str(first.get("text") or first.get("name") or "").split())[:80]
             budget = Budget.for_config(config)
             conversation = Conversation.resume(recorded, info, budget, writer, persistence)
         except BaseException:
@@ -207,6 +240,9 @@ class Thread:
             initial_items=source.conversation.history[:end],
         )
         thread.conversation.adopt_fork(source.conversation, turn_id, end)
+        if source.info.preview:  # a fork is named as its source: its history starts with the same prompt
+            thread.info.preview = source.info.preview
+            thread.conversation.record_event({"type": "thread_name", "name": source.info.preview})
         return thread
 
     # --- state ----------------------------------------------------------------------------
@@ -250,19 +286,94 @@ class Thread:
         return self._runner.turn.id if self._runner is not None and self.running_turn is not None else None
 
     def start_turn(
-        self, input_items: list[InputItem], *, output_schema: JsonDict | None = None
+        self,
+        input_items: list[InputItem],
+        overrides: TurnOverrides | None = None,
+        *,
+        output_schema: JsonDict | None = None,
     ) -> tuple[Turn, asyncio.Task[Turn]]:
         """Start a turn in the background; returns the turn (``inProgress``) and its task.
         ``output_schema``: a JSON Schema the turn's final answer must follow (``--output-schema``).
+
+        ``overrides`` change the thread's settings from this turn on (see :meth:`configure`). The
+        thread's name (``info.preview``) is set from the first turn's text now, so the caller can
+        show it at once.
 
         Raises:
             BusyError: a turn is already running on this thread.
             InvalidParamsError: the input is too large (its size and the limit are named).
         """
         check_input_size(input_items, self.conversation.budget.limit)
-        return self._launch(
-            input_items, TurnMode.NORMAL, "is already running a turn; interrupt it or steer it", output_schema
-        )
+        busy = "is already running a turn; interrupt it or steer it"
+        if self.running_turn is not None:
+            raise BusyError(f"thread {self.info.id} {busy}")
+        if overrides is not None:
+            self.configure(overrides)
+        if not self.info.preview:
+            self.info.preview = " ".join(preview_text(input_items).split())[:80]
+        return self._launch(input_items, TurnMode.NORMAL, busy, output_schema)
+
+    def configure(self, overrides: TurnOverrides) -> None:
+        """Change the thread's model, reasoning effort, approval policy or sandbox mode for its next
+        turns (each turn freezes them in its :class:`TurnContext` when it starts). A new model gets
+        its context window from the catalogue, and an effort a catalogued model does not take is
+        dropped. New permissions are told to the model (a ``<permissions>`` developer
+        message in the history). The new settings are recorded in the rollout as a ``turn_context``
+        record, which a resume with the folder's settings reads back (:meth:`restore_settings`).
+
+        Raises:
+            BusyError: a turn is running.
+        """
+        if self.running_turn is not None:
+            raise BusyError(f"thread {self.info.id} is running a turn; change its settings after it ends")
+        before = self.config
+        if self._apply(overrides):
+            config = self.config
+            if (config.approval_policy, config.sandbox_mode) != (before.approval_policy, before.sandbox_mode):
+                # The model is told its new permissions, as at the start of the thread.
+                self.conversation.record(message("developer", permissions_text(config)))
+            self.conversation.record_turn_context(
+                {
+                    "model": config.model,
+                    "effort": config.model_reasoning_effort,
+                    "approval_policy": config.approval_policy.value,
+                    "sandbox_mode": config.sandbox_mode.value,
+                }
+            )
+
+    def restore_settings(self, overrides: TurnOverrides) -> None:
+        """Apply settings a rollout recorded (its last ``turn_context``) without recording them again."""
+        self._apply(overrides)
+
+    def _apply(self, overrides: TurnOverrides) -> bool:
+        """Apply ``overrides`` to the config, budget and info; returns whether anything changed."""
+        config = self.config
+        changes: dict[str, object] = {}
+        if overrides.model and overrides.model != config.model:
+            changes["model"] = overrides.model
+            entry = catalog_model(overrides.model)
+            if entry is not None and config.model_reasoning_effort not in entry.efforts:
+                changes["model_reasoning_effort"] = None
+        if overrides.effort is not None:
+            entry = catalog_model(overrides.model or config.model)
+            if entry is None or overrides.effort in entry.efforts:  # a catalogued model takes only its own efforts
+                changes["model_reasoning_effort"] = overrides.effort
+        if overrides.approval_policy is not None:
+            changes["approval_policy"] = overrides.approval_policy
+        if overrides.sandbox_mode is not None:
+            changes["sandbox_mode"] = overrides.sandbox_mode
+        updated = dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+        if updated == config:
+            return False
+        self.config = updated
+        if updated.model != config.model:
+            self.conversation.budget = Budget.for_config(updated)
+        info = self.info
+        info.model = updated.model
+        info.approval_policy = updated.approval_policy.value
+        info.sandbox_mode = updated.sandbox_mode.value
+        info.reasoning_effort = updated.model_reasoning_effort
+        return True
 
     def start_compaction(self) -> tuple[Turn, asyncio.Task[Turn]]:
         """Compact the conversation now (``/compact``) as a turn of its own; returns it and its task.

@@ -16,15 +16,14 @@ Rules kept here rather than in a surface:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-
-from pydantic import TypeAdapter, ValidationError
 
 from tandem.agent.conversation import Persistence
 from tandem.agent.events import EventSink
-from tandem.agent.thread import Thread
+from tandem.agent.thread import Thread, TurnOverrides
+from tandem.agent.transcript import read_transcript
 from tandem.agent.turn_context import Approver
 from tandem.checkpoints import undo as checkpoint
 from tandem.checkpoints.activity import overlaps
@@ -39,8 +38,6 @@ from tandem.protocol.items import Item, ThreadInfo
 from tandem.sessions.rollout import read_rollout
 from tandem.sessions.store import find_session, latest_session, list_sessions
 from tandem.tools.catalog import default_tools
-
-_ITEM: TypeAdapter[Item] = TypeAdapter(Item)
 
 ConfigFor = Callable[[Path | None], Config]
 """The settings of threads in a folder (``None``: the surface's own folder, e.g. the workspace root).
@@ -63,19 +60,20 @@ def connect(config: Config) -> ModelClient:
 
 
 def transcript(thread: Thread) -> list[Item]:
-    """The items a thread's rollout recorded as completed, in order (what a surface shows on resume)."""
-    if thread.info.path is None:
-        return []
+    """The items a thread's rollout recorded as completed, in start order (what a surface shows on
+    resume; :func:`tandem.agent.transcript.read_transcript` adds the turns and the token usage)."""
+    return read_transcript(thread).items
+
+
+def _modified_at(path: str | None) -> str | None:
+    """When the file at ``path`` was last written (UTC ISO-8601, seconds), or ``None``."""
+    if path is None:
+        return None
     try:
-        events = read_rollout(Path(thread.info.path)).events
-    except SessionError:
-        return []
-    items: list[Item] = []
-    for event in events:
-        if event.get("type") == "item_completed":
-            with contextlib.suppress(ValidationError):
-                items.append(_ITEM.validate_python(event.get("item")))
-    return items
+        stamp = Path(path).stat().st_mtime
+    except OSError:
+        return None
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class ThreadManager:
@@ -161,6 +159,7 @@ class ThreadManager:
         loaded = self._threads.get(recorded.thread_id)
         if loaded is not None:
             return loaded
+        folder_settings = config is None
         if config is None:
             cwd = recorded.meta.get("cwd")
             config = self._configure(Path(str(cwd)) if cwd else None)
@@ -172,6 +171,8 @@ class ThreadManager:
             workspace=self._workspace,
             approver=self._approver,
         )
+        if folder_settings and recorded.turn_contexts:  # the settings its turns last ran with win over the folder's
+            thread.restore_settings(TurnOverrides.from_record(recorded.turn_contexts[-1]))
         return self._adopt(thread)
 
     def fork(
@@ -239,8 +240,9 @@ class ThreadManager:
         return thread
 
     def list_threads(self, limit: int) -> list[ThreadInfo]:
-        """Loaded threads first (newest first), then recorded ones, newest first; at most ``limit``."""
-        infos = list(reversed([t.info for t in self._threads.values()]))
+        """Loaded threads first (newest first), then recorded ones, newest first; at most ``limit``.
+        Each has ``updated_at``: when its rollout was last written."""
+        infos = list(reversed([t.info.model_copy() for t in self._threads.values()]))
         seen = {info.id for info in infos}
         try:
             sessions = list_sessions(self.sessions_dir, limit=limit)
@@ -261,6 +263,8 @@ class ThreadManager:
             for s in sessions
             if s.thread_id not in seen
         ]
+        for info in infos[:limit]:
+            info.updated_at = _modified_at(info.path)
         return infos[:limit]
 
     def checkpointed_thread(self, cwd: Path, prefix: str | None = None) -> str:

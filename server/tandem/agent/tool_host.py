@@ -188,6 +188,11 @@ class TurnToolHost:
             self._diff.observe(delta.path, delta.before, delta.after, (delta.mode, delta.after_mode))
         self._emit_diff()
 
+    @property
+    def turn_diff(self) -> str:
+        """The turn's unified diff as last announced (``DiffUpdated``); "" when nothing changed."""
+        return self._last_diff
+
     def _emit_diff(self) -> None:
         diff = self._diff.diff()
         if diff != self._last_diff:

@@ -152,6 +152,8 @@ class TurnRunner:
         turn.status = status
         turn.error = TurnError(message=error) if error else None
         turn.usage = to_usage(self._usage)
+        if self.host.turn_diff:  # what the turn's last diffUpdated showed, for a resumed transcript
+            self._conversation.record_event({"type": "turn_diff", "turn_id": turn.id, "diff": self.host.turn_diff})
         self._conversation.record_event({"type": "turn_completed", "turn": dump(turn)})
         self._ctx.emit(TurnCompleted(self._ctx.thread_id, turn.model_copy(deep=True)))
         return turn

@@ -55,6 +55,7 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.CHANGE_REJECT_FILES, None, f"{_H}.changes:change_reject_files"),
     (methods.PROVIDER_STATUS, None, f"{_H}.provider:provider_status"),
     (methods.PROVIDER_TEST, None, f"{_H}.provider:provider_test"),
+    (methods.MODEL_LIST, None, f"{_H}.models:model_list"),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(

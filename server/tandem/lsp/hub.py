@@ -16,8 +16,9 @@ from lsprotocol import types
 
 from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
 from tandem.agent.review import ChangeSet, ChangeTracker, HunkState
-from tandem.agent.thread import Thread
-from tandem.agent.threads import ThreadManager, transcript
+from tandem.agent.thread import Thread, TurnOverrides
+from tandem.agent.threads import ThreadManager
+from tandem.agent.transcript import Transcript, read_transcript
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import CliOverrides, Config, load_config, no_sandbox_warning
 from tandem.errors import InvalidParamsError
@@ -28,7 +29,7 @@ from tandem.lsp.notifications import to_notification
 from tandem.lsp.server import TandemLanguageServer, workspace_root
 from tandem.protocol import methods
 from tandem.protocol.enums import TurnStatus
-from tandem.protocol.items import CommandExecutionItem, InputItem, Item, ThreadInfo, Turn
+from tandem.protocol.items import CommandExecutionItem, InputItem, ThreadInfo, Turn
 from tandem.protocol.messages import ThreadStartParams
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,14 @@ class ThreadHub:
             types.ShowMessageParams(type=types.MessageType.Warning, message=f"Tandem is {warning} ({config.cwd})")
         )
 
+    def settings(self) -> Config:
+        """The settings a new thread in the workspace root gets (the command line over config.toml).
+
+        Raises:
+            ConfigError: the configuration is unusable.
+        """
+        return self._config(ThreadStartParams())
+
     # --- threads ------------------------------------------------------------------------
 
     def create(self, params: ThreadStartParams) -> Thread:
@@ -127,14 +136,14 @@ class ThreadHub:
         """
         return self.manager.get(thread_id)
 
-    def resume(self, thread_id: str) -> tuple[Thread, list[Item]]:
-        """Load a recorded thread (after a restart too) and its transcript.
+    def resume(self, thread_id: str) -> tuple[Thread, Transcript]:
+        """Load a recorded thread (after a restart too) and its transcript (items, turns, token usage).
 
         Raises:
             NotFoundError / SessionError: no such session, or an unreadable one.
         """
         thread = self.manager.resume(thread_id)
-        return thread, transcript(thread)
+        return thread, read_transcript(thread)
 
     async def undo(self, thread_id: str, turn_id: str | None) -> UndoOutcome:
         """Undo a turn from the thread's checkpoints (the thread need not be loaded); that turn's change
@@ -183,10 +192,11 @@ class ThreadHub:
 
     # --- turns --------------------------------------------------------------------------
 
-    def start_turn(self, thread_id: str, input_items: list[InputItem]) -> Turn:
-        """Start a turn; returns at once (events follow)."""
+    def start_turn(self, thread_id: str, input_items: list[InputItem], overrides: TurnOverrides | None = None) -> Turn:
+        """Start a turn (with ``overrides`` of the thread's settings from now on); returns at once
+        (events follow)."""
         thread = self.get(thread_id)
-        turn, _ = thread.start_turn(input_items)
+        turn, _ = thread.start_turn(input_items, overrides)
         if self._supports_progress():
             task = asyncio.ensure_future(self._begin_progress(thread, turn, input_items))
             self._background.add(task)

@@ -53,6 +53,7 @@ CLIENT_REQUESTS = frozenset(
         methods.CHANGE_REJECT_FILES,
         methods.PROVIDER_STATUS,
         methods.PROVIDER_TEST,
+        methods.MODEL_LIST,
     }
 )
 

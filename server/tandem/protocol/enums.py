@@ -25,6 +25,17 @@ class SandboxMode(StrEnum):
     DANGER_FULL_ACCESS = "danger-full-access"
 
 
+class ReasoningEffort(StrEnum):
+    """How hard a reasoning model thinks (Codex's ``model_reasoning_effort`` values)."""
+
+    NONE = "none"
+    MINIMAL = "minimal"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    XHIGH = "xhigh"
+
+
 class ApprovalDecision(StrEnum):
     """A user's answer to an approval request (docs/architecture.md, ``tandem/requestApproval``)."""
 

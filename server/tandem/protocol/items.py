@@ -213,7 +213,12 @@ class Turn(WireModel):
 
 
 class ThreadInfo(WireModel):
-    """A conversation: its id (a UUID), where it works, and how it runs."""
+    """A conversation: its id (a UUID), where it works, and how it runs.
+
+    ``preview``: the first thing the user asked (one line, at most 80 characters) — the thread's
+    name; ``reasoning_effort``: the effort its turns request (absent: the provider's default);
+    ``updated_at``: when its rollout was last written (``thread/list`` only).
+    """
 
     id: str
     cwd: str
@@ -224,3 +229,5 @@ class ThreadInfo(WireModel):
     created_at: str
     preview: str = ""
     path: str | None = None
+    reasoning_effort: str | None = None
+    updated_at: str | None = None

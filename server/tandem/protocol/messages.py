@@ -17,6 +17,7 @@ from tandem.protocol.enums import (
     ChangeKind,
     HunkSpanStatus,
     ProviderState,
+    ReasoningEffort,
     SandboxMode,
 )
 from tandem.protocol.items import InputItem, Item, PlanStep, ThreadInfo, Turn, Usage, WireModel
@@ -72,11 +73,24 @@ class ThreadResumeParams(WireModel):
     thread_id: str
 
 
+class ResumedTurn(Turn):
+    """One turn of a resumed thread as the live stream showed it: its id, status, error and usage
+    (as ``tandem/turn/completed`` had them; ``inProgress`` for a turn still running), the ids of its
+    transcript items (in ``items`` order) and its last ``tandem/turn/diffUpdated`` diff."""
+
+    item_ids: list[str] = Field(default_factory=list)
+    diff: str = ""
+
+
 class ThreadResumeResult(WireModel):
-    """The thread and the items of its transcript, oldest first."""
+    """The thread and the items of its transcript, oldest first (in the order they started, as the
+    live stream showed them); ``turns``: its turns, oldest first; ``token_usage``: the last
+    ``tandem/thread/tokenUsage`` of the thread (absent before its first model response)."""
 
     thread: ThreadInfo
     items: list[Item]
+    turns: list[ResumedTurn] = Field(default_factory=list)
+    token_usage: TokenUsageNotification | None = None
 
 
 class ThreadForkParams(WireModel):
@@ -106,16 +120,26 @@ class ThreadRollbackResult(WireModel):
 
 
 class TurnStartParams(WireModel):
-    """``tandem/turn/start``: returns at once; the turn's events follow as notifications."""
+    """``tandem/turn/start``: returns at once; the turn's events follow as notifications.
+
+    ``model``, ``effort``, ``approval_policy`` and ``sandbox_mode`` override the thread's settings
+    from this turn on (they stay for its later turns, as Codex app-server v2's ``turn/start``).
+    """
 
     thread_id: str
     input: list[InputItem] = Field(min_length=1)
+    model: str | None = Field(default=None, min_length=1)
+    effort: ReasoningEffort | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
 
 
 class TurnResult(WireModel):
-    """Result of ``turn/start``."""
+    """Result of ``turn/start`` (and ``thread/compact``); ``thread``: the thread's info with the
+    overrides applied and its name (``preview``) set from the first prompt."""
 
     turn: Turn
+    thread: ThreadInfo | None = None
 
 
 class TurnInterruptParams(WireModel):
@@ -203,6 +227,39 @@ class ReviewResult(WireModel):
 
     done: list[str]
     kept: list[str] = Field(default_factory=list)
+
+
+class ModelListParams(WireModel):
+    """``tandem/model/list``: the models a picker offers; ``thread_id`` names the thread whose model
+    is ``current`` (default: the configuration's)."""
+
+    thread_id: str | None = None
+
+
+class ModelInfo(WireModel):
+    """One model of the catalogue (``server/tandem/model/catalog.py``): ``efforts`` lists the
+    reasoning efforts it takes when ``supports_reasoning_effort``; ``context_window`` in tokens."""
+
+    id: str
+    display_name: str
+    supports_reasoning_effort: bool
+    efforts: list[ReasoningEffort] | None = None
+    default_effort: ReasoningEffort | None = None
+    context_window: int | None = None
+
+
+class ModelListResult(WireModel):
+    """Result of ``tandem/model/list``: models for the configured provider (the current one first
+    when the catalogue does not know it), the current model and effort, the provider, and the
+    approval policy and sandbox mode a turn would run with (the thread's, or the configuration's)."""
+
+    models: list[ModelInfo]
+    current: str
+    current_effort: str | None = None
+    provider: str
+    provider_name: str | None = None
+    approval_policy: ApprovalPolicy | None = None
+    sandbox_mode: SandboxMode | None = None
 
 
 class EmptyResult(WireModel):

@@ -25,6 +25,7 @@ CHANGE_ACCEPT_FILES: Final = "tandem/change/acceptFiles"
 CHANGE_REJECT_FILES: Final = "tandem/change/rejectFiles"
 PROVIDER_STATUS: Final = "tandem/provider/status"
 PROVIDER_TEST: Final = "tandem/provider/test"
+MODEL_LIST: Final = "tandem/model/list"
 
 # server -> client request
 REQUEST_APPROVAL: Final = "tandem/requestApproval"

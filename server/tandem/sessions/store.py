@@ -53,8 +53,8 @@ def summarize(path: Path) -> SessionSummary:
         elif kind == RecordKind.EVENT_MSG and isinstance(payload, dict):
             if payload.get("type") == "turn_started":
                 turns += 1
-            elif payload.get("type") == "user_message" and not preview:
-                preview = " ".join(str(payload.get("text", "")).split())[:80]
+            elif payload.get("type") in ("user_message", "thread_name") and not preview:  # a fork's name
+                preview = " ".join(str(payload.get("text") or payload.get("name") or "").split())[:80]
     if not meta:
         raise SessionError(f"{path} is not a Tandem session file")
     return SessionSummary(

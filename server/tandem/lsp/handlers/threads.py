@@ -37,8 +37,12 @@ async def thread_list(hub: ThreadHub, request: Any) -> dict[str, Any]:
 async def thread_resume(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/resume``."""
     params = parse_params(ThreadResumeParams, request)
-    thread, items = hub.resume(params.thread_id)
-    return dump(ThreadResumeResult(thread=thread.info, items=items))
+    thread, transcript = hub.resume(params.thread_id)
+    return dump(
+        ThreadResumeResult(
+            thread=thread.info, items=transcript.items, turns=transcript.turns, token_usage=transcript.token_usage
+        )
+    )
 
 
 async def thread_fork(hub: ThreadHub, request: Any) -> dict[str, Any]:
@@ -50,8 +54,9 @@ async def thread_fork(hub: ThreadHub, request: Any) -> dict[str, Any]:
 async def thread_compact(hub: ThreadHub, request: Any) -> dict[str, Any]:
     """``tandem/thread/compact``: starts a compaction turn and returns it at once (events follow)."""
     params = parse_params(ThreadCompactParams, request)
-    turn, _ = hub.get(params.thread_id).start_compaction()
-    return dump(TurnResult(turn=turn))
+    thread = hub.get(params.thread_id)
+    turn, _ = thread.start_compaction()
+    return dump(TurnResult(turn=turn, thread=thread.info))
 
 
 async def thread_rollback(hub: ThreadHub, request: Any) -> dict[str, Any]:
