@@ -54,6 +54,10 @@ afterAll(async () => {
   await session?.close();
 });
 
+
+/** The setup form's Model field (the composer has a Model picker too). */
+const setupModel = (page: Page) => page.getByLabel("Model", { exact: true }).and(page.locator("input"));
+
 describe("first run: the setup view", () => {
   it("replaces the chat while required, with the presets and an OpenAI-compatible URL", async () => {
     const page = await open();
@@ -69,7 +73,8 @@ describe("first run: the setup view", () => {
     expect(await provider.inputValue()).toBe("openai");
     expect(await page.getByLabel("API key (OPENAI_API_KEY)").getAttribute("type")).toBe("password");
     expect(await page.getByLabel("API key (OPENAI_API_KEY)").getAttribute("placeholder")).toBe("Required");
-    expect(await page.getByLabel("Model", { exact: true }).getAttribute("placeholder")).toBe("Default: gpt-5.5");
+    expect(await setupModel(page).getAttribute("placeholder")).toBe("Default: gpt-5.5");
+    expect(await page.locator("footer .pick-model").isVisible()).toBe(false); // the composer's pickers wait for the chat
     expect(await page.getByLabel("API", { exact: true }).isVisible()).toBe(false);
   });
 
@@ -99,11 +104,11 @@ describe("first run: the setup view", () => {
     await page.getByLabel("Base URL", { exact: true }).fill("http://127.0.0.1:8000/v1");
     await page.getByLabel("API", { exact: true }).selectOption("chat");
     await page.getByLabel("API key (OPENAI_API_KEY)").fill("sk-page");
-    await page.getByLabel("Model", { exact: true }).fill("qwen");
+    await setupModel(page).fill("qwen");
     await page.getByRole("button", { name: "Test connection" }).click();
     const values = { choice: "compatible", baseUrl: "http://127.0.0.1:8000/v1", model: "qwen", wireApi: "chat", apiKey: "sk-page" };
     expect(await waitForPosted(page, { type: "setupTest" })).toEqual({ type: "setupTest", values });
-    await page.getByLabel("Model", { exact: true }).press("Enter"); // Enter in the form saves
+    await setupModel(page).press("Enter"); // Enter in the form saves
     expect(await waitForPosted(page, { type: "setupSave" })).toEqual({ type: "setupSave", values });
   });
 
