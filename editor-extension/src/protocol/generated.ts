@@ -66,6 +66,18 @@ export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
  */
 export type SandboxMode = ("read-only" | "workspace-write" | "danger-full-access")
 /**
+ * What kind of failure ended a turn (or is being retried), for a client to give advice without
+ * parsing messages: the provider's quota or billing (``quota``), rejected credentials (``auth``),
+ * a rate limit that outlasted the retries (``rateLimit``), the provider could not be reached or
+ * the stream broke (``connection``), the provider answered with a server error such as HTTP 500
+ * (``server``), the request is larger than the model's context window (``context``), a
+ * configuration problem (``config``), anything else (``other``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TurnErrorCode".
+ */
+export type TurnErrorCode = ("quota" | "auth" | "rateLimit" | "connection" | "server" | "context" | "config" | "other")
+/**
  * How a turn ended (``inProgress`` while it runs).
  */
 export type TurnStatus = ("inProgress" | "completed" | "interrupted" | "failed")
@@ -123,6 +135,7 @@ SandboxMode?: SandboxMode
 SelectionInput?: SelectionInput
 ServerRequestResolvedNotification?: ServerRequestResolvedNotification
 StreamRetryNotification?: StreamRetryNotification
+TandemServerCapabilities?: TandemServerCapabilities
 TextInput?: TextInput
 ThreadCompactParams?: ThreadCompactParams
 ThreadForkParams?: ThreadForkParams
@@ -138,6 +151,7 @@ ThreadStartParams?: ThreadStartParams
 TokenUsageNotification?: TokenUsageNotification
 Turn?: Turn
 TurnError?: TurnError
+TurnErrorCode?: TurnErrorCode
 TurnInterruptParams?: TurnInterruptParams
 TurnNotification?: TurnNotification
 TurnResult?: TurnResult
@@ -602,7 +616,9 @@ threadId: string
 requestId: string
 }
 /**
- * ``tandem/turn/streamRetry``: a model request failed and will be retried.
+ * ``tandem/turn/streamRetry``: a model request failed and will be retried; ``code`` says what kind
+ * of failure (``server`` for an HTTP 5xx, ``connection`` for a broken stream or an unreachable
+ * provider, ``rateLimit`` for HTTP 429, ...).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "StreamRetryNotification".
@@ -615,6 +631,21 @@ maxAttempts: number
 delayMs: number
 message: string
 discardedItemIds?: string[]
+code?: (TurnErrorCode | null)
+}
+/**
+ * What the server announces in its ``initialize`` result as ``capabilities.experimental.tandem``:
+ * the protocol ``version`` and the chat ``slash_commands`` it supports (names without the slash,
+ * e.g. ``compact``); a client offers no other slash commands. Built without pydantic by
+ * :mod:`tandem.lsp.server` (``initialize`` is answered before pydantic is imported); this model is
+ * its schema.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TandemServerCapabilities".
+ */
+export interface TandemServerCapabilities {
+version: number
+slashCommands: string[]
 }
 /**
  * ``tandem/thread/compact``: compact the conversation now (``/compact``), as a turn of its own.
@@ -769,13 +800,15 @@ error?: (TurnError | null)
 usage?: (Usage | null)
 }
 /**
- * Why a turn failed, in words a user can act on.
+ * Why a turn failed, in words a user can act on; ``code`` says what kind of failure it was (so a
+ * client can offer advice without parsing the message; absent in turns recorded before it existed).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "TurnError".
  */
 export interface TurnError {
 message: string
+code?: (TurnErrorCode | null)
 }
 /**
  * ``tandem/turn/interrupt``.

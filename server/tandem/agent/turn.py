@@ -34,9 +34,10 @@ from tandem.agent.response_stream import ResponseAssembler
 from tandem.agent.tool_host import TurnToolHost
 from tandem.agent.tool_scheduler import ToolScheduler
 from tandem.agent.turn_context import TurnContext
+from tandem.agent.turn_errors import turn_error_code
 from tandem.errors import ContextWindowExceededError, ModelError, TandemError
 from tandem.model.types import ResponseCompleted, TokenUsage
-from tandem.protocol.enums import TurnStatus
+from tandem.protocol.enums import TurnErrorCode, TurnStatus
 from tandem.protocol.items import ContextCompactionItem, InputItem, Turn, TurnError, Usage, UserMessageItem, dump
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ class TurnRunner:
         """Run the turn to its end; never raises (failures end the turn as ``failed``)."""
         self._conversation.record_event({"type": "turn_started", "turn_id": self.turn.id})
         self._ctx.emit(TurnStarted(self._ctx.thread_id, self.turn.model_copy(deep=True)))
-        status, error = TurnStatus.COMPLETED, None
+        status, error, code = TurnStatus.COMPLETED, None, None
         try:
             if self._mode is TurnMode.COMPACT:
                 await self._compact("manual")
@@ -107,12 +108,13 @@ class TurnRunner:
             status = TurnStatus.INTERRUPTED
             await self._abort()
         except TandemError as exc:  # model failures the retry policy gave up on, among others
-            status, error = TurnStatus.FAILED, str(exc)
+            status, error, code = TurnStatus.FAILED, str(exc), turn_error_code(exc)
         except Exception as exc:
             log.exception("internal error in turn %s", self.turn.id)
             status, error = TurnStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+            code = TurnErrorCode.OTHER
         await self.host.sync_checkpoint(final=True)
-        return self._finish(status, error)
+        return self._finish(status, error, code)
 
     def _add_user_input(self, input_items: list[InputItem], *, first: bool = False) -> None:
         item = user_message(input_items, self._ctx.cwd, self._ctx.workspace.fs)
@@ -125,11 +127,11 @@ class TurnRunner:
         self.host.item_started(user_item)
         self.host.item_completed(user_item)
 
-    def _finish(self, status: TurnStatus, error: str | None) -> Turn:
+    def _finish(self, status: TurnStatus, error: str | None, code: TurnErrorCode | None = None) -> Turn:
         self.host.complete_plan()
         turn = self.turn
         turn.status = status
-        turn.error = TurnError(message=error) if error else None
+        turn.error = TurnError(message=error, code=code) if error else None
         turn.usage = to_usage(self._usage)
         self._conversation.record_event({"type": "turn_completed", "turn": dump(turn)})
         self._ctx.emit(TurnCompleted(self._ctx.thread_id, turn.model_copy(deep=True)))
@@ -189,6 +191,7 @@ class TurnRunner:
                         delay,
                         str(exc),
                         discarded_item_ids=assembler.discarded_ids(),
+                        code=turn_error_code(exc),
                     )
                 )
                 await asyncio.sleep(delay)

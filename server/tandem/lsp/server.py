@@ -9,6 +9,7 @@ light — no pydantic, no agent — so ``initialize`` is answered before the age
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ import attrs
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
+from pygls.protocol.language_server import lsp_method
 
 from tandem import __version__
 from tandem.protocol import methods
+from tandem.protocol.capabilities import tandem_capabilities
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,18 @@ def _converter() -> Any:
 
 
 class TandemProtocol(LanguageServerProtocol):
-    """LSP protocol that leaves Tandem's custom params and results as JSON."""
+    """LSP protocol that leaves Tandem's custom params and results as JSON, and announces Tandem's
+    server capabilities (:func:`tandem_capabilities`) in ``initialize``."""
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        """pygls' ``initialize``, plus ``capabilities.experimental.tandem`` in the result."""
+        result: types.InitializeResult = yield from super().lsp_initialize(params)
+        experimental = result.capabilities.experimental
+        merged = dict(experimental) if isinstance(experimental, dict) else {}
+        merged["tandem"] = tandem_capabilities()
+        result.capabilities.experimental = merged
+        return result
 
     def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
         """Raw JSON for Tandem's client requests; lsprotocol types for everything else."""

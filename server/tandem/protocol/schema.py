@@ -42,6 +42,7 @@ from tandem.protocol.messages import (
     ReviewResult,
     ServerRequestResolvedNotification,
     StreamRetryNotification,
+    TandemServerCapabilities,
     ThreadCompactParams,
     ThreadForkParams,
     ThreadListParams,
@@ -106,6 +107,7 @@ _EXTRA_MODELS: tuple[type[BaseModel], ...] = (
     PlanItem,
     ContextCompactionItem,
     ErrorItem,
+    TandemServerCapabilities,
 )
 
 
