@@ -31,6 +31,7 @@ export interface Bridge {
 const HOST_TYPE_TABLE: Record<HostToWebview["type"], true> = {
   notification: true, threads: true, threadOpened: true, approval: true, approvalResolved: true, hunkDecisions: true,
   status: true, insert: true, mentionResults: true, error: true,
+  capabilities: true,
 };
 const HOST_TYPES: ReadonlySet<string> = new Set(Object.keys(HOST_TYPE_TABLE));
 

@@ -1,5 +1,5 @@
 /** The transcript's entries: one per item, approval, turn end or host notice (see state.ts). */
-import type { ItemStatus, TurnStatus, Usage } from "../src/protocol/generated";
+import type { ItemStatus, TurnErrorCode, TurnStatus, Usage } from "../src/protocol/generated";
 import type { FileChangeItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
 import type { ApprovalMessage, HunkDecision } from "../src/shared/webviewMessages";
 import type { CappedText } from "./capped";
@@ -9,9 +9,11 @@ export interface AgentEntry { kind: "agent"; id: string; turnId: string | null; 
 export interface ReasoningEntry {
   kind: "reasoning"; id: string; turnId: string | null; summary: string[]; text: string; streaming: boolean;
 }
+/** `approvalRequestId`: the pending approval of this command (it waits for the user), else null. */
 export interface CommandEntry {
   kind: "command"; id: string; turnId: string | null; command: string; cwd: string; status: ItemStatus;
   exitCode: number | null; durationMs: number | null; output: CappedText;
+  approvalRequestId: string | null;
 }
 export interface FileChangeEntry {
   kind: "fileChange"; id: string; turnId: string | null; changes: FileChangeItem["changes"]; status: ItemStatus;
@@ -25,9 +27,11 @@ export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; 
 export interface ApprovalEntry {
   kind: "approval"; id: string; turnId: string; request: ApprovalMessage; decisions?: Readonly<Record<string, HunkDecision>>;
 }
+/** `errorCode`: the server's kind of failure (`TurnError.code`), null when it gave none. */
 export interface TurnEntry {
   kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
   diff: string;
+  errorCode: TurnErrorCode | null;
 }
 /** A problem reported by the host (`error` message). */
 export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }

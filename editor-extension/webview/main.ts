@@ -10,7 +10,9 @@ import { h, setText } from "./dom";
 import type { RenderContext } from "./render/common";
 import { HeaderView } from "./render/header";
 import { TranscriptView } from "./render/transcript";
-import { initialState, isRunning, reduceAll, type ViewState } from "./state";
+import { retryText } from "./render/retry";
+import { emptyHintText, offeredSlashCommands } from "./slash";
+import { initialState, isRunning, reduceAll, turnInput, type ViewState } from "./state";
 
 /** Past this many queued messages (a hidden panel gets no animation frames) fold them at once. */
 const MAX_QUEUE = 1_000;
@@ -30,21 +32,26 @@ function start(): void {
     post: (m) => bridge.post(m),
     cwd: () => state.thread?.cwd ?? null,
     threadId: () => state.activeThreadId,
+    turnInput: (turnId) => turnInput(state, turnId),
+    provider: () => state.thread?.modelProvider ?? null,
   };
   const header = new HeaderView(ctx.post);
-  const composer = new Composer(ctx.post, (draft) => bridge.setState({ draft } satisfies Saved));
+  const composer = new Composer(ctx.post, (draft) => bridge.setState({ draft } satisfies Saved),
+    () => transcript.follower.toBottom());
   const list = h("div", { class: "transcript-list" });
+  const emptyHint = h("p", {}, emptyHintText(offeredSlashCommands(null)));
   const empty = h("div", { class: "empty" },
     h("p", { class: "empty-title" }, "Ask Tandem to work on your code."),
-    h("p", {}, "Type @ to attach a file, / for commands (/new, /compact, /undo, /review). Paste images with Ctrl+V."));
+    emptyHint);
   const scroller = h("main", {
     class: "transcript", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation",
   }, empty, list);
   const retry = h("div", { class: "retry", role: "status", hidden: true });
   const transcript = new TranscriptView(scroller, list, ctx, () => composer.focus());
+  const pane = h("div", { class: "transcript-pane" }, scroller, transcript.follower.el);
 
   const root = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
-  root.replaceChildren(header.el, scroller, retry, composer.el);
+  root.replaceChildren(header.el, pane, retry, composer.el);
 
   const saved = bridge.getState() as Saved | undefined;
   if (saved?.draft) composer.restore(saved.draft);
@@ -54,12 +61,15 @@ function start(): void {
     header.render(state);
     transcript.render(state);
     empty.hidden = state.order.length > 0;
+    if (state.slashCommands !== rendered?.slashCommands) {
+      const offered = offeredSlashCommands(state.slashCommands);
+      composer.setSlashCommands(offered);
+      setText(emptyHint, emptyHintText(offered));
+    }
     composer.setRunning(isRunning(state));
     scroller.setAttribute("aria-busy", String(isRunning(state)));
     retry.hidden = state.retry === null;
-    if (state.retry) {
-      setText(retry, `Connection problem, retrying (attempt ${state.retry.attempt} of ${state.retry.maxAttempts}): ${state.retry.message}`);
-    }
+    if (state.retry) setText(retry, retryText(state.retry));
     rendered = state;
   };
 

@@ -5,10 +5,10 @@
  * never mutated, so the renderer updates exactly the cards whose entry object changed.
  * `reduceAll` folds a batch of messages (one animation frame's worth) copying the maps once.
  */
-import type { ItemNotification, TandemMethods } from "../src/protocol/generated";
+import type { ItemNotification, TandemMethods, TurnErrorCode } from "../src/protocol/generated";
 import type { CommandExecutionItem, PlanStep, ThreadInfo } from "../src/shared/protocolTypes";
 import type { HostToWebview, Item, MentionResultsMessage } from "../src/shared/webviewMessages";
-import type { AgentEntry, CommandEntry, Entry, ReasoningEntry } from "./entries";
+import type { AgentEntry, CommandEntry, Entry, ReasoningEntry, UserEntry } from "./entries";
 import { appendCapped, cappedFrom, EMPTY_TEXT, stripAnsi } from "./capped";
 
 export type {
@@ -27,7 +27,7 @@ export interface StatusView {
   contextWindow: number | null;
 }
 
-export interface RetryView { attempt: number; maxAttempts: number; message: string }
+export interface RetryView { attempt: number; maxAttempts: number; message: string; code: TurnErrorCode | null }
 
 export interface ViewState {
   threads: ThreadInfo[];
@@ -46,6 +46,10 @@ export interface ViewState {
   mentionResults: MentionResultsMessage | null;
   /** Counter for ids of entries the page makes up (notices). */
   seq: number;
+  /** Pending approvals by the item they are for (a command waiting for approval is not running yet). */
+  approvalByItem: Readonly<Record<string, string>>;
+  /** Slash commands the server supports (`capabilities`); null until it says (see webview/slash.ts). */
+  slashCommands: readonly string[] | null;
 }
 
 export function initialState(): ViewState {
@@ -62,6 +66,8 @@ export function initialState(): ViewState {
     retry: null,
     mentionResults: null,
     seq: 0,
+    approvalByItem: {},
+    slashCommands: null,
   };
 }
 
@@ -141,6 +147,26 @@ class Draft {
     this.s.turnDiffs = {};
     this.s.activeTurnId = null;
     this.s.retry = null;
+    this.s.approvalByItem = {};
+  }
+
+  /** Records (or, with null, clears) the pending approval of item `itemId` and marks its command card. */
+  private setWaiting(itemId: string, requestId: string | null): void {
+    const byItem = { ...this.s.approvalByItem };
+    if (requestId === null) delete byItem[itemId];
+    else byItem[itemId] = requestId;
+    this.s.approvalByItem = byItem;
+    const e = this.get(itemId);
+    if (e?.kind === "command" && e.approvalRequestId !== requestId) this.put({ ...e, approvalRequestId: requestId });
+  }
+
+  /** Removes an approval card (answered, withdrawn, or its turn ended) and its mark on the command. */
+  private removeApproval(requestId: string): void {
+    const entry = this.get(approvalId(requestId));
+    if (entry?.kind === "approval" && this.s.approvalByItem[entry.request.itemId] === requestId) {
+      this.setWaiting(entry.request.itemId, null);
+    }
+    this.remove(approvalId(requestId));
   }
 
   // --- messages -------------------------------------------------------------------------
@@ -175,9 +201,13 @@ class Draft {
       case "approval":
         this.put({ kind: "approval", id: approvalId(message.requestId), turnId: message.turnId, request: message },
           message.itemId);
+        this.setWaiting(message.itemId, message.requestId);
         break;
       case "approvalResolved":
-        this.remove(approvalId(message.requestId));
+        this.removeApproval(message.requestId);
+        break;
+      case "capabilities":
+        this.s.slashCommands = message.slashCommands;
         break;
       case "hunkDecisions": {
         const entry = this.get(approvalId(message.requestId));
@@ -264,7 +294,7 @@ class Draft {
       case "tandem/turn/streamRetry": {
         const p = params as unknown as Params<"tandem/turn/streamRetry">;
         for (const id of p.discardedItemIds ?? []) this.remove(id);
-        this.s.retry = { attempt: p.attempt, maxAttempts: p.maxAttempts, message: p.message };
+        this.s.retry = { attempt: p.attempt, maxAttempts: p.maxAttempts, message: p.message, code: p.code ?? null };
         break;
       }
       case "tandem/thread/tokenUsage": {
@@ -279,7 +309,7 @@ class Draft {
       }
       case "tandem/serverRequest/resolved": {
         const p = params as unknown as Params<"tandem/serverRequest/resolved">;
-        this.remove(approvalId(p.requestId));
+        this.removeApproval(p.requestId);
         break;
       }
       default:
@@ -293,7 +323,7 @@ class Draft {
     for (const id of [...ids]) {
       const e = this.get(id);
       if (!e || e.turnId !== turnId) continue;
-      if (e.kind === "approval") this.remove(id); // withdrawn with the turn
+      if (e.kind === "approval") this.removeApproval(e.request.requestId); // withdrawn with the turn
       else if ((e.kind === "agent" || e.kind === "reasoning") && e.streaming) this.put({ ...e, streaming: false });
       else if (e.kind === "plan" && !e.done) this.put({ ...e, done: true });
     }
@@ -305,6 +335,7 @@ class Draft {
       error: p.turn.error?.message ?? null,
       usage: p.turn.usage ?? null,
       diff: this.s.turnDiffs[turnId] ?? "",
+      errorCode: p.turn.error?.code ?? null,
     });
     if (this.s.activeTurnId === turnId || this.s.activeTurnId === null) {
       this.s.activeTurnId = null;
@@ -349,7 +380,7 @@ class Draft {
         break;
       }
       case "commandExecution":
-        this.put(commandEntry(item, turnId, prev));
+        this.put(commandEntry(item, turnId, prev, this.s.approvalByItem[item.id] ?? null));
         break;
       case "fileChange":
         this.put({ kind: "fileChange", id: item.id, turnId, changes: item.changes, status: item.status ?? "inProgress" });
@@ -369,7 +400,8 @@ class Draft {
   }
 }
 
-function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: Entry | undefined): CommandEntry {
+function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: Entry | undefined,
+  approvalRequestId: string | null): CommandEntry {
   const streamed = prev?.kind === "command" ? prev.output : EMPTY_TEXT;
   const output = item.output ? cappedFrom(stripAnsi(item.output)) : streamed;
   return {
@@ -382,6 +414,7 @@ function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: E
     exitCode: item.exitCode ?? null,
     durationMs: item.durationMs ?? null,
     output,
+    approvalRequestId: item.status === "inProgress" || item.status === undefined ? approvalRequestId : null,
   };
 }
 
@@ -391,4 +424,16 @@ export function approvalId(requestId: string): string {
 
 export function turnEntryId(turnId: string): string {
   return `turn:${turnId}`;
+}
+
+/**
+ * The input of turn `turnId`: the content of its first user message (for Retry), or null when the
+ * transcript does not have it.
+ */
+export function turnInput(state: ViewState, turnId: string): UserEntry["item"]["content"] | null {
+  for (const id of state.order) {
+    const e = state.entries[id];
+    if (e?.kind === "user" && e.turnId === turnId) return e.item.content;
+  }
+  return null;
 }

@@ -12,6 +12,7 @@ import type {
   Item,
   ApprovalDecision,
   ThreadInfo,
+  UserMessageItem,
 } from "./protocolTypes";
 
 export type { Item };
@@ -102,7 +103,18 @@ export interface ErrorMessage {
   message: string;
 }
 
+/**
+ * What the server supports, from its `initialize` result (`capabilities.experimental.tandem`):
+ * the slash commands to offer (`null`: the server did not say, so the page offers the commands
+ * every server has had: new, compact, undo, redo).
+ */
+export interface CapabilitiesMessage {
+  type: "capabilities";
+  slashCommands: string[] | null;
+}
+
 export type HostToWebview =
+  | CapabilitiesMessage
   | NotificationMessage
   | ThreadsMessage
   | ThreadOpenedMessage
@@ -113,6 +125,15 @@ export type HostToWebview =
   | InsertMessage
   | MentionResultsMessage
   | ErrorMessage;
+
+/** What a code block's toolbar button asks for (webview/code/codeBlocks.ts; host src/codeBlocks.ts). */
+export type CodeBlockAction = "copy" | "insert" | "apply";
+
+/**
+ * A failed turn's advice buttons (webview/render/turnFailure.ts): open Tandem's setup (or its
+ * settings), the provider's billing page, the logs, or compact the thread.
+ */
+export type FailureAction = "openSetup" | "checkBilling" | "showLogs" | "compact";
 
 /** An @-mention attached to a prompt: a workspace-relative path, optionally a line range (1-based). */
 export interface Mention {
@@ -143,4 +164,10 @@ export type WebviewToHost =
   /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
   | { type: "openDiff"; itemId: string; path?: string }
   | { type: "slash"; command: "new" | "compact" | "undo" | "redo" | "review"; args?: string }
-  | { type: "searchMentions"; query: string };
+  | { type: "searchMentions"; query: string }
+  /** A code block's toolbar: copy it, insert it at the active editor's cursor, or apply it as a change to review. */
+  | { type: "codeBlock"; action: CodeBlockAction; code: string; language: string | null }
+  /** Send a failed turn's input again as a new turn (the turn-end line's Retry). */
+  | { type: "retryTurn"; threadId: string; turnId: string; input: UserMessageItem["content"] }
+  /** One of a failed turn's advice buttons. */
+  | { type: "failureAction"; action: FailureAction; threadId: string | null };

@@ -10,7 +10,7 @@ import type { ApprovalDecision } from "../../src/shared/protocolTypes";
 import type { ApprovalMessage } from "../../src/shared/webviewMessages";
 import { h, setText, uid } from "../dom";
 import type { ApprovalEntry } from "../state";
-import { type Card, kindBadge, pathLink, type RenderContext } from "./common";
+import { type Card, kindBadge, pathLink, relativeDir, type RenderContext } from "./common";
 import { diffView } from "./diffView";
 
 const TITLES: Record<ApprovalMessage["kind"], string> = {
@@ -59,7 +59,8 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
   if (r.command) {
     el.append(h("pre", { class: "approval-command" }, h("span", { class: "prompt", "aria-hidden": "true" }, "$ "), r.command));
   }
-  if (r.cwd) el.append(h("div", { class: "cwd" }, `in ${r.cwd}`));
+  const dir = r.cwd ? relativeDir(r.cwd, ctx.cwd()) : null;
+  if (dir) el.append(h("div", { class: "cwd", title: r.cwd ?? "" }, `in ${dir}`));
 
   const boxes: HTMLInputElement[] = [];
   for (const change of r.changes ?? []) {

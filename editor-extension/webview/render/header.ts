@@ -4,6 +4,7 @@ import type { WebviewToHost } from "../../src/shared/webviewMessages";
 import { h, setText } from "../dom";
 import { formatTokens } from "../mentions";
 import { isRunning, type ViewState } from "../state";
+import { busyLabel, modelLabel } from "./statusLine";
 
 function threadLabel(t: ThreadInfo): string {
   const preview = (t.preview ?? "").trim() || "New thread";
@@ -21,6 +22,7 @@ export class HeaderView {
   private readonly model: HTMLElement;
   private readonly tokens: HTMLElement;
   private readonly busy: HTMLElement;
+  private readonly busyLabel: HTMLElement;
   private shownThreads: ThreadInfo[] | null = null;
   private shownActive: string | null | undefined = undefined;
   private activeId: string | null = null;
@@ -55,7 +57,8 @@ export class HeaderView {
     this.dot = h("span", { class: "dot", "aria-hidden": "true" });
     this.model = h("span", { class: "model" });
     this.tokens = h("span", { class: "tokens" });
-    this.busy = h("span", { class: "busy" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Working…");
+    this.busyLabel = h("span", { class: "busy-label" }, "Working…");
+    this.busy = h("span", { class: "busy" }, h("span", { class: "spinner", "aria-hidden": "true" }), this.busyLabel);
     this.el = h("header", { class: "topbar" },
       h("div", { class: "topbar-row" }, this.select, newBtn, this.fork),
       h("div", { class: "status-line", role: "status", "aria-label": "Agent status" }, this.dot, this.model, this.tokens, this.busy));
@@ -83,7 +86,9 @@ export class HeaderView {
     const s = state.status;
     this.dot.className = `dot ${s.connected ? "on" : "off"}`;
     this.dot.title = s.connected ? "Connected to the Tandem server" : "Not connected";
-    setText(this.model, s.connected ? s.model ?? "no model" : `Disconnected${s.model ? ` · ${s.model}` : ""}`);
+    // An unknown model is the server's configured default (never "no model": see webview/render/statusLine.ts).
+    setText(this.model, modelLabel(s));
+    this.model.title = s.model ? `Model: ${s.model}` : "The model configured for the Tandem server";
     let tokens = "";
     if (s.usedTokens !== null) tokens = `${formatTokens(s.usedTokens)} tokens`;
     if (s.contextWindow && s.lastTokens !== null) {
@@ -93,6 +98,8 @@ export class HeaderView {
     }
     setText(this.tokens, tokens);
     this.tokens.hidden = tokens === "";
-    this.busy.hidden = !isRunning(state);
+    // Hidden by visibility, not display: the status line keeps its layout when a turn starts or ends.
+    this.busy.classList.toggle("idle", !isRunning(state));
+    setText(this.busyLabel, busyLabel(state));
   }
 }

@@ -5,6 +5,7 @@ import { formatTokens } from "../mentions";
 import type { TurnEntry } from "../state";
 import { type Card, counts, pathLink, type RenderContext } from "./common";
 import { diffView } from "./diffView";
+import { failureView } from "./turnFailure";
 
 const STATUS: Record<string, [string, string]> = {
   completed: ["✓", "Turn completed"],
@@ -31,7 +32,8 @@ export function turnCard(entry: TurnEntry, ctx: RenderContext): Card<TurnEntry> 
         class: "link small", type: "button", title: "Start a new thread with the history up to this turn",
         onclick: () => ctx.post({ type: "forkThread", threadId, turnId: e.turnId }),
       }, "Fork from here") : null));
-    if (e.error) el.append(h("p", { class: "turn-error", role: "alert" }, e.error));
+    const failure = failureView(e, ctx);
+    if (failure) el.append(failure);
     const files = summarizeDiff(e.diff);
     if (files.length > 0) {
       const added = files.reduce((n, f) => n + f.added, 0);
