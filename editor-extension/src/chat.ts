@@ -10,11 +10,14 @@ import { errorCode, errorMessage, type TandemRpc } from "./rpc/connection";
 import { ERROR_CODES } from "./protocol/methods";
 import type { ThreadInfo, TurnStartParams } from "./protocol/generated";
 import type { Item } from "./shared/protocolTypes";
-import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost } from "./shared/webviewMessages";
+import type {
+  CapabilitiesMessage, HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost,
+} from "./shared/webviewMessages";
 import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
 import type { ThreadStore } from "./threads";
 import type { ReviewStates } from "./review";
+import type { FeedbackActions } from "./feedbackActions";
 
 /** What the controller needs from the editor. */
 export interface ChatHost {
@@ -43,6 +46,10 @@ export interface ChatDeps {
   settings: () => TandemSettings;
   connected: () => boolean;
   host: ChatHost;
+  /** Code-block and failed-turn actions that need VS Code (feedbackHost.ts); absent: not offered. */
+  actions?: FeedbackActions;
+  /** The slash commands the server announced in `initialize` (null: it did not say). */
+  slashCommands?: () => string[] | null;
 }
 
 /** Slash commands the server has no method for yet. */
@@ -71,6 +78,7 @@ export class ChatController {
   async ready(): Promise<void> {
     const { host, store, broker } = this.deps;
     host.post(this.status());
+    host.post(this.capabilities());
     host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
     if (this.deps.connected()) {
       await this.listThreads().catch(() => undefined);
@@ -96,6 +104,26 @@ export class ChatController {
       usedTokens: usage?.usedTokens ?? null,
       contextWindow: usage?.contextWindow ?? null,
     };
+  }
+
+  /** What the server supports, for the page (sent on `ready` and whenever the server starts). */
+  capabilities(): CapabilitiesMessage {
+    return { type: "capabilities", slashCommands: this.deps.slashCommands?.() ?? null };
+  }
+
+  /**
+   * Send a failed turn's input again as a new turn of `threadId` (the turn-end line's Retry; the
+   * input is the failed turn's user message as the server recorded it).
+   */
+  async retryTurn(threadId: string, input: TurnInput): Promise<void> {
+    const { store } = this.deps;
+    if (store.activeThreadId !== threadId) await this.openThread(threadId);
+    if (store.get(threadId)?.runningTurnId) {
+      await this.deps.rpc.request("tandem/turn/steer", { threadId, input: input as TurnStartParams["input"] });
+      return;
+    }
+    const { turn } = await this.startTurn(threadId, input);
+    store.turnStarted(threadId, turn);
   }
 
   /** Approvals in the panel: `approval` when asked, `approvalResolved` when answered elsewhere or withdrawn. */
@@ -239,6 +267,15 @@ export class ChatController {
         host.post({ type: "mentionResults", query: message.query, files });
         return;
       }
+      case "codeBlock":
+        await this.deps.actions?.codeBlock(message.action, message.code, message.language);
+        return;
+      case "retryTurn":
+        return this.retryTurn(message.threadId, message.input as TurnInput);
+      case "failureAction":
+        if (message.action === "compact") return this.slash("compact");
+        await this.deps.actions?.failureAction(message.action, message.threadId);
+        return;
     }
   }
 

@@ -21,6 +21,7 @@ export const CHAT_VIEW_ID = "tandem.chat";
 const INTENTS = new Set<WebviewToHost["type"]>([
   "ready", "send", "interrupt", "newThread", "selectThread", "forkThread", "listThreads", "approve",
   "decideHunk", "openFile", "openDiff", "slash", "searchMentions",
+  "codeBlock", "retryTurn", "failureAction",
 ]);
 
 /** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */
@@ -68,6 +69,9 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
   /** Every message posted to the page (for the extension API / tests). */
   readonly onDidPost = this.postEmitter.event;
+  private readonly visibilityEmitter = new vscode.EventEmitter<boolean>();
+  /** Fires when the view is shown or hidden (approvals.ts: no notification while it is visible). */
+  readonly onDidChangeVisibility = this.visibilityEmitter.event;
   controller: ChatController | undefined;
 
   constructor(private readonly extensionUri: vscode.Uri, private readonly diffs: { openDiff(itemId: string): Promise<void> }) {}
@@ -97,9 +101,23 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
         if (this.view === view) {
           this.view = undefined;
           this.ready = false;
+          this.visibilityEmitter.fire(false);
         }
       }),
+      view.onDidChangeVisibility(() => this.visibilityEmitter.fire(view.visible)),
     );
+    this.visibilityEmitter.fire(view.visible);
+  }
+
+  /** Whether the chat view is on screen. */
+  visible(): boolean {
+    return Boolean(this.view?.visible);
+  }
+
+  /** The count on the Tandem activity-bar icon (pending approvals; 0 removes it). */
+  setBadge(count: number): void {
+    if (!this.view) return;
+    this.view.badge = count > 0 ? { value: count, tooltip: `${count} Tandem approval${count === 1 ? "" : "s"} waiting` } : undefined;
   }
 
   /** Handle a message from the page (also used by the extension API to simulate the page). */
@@ -160,6 +178,7 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.postEmitter.dispose();
+    this.visibilityEmitter.dispose();
   }
 
   private resolve(p: string): vscode.Uri {

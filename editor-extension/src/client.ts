@@ -61,6 +61,11 @@ export class TandemClient implements vscode.Disposable {
     return this.client?.state === State.Running;
   }
 
+  /** The running server's `initialize` result (undefined before it answered). */
+  initializeResult(): unknown {
+    return this.client?.initializeResult;
+  }
+
   /** The current client as a request sender (waits for a start in progress; fails when stopped). */
   sender(): RequestSender {
     return {

@@ -11,16 +11,18 @@
 import { writeFileSync } from "node:fs";
 import * as vscode from "vscode";
 import { ApprovalBroker, registerApprovalHandler, type PendingApproval } from "./approvalBroker";
-import { notificationPresenter } from "./approvals";
+import { notificationPresenter, type PromptSurface } from "./approvals";
 import { ChatController } from "./chat";
 import { ChatPanel } from "./chatPanel";
 import { TandemClient } from "./client";
 import { COMMANDS, registerCommands } from "./commands";
-import { InlineAsk } from "./inlineAsk";
+import { FeedbackHost } from "./feedbackHost";
+import { InlineAsk, type InlineSessionInfo } from "./inlineAsk";
 import { NotificationRouter, type TandemNotification } from "./notifications";
 import type { ClientRequestMethod, ParamsOf, ResultOf } from "./protocol/methods";
 import { ProposalManager } from "./proposals";
 import { ReviewStates } from "./review";
+import { slashCommandsOf } from "./serverCapabilities";
 import { tandemRpc } from "./rpc/connection";
 import { readSettings, RESTART_KEYS, type TandemSettings } from "./settings";
 import type { HostToWebview, WebviewToHost } from "./shared/webviewMessages";
@@ -47,6 +49,12 @@ export interface TandemApi {
   activeThreadId(): string | null;
   statusText(): string;
   restart(): Promise<void>;
+  /** The open inline-ask widgets. */
+  inlineSessions(): InlineSessionInfo[];
+  /** Where a pending command approval is asked outside the chat card ("chatCard": only there). */
+  approvalSurface(requestId: string): PromptSurface | null;
+  /** Whether the chat view is on screen. */
+  chatVisible(): boolean;
 }
 
 let client: TandemClient | undefined;
@@ -83,7 +91,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       return proposals.showApplied(change.threadId, change.item);
     },
   });
-  const controller = new ChatController({ rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel });
+  const feedback = new FeedbackHost({
+    store,
+    broker,
+    reviews,
+    applyCode: (editor, code, language) => inline.applyCode(editor, code, language),
+    showLogs: () => output.show(true),
+    defaultProvider: () => settings().provider,
+  });
+  const controller = new ChatController({
+    rpc, store, broker, reviews, settings, connected: () => tandemClient.running, host: panel,
+    actions: feedback, slashCommands: () => slashCommandsOf(tandemClient.initializeResult()),
+  });
   panel.controller = controller;
 
   const statusBar = new TandemStatusBar(COMMANDS.openChat);
@@ -98,16 +117,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       contextWindow: usage?.contextWindow ?? null,
     });
     panel.post(controller.status());
+    feedback.updateContext(Boolean(store.activeThread()?.runningTurnId)); // Esc in the chat stops the chat's turn
+    panel.setBadge(panel.visible() ? 0 : broker.pending().length);
   };
 
   router.listen((n) => store.apply(n));
   router.listen((n) => broker.onNotification(n));
   router.listen((n) => controller.forward(n));
 
-  const inlineAsk = new InlineAsk(rpc, router, store, async (threadId) => {
-    await controller.openThread(threadId);
-    await panel.reveal();
+  const inline = new InlineAsk({
+    rpc, router, store, broker, reviews,
+    openInChat: async (threadId) => {
+      await controller.openThread(threadId);
+      await panel.reveal();
+    },
   });
+  const approvalNotifications = notificationPresenter(() => settings().modalApprovals, panel);
 
   context.subscriptions.push(
     output,
@@ -116,13 +141,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     proposals.register(),
     statusBar,
     broker.addPresenter(reviews.presenter()), // first: the other presenters find the request's review state
-    broker.addPresenter(notificationPresenter(() => settings().modalApprovals)),
+    broker.addPresenter(approvalNotifications),
+    approvalNotifications,
     broker.addPresenter(controller.presenter()),
-    broker.addPresenter(proposals.presenter()),
+    broker.addPresenter(inline.skipInline(proposals.presenter())), // inline-ask changes are reviewed in their widget
+    inline,
+    ...inline.register(),
+    feedback,
+    panel.onDidChangeVisibility(() => updateStatus()),
     toDisposable(store.onDidChange(updateStatus)),
     toDisposable(broker.onDidChange(updateStatus)),
     tandemClient.onDidChangeRunning((running) => {
       updateStatus();
+      if (running) panel.post(controller.capabilities());
       if (running) void controller.listThreads().catch(log);
     }),
     ...registerCommands({
@@ -132,7 +163,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       controller,
       revealChat: () => panel.reveal(),
       insertIntoChat: (mention) => panel.post({ type: "insert", text: "", mention }),
-      inlineAsk: (prompt) => inlineAsk.run(undefined, prompt),
+      inlineAsk: (prompt) => inline.run(undefined, prompt),
       restart: () => tandemClient.restart(),
       showLogs: () => output.show(true),
       applyProposal: (requestId) => proposals.applyAccepted(requestId),
@@ -161,6 +192,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     activeThreadId: () => store.activeThreadId,
     statusText: () => statusBar.text,
     restart: () => tandemClient.restart(),
+    inlineSessions: () => inline.list(),
+    approvalSurface: (requestId) => approvalNotifications.surface(requestId),
+    chatVisible: () => panel.visible(),
   };
   runTestModule(api, log);
   return api;
