@@ -114,10 +114,16 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
     return Boolean(this.view?.visible);
   }
 
-  /** The count on the Tandem activity-bar icon (pending approvals; 0 removes it). */
+  /**
+   * The count on the Tandem activity-bar icon (pending approvals; 0 removes it). A count of 0 is
+   * set as the badge `{value: 0}` (which VS Code does not draw), not `undefined`: VS Code 1.100's
+   * webview views never take a badge down that is set back to `undefined` (WebviewViewPane keeps
+   * its activity; tree views clear theirs), so the icon would keep "1" after the approval was answered.
+   */
   setBadge(count: number): void {
     if (!this.view) return;
-    this.view.badge = count > 0 ? { value: count, tooltip: `${count} Tandem approval${count === 1 ? "" : "s"} waiting` } : undefined;
+    const badge = count > 0 ? { value: count, tooltip: `${count} Tandem approval${count === 1 ? "" : "s"} waiting` } : { value: 0, tooltip: "" };
+    this.view.badge = badge;
   }
 
   /** Handle a message from the page (also used by the extension API to simulate the page). */

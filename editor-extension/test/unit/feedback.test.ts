@@ -161,6 +161,7 @@ describe("the chat panel's visibility and badge", () => {
     panel.setBadge(2);
     expect(view.badge).toEqual({ value: 2, tooltip: "2 Tandem approvals waiting" });
     panel.setBadge(0);
-    expect(view.badge).toBeUndefined();
+    // (not undefined: VS Code 1.100 leaves a webview view's badge up when it is set to undefined)
+    expect(view.badge).toEqual({ value: 0, tooltip: "" });
   });
 });

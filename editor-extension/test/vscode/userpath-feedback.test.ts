@@ -100,6 +100,15 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     // (forced: a badge on the icon takes the pointer, and it belongs to the same item)
     if (!(await item.evaluate((el) => el.classList.contains("checked")))) await item.locator("a.action-label").click({ force: true });
     await page.locator(".activitybar .action-item.checked").filter({ has: page.locator(`a.action-label[aria-label^='${label}']`) }).waitFor();
+    // Move the pointer off the icon, as a user does: its hover would cover the side bar's first rows.
+    const title = await page.locator(".part.sidebar .composite.title").boundingBox();
+    if (title) await page.mouse.move(title.x + title.width * 0.6, title.y + title.height / 2);
+    await page.locator(".context-view .hover-contents").filter({ hasText: label }).waitFor({ state: "hidden", timeout: 10_000 });
+  };
+  /** The number on the Tandem activity-bar icon ("" when it shows none). */
+  const tandemBadge = async (): Promise<string> => {
+    const badge = page.locator(".activitybar .action-item").filter({ has: page.locator("a.action-label[aria-label^='Tandem']") }).locator(".badge");
+    return (await badge.isVisible()) ? (await badge.innerText()).trim() : "";
   };
   const openTandem = async (): Promise<void> => {
     await showContainer("Tandem");
@@ -273,9 +282,11 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     await openExplorer();
     const ask = toasts(`Tandem wants to run “${OK_COMMAND}”`);
     await ask.waitFor({ timeout: 30_000 });
+    await waitFor("the badge 1 on the Tandem icon", async () => (await tandemBadge()) === "1", 15_000);
     await snap("approval-notification");
     await openTandem();
     await ask.waitFor({ state: "detached", timeout: 15_000 }); // the card is on screen: no notification
+    await waitFor("no badge while the chat shows", async () => (await tandemBadge()) === "", 15_000);
     await openExplorer();
     await ask.waitFor({ timeout: 30_000 });
     await ask.getByRole("link", { name: "Accept", exact: true }).click();
@@ -285,8 +296,14 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     await next.waitFor({ timeout: 60_000 });
     await next.getByRole("link", { name: "Accept", exact: true }).click();
     await next.waitFor({ state: "detached", timeout: 15_000 });
+    // Nothing waits any more: the badge goes (VS Code keeps a webview view's badge set to undefined).
+    await waitFor("no badge once answered", async () => (await tandemBadge()) === "", 15_000);
     await openTandem();
-    await waitTurnEnds(3, 90_000);
+    // The turn ended while the chat was hidden: its last answer and its turn-end line are there
+    // (this thread's second turn; Apply's inline ask ran in a thread of its own).
+    await chat().locator("article.entry.agent").filter({ hasText: "The check failed" }).waitFor({ timeout: 60_000 });
+    await waitTurnEnds(2, 30_000);
+    expect(await tandemBadge()).toBe("");
     // The failed command shows the tail of its output (where the error is).
     const failing = chat().locator("section.card.command").filter({ hasText: FAILING_COMMAND.slice(0, 30) });
     expect(await failing.locator(".badge").innerText()).toBe("Exit 3");
