@@ -8,6 +8,7 @@ import { createBridge } from "./bridge";
 import { Composer, type Draft } from "./composer";
 import { h, setText } from "./dom";
 import type { RenderContext } from "./render/common";
+import { stopOnEscape } from "./keys";
 import { HeaderView } from "./render/header";
 import { TranscriptView } from "./render/transcript";
 import { retryText } from "./render/retry";
@@ -98,6 +99,8 @@ function start(): void {
       requestAnimationFrame(flush);
     }
   });
+
+  stopOnEscape(document, () => isRunning(state), () => bridge.post({ type: "interrupt" }));
 
   render();
   document.documentElement.dataset["tandemReady"] = "true";

@@ -145,7 +145,11 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     await page.keyboard.press("Enter");
     await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
   };
+  /** Ctrl+S in the active editor (once it has the keyboard: Insert / Accept move the focus there). */
   const save = async (): Promise<void> => {
+    const focused = page.locator(".part.editor .editor-instance .monaco-editor.focused");
+    if (!(await focused.count())) await page.locator(".part.editor .editor-instance .monaco-editor .view-lines").first().click();
+    await focused.waitFor({ timeout: 15_000 });
     await page.keyboard.press("Control+s");
     await page.locator(".tab.active.dirty").waitFor({ state: "detached", timeout: 15_000 });
   };

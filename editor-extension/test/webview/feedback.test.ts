@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { HostToWebview } from "../../src/shared/webviewMessages";
 import type { Item } from "../../src/shared/protocolTypes";
 import { clearOutbox, feed, outbox, type Session, startSession, waitForPosted } from "./browser";
-import { CWD, delta, item, n, secondTurnPendingCommand, setup, THREAD, THREAD_ID, TURN_ID } from "./fixtures";
+import { CWD, delta, item, n, secondTurnPendingCommand, setup, THREAD, THREAD_ID, TURN2_ID, TURN_ID } from "./fixtures";
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/webview/feedback", import.meta.url));
 
@@ -76,6 +76,35 @@ describe("a command waiting for approval", () => {
     await feed(page, [{ type: "approvalResolved", requestId: "approval-77c2d9e0a5b3" }]);
     expect(await card.locator(".badge").innerText()).toBe("Running…");
     expect(await page.locator(".status-line .busy-label").innerText()).toBe("Working…");
+  });
+});
+
+describe("Esc stops the running turn", () => {
+  it("posts interrupt while a turn runs, from the composer or a card; not after the turn; not when it closes the menu", async () => {
+    const page = await open();
+    await feed(page, [...setup(), ...secondTurnPendingCommand()]);
+    await clearOutbox(page);
+    const box = page.getByRole("textbox", { name: "Message to Tandem" });
+    // Esc that closes the slash menu only closes the menu.
+    await box.click();
+    await page.keyboard.type("/");
+    await page.getByRole("listbox", { name: "Commands" }).waitFor();
+    await page.keyboard.press("Escape");
+    await page.getByRole("listbox", { name: "Commands" }).waitFor({ state: "hidden" });
+    expect(await outbox(page)).toEqual([]);
+    // In the composer, and on the approval card's buttons.
+    await page.keyboard.press("Escape");
+    expect(await waitForPosted(page, { type: "interrupt" })).toEqual({ type: "interrupt" });
+    await clearOutbox(page);
+    await page.getByRole("button", { name: "Decline", exact: true }).focus();
+    await page.keyboard.press("Escape");
+    expect(await outbox(page)).toEqual([{ type: "interrupt" }]);
+    // The turn ended: Esc does nothing.
+    await clearOutbox(page);
+    await feed(page, [n("tandem/turn/completed", { turn: { id: TURN2_ID, status: "interrupted" } })]);
+    await box.click();
+    await page.keyboard.press("Escape");
+    expect(await outbox(page)).toEqual([]);
   });
 });
 
