@@ -8,7 +8,7 @@ import { createBridge } from "./bridge";
 import { Composer, type Draft } from "./composer";
 import { h, setText } from "./dom";
 import type { RenderContext } from "./render/common";
-import { stopOnEscape } from "./keys";
+import { listenForChatKeys } from "./keys";
 import { HeaderView } from "./render/header";
 import { TranscriptView } from "./render/transcript";
 import { retryText } from "./render/retry";
@@ -100,7 +100,11 @@ function start(): void {
     }
   });
 
-  stopOnEscape(document, () => isRunning(state), () => bridge.post({ type: "interrupt" }));
+  listenForChatKeys(document, {
+    running: () => isRunning(state),
+    stop: () => bridge.post({ type: "interrupt" }),
+    newThread: () => bridge.post({ type: "newThread" }),
+  }, /Mac|iPhone|iPad/.test(navigator.platform));
 
   render();
   document.documentElement.dataset["tandemReady"] = "true";

@@ -79,8 +79,8 @@ describe("a command waiting for approval", () => {
   });
 });
 
-describe("Esc stops the running turn", () => {
-  it("posts interrupt while a turn runs, from the composer or a card; not after the turn; not when it closes the menu", async () => {
+describe("keys in the chat: Esc stops the running turn, Ctrl+L starts a new thread", () => {
+  it("Esc posts interrupt while a turn runs, from the composer or a card; not after the turn; not when it closes the menu; Ctrl+L posts newThread", async () => {
     const page = await open();
     await feed(page, [...setup(), ...secondTurnPendingCommand()]);
     await clearOutbox(page);
@@ -105,6 +105,9 @@ describe("Esc stops the running turn", () => {
     await box.click();
     await page.keyboard.press("Escape");
     expect(await outbox(page)).toEqual([]);
+    // Ctrl+L starts a new thread (the page handles it: VS Code's focusedView keybinding does not fire in a webview).
+    await page.keyboard.press("Control+l");
+    expect(await outbox(page)).toEqual([{ type: "newThread" }]);
   });
 });
 

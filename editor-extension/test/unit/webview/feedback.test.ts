@@ -7,6 +7,7 @@ import { isLongMessage } from "../../../webview/render/messages";
 import { retryText } from "../../../webview/render/retry";
 import { approvalDirection } from "../../../webview/render/scroll";
 import { busyLabel, modelLabel } from "../../../webview/render/statusLine";
+import { chatKeyOf, listenForChatKeys } from "../../../webview/keys";
 import { adviceFor } from "../../../webview/render/turnFailure";
 import { emptyHintText, offeredSlashCommands } from "../../../webview/slash";
 import { type CommandEntry, initialState, reduceAll, turnInput, type ViewState } from "../../../webview/state";
@@ -119,5 +120,46 @@ describe("small things", () => {
     expect(emptyHintText(["new", "undo"])).toBe("Type @ to attach a file, / for commands (/new, /undo). Paste images with Ctrl+V.");
     const s = run([{ type: "capabilities", slashCommands: ["new"] }]);
     expect(s.slashCommands).toEqual(["new"]);
+  });
+});
+
+describe("the chat page's keys", () => {
+  const key = (k: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey" | "shiftKey" | "isComposing" | "defaultPrevented", boolean>> = {}) => ({
+    key: k, ctrlKey: false, metaKey: false, altKey: false, shiftKey: false, isComposing: false, defaultPrevented: false, ...mods,
+  });
+
+  it("Esc stops, Ctrl+L (Cmd+L on macOS) starts a new thread; anything else, composing or handled keys are not theirs", () => {
+    expect(chatKeyOf(key("Escape"), false)).toBe("stop");
+    expect(chatKeyOf(key("Escape"), true)).toBe("stop");
+    expect(chatKeyOf(key("l", { ctrlKey: true }), false)).toBe("newThread");
+    expect(chatKeyOf(key("L", { ctrlKey: true }), false)).toBe("newThread");
+    expect(chatKeyOf(key("l", { metaKey: true }), true)).toBe("newThread");
+    expect(chatKeyOf(key("l", { ctrlKey: true }), true)).toBeNull();
+    expect(chatKeyOf(key("l", { metaKey: true }), false)).toBeNull();
+    expect(chatKeyOf(key("l", { ctrlKey: true, shiftKey: true }), false)).toBeNull();
+    expect(chatKeyOf(key("l"), false)).toBeNull();
+    expect(chatKeyOf(key("Escape", { isComposing: true }), false)).toBeNull();
+    expect(chatKeyOf(key("Escape", { defaultPrevented: true }), false)).toBeNull();
+    expect(chatKeyOf(key("Escape", { ctrlKey: true }), false)).toBeNull();
+  });
+
+  it("a stop only while a turn runs; handled keys do not reach VS Code", () => {
+    let listener: ((e: KeyboardEvent) => void) | undefined;
+    const target = { addEventListener: (_type: string, l: (e: KeyboardEvent) => void) => void (listener = l) };
+    let running = false;
+    const posted: string[] = [];
+    listenForChatKeys(target as never, { running: () => running, stop: () => posted.push("stop"), newThread: () => posted.push("new") }, false);
+    const press = (k: string, ctrlKey = false) => {
+      const e = { ...key(k, { ctrlKey }), prevented: false, stopped: false, preventDefault() { this.prevented = true; }, stopPropagation() { this.stopped = true; } };
+      listener?.(e as unknown as KeyboardEvent);
+      return e;
+    };
+    expect(press("Escape").stopped).toBe(false);
+    running = true;
+    const stop = press("Escape");
+    expect([stop.prevented, stop.stopped]).toEqual([true, true]);
+    expect(press("l", true).stopped).toBe(true);
+    expect(press("a").stopped).toBe(false);
+    expect(posted).toEqual(["stop", "new"]);
   });
 });
