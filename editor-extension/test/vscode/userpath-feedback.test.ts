@@ -72,7 +72,7 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     await page.keyboard.press("Enter");
     await picker.waitFor({ state: "hidden", timeout: 15_000 });
     await page.locator(theme === "light" ? ".monaco-workbench.vs" : ".monaco-workbench.vs-dark").waitFor({ timeout: 30_000 });
-    await chat().locator(`body.vscode-${theme}`).waitFor({ timeout: 30_000 });
+    await chat().locator(`body.vscode-${theme}`).waitFor({ state: "attached", timeout: 30_000 }); // (the chat may be hidden)
   };
 
   /** Each step runs only if the ones before it passed (they build on each other). */
@@ -397,9 +397,14 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     const box = widget();
     await box.waitFor({ timeout: 30_000 });
     await snap("inline-ask-widget");
-    await box.locator(".comment-form .monaco-editor, .comment-form textarea").first().click();
+    // The prompt box: VS Code shows an extension's new comment thread with its prompt as a button
+    // (only threads a user starts from the gutter get the focus), which opens the input.
+    const prompt = box.locator("button.review-thread-reply-button");
+    expect(await prompt.innerText()).toBe("Ask Tandem about this code…");
+    await prompt.click();
+    await box.locator(".comment-form-container.expand .monaco-editor.focused").waitFor({ timeout: 15_000 });
     await page.keyboard.type("Add a doctest example");
-    await box.getByRole("button", { name: "Ask" }).click();
+    await box.locator(".form-actions .monaco-button").filter({ hasText: /^Ask$/ }).click();
     await box.filter({ hasText: "Proposed change" }).waitFor({ timeout: 60_000 });
     expect(await page.locator(".tab").filter({ hasText: "Tandem proposal" }).count()).toBe(0);
     expect(squash(await widget().innerText())).toContain(squash(DOCTEST_LINE));
