@@ -404,7 +404,9 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     await prompt.click();
     await box.locator(".comment-form-container.expand .monaco-editor.focused").waitFor({ timeout: 15_000 });
     await page.keyboard.type("Add a doctest example");
-    await box.locator(".form-actions .monaco-button").filter({ hasText: /^Ask$/ }).click();
+    // Ask and Cancel under the box; Ctrl+Enter asks (the box's placeholder says so).
+    expect((await box.locator(".form-actions .monaco-button").allInnerTexts()).sort()).toEqual(["Ask", "Cancel"]);
+    await page.keyboard.press("Control+Enter");
     await box.filter({ hasText: "Proposed change" }).waitFor({ timeout: 60_000 });
     expect(await page.locator(".tab").filter({ hasText: "Tandem proposal" }).count()).toBe(0);
     expect(squash(await widget().innerText())).toContain(squash(DOCTEST_LINE));
