@@ -43,7 +43,7 @@ export class ScrollFollower {
       onclick: () => this.toBottom("smooth"),
     }, "Jump to latest ↓");
     this.pill = h("button", {
-      class: "primary approval-pill", type: "button", hidden: true,
+      class: "approval-pill", type: "button", hidden: true,
       onclick: () => this.revealApproval(),
     });
     this.el = h("div", { class: "scroll-indicators" }, this.pill, this.jump);
