@@ -11,11 +11,14 @@ import { ERROR_CODES } from "./protocol/methods";
 import type { ResumedTurn, ThreadInfo, TokenUsageNotification, TurnStartParams } from "./protocol/generated";
 import type { ApprovalDecision, Item } from "./shared/protocolTypes";
 import { reviewFiles } from "./chatReview";
-import type { HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost } from "./shared/webviewMessages";
+import type {
+  CapabilitiesMessage, HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost,
+} from "./shared/webviewMessages";
 import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
 import type { ThreadStore } from "./threads";
 import type { ReviewStates } from "./review";
+import type { FeedbackActions } from "./feedbackActions";
 import type { TurnOptions } from "./turnOptions";
 
 /** What the controller needs from the editor. */
@@ -56,6 +59,10 @@ export interface ChatDeps {
   pickThread?: () => Promise<void>;
   /** Where the chat's thread is remembered across window reloads (VS Code's `workspaceState`). */
   lastThread?: { get(): string | undefined; set(threadId: string | undefined): void };
+  /** Code-block and failed-turn actions that need VS Code (feedbackHost.ts); absent: not offered. */
+  actions?: FeedbackActions;
+  /** The slash commands the server announced in `initialize` (null: it did not say). */
+  slashCommands?: () => string[] | null;
 }
 
 /** Slash commands the server has no method for yet. */
@@ -87,6 +94,7 @@ export class ChatController {
   async ready(): Promise<void> {
     const { host, store, broker } = this.deps;
     host.post(this.status());
+    host.post(this.capabilities());
     host.post({ type: "threads", threads: store.list(), activeThreadId: store.activeThreadId });
     this.postTurnOptions();
     if (this.deps.connected()) {
@@ -141,6 +149,26 @@ export class ChatController {
   postTurnOptions(): void {
     const options = this.deps.turnOptions;
     if (options) this.deps.host.post({ type: "turnOptions", ...options.view(this.deps.store.activeThread()?.info ?? null) });
+  }
+
+  /** What the server supports, for the page (sent on `ready` and whenever the server starts). */
+  capabilities(): CapabilitiesMessage {
+    return { type: "capabilities", slashCommands: this.deps.slashCommands?.() ?? null };
+  }
+
+  /**
+   * Send a failed turn's input again as a new turn of `threadId` (the turn-end line's Retry; the
+   * input is the failed turn's user message as the server recorded it).
+   */
+  async retryTurn(threadId: string, input: TurnInput): Promise<void> {
+    const { store } = this.deps;
+    if (store.activeThreadId !== threadId) await this.openThread(threadId);
+    if (store.get(threadId)?.runningTurnId) {
+      await this.deps.rpc.request("tandem/turn/steer", { threadId, input: input as TurnStartParams["input"] });
+      return;
+    }
+    const { turn } = await this.startTurn(threadId, input);
+    store.turnStarted(threadId, turn);
   }
 
   /** Approvals in the panel: `approval` when asked, `approvalResolved` when answered elsewhere or withdrawn. */
@@ -319,6 +347,15 @@ export class ChatController {
         return;
       case "setTurnOption":
         this.deps.turnOptions?.choose(message.option, message.value);
+        return;
+      case "codeBlock":
+        await this.deps.actions?.codeBlock(message.action, message.code, message.language);
+        return;
+      case "retryTurn":
+        return this.retryTurn(message.threadId, message.input as TurnInput);
+      case "failureAction":
+        if (message.action === "compact") return this.slash("compact");
+        await this.deps.actions?.failureAction(message.action, message.threadId);
         return;
     }
   }

@@ -25,6 +25,7 @@ const INTENTS = new Set<WebviewToHost["type"]>([
   "reviewFiles", "restoreCheckpoint", "redoCheckpoint",
   "setupTest", "setupSave", "setupClose", "openSetup", "openSettings", "restartServer", "showLogs",
   "pickThread", "setTurnOption",
+  "codeBlock", "retryTurn", "failureAction",
 ]);
 
 /** True for a well-formed webview -> host message (the page is ours, but messages are still checked). */
@@ -72,6 +73,9 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   private readonly disposables: vscode.Disposable[] = [];
   /** Every message posted to the page (for the extension API / tests). */
   readonly onDidPost = this.postEmitter.event;
+  private readonly visibilityEmitter = new vscode.EventEmitter<boolean>();
+  /** Fires when the view is shown or hidden (approvals.ts: no notification while it is visible). */
+  readonly onDidChangeVisibility = this.visibilityEmitter.event;
   controller: ChatController | undefined;
   /** The provider setup view and the "Not connected" banner (src/setup.ts). */
   setup: SetupController | undefined;
@@ -103,9 +107,29 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
         if (this.view === view) {
           this.view = undefined;
           this.ready = false;
+          this.visibilityEmitter.fire(false);
         }
       }),
+      view.onDidChangeVisibility(() => this.visibilityEmitter.fire(view.visible)),
     );
+    this.visibilityEmitter.fire(view.visible);
+  }
+
+  /** Whether the chat view is on screen. */
+  visible(): boolean {
+    return Boolean(this.view?.visible);
+  }
+
+  /**
+   * The count on the Tandem activity-bar icon (pending approvals; 0 removes it). A count of 0 is
+   * set as the badge `{value: 0}` (which VS Code does not draw), not `undefined`: VS Code 1.100's
+   * webview views never take a badge down that is set back to `undefined` (WebviewViewPane keeps
+   * its activity; tree views clear theirs), so the icon would keep "1" after the approval was answered.
+   */
+  setBadge(count: number): void {
+    if (!this.view) return;
+    const badge = count > 0 ? { value: count, tooltip: `${count} Tandem approval${count === 1 ? "" : "s"} waiting` } : { value: 0, tooltip: "" };
+    this.view.badge = badge;
   }
 
   /** Handle a message from the page (also used by the extension API to simulate the page). */
@@ -168,6 +192,7 @@ export class ChatPanel implements vscode.WebviewViewProvider, ChatHost, vscode.D
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.postEmitter.dispose();
+    this.visibilityEmitter.dispose();
   }
 
   private resolve(p: string): vscode.Uri {

@@ -121,6 +121,11 @@ export class TandemClient implements vscode.Disposable {
     return this.startedEnv[name] === value;
   }
 
+  /** The running server's `initialize` result (undefined before it answered). */
+  initializeResult(): unknown {
+    return this.client?.initializeResult;
+  }
+
   /** The current client as a request sender (waits for a start in progress; fails when stopped). */
   sender(): RequestSender {
     return {

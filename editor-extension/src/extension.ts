@@ -13,19 +13,21 @@ import * as nodePath from "node:path";
 import * as vscode from "vscode";
 import { AgentEdits, saveAgentEditsSetting } from "./agentEdits";
 import { ApprovalBroker, registerApprovalHandler, type PendingApproval } from "./approvalBroker";
-import { notificationPresenter } from "./approvals";
+import { notificationPresenter, type PromptSurface } from "./approvals";
 import { ChatController } from "./chat";
 import { ChatPanel } from "./chatPanel";
 import { TandemClient } from "./client";
 import { COMMANDS, registerCommands } from "./commands";
 import { ChangeStates } from "./changeStates";
-import { InlineAsk } from "./inlineAsk";
+import { InlineAsk, type InlineSessionInfo } from "./inlineAsk";
 import { InlineDiff, type InlineDiffSnapshot } from "./inlineDiff";
+import { FeedbackHost } from "./feedbackHost";
 import { NotificationRouter, type TandemNotification } from "./notifications";
 import type { ClientRequestMethod, ParamsOf, ResultOf } from "./protocol/methods";
 import { ProposalManager } from "./proposals";
 import { ReviewStates } from "./review";
 import { registerReviewCommands } from "./reviewCommands";
+import { slashCommandsOf } from "./serverCapabilities";
 import { tandemRpc } from "./rpc/connection";
 import { ProviderKeys } from "./secrets";
 import { readSettings, RESTART_KEYS, serverCommandLine, type TandemSettings } from "./settings";
@@ -63,6 +65,12 @@ export interface TandemApi {
   turnOptions(): { view: TurnOptionsView; overrides: TurnOverrides };
   statusText(): string;
   restart(): Promise<void>;
+  /** The open inline-ask widgets. */
+  inlineSessions(): InlineSessionInfo[];
+  /** Where a pending command approval is asked outside the chat card ("chatCard": only there). */
+  approvalSurface(requestId: string): PromptSurface | null;
+  /** Whether the chat view is on screen. */
+  chatVisible(): boolean;
 }
 
 let client: TandemClient | undefined;
@@ -106,7 +114,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     },
   });
   const changeStates = new ChangeStates();
-  const inline = new InlineDiff({
+  const inlineDiff = new InlineDiff({
     rpc,
     router,
     states: changeStates,
@@ -118,11 +126,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     },
   });
   const turnOptions = new TurnOptions(context.workspaceState);
+  const feedback = new FeedbackHost({
+    store,
+    broker,
+    reviews,
+    applyCode: (editor, code, language) => inline.applyCode(editor, code, language),
+    showLogs: () => output.show(true),
+    defaultProvider: () => settings().provider,
+  });
   const controller = new ChatController({
     rpc, store, broker, reviews, proposals, settings, connected: () => tandemClient.running, host: panel,
     turnOptions,
     lastThread: lastThreadMemory(context.workspaceState),
     pickThread: async () => void (await vscode.commands.executeCommand(COMMANDS.resumeThread)),
+    actions: feedback, slashCommands: () => slashCommandsOf(tandemClient.initializeResult()),
   });
   panel.controller = controller;
   const { setup, disposables: setupDisposables } = createSetup({
@@ -144,6 +161,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       contextTokens: usage?.contextTokens ?? null,
     });
     panel.post(controller.status());
+    feedback.updateContext(Boolean(store.activeThread()?.runningTurnId)); // Esc in the chat stops the chat's turn
+    panel.setBadge(panel.visible() ? 0 : broker.pending().length);
   };
 
   router.listen((n) => store.apply(n));
@@ -152,33 +171,43 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
   router.listen((n) => changeStates.apply(n));
   context.subscriptions.push(toDisposable(nameNewThreads(router, store, () => controller.listThreads())));
 
-  const inlineAsk = new InlineAsk(rpc, router, store, async (threadId) => {
-    await controller.openThread(threadId);
-    await panel.reveal();
+  const inline = new InlineAsk({
+    rpc, router, store, broker, reviews,
+    openInChat: async (threadId) => {
+      await controller.openThread(threadId);
+      await panel.reveal();
+    },
   });
+  const approvalNotifications = notificationPresenter(() => settings().modalApprovals, panel);
 
   context.subscriptions.push(
     output,
     tandemClient,
     panel.register(),
     proposals.register(),
-    inline.register(),
-    inline,
-    ...registerReviewCommands({ proposals, inline }),
+    inlineDiff.register(),
+    inlineDiff,
+    ...registerReviewCommands({ proposals, inline: inlineDiff }),
     tandemClient.onDidChangeRunning((running) => {
-      if (running) return inline.refreshVisible();
+      if (running) return inlineDiff.refreshVisible();
       changeStates.clear();
-      inline.clear();
+      inlineDiff.clear();
     }),
     statusBar,
     broker.addPresenter(reviews.presenter()), // first: the other presenters find the request's review state
-    broker.addPresenter(notificationPresenter(() => settings().modalApprovals)),
+    broker.addPresenter(approvalNotifications),
+    approvalNotifications,
     broker.addPresenter(controller.presenter()),
-    broker.addPresenter(proposals.presenter()),
+    broker.addPresenter(inline.skipInline(proposals.presenter())), // inline-ask changes are reviewed in their widget
+    inline,
+    ...inline.register(),
+    feedback,
+    panel.onDidChangeVisibility(() => updateStatus()),
     toDisposable(store.onDidChange(updateStatus)),
     toDisposable(broker.onDidChange(updateStatus)),
     tandemClient.onDidChangeRunning((running) => {
       updateStatus();
+      if (running) panel.post(controller.capabilities());
       if (running) void controller.listThreads().catch(log);
       if (running) void refreshCatalogue(rpc, turnOptions).then(() => controller.restoreLastThread()).catch(log);
     }),
@@ -189,7 +218,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
       controller,
       revealChat: () => panel.reveal(),
       insertIntoChat: (mention) => panel.post({ type: "insert", text: "", mention }),
-      inlineAsk: (prompt) => inlineAsk.run(undefined, prompt),
+      inlineAsk: (prompt) => inline.run(undefined, prompt),
       restart: () => tandemClient.restart(),
       showLogs: () => output.show(true),
       applyProposal: (requestId) => proposals.applyAccepted(requestId),
@@ -226,8 +255,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     pendingApprovals: () => broker.pending(),
     answerApproval: (requestId, result) => broker.answer(requestId, result),
     proposalDocuments: (requestId) => proposals.documents(requestId),
-    inlineDiff: () => inline.snapshot(),
-    reviewNavigator: () => inline.navigator(),
+    inlineDiff: () => inlineDiff.snapshot(),
+    reviewNavigator: () => inlineDiff.navigator(),
     activeThreadId: () => store.activeThreadId,
     turnOptions: () => {
       const info = store.activeThread()?.info ?? null;
@@ -235,6 +264,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Tandem
     },
     statusText: () => statusBar.text,
     restart: () => tandemClient.restart(),
+    inlineSessions: () => inline.list(),
+    approvalSurface: (requestId) => approvalNotifications.surface(requestId),
+    chatVisible: () => panel.visible(),
   };
   runTestModule(api, log);
   return api;

@@ -33,6 +33,7 @@ const HOST_TYPE_TABLE: Record<HostToWebview["type"], true> = {
   status: true, insert: true, mentionResults: true, error: true,
   setup: true, setupResult: true, connection: true, restoreDraft: true,
   turnOptions: true,
+  capabilities: true,
 };
 const HOST_TYPES: ReadonlySet<string> = new Set(Object.keys(HOST_TYPE_TABLE));
 

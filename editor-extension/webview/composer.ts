@@ -8,7 +8,7 @@ import type {
 import { h, uid } from "./dom";
 import {
   applyMention, findMentionQuery, mentionLabel, type MentionQuery, parseSlashCommand, sameMention, type SlashCommand,
-  slashMatches,
+  slashMatches, type SlashName,
 } from "./mentions";
 import { type MenuItem, PopupMenu } from "./menu";
 
@@ -41,7 +41,17 @@ export class Composer {
   /** Send is disabled while the server is not connected (the text stays in the box). */
   private connected = true;
 
-  constructor(private readonly post: (m: WebviewToHost) => void, private readonly onDraft: (d: Draft) => void) {
+  /** Slash commands the server supports (webview/slash.ts); until told, every known one. */
+  private slashNames: readonly SlashName[] | null = null;
+
+  /**
+   * @param onSent called after a message was sent (the transcript scrolls to it).
+   */
+  constructor(
+    private readonly post: (m: WebviewToHost) => void,
+    private readonly onDraft: (d: Draft) => void,
+    private readonly onSent: () => void = () => undefined,
+  ) {
     const hintId = uid("composer-hint");
     this.textarea = h("textarea", {
       class: "input",
@@ -86,6 +96,11 @@ export class Composer {
 
   focus(): void {
     this.textarea.focus();
+  }
+
+  /** Offer only these slash commands (those the server supports). */
+  setSlashCommands(names: readonly SlashName[]): void {
+    this.slashNames = names;
   }
 
   setRunning(running: boolean): void {
@@ -162,7 +177,7 @@ export class Composer {
       this.closeMenus();
       return;
     }
-    const slash = slashMatches(ta.value);
+    const slash = slashMatches(ta.value, this.slashNames ?? undefined);
     if (slash && slash.length > 0) {
       this.mention = null;
       this.menu.show(slash.map((c) => this.slashItem(c)), "Commands");
@@ -311,10 +326,12 @@ export class Composer {
     if (!this.connected) return; // never dropped: the text stays until the server runs
     const text = this.textarea.value.trim();
     if (!text && this.mentions.length === 0 && this.images.length === 0) return;
+    // A typed command the server lacks still goes to the host, which says so (it is not sent to the model).
     const slash = this.mentions.length === 0 && this.images.length === 0 ? parseSlashCommand(text) : null;
     if (slash) this.post({ type: "slash", ...slash });
     else this.post({ type: "send", text, mentions: [...this.mentions], images: [...this.images] });
     this.clear();
+    this.onSent();
   }
 
   private clear(): void {

@@ -1,5 +1,5 @@
 /** The transcript's entries: one per item, approval, turn end or host notice (see state.ts). */
-import type { ItemStatus, TurnStatus, Usage } from "../src/protocol/generated";
+import type { ItemStatus, TurnErrorCode, TurnStatus, Usage } from "../src/protocol/generated";
 import type { FileChangeItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
 import type { ApprovalMessage, HunkDecision } from "../src/shared/webviewMessages";
 import type { CappedText } from "./capped";
@@ -10,9 +10,11 @@ export interface AgentEntry { kind: "agent"; id: string; turnId: string | null; 
 export interface ReasoningEntry {
   kind: "reasoning"; id: string; turnId: string | null; summary: string[]; text: string; streaming: boolean;
 }
+/** `approvalRequestId`: the pending approval of this command (it waits for the user), else null. */
 export interface CommandEntry {
   kind: "command"; id: string; turnId: string | null; command: string; cwd: string; status: ItemStatus;
   exitCode: number | null; durationMs: number | null; output: CappedText;
+  approvalRequestId: string | null;
 }
 /** `review`: the server's review state of each file once the change is applied (reviewState.ts). */
 export interface FileChangeEntry {
@@ -28,11 +30,13 @@ export interface ErrorEntry { kind: "error"; id: string; turnId: string | null; 
 export interface ApprovalEntry {
   kind: "approval"; id: string; turnId: string; request: ApprovalMessage; decisions?: Readonly<Record<string, HunkDecision>>;
 }
-/** `review`: the turn's files under review and whether it is undone (reviewState.ts). */
+/** `review`: the turn's files under review and whether it is undone (reviewState.ts).
+ * `errorCode`: the server's kind of failure (`TurnError.code`), null when it gave none. */
 export interface TurnEntry {
   kind: "turn"; id: string; turnId: string; status: TurnStatus; error: string | null; usage: Usage | null;
   diff: string;
   review?: TurnReview;
+  errorCode: TurnErrorCode | null;
 }
 /** A problem reported by the host (`error` message). */
 export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }

@@ -10,10 +10,13 @@ import { h, setText } from "./dom";
 import type { RenderContext } from "./render/common";
 import { ConnectionBanner } from "./render/connection";
 import { ComposerBar } from "./render/composerBar";
+import { listenForChatKeys } from "./keys";
 import { HeaderView } from "./render/header";
 import { SetupView } from "./render/setup";
 import { TranscriptView } from "./render/transcript";
-import { initialState, isRunning, reduceAll, type ViewState } from "./state";
+import { retryText } from "./render/retry";
+import { emptyHintText, offeredSlashCommands } from "./slash";
+import { initialState, isRunning, reduceAll, turnInput, type ViewState } from "./state";
 
 /** Past this many queued messages (a hidden panel gets no animation frames) fold them at once. */
 const MAX_QUEUE = 1_000;
@@ -33,29 +36,34 @@ function start(): void {
     post: (m) => bridge.post(m),
     cwd: () => state.thread?.cwd ?? null,
     threadId: () => state.activeThreadId,
+    turnInput: (turnId) => turnInput(state, turnId),
+    provider: () => state.thread?.modelProvider ?? null,
   };
   const header = new HeaderView(ctx.post);
-  const composer = new Composer(ctx.post, (draft) => bridge.setState({ draft } satisfies Saved));
+  const composer = new Composer(ctx.post, (draft) => bridge.setState({ draft } satisfies Saved),
+    () => transcript.follower.toBottom());
   const bar = new ComposerBar(ctx.post);
   composer.el.append(bar.el); // the model / effort / approval pickers and the token meter, under the composer
   const list = h("div", { class: "transcript-list" });
+  const emptyHint = h("p", {}, emptyHintText(offeredSlashCommands(null)));
   const empty = h("div", { class: "empty" },
     h("p", { class: "empty-title" }, "Ask Tandem to work on your code."),
-    h("p", {}, "Type @ to attach a file, / for commands (/new, /compact, /undo, /review). Paste images with Ctrl+V."));
+    emptyHint);
   const scroller = h("main", {
     class: "transcript", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": "Conversation",
   }, empty, list);
   const retry = h("div", { class: "retry", role: "status", hidden: true });
   const transcript = new TranscriptView(scroller, list, ctx, () => composer.focus());
+  const pane = h("div", { class: "transcript-pane" }, scroller, transcript.follower.el);
   const setupView = new SetupView(ctx.post);
   const banner = new ConnectionBanner(ctx.post);
   let statusSeen = false;
 
   const root = document.getElementById("app") ?? document.body.appendChild(h("div", { id: "app" }));
-  root.replaceChildren(header.el, setupView.el, scroller, retry, banner.el, composer.el);
+  root.replaceChildren(header.el, setupView.el, pane, retry, banner.el, composer.el);
   /** The setup view replaces the conversation and the composer while it shows. */
   const showSetup = (shown: boolean): void => {
-    for (const el of [scroller, composer.el]) el.hidden = shown;
+    for (const el of [pane, composer.el]) el.hidden = shown;
     if (shown) retry.hidden = true;
   };
 
@@ -68,14 +76,17 @@ function start(): void {
     bar.render(state);
     transcript.render(state);
     empty.hidden = state.order.length > 0;
+    if (state.slashCommands !== rendered?.slashCommands) {
+      const offered = offeredSlashCommands(state.slashCommands);
+      composer.setSlashCommands(offered);
+      setText(emptyHint, emptyHintText(offered));
+    }
     composer.setRunning(isRunning(state));
     // Send follows the host's connection report, or (before one) the status line's.
     if (banner.state === null) composer.setConnected(!statusSeen || state.status.connected);
     scroller.setAttribute("aria-busy", String(isRunning(state)));
     retry.hidden = state.retry === null || setupView.visible;
-    if (state.retry) {
-      setText(retry, `Connection problem, retrying (attempt ${state.retry.attempt} of ${state.retry.maxAttempts}): ${state.retry.message}`);
-    }
+    if (state.retry) setText(retry, retryText(state.retry));
     rendered = state;
   };
 
@@ -114,6 +125,12 @@ function start(): void {
       requestAnimationFrame(flush);
     }
   });
+
+  listenForChatKeys(document, {
+    running: () => isRunning(state),
+    stop: () => bridge.post({ type: "interrupt" }),
+    newThread: () => bridge.post({ type: "newThread" }),
+  }, /Mac|iPhone|iPad/.test(navigator.platform));
 
   render();
   document.documentElement.dataset["tandemReady"] = "true";

@@ -1,8 +1,30 @@
-/** Agent markdown -> sanitised HTML (marked + DOMPurify). Streaming text is re-rendered per frame. */
+/**
+ * Agent markdown -> sanitised HTML (marked + DOMPurify). Streaming text is re-rendered per frame.
+ * Code fences keep their language as `data-lang` (DOMPurify drops `class`), for the code-block
+ * toolbar and highlighting (webview/code/codeBlocks.ts); tables are wrapped in a horizontally
+ * scrolling box so wide tables scroll instead of breaking words.
+ */
 import DOMPurify from "dompurify";
-import { Marked } from "marked";
+import { Marked, Renderer, type Tokens } from "marked";
+
+/** `text` with the five HTML metacharacters escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+}
 
 const marked = new Marked({ gfm: true, breaks: false, async: false });
+marked.use({
+  renderer: {
+    code({ text, lang }: Tokens.Code): string {
+      const language = /^\S*/.exec(lang ?? "")?.[0] ?? "";
+      const attr = language ? ` data-lang="${escapeHtml(language)}"` : "";
+      return `<pre><code${attr}>${escapeHtml(text)}</code></pre>\n`;
+    },
+    table(this: Renderer, token: Tokens.Table): string {
+      return `<div data-scroll="table">${Renderer.prototype.table.call(this, token)}</div>\n`;
+    },
+  },
+});
 
 let hooked = false;
 

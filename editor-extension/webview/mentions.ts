@@ -62,12 +62,15 @@ export function parseSlashCommand(text: string): { command: SlashName; args?: st
   return args ? { command: cmd.name, args } : { command: cmd.name };
 }
 
-/** Commands matching a partial `/name` being typed (the whole text), or null when the menu should not show. */
-export function slashMatches(text: string): SlashCommand[] | null {
+/**
+ * Commands matching a partial `/name` being typed (the whole text), or null when the menu should not
+ * show; `offered` limits them to the commands the server supports (webview/slash.ts).
+ */
+export function slashMatches(text: string, offered?: readonly SlashName[]): SlashCommand[] | null {
   const m = /^\/(\w*)$/.exec(text);
   if (!m) return null;
   const prefix = (m[1] ?? "").toLowerCase();
-  return SLASH_COMMANDS.filter((c) => c.name.startsWith(prefix));
+  return SLASH_COMMANDS.filter((c) => c.name.startsWith(prefix) && (!offered || offered.includes(c.name)));
 }
 
 /** `path`, `path:12` or `path:12-20`. */

@@ -5,10 +5,10 @@
  * never mutated, so the renderer updates exactly the cards whose entry object changed.
  * `reduceAll` folds a batch of messages (one animation frame's worth) copying the maps once.
  */
-import type { ItemNotification, TandemMethods } from "../src/protocol/generated";
+import type { ItemNotification, TandemMethods, TurnErrorCode } from "../src/protocol/generated";
 import type { CommandExecutionItem, PlanStep, ThreadInfo } from "../src/shared/protocolTypes";
 import type { HostToWebview, Item, MentionResultsMessage } from "../src/shared/webviewMessages";
-import type { AgentEntry, CommandEntry, Entry, ReasoningEntry } from "./entries";
+import type { AgentEntry, CommandEntry, Entry, ReasoningEntry, UserEntry } from "./entries";
 import { appendCapped, cappedFrom, EMPTY_TEXT, stripAnsi } from "./capped";
 import { emptyReview, fileReview, turnReview, withChange, withUndo, type ReviewView } from "./reviewState";
 import { resumeSteps } from "./resumed";
@@ -35,7 +35,7 @@ export interface StatusView {
   used: Usage | null;
 }
 
-export interface RetryView { attempt: number; maxAttempts: number; message: string }
+export interface RetryView { attempt: number; maxAttempts: number; message: string; code: TurnErrorCode | null }
 
 export interface ViewState {
   threads: ThreadInfo[];
@@ -58,6 +58,10 @@ export interface ViewState {
   review: ReviewView;
   /** The composer's model / effort / approval pickers (null until the host says). */
   turnOptions: TurnOptionsView | null;
+  /** Pending approvals by the item they are for (a command waiting for approval is not running yet). */
+  approvalByItem: Readonly<Record<string, string>>;
+  /** Slash commands the server supports (`capabilities`); null until it says (see webview/slash.ts). */
+  slashCommands: readonly string[] | null;
 }
 
 export function initialState(): ViewState {
@@ -77,6 +81,8 @@ export function initialState(): ViewState {
     seq: 0,
     review: emptyReview(),
     turnOptions: null,
+    approvalByItem: {},
+    slashCommands: null,
   };
 }
 
@@ -156,6 +162,26 @@ class Draft {
     this.s.turnDiffs = {};
     this.s.activeTurnId = null;
     this.s.retry = null;
+    this.s.approvalByItem = {};
+  }
+
+  /** Records (or, with null, clears) the pending approval of item `itemId` and marks its command card. */
+  private setWaiting(itemId: string, requestId: string | null): void {
+    const byItem = { ...this.s.approvalByItem };
+    if (requestId === null) delete byItem[itemId];
+    else byItem[itemId] = requestId;
+    this.s.approvalByItem = byItem;
+    const e = this.get(itemId);
+    if (e?.kind === "command" && e.approvalRequestId !== requestId) this.put({ ...e, approvalRequestId: requestId });
+  }
+
+  /** Removes an approval card (answered, withdrawn, or its turn ended) and its mark on the command. */
+  private removeApproval(requestId: string): void {
+    const entry = this.get(approvalId(requestId));
+    if (entry?.kind === "approval" && this.s.approvalByItem[entry.request.itemId] === requestId) {
+      this.setWaiting(entry.request.itemId, null);
+    }
+    this.remove(approvalId(requestId));
   }
 
   // --- messages -------------------------------------------------------------------------
@@ -196,9 +222,13 @@ class Draft {
       case "approval":
         this.put({ kind: "approval", id: approvalId(message.requestId), turnId: message.turnId, request: message },
           message.itemId);
+        this.setWaiting(message.itemId, message.requestId);
         break;
       case "approvalResolved":
-        this.remove(approvalId(message.requestId));
+        this.removeApproval(message.requestId);
+        break;
+      case "capabilities":
+        this.s.slashCommands = message.slashCommands;
         break;
       case "hunkDecisions": {
         const entry = this.get(approvalId(message.requestId));
@@ -285,7 +315,7 @@ class Draft {
       case "tandem/turn/streamRetry": {
         const p = params as unknown as Params<"tandem/turn/streamRetry">;
         for (const id of p.discardedItemIds ?? []) this.remove(id);
-        this.s.retry = { attempt: p.attempt, maxAttempts: p.maxAttempts, message: p.message };
+        this.s.retry = { attempt: p.attempt, maxAttempts: p.maxAttempts, message: p.message, code: p.code ?? null };
         break;
       }
       case "tandem/thread/tokenUsage": {
@@ -302,7 +332,7 @@ class Draft {
       }
       case "tandem/serverRequest/resolved": {
         const p = params as unknown as Params<"tandem/serverRequest/resolved">;
-        this.remove(approvalId(p.requestId));
+        this.removeApproval(p.requestId);
         break;
       }
       case "tandem/change/updated": {
@@ -353,7 +383,7 @@ class Draft {
     for (const id of [...ids]) {
       const e = this.get(id);
       if (!e || e.turnId !== turnId) continue;
-      if (e.kind === "approval") this.remove(id); // withdrawn with the turn
+      if (e.kind === "approval") this.removeApproval(e.request.requestId); // withdrawn with the turn
       else if ((e.kind === "agent" || e.kind === "reasoning") && e.streaming) this.put({ ...e, streaming: false });
       else if (e.kind === "plan" && !e.done) this.put({ ...e, done: true });
     }
@@ -366,6 +396,7 @@ class Draft {
       usage: p.turn.usage ?? null,
       diff: this.s.turnDiffs[turnId] ?? "",
       review: turnReview(this.s.review, turnId),
+      errorCode: p.turn.error?.code ?? null,
     });
     if (this.s.activeTurnId === turnId || this.s.activeTurnId === null) {
       this.s.activeTurnId = null;
@@ -410,7 +441,7 @@ class Draft {
         break;
       }
       case "commandExecution":
-        this.put(commandEntry(item, turnId, prev));
+        this.put(commandEntry(item, turnId, prev, this.s.approvalByItem[item.id] ?? null));
         break;
       case "fileChange":
         this.put({
@@ -433,7 +464,8 @@ class Draft {
   }
 }
 
-function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: Entry | undefined): CommandEntry {
+function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: Entry | undefined,
+  approvalRequestId: string | null): CommandEntry {
   const streamed = prev?.kind === "command" ? prev.output : EMPTY_TEXT;
   const output = item.output ? cappedFrom(stripAnsi(item.output)) : streamed;
   return {
@@ -446,6 +478,7 @@ function commandEntry(item: CommandExecutionItem, turnId: string | null, prev: E
     exitCode: item.exitCode ?? null,
     durationMs: item.durationMs ?? null,
     output,
+    approvalRequestId: item.status === "inProgress" || item.status === undefined ? approvalRequestId : null,
   };
 }
 
@@ -466,4 +499,16 @@ export function approvalId(requestId: string): string {
 
 export function turnEntryId(turnId: string): string {
   return `turn:${turnId}`;
+}
+
+/**
+ * The input of turn `turnId`: the content of its first user message (for Retry), or null when the
+ * transcript does not have it.
+ */
+export function turnInput(state: ViewState, turnId: string): UserEntry["item"]["content"] | null {
+  for (const id of state.order) {
+    const e = state.entries[id];
+    if (e?.kind === "user" && e.turnId === turnId) return e.item.content;
+  }
+  return null;
 }

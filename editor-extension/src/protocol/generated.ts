@@ -96,6 +96,18 @@ export type ProviderState = ("ready" | "missingKey" | "configError")
  */
 export type TurnStatus = ("inProgress" | "completed" | "interrupted" | "failed")
 /**
+ * What kind of failure ended a turn (or is being retried), for a client to give advice without
+ * parsing messages: the provider's quota or billing (``quota``), rejected credentials (``auth``),
+ * a rate limit that outlasted the retries (``rateLimit``), the provider could not be reached or
+ * the stream broke (``connection``), the provider answered with a server error such as HTTP 500
+ * (``server``), the request is larger than the model's context window (``context``), a
+ * configuration problem (``config``), anything else (``other``).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TurnErrorCode".
+ */
+export type TurnErrorCode = ("quota" | "auth" | "rateLimit" | "connection" | "server" | "context" | "config" | "other")
+/**
  * How a turn ended (``inProgress`` while it runs).
  */
 export type TurnStatus1 = ("inProgress" | "completed" | "interrupted" | "failed")
@@ -180,6 +192,7 @@ SandboxMode?: SandboxMode
 SelectionInput?: SelectionInput
 ServerRequestResolvedNotification?: ServerRequestResolvedNotification
 StreamRetryNotification?: StreamRetryNotification
+TandemServerCapabilities?: TandemServerCapabilities
 TextInput?: TextInput
 ThreadCompactParams?: ThreadCompactParams
 ThreadForkParams?: ThreadForkParams
@@ -195,6 +208,7 @@ ThreadStartParams?: ThreadStartParams
 TokenUsageNotification?: TokenUsageNotification
 Turn?: Turn
 TurnError?: TurnError
+TurnErrorCode?: TurnErrorCode
 TurnInterruptParams?: TurnInterruptParams
 TurnNotification?: TurnNotification
 TurnResult?: TurnResult
@@ -893,13 +907,15 @@ itemIds?: string[]
 diff?: string
 }
 /**
- * Why a turn failed, in words a user can act on.
+ * Why a turn failed, in words a user can act on; ``code`` says what kind of failure it was (so a
+ * client can offer advice without parsing the message; absent in turns recorded before it existed).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "TurnError".
  */
 export interface TurnError {
 message: string
+code?: (TurnErrorCode | null)
 }
 /**
  * Token counts (tokens, not bytes).
@@ -938,7 +954,9 @@ threadId: string
 requestId: string
 }
 /**
- * ``tandem/turn/streamRetry``: a model request failed and will be retried.
+ * ``tandem/turn/streamRetry``: a model request failed and will be retried; ``code`` says what kind
+ * of failure (``server`` for an HTTP 5xx, ``connection`` for a broken stream or an unreachable
+ * provider, ``rateLimit`` for HTTP 429, ...).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "StreamRetryNotification".
@@ -951,6 +969,21 @@ maxAttempts: number
 delayMs: number
 message: string
 discardedItemIds?: string[]
+code?: (TurnErrorCode | null)
+}
+/**
+ * What the server announces in its ``initialize`` result as ``capabilities.experimental.tandem``:
+ * the protocol ``version`` and the chat ``slash_commands`` it supports (names without the slash,
+ * e.g. ``compact``); a client offers no other slash commands. Built without pydantic by
+ * :mod:`tandem.lsp.server` (``initialize`` is answered before pydantic is imported); this model is
+ * its schema.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "TandemServerCapabilities".
+ */
+export interface TandemServerCapabilities {
+version: number
+slashCommands: string[]
 }
 /**
  * ``tandem/thread/compact``: compact the conversation now (``/compact``), as a turn of its own.

@@ -15,6 +15,7 @@ import type {
   ThreadInfo,
   TokenUsageNotification,
   Usage,
+  UserMessageItem,
 } from "./protocolTypes";
 import type { TurnOptionKind, TurnOptionsView } from "./turnOptions";
 
@@ -167,7 +168,18 @@ export interface RestoreDraftMessage {
   mentions: Mention[];
 }
 
+/**
+ * What the server supports, from its `initialize` result (`capabilities.experimental.tandem`):
+ * the slash commands to offer (`null`: the server did not say, so the page offers the commands
+ * every server has had: new, compact, undo, redo).
+ */
+export interface CapabilitiesMessage {
+  type: "capabilities";
+  slashCommands: string[] | null;
+}
+
 export type HostToWebview =
+  | CapabilitiesMessage
   | NotificationMessage
   | ThreadsMessage
   | ThreadOpenedMessage
@@ -183,6 +195,15 @@ export type HostToWebview =
   | ConnectionMessage
   | RestoreDraftMessage
   | TurnOptionsMessage;
+
+/** What a code block's toolbar button asks for (webview/code/codeBlocks.ts; host src/codeBlocks.ts). */
+export type CodeBlockAction = "copy" | "insert" | "apply";
+
+/**
+ * A failed turn's advice buttons (webview/render/turnFailure.ts): open Tandem's setup (or its
+ * settings), the provider's billing page, the logs, or compact the thread.
+ */
+export type FailureAction = "openSetup" | "checkBilling" | "showLogs" | "compact";
 
 /** An @-mention attached to a prompt: a workspace-relative path, optionally a line range (1-based). */
 export interface Mention {
@@ -232,4 +253,10 @@ export type WebviewToHost =
   /** Open the thread picker (a searchable QuickPick). */
   | { type: "pickThread" }
   /** A choice in one of the composer's pickers, for the next turn. */
-  | { type: "setTurnOption"; option: TurnOptionKind; value: string };
+  | { type: "setTurnOption"; option: TurnOptionKind; value: string }
+  /** A code block's toolbar: copy it, insert it at the active editor's cursor, or apply it as a change to review. */
+  | { type: "codeBlock"; action: CodeBlockAction; code: string; language: string | null }
+  /** Send a failed turn's input again as a new turn (the turn-end line's Retry). */
+  | { type: "retryTurn"; threadId: string; turnId: string; input: UserMessageItem["content"] }
+  /** One of a failed turn's advice buttons. */
+  | { type: "failureAction"; action: FailureAction; threadId: string | null };

@@ -19,7 +19,7 @@ function fakeView() {
     onDidReceiveMessage: (l: (m: unknown) => void) => (received.push(l), { dispose() {} }),
     postMessage: async (m: unknown) => (posted.push(m), true),
   };
-  return { view: { webview, onDidDispose: () => ({ dispose() {} }) }, posted, send: (m: unknown) => Promise.all(received.map((l) => l(m))) };
+  return { view: { webview, visible: true, onDidDispose: () => ({ dispose() {} }), onDidChangeVisibility: () => ({ dispose() {} }) }, posted, send: (m: unknown) => Promise.all(received.map((l) => l(m))) };
 }
 
 describe("chat panel host", () => {

@@ -50,7 +50,7 @@ function wired(previewIds?: (accepted: string[]) => string[]) {
     connected: () => true, host,
   });
   broker.addPresenter(reviews.presenter());
-  broker.addPresenter(notificationPresenter(() => false));
+  broker.addPresenter(notificationPresenter(() => false, { visible: () => true, onDidChangeVisibility: () => ({ dispose: () => undefined }) }));
   broker.addPresenter(controller.presenter());
   broker.addPresenter(proposals.presenter());
   return { broker, reviews, controller, requests, infos };

@@ -1,9 +1,10 @@
 /**
  * (b) The user path, in Debian's Chromium driven by playwright-core: open the workbench, open the
  * Tandem chat from the activity bar, send a prompt and watch the answer stream, approve the
- * command from the notification, review a two-hunk change in the proposal diff (accept one hunk,
- * reject the other), check the file on disk; then inline ask (select lines, Ctrl+I, prompt, Enter)
- * and see the proposal land in the buffer with its lenses.
+ * command from the notification (shown while the chat is hidden), review a two-hunk change in the
+ * proposal diff (accept one hunk, reject the other), check the file on disk; then inline ask
+ * (select lines, Ctrl+I, the widget's prompt, Ctrl+Enter), accept its proposal in the widget and
+ * check the file on disk.
  *
  * Screenshots: test-artifacts/vscode/NN-step.png. Editor text is never read from Monaco's DOM:
  * files are checked on disk (after saving); the chat panel's DOM (inside the webview iframes) and
@@ -160,14 +161,20 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
   });
 
   step("approves the command from the notification", async () => {
-    const ask = toast(`Tandem wants to run: ${TEST_COMMAND}`);
-    await ask.waitFor({ timeout: 60_000 });
-    // The same request is offered in the chat panel.
+    // While the chat shows, its card is the prompt: no notification.
     const card = chat().locator("section.approval").filter({ hasText: TEST_COMMAND });
-    await card.waitFor();
+    await card.waitFor({ timeout: 60_000 });
+    expect(await toast(/Tandem wants to run/).count()).toBe(0);
+    // With the chat hidden the request is a notification, whose links answer it.
+    await page.locator(".activitybar .action-item a.action-label[aria-label^='Explorer']").click();
+    const ask = toast(`Tandem wants to run “${TEST_COMMAND}”`);
+    await ask.waitFor({ timeout: 30_000 });
     await snap("command-approval");
-    await ask.getByRole("button", { name: "Accept", exact: true }).click();
-    // The panel's card goes away (answered elsewhere), and the command runs.
+    await ask.getByRole("link", { name: "Accept", exact: true }).click();
+    await ask.waitFor({ state: "detached", timeout: 15_000 });
+    // Back in the chat: the card went away (answered elsewhere), and the command runs.
+    await page.locator(".activitybar .action-item a.action-label[aria-label^='Tandem']").click({ force: true });
+    await chat().locator("html[data-tandem-ready='true']").waitFor({ timeout: 30_000 });
     await card.waitFor({ state: "detached", timeout: 30_000 });
     const command = chat().locator("section.card.command").filter({ hasText: TEST_COMMAND });
     await waitFor("the command to finish", async () => {
@@ -218,7 +225,7 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     expect(await card.locator("pre.diff").first().textContent()).not.toContain(REJECTED_MARK);
   });
 
-  step("inline ask on a selection: Ctrl+I, prompt, Enter; the proposal lands in place", async () => {
+  step("inline ask on a selection: Ctrl+I, the widget, prompt, Ctrl+Enter; Accept lands the proposal in place", async () => {
     // Open intervals/core.py from the explorer.
     await page.locator(".activitybar .action-item a.action-label[aria-label^='Explorer']").click();
     const folder = page.getByRole("treeitem", { name: "intervals" });
@@ -240,21 +247,23 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     await page.locator(".statusbar").getByText(/\(\d+ selected\)/).waitFor({ timeout: 10_000 });
     await snap("selection");
 
+    // The widget at the selection: its prompt button opens the box; Ctrl+Enter asks.
     await page.keyboard.press("Control+i");
-    const box = page.locator(".quick-input-widget").filter({ hasText: "Ask Tandem" });
-    await box.waitFor({ state: "visible", timeout: 15_000 });
+    const box = page.locator(".review-widget").filter({ visible: true }).last();
+    await box.locator("button.review-thread-reply-button").filter({ hasText: "Ask Tandem" }).click({ timeout: 15_000 });
+    await box.locator(".comment-form-container.expand .monaco-editor.focused").waitFor({ timeout: 15_000 });
     await page.keyboard.type(INLINE_PROMPT);
     await snap("inline-ask-prompt");
-    await page.keyboard.press("Enter");
+    await page.keyboard.press("Control+Enter");
 
-    // Under the `untrusted` policy the change is proposed first, in the diff review.
-    await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor({ timeout: 60_000 });
-    await waitFor("the inline-ask hunk's lenses", async () => (await lens(/Accept hunk/).count()) === 1, 30_000);
+    // Under the `untrusted` policy the change is proposed first, as a diff in the widget (no diff tab).
+    await box.filter({ hasText: "Proposed change" }).waitFor({ timeout: 60_000 });
+    expect(squash(await box.innerText())).toContain(squash(DOCTEST_LINE));
+    expect(await page.locator(".tab").filter({ hasText: "Tandem proposal" }).count()).toBe(0);
     await snap("inline-ask-proposal");
-    await page.locator(".monaco-diff-editor .editor.modified .view-lines").first().click();
-    await page.keyboard.press("Control+Home");
-    await lens(/Apply accepted \(1\/1 hunks\)/).click({ timeout: 15_000 });
-    await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor({ state: "detached", timeout: 30_000 });
+    await box.getByRole("link", { name: "Accept", exact: true }).click();
+    await waitFor("the proposal to leave the widget", async () =>
+      (await page.locator(".review-widget").filter({ hasText: "Proposed change" }).count()) === 0, 60_000);
 
     // In place: the edit is in core.py's buffer, and saved (tandem.saveAgentEdits). The user reviewed it in
     // the proposal, so the server asks for no second review: no Keep / Undo lenses for it (auto-applied

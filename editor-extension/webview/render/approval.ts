@@ -15,7 +15,7 @@ import type { ApprovalMessage } from "../../src/shared/webviewMessages";
 import { countDiff } from "../diff";
 import { h, setText, uid } from "../dom";
 import type { ApprovalEntry } from "../state";
-import { type Card, counts, kindBadge, type RenderContext } from "./common";
+import { type Card, counts, kindBadge, relativeDir, type RenderContext } from "./common";
 
 const TITLES: Record<ApprovalMessage["kind"], string> = {
   command: "Run this command?",
@@ -71,7 +71,8 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
   if (r.command) {
     el.append(h("pre", { class: "approval-command" }, h("span", { class: "prompt", "aria-hidden": "true" }, "$ "), r.command));
   }
-  if (r.cwd && r.kind !== "fileChange") el.append(h("div", { class: "cwd" }, `in ${r.cwd}`));
+  const dir = r.cwd && r.kind !== "fileChange" ? relativeDir(r.cwd, ctx.cwd()) : null;
+  if (dir) el.append(h("div", { class: "cwd", title: r.cwd ?? "" }, `in ${dir}`));
 
   const boxes: HTMLInputElement[] = [];
   const marks = new Map<string, HTMLElement>();

@@ -20,7 +20,7 @@ function build(entry: Entry, ctx: RenderContext): Card<never> {
     case "user": return userCard(entry, ctx);
     case "agent": return agentCard(entry, ctx);
     case "reasoning": return reasoningCard(entry, ctx);
-    case "command": return commandCard(entry);
+    case "command": return commandCard(entry, ctx);
     case "fileChange": return fileChangeCard(entry, ctx);
     case "plan": return planCard(entry);
     case "compaction": return compactionCard(entry);

@@ -1,14 +1,36 @@
-/** A command the agent ran: command line, cwd, live (capped) output, status, exit code, duration. */
+/**
+ * A command the agent ran: command line, its directory (relative to the thread's root, hidden when
+ * it is the root), live (capped) output, status, exit code, duration. While the command waits for
+ * the user's approval it says "Waiting for approval", not "Running…"; once it has failed, the
+ * output is open and scrolled to its end (the tail is where the error is).
+ */
 import { cappedLength, cappedToString } from "../capped";
 import { h, setText } from "../dom";
 import { formatDuration } from "../mentions";
 import type { CommandEntry } from "../state";
-import type { Card } from "./common";
+import { type Card, relativeDir, type RenderContext } from "./common";
+
+/** Where a command is in its life, as the card shows it. */
+export type CommandPhase = "waitingForApproval" | "running" | "succeeded" | "failed" | "declined";
+
+/** The phase of a command entry. */
+export function commandPhase(e: CommandEntry): CommandPhase {
+  switch (e.status) {
+    case "inProgress":
+      return e.approvalRequestId !== null ? "waitingForApproval" : "running";
+    case "declined":
+      return "declined";
+    case "failed":
+      return "failed";
+    default:
+      return e.exitCode !== null && e.exitCode !== 0 ? "failed" : "succeeded";
+  }
+}
 
 function badgeText(e: CommandEntry): string {
   switch (e.status) {
     case "inProgress":
-      return "Running…";
+      return e.approvalRequestId !== null ? "Waiting for approval" : "Running…";
     case "declined":
       return "Declined";
     case "completed":
@@ -20,7 +42,7 @@ function badgeText(e: CommandEntry): string {
   }
 }
 
-export function commandCard(entry: CommandEntry): Card<CommandEntry> {
+export function commandCard(entry: CommandEntry, ctx: RenderContext): Card<CommandEntry> {
   const badge = h("span", { class: "badge" });
   const duration = h("span", { class: "duration" });
   const cwd = h("div", { class: "cwd" });
@@ -38,14 +60,29 @@ export function commandCard(entry: CommandEntry): Card<CommandEntry> {
     cwd,
     output);
   let shownOutput: CommandEntry["output"] | null = null;
+  let shownPhase: CommandPhase | null = null;
+
+  /** Show the end of the output (after layout: a new card is not in the page yet). */
+  const showTail = (): void => {
+    output.open = true;
+    const scroll = (): void => {
+      pre.scrollTop = pre.scrollHeight;
+    };
+    scroll();
+    requestAnimationFrame(scroll);
+  };
 
   const update = (e: CommandEntry): void => {
+    const phase = commandPhase(e);
     el.dataset["status"] = e.status;
+    el.dataset["phase"] = phase;
     el.classList.toggle("nonzero", e.exitCode !== null && e.exitCode !== 0);
     setText(badge, badgeText(e));
     badge.setAttribute("aria-label", `Status: ${badgeText(e)}`);
     setText(duration, e.durationMs === null ? "" : formatDuration(e.durationMs));
-    setText(cwd, e.cwd ? `in ${e.cwd}` : "");
+    const dir = e.cwd ? relativeDir(e.cwd, ctx.cwd()) : null;
+    setText(cwd, dir ? `in ${dir}` : "");
+    cwd.title = e.cwd;
     if (e.output !== shownOutput) {
       const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
       const text = cappedToString(e.output);
@@ -58,6 +95,8 @@ export function commandCard(entry: CommandEntry): Card<CommandEntry> {
         : `Output (${lines} line${lines === 1 ? "" : "s"})`);
     }
     output.hidden = cappedLength(e.output) === 0;
+    if (phase === "failed" && shownPhase !== "failed") showTail();
+    shownPhase = phase;
   };
   update(entry);
   return { el, update };

@@ -1,6 +1,7 @@
 /** What every card shares: the card interface, the context it renders with, small widgets. */
 import type { ItemStatus } from "../../src/protocol/generated";
 import type { ChangeKind } from "../../src/protocol/generated";
+import type { UserMessageItem } from "../../src/shared/protocolTypes";
 import type { WebviewToHost } from "../../src/shared/webviewMessages";
 import { h } from "../dom";
 
@@ -9,6 +10,10 @@ export interface RenderContext {
   /** The active thread's working directory (paths are shown relative to it). */
   cwd(): string | null;
   threadId(): string | null;
+  /** The input of turn `turnId` (its first user message), for Retry; null when the page does not have it. */
+  turnInput(turnId: string): UserMessageItem["content"] | null;
+  /** The active thread's model provider id (e.g. `openai`, `ollama`), for a failed turn's advice. */
+  provider(): string | null;
 }
 
 /** A transcript card: built once per entry, then updated in place when its entry changes. */
@@ -58,4 +63,18 @@ export function counts(added: number, removed: number): HTMLElement {
     h("span", { class: "add", "aria-hidden": "true" }, `+${added}`),
     " ",
     h("span", { class: "del", "aria-hidden": "true" }, `−${removed}`));
+}
+
+/**
+ * How to show a directory the agent worked in, relative to the thread's root `root`: null when it
+ * is the root itself (nothing worth saying), `sub/dir` inside it, the absolute path outside it.
+ */
+export function relativeDir(dir: string, root: string | null): string | null {
+  const trim = (p: string): string => (p.length > 1 ? p.replace(/\/+$/, "") : p);
+  const d = trim(dir);
+  if (!root) return d;
+  const r = trim(root);
+  if (d === r) return null;
+  if (d.startsWith(`${r}/`)) return d.slice(r.length + 1);
+  return d;
 }

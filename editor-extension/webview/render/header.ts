@@ -7,6 +7,7 @@ import { threadName } from "../../src/shared/threadName";
 import type { WebviewToHost } from "../../src/shared/webviewMessages";
 import { h, setText } from "../dom";
 import { isRunning, type ViewState } from "../state";
+import { busyLabel, modelLabel } from "./statusLine";
 
 export class HeaderView {
   readonly el: HTMLElement;
@@ -16,6 +17,7 @@ export class HeaderView {
   private readonly dot: HTMLElement;
   private readonly model: HTMLElement;
   private readonly busy: HTMLElement;
+  private readonly busyLabel: HTMLElement;
   private activeId: string | null = null;
 
   constructor(private readonly post: (m: WebviewToHost) => void) {
@@ -36,7 +38,8 @@ export class HeaderView {
     }, "New");
     this.dot = h("span", { class: "dot", "aria-hidden": "true" });
     this.model = h("span", { class: "model" });
-    this.busy = h("span", { class: "busy" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Working…");
+    this.busyLabel = h("span", { class: "busy-label" }, "Working…");
+    this.busy = h("span", { class: "busy" }, h("span", { class: "spinner", "aria-hidden": "true" }), this.busyLabel);
     this.el = h("header", { class: "topbar" },
       h("div", { class: "topbar-row" }, this.threadButton, newBtn, this.fork),
       h("div", { class: "status-line", role: "status", "aria-label": "Agent status" }, this.dot, this.model, this.busy));
@@ -52,7 +55,11 @@ export class HeaderView {
     const s = state.status;
     this.dot.className = `dot ${s.connected ? "on" : "off"}`;
     this.dot.title = s.connected ? "Connected to the Tandem server" : "Not connected";
-    setText(this.model, s.connected ? s.model ?? "no model" : `Disconnected${s.model ? ` · ${s.model}` : ""}`);
-    this.busy.hidden = !isRunning(state);
+    // An unknown model is the server's configured default (never "no model": see webview/render/statusLine.ts).
+    setText(this.model, modelLabel(s));
+    this.model.title = s.model ? `Model: ${s.model}` : "The model configured for the Tandem server";
+    // Hidden by visibility, not display: the status line keeps its layout when a turn starts or ends.
+    this.busy.classList.toggle("idle", !isRunning(state));
+    setText(this.busyLabel, busyLabel(state));
   }
 }

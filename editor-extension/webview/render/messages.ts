@@ -1,4 +1,9 @@
-/** Cards for conversation text: user and agent messages, reasoning, compaction, errors, host notices. */
+/**
+ * Cards for conversation text: user and agent messages, reasoning, compaction, errors, host notices.
+ * A long user message starts collapsed with "Show more"; the agent's code blocks get a toolbar
+ * and highlighting (code/codeBlocks.ts).
+ */
+import { decorateCodeBlocks } from "../code/codeBlocks";
 import { h, setText } from "../dom";
 import { classifyHref, renderMarkdown } from "../markdown";
 import { displayPath } from "../mentions";
@@ -7,15 +12,44 @@ import type {
 } from "../state";
 import type { Card, RenderContext } from "./common";
 
+/** A user message longer than this many characters or lines starts collapsed. */
+export const COLLAPSE_CHARS = 700;
+export const COLLAPSE_LINES = 12;
+
+/** Whether a user message's text is long enough to start collapsed. */
+export function isLongMessage(text: string): boolean {
+  return text.length > COLLAPSE_CHARS || text.split("\n").length > COLLAPSE_LINES;
+}
+
+/** The text of a user message: collapsed behind "Show more" when long (the choice survives updates). */
+function userText(text: string, expanded: { value: boolean }): HTMLElement {
+  const body = h("div", { class: "user-text" }, text);
+  if (!isLongMessage(text)) return body;
+  const toggle = h("button", { class: "link small show-more", type: "button" });
+  const wrap = h("div", { class: "user-text-wrap" }, body, toggle);
+  const apply = (): void => {
+    body.classList.toggle("collapsed", !expanded.value);
+    toggle.textContent = expanded.value ? "Show less" : "Show more";
+    toggle.setAttribute("aria-expanded", String(expanded.value));
+  };
+  toggle.addEventListener("click", () => {
+    expanded.value = !expanded.value;
+    apply();
+  });
+  apply();
+  return wrap;
+}
+
 export function userCard(entry: UserEntry, ctx: RenderContext): Card<UserEntry> {
   const el = h("article", { class: "entry user", "aria-label": "You said" });
+  const expanded = { value: false };
   const update = (e: UserEntry): void => {
     el.replaceChildren();
     const chips = h("div", { class: "chips" });
     for (const part of e.item.content) {
       switch (part.type) {
         case "text":
-          el.append(h("div", { class: "user-text" }, part.text));
+          el.append(userText(part.text, expanded));
           break;
         case "file":
         case "selection": {
@@ -69,6 +103,7 @@ export function agentCard(entry: AgentEntry, ctx: RenderContext): Card<AgentEntr
   const update = (e: AgentEntry): void => {
     if (e.text !== shown) {
       body.innerHTML = renderMarkdown(e.text);
+      decorateCodeBlocks(body, ctx.post);
       shown = e.text;
     }
     el.classList.toggle("streaming", e.streaming);

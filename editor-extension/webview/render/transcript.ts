@@ -1,24 +1,31 @@
 /**
  * The transcript: a keyed list of cards. Each render walks `state.order`, creates cards for new
  * entries, updates only the cards whose entry object changed, removes the rest, and keeps the view
- * pinned to the bottom while the user is there.
+ * pinned to the bottom while the user is there — and scrolls a newly sent prompt into view
+ * (render/scroll.ts also shows "Jump to latest" and the off-screen approval pill).
  */
 import type { Entry, ViewState } from "../state";
 import { createCard } from "./cards";
 import type { Card, RenderContext } from "./common";
+import { ScrollFollower } from "./scroll";
 
 export class TranscriptView {
   private readonly cards = new Map<string, { card: Card<Entry>; entry: Entry }>();
+  /** Follows new output, and the "Jump to latest" / approval indicators (put `follower.el` over the transcript). */
+  readonly follower: ScrollFollower;
 
   constructor(
     private readonly scroller: HTMLElement,
     private readonly list: HTMLElement,
     private readonly ctx: RenderContext,
     private readonly onFocusLost: () => void,
-  ) {}
+  ) {
+    this.follower = new ScrollFollower(scroller);
+  }
 
   render(state: ViewState): void {
-    const stick = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 48;
+    const stick = this.follower.atBottom();
+    let sentPrompt = false;
     const wanted = new Set(state.order);
     let lostFocus = false;
     for (const [id, { card }] of this.cards) {
@@ -36,6 +43,7 @@ export class TranscriptView {
         slot?.card.el.remove();
         slot = { card: createCard(entry, this.ctx), entry };
         this.cards.set(id, slot);
+        if (entry.kind === "user" && entry.turnId !== null) sentPrompt = true; // live, not a resumed transcript
       } else if (slot.entry !== entry) {
         slot.card.update(entry);
         slot.entry = entry;
@@ -44,7 +52,7 @@ export class TranscriptView {
       if (expected !== slot.card.el) this.list.insertBefore(slot.card.el, expected);
       prev = slot.card.el;
     }
-    if (stick) this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.follower.rendered(stick || sentPrompt);
     if (lostFocus) this.onFocusLost();
   }
 

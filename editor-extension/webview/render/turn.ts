@@ -17,6 +17,7 @@ import { reviewText, type FileReview, type TurnReview } from "../reviewState";
 import type { TurnEntry } from "../state";
 import { type Card, counts, pathLink, type RenderContext } from "./common";
 import { diffView } from "./diffView";
+import { failureView } from "./turnFailure";
 
 const STATUS: Record<string, [string, string]> = {
   completed: ["✓", "Turn completed"],
@@ -70,7 +71,8 @@ export function turnCard(entry: TurnEntry, ctx: RenderContext): Card<TurnEntry> 
         class: "link small", type: "button", title: "Start a new thread with the history up to this turn",
         onclick: () => ctx.post({ type: "forkThread", threadId, turnId: e.turnId }),
       }, "Fork from here") : null));
-    if (e.error) el.append(h("p", { class: "turn-error", role: "alert" }, e.error));
+    const failure = failureView(e, ctx);
+    if (failure) el.append(failure);
     if (files.length === 0) return;
     const added = files.reduce((n, f) => n + f.added, 0);
     const removed = files.reduce((n, f) => n + f.removed, 0);

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tandem.patch.applier import FileChange
+from tandem.protocol.enums import TurnErrorCode
 from tandem.protocol.items import Item, PlanStep, ThreadInfo, Turn, Usage
 from tandem.tools.approvals import HunkState
 
@@ -138,7 +139,8 @@ class StreamRetrying:
     """A model request failed and will be retried after ``delay_s`` seconds.
 
     ``discarded_item_ids`` name items that had started streaming but never completed: surfaces
-    drop what they showed of them, because the retry starts that output afresh.
+    drop what they showed of them, because the retry starts that output afresh. ``code`` is the
+    kind of failure (:func:`tandem.agent.turn_errors.turn_error_code`).
     """
 
     thread_id: str
@@ -148,6 +150,7 @@ class StreamRetrying:
     delay_s: float
     message: str
     discarded_item_ids: list[str] = field(default_factory=list)
+    code: TurnErrorCode | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ one model request (docs/reference-facts.md §1):
 * any other output item is kept in the history as it came, in order.
 
 Reasoning without ``encrypted_content`` is shown but never put into the history: with
-``store: false`` it could not be sent back.
+``store: false`` it could not be sent back. The deltas of a reasoning summary with several parts
+are streamed with :data:`PART_SEPARATOR` between the parts.
 """
 
 from __future__ import annotations
@@ -31,18 +32,22 @@ from tandem.protocol import JsonDict
 from tandem.protocol.items import AgentMessageItem, Item, ReasoningItem
 from tandem.tools.base import CallKind, ToolCall
 
+PART_SEPARATOR = "\n\n"
+"""Streamed between two parts of a reasoning summary (``reasoningDelta``), so they read as paragraphs."""
+
 _TOOL_CALL_TYPES = {"function_call": CallKind.FUNCTION, "custom_tool_call": CallKind.CUSTOM}
 
 
 class _Streaming:
     """An output item whose deltas are arriving."""
 
-    __slots__ = ("item_id", "kind", "parts")
+    __slots__ = ("item_id", "kind", "parts", "summary_index")
 
     def __init__(self, item_id: str, kind: str) -> None:
         self.item_id = item_id
         self.kind = kind
         self.parts: list[str] = []
+        self.summary_index: int | None = None  # the reasoning summary part the deltas belong to
 
 
 class ResponseAssembler:
@@ -104,6 +109,13 @@ class ResponseAssembler:
     def _on_delta(self, event: OutputTextDelta | ReasoningSummaryDelta | ReasoningTextDelta) -> None:
         kind = "message" if isinstance(event, OutputTextDelta) else "reasoning"
         state = self._stream_item(event.item_id, kind)
+        if isinstance(event, ReasoningSummaryDelta):
+            if state.summary_index is not None and event.summary_index != state.summary_index and state.parts:
+                # A new summary part: surfaces show the parts as separate paragraphs, as the
+                # completed item's ``summary`` list does.
+                state.parts.append(PART_SEPARATOR)
+                self._host.reasoning_delta(state.item_id, PART_SEPARATOR)
+            state.summary_index = event.summary_index
         state.parts.append(event.delta)
         if kind == "message":
             self._host.message_delta(state.item_id, event.delta)

@@ -34,9 +34,10 @@ from tandem.agent.response_stream import ResponseAssembler
 from tandem.agent.tool_host import TurnToolHost
 from tandem.agent.tool_scheduler import ToolScheduler
 from tandem.agent.turn_context import TurnContext
+from tandem.agent.turn_errors import turn_error_code
 from tandem.errors import ContextWindowExceededError, ModelError, TandemError
 from tandem.model.types import ResponseCompleted, TokenUsage
-from tandem.protocol.enums import TurnStatus
+from tandem.protocol.enums import TurnErrorCode, TurnStatus
 from tandem.protocol.items import ContextCompactionItem, InputItem, Turn, TurnError, Usage, UserMessageItem, dump
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class TurnRunner:
             self.host.leave_workspace()
 
     async def _run(self) -> Turn:
-        status, error = TurnStatus.COMPLETED, None
+        status, error, code = TurnStatus.COMPLETED, None, None
         try:
             if self._mode is TurnMode.COMPACT:
                 await self._compact("manual")
@@ -114,12 +115,13 @@ class TurnRunner:
             status = TurnStatus.INTERRUPTED
             await self._abort()
         except TandemError as exc:  # model failures the retry policy gave up on, among others
-            status, error = TurnStatus.FAILED, str(exc)
+            status, error, code = TurnStatus.FAILED, str(exc), turn_error_code(exc)
         except Exception as exc:
             log.exception("internal error in turn %s", self.turn.id)
             status, error = TurnStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+            code = TurnErrorCode.OTHER
         await self.host.sync_checkpoint(final=True)
-        return self._finish(status, error)
+        return self._finish(status, error, code)
 
     def _announce_start(self) -> None:
         self._started = True
@@ -146,11 +148,11 @@ class TurnRunner:
         self.host.item_started(user_item)
         self.host.item_completed(user_item)
 
-    def _finish(self, status: TurnStatus, error: str | None) -> Turn:
+    def _finish(self, status: TurnStatus, error: str | None, code: TurnErrorCode | None = None) -> Turn:
         self.host.complete_plan()
         turn = self.turn
         turn.status = status
-        turn.error = TurnError(message=error) if error else None
+        turn.error = TurnError(message=error, code=code) if error else None
         turn.usage = to_usage(self._usage)
         if self.host.turn_diff:  # what the turn's last diffUpdated showed, for a resumed transcript
             self._conversation.record_event({"type": "turn_diff", "turn_id": turn.id, "diff": self.host.turn_diff})
@@ -212,6 +214,7 @@ class TurnRunner:
                         delay,
                         str(exc),
                         discarded_item_ids=assembler.discarded_ids(),
+                        code=turn_error_code(exc),
                     )
                 )
                 await asyncio.sleep(delay)

@@ -79,5 +79,6 @@ def to_notification(event: Event) -> tuple[str, WireModel] | None:
             delay_ms=round(event.delay_s * 1000),
             message=event.message,
             discarded_item_ids=event.discarded_item_ids,
+            code=event.code,
         )
     return None

@@ -28,6 +28,7 @@ from pygls.protocol.language_server import lsp_method
 from tandem import __version__
 from tandem.lsp import framing
 from tandem.protocol import methods
+from tandem.protocol.capabilities import tandem_capabilities
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ def _converter() -> Any:
 
 
 class TandemProtocol(LanguageServerProtocol):
-    """LSP protocol that leaves Tandem's custom params and results as JSON, and keeps the LSP
+    """LSP protocol that leaves Tandem's custom params and results as JSON, announces Tandem's
+    server capabilities (:func:`tandem_capabilities`) in ``initialize``, and keeps the LSP
     specification's lifecycle rules pygls leaves out (see :meth:`handle_message` and
     :meth:`lsp_text_document__did_change`)."""
 
@@ -135,6 +137,16 @@ class TandemProtocol(LanguageServerProtocol):
             )
             return
         yield from super().lsp_text_document__did_change(params)
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        """pygls' ``initialize``, plus ``capabilities.experimental.tandem`` in the result."""
+        result: types.InitializeResult = yield from super().lsp_initialize(params)
+        experimental = result.capabilities.experimental
+        merged = dict(experimental) if isinstance(experimental, dict) else {}
+        merged["tandem"] = tandem_capabilities()
+        result.capabilities.experimental = merged
+        return result
 
     def get_message_type(self, method: str) -> type[Any] | None:  # type: ignore[override]
         """Raw JSON for Tandem's client requests; lsprotocol types for everything else."""

@@ -96,6 +96,24 @@ class TurnStatus(StrEnum):
     FAILED = "failed"
 
 
+class TurnErrorCode(StrEnum):
+    """What kind of failure ended a turn (or is being retried), for a client to give advice without
+    parsing messages: the provider's quota or billing (``quota``), rejected credentials (``auth``),
+    a rate limit that outlasted the retries (``rateLimit``), the provider could not be reached or
+    the stream broke (``connection``), the provider answered with a server error such as HTTP 500
+    (``server``), the request is larger than the model's context window (``context``), a
+    configuration problem (``config``), anything else (``other``)."""
+
+    QUOTA = "quota"
+    AUTH = "auth"
+    RATE_LIMIT = "rateLimit"
+    CONNECTION = "connection"
+    SERVER = "server"
+    CONTEXT = "context"
+    CONFIG = "config"
+    OTHER = "other"
+
+
 class ChangeKind(StrEnum):
     """Kind of one file change."""
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from tandem.protocol.enums import ChangeKind, ItemStatus, PlanStepStatus, TurnStatus
+from tandem.protocol.enums import ChangeKind, ItemStatus, PlanStepStatus, TurnErrorCode, TurnStatus
 
 
 class WireModel(BaseModel):
@@ -198,9 +198,11 @@ class Usage(WireModel):
 
 
 class TurnError(WireModel):
-    """Why a turn failed, in words a user can act on."""
+    """Why a turn failed, in words a user can act on; ``code`` says what kind of failure it was (so a
+    client can offer advice without parsing the message; absent in turns recorded before it existed)."""
 
     message: str
+    code: TurnErrorCode | None = None
 
 
 class Turn(WireModel):

@@ -19,6 +19,7 @@ from tandem.protocol.enums import (
     ProviderState,
     ReasoningEffort,
     SandboxMode,
+    TurnErrorCode,
 )
 from tandem.protocol.items import InputItem, Item, PlanStep, ThreadInfo, Turn, Usage, WireModel
 
@@ -507,7 +508,9 @@ class TokenUsageNotification(WireModel):
 
 
 class StreamRetryNotification(WireModel):
-    """``tandem/turn/streamRetry``: a model request failed and will be retried."""
+    """``tandem/turn/streamRetry``: a model request failed and will be retried; ``code`` says what kind
+    of failure (``server`` for an HTTP 5xx, ``connection`` for a broken stream or an unreachable
+    provider, ``rateLimit`` for HTTP 429, ...)."""
 
     thread_id: str
     turn_id: str
@@ -516,6 +519,7 @@ class StreamRetryNotification(WireModel):
     delay_ms: int
     message: str
     discarded_item_ids: list[str] = Field(default_factory=list)
+    code: TurnErrorCode | None = None
 
 
 class ServerRequestResolvedNotification(WireModel):
@@ -523,3 +527,14 @@ class ServerRequestResolvedNotification(WireModel):
 
     thread_id: str
     request_id: str
+
+
+class TandemServerCapabilities(WireModel):
+    """What the server announces in its ``initialize`` result as ``capabilities.experimental.tandem``:
+    the protocol ``version`` and the chat ``slash_commands`` it supports (names without the slash,
+    e.g. ``compact``); a client offers no other slash commands. Built without pydantic by
+    :mod:`tandem.lsp.server` (``initialize`` is answered before pydantic is imported); this model is
+    its schema."""
+
+    version: int
+    slash_commands: list[str]

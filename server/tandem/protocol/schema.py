@@ -48,6 +48,7 @@ from tandem.protocol.messages import (
     ReviewResult,
     ServerRequestResolvedNotification,
     StreamRetryNotification,
+    TandemServerCapabilities,
     ThreadCompactParams,
     ThreadForkParams,
     ThreadListParams,
@@ -127,6 +128,7 @@ _EXTRA_MODELS: tuple[type[BaseModel], ...] = (
     PlanItem,
     ContextCompactionItem,
     ErrorItem,
+    TandemServerCapabilities,
 )
 
 

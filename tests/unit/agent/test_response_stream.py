@@ -135,3 +135,13 @@ def test_other_output_items_keep_their_place_between_messages(turn_parts: Callab
     assert [item["type"] for item in history] == ["message", "web_search_call", "message"]
     texts = [e.item.text for e in parts.events if isinstance(e, ItemCompleted) and isinstance(e.item, AgentMessageItem)]
     assert texts == ["one", "two"]
+
+
+def test_summary_parts_stream_as_separate_paragraphs(turn_parts: Callable[..., TurnParts]) -> None:
+    parts = turn_parts()
+    assembler = ResponseAssembler(parts.host)
+    assembler.feed(ReasoningSummaryDelta("rs_1", "**Reading** the code", 0))
+    assembler.feed(ReasoningSummaryDelta("rs_1", ".", 0))
+    assembler.feed(ReasoningSummaryDelta("rs_1", "**Planning** the fix", 1))
+    deltas = [payload for kind, _, payload in surface(parts) if kind == "delta"]
+    assert "".join(deltas) == "**Reading** the code.\n\n**Planning** the fix"

@@ -69,7 +69,7 @@ describe("reducer", () => {
     expect(s.order).not.toContain("a1");
     expect(s.order).not.toContain("r1");
     expect(s.entries["a1"]).toBeUndefined();
-    expect(s.retry).toEqual({ attempt: 1, maxAttempts: 5, message: "stream disconnected" });
+    expect(s.retry).toEqual({ attempt: 1, maxAttempts: 5, message: "stream disconnected", code: null });
     s = run([item("started", { type: "agentMessage", id: "a2" }), delta("agentMessage", "a2", "again")], s);
     expect(s.retry).toBeNull();
     expect(entry(s, "a2", "agent").text).toBe("again");
