@@ -345,8 +345,10 @@ describe("small things", () => {
       const busy = await measure();
       expect(busy.oneLine).toBe(true);
       expect(busy.height).toBe(idle.height);
-      // The dot, the model and the tokens do not move (nor change) when a turn starts and waits for approval.
-      expect({ lefts: busy.lefts.slice(0, 3), texts: busy.texts.slice(0, 3) }).toEqual({ lefts: idle.lefts.slice(0, 3), texts: idle.texts.slice(0, 3) });
+      // The dot and the model do not move (nor change) when a turn starts and waits for approval; the
+      // busy label says what the turn waits for (the token meter is under the composer).
+      expect({ lefts: busy.lefts.slice(0, 3), texts: busy.texts.slice(0, 2) }).toEqual({ lefts: idle.lefts.slice(0, 3), texts: idle.texts.slice(0, 2) });
+      expect(busy.texts[2]).toBe("busy=Waiting for approval");
       await page.screenshot({ path: join(ARTIFACTS, `06-status-line-${width}px-dark.png`), clip: { x: 0, y: 0, width, height: 80 } });
     }
   });
