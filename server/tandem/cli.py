@@ -194,6 +194,9 @@ def _cmd_apply_patch(args: argparse.Namespace) -> int:
     from tandem.errors import PatchError
     from tandem.patch import apply_patch
 
+    if sys.stdin is None:  # started with stdin closed (<&-)
+        sys.stderr.write("tandem apply-patch: stdin is closed: pipe the patch into it; nothing was changed\n")
+        return 1
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -213,6 +216,9 @@ def _cmd_lsp(args: argparse.Namespace) -> int:
 
     from tandem.lsp.app import run_stdio
 
+    if sys.stdin is None or sys.stdout is None:  # started with stdin or stdout closed (<&-, >&-)
+        sys.stderr.write("tandem lsp: stdin or stdout is closed: the language server speaks LSP over both\n")
+        return 1
     cli = _cli_overrides(args)
     if cli.sandbox_mode is not None and cli.sandbox_mode.value == "danger-full-access":
         logging.getLogger("tandem.lsp").warning(
@@ -228,7 +234,12 @@ def _cmd_protocol(args: argparse.Namespace) -> int:
 
     text = schema_text()
     if args.out:
-        args.out.write_text(text, "utf-8")
+        try:
+            args.out.write_text(text, "utf-8")
+        except OSError as exc:
+            missing = "" if args.out.parent.is_dir() else f" (the folder {args.out.parent} does not exist)"
+            sys.stderr.write(f"tandem protocol schema: cannot write {args.out}: {exc.strerror or exc}{missing}\n")
+            return 1
     else:
         sys.stdout.write(text)
     return 0

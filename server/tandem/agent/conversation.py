@@ -39,6 +39,16 @@ log = logging.getLogger(__name__)
 _CALL_OUTPUTS = {"function_call": "function_call_output", "custom_tool_call": "custom_tool_call_output"}
 
 
+def _without_orphan_outputs(items: list[JsonDict], path: Path) -> list[JsonDict]:
+    """``items`` without tool outputs whose call is not in them (the model API refuses those; a call
+    is lost when its rollout line was corrupt, see :func:`tandem.sessions.rollout.iter_records`)."""
+    calls = {item.get("call_id") for item in items if item.get("type") in _CALL_OUTPUTS}
+    kept = [item for item in items if item.get("type") not in _CALL_OUTPUTS.values() or item.get("call_id") in calls]
+    if len(kept) < len(items):
+        log.warning("%s: dropped %d tool output(s) whose call is missing", path, len(items) - len(kept))
+    return kept
+
+
 class Persistence(Enum):
     """Whether a thread keeps a rollout on disk (and so turn checkpoints): the default, or nothing at all."""
 
@@ -164,9 +174,10 @@ class Conversation:
         ``writer`` when the caller locked it before reading — by default it is opened now; an
         ``EPHEMERAL`` resume writes nothing: a read-only copy, e.g. the source of a fork).
 
-        Calls without an output get one, and a turn the process died in (crash, kill -9) is closed
-        as interrupted, so the history is valid for the next request. The usage totals and the
-        context meter continue from the last recorded ``token_count``.
+        Calls without an output get one, outputs without their call (its line was corrupt and skipped)
+        are dropped, and a turn the process died in (crash, kill -9) is closed as interrupted, so the
+        history is valid for the next request. The usage totals and the context meter continue from
+        the last recorded ``token_count``.
 
         Raises:
             SessionInUseError: another process is writing the rollout.
@@ -176,7 +187,7 @@ class Conversation:
             info,
             budget,
             rollout=writer or (RolloutWriter(recorded.path) if persistence is Persistence.ROLLOUT else None),
-            history=list(recorded.items),
+            history=_without_orphan_outputs(recorded.items, recorded.path),
             turn_starts=recorded.turn_starts,
             next_item=_next_item(recorded.events),
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from tandem.patch.applier import FileChange, FileOp, display_path
-from tandem.patch.diff import unified_diff
+from tandem.patch.applier import FileChange, FileOp
+from tandem.patch.diff import diff_label, unified_diff
 
 
 class TurnDiffTracker:
@@ -72,12 +72,12 @@ class TurnDiffTracker:
         for path, before in self._before.items():
             old_mode, new_mode = self._modes.get(path, (0, 0))
             if old_mode != new_mode:
-                name = display_path(path, self._cwd)
+                old, new = diff_label(path, self._cwd, "a"), diff_label(path, self._cwd, "b")
                 modes = f"old mode {0o100000 | old_mode:o}\nnew mode {0o100000 | new_mode:o}\n"
-                parts.append(f"diff --git a/{name} b/{name}\n{modes}")
+                parts.append(f"diff --git {old} {new}\n{modes}")
             if path in self._binary:
-                name = display_path(path, self._cwd)
-                parts.append(f"diff --git a/{name} b/{name}\nBinary files a/{name} and b/{name} differ\n")
+                old, new = diff_label(path, self._cwd, "a"), diff_label(path, self._cwd, "b")
+                parts.append(f"diff --git {old} {new}\nBinary files {old} and {new} differ\n")
                 continue
             after = self._after[path]
             if before == after:

@@ -4,7 +4,8 @@ schema, the images, and a check that the ``-o`` file can be written.
 Every problem is an :class:`~tandem.errors.InvalidParamsError` raised before any model request, so a
 typo never costs a turn. The prompt rules are ``codex exec``'s (docs/reference-facts.md §5): the
 argument, or stdin when there is none (or it is ``-``); with an argument, piped stdin is appended
-as a ``<stdin>`` block.
+as a ``<stdin>`` block. Stdin is decoded as ``codex exec`` decodes it (:func:`decode_prompt_bytes`); a
+prompt argument that is not valid UTF-8 is refused too.
 """
 
 from __future__ import annotations
@@ -36,6 +37,67 @@ def with_stdin_block(prompt: str, stdin_text: str) -> str:
     return f"{prompt}\n\n<stdin>\n{stdin_text}{newline}</stdin>"
 
 
+def decode_prompt_bytes(data: bytes) -> str:
+    """Prompt bytes read from stdin as text, decoded as ``codex exec`` decodes them (docs/reference-facts.md
+    §5): a UTF-8 byte-order mark is dropped, a UTF-16 one (LE or BE) decodes the rest as UTF-16, UTF-32
+    is refused, anything else must be UTF-8.
+
+    Raises:
+        InvalidParamsError: the bytes cannot be decoded (UTF-8: naming the offset of the first bad byte).
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "UTF-32LE"), (b"\x00\x00\xfe\xff", "UTF-32BE")):
+        if data.startswith(bom):
+            raise InvalidParamsError(f"input appears to be {encoding}. Convert it to UTF-8 and retry.")
+    for bom, encoding in ((b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE")):
+        if data.startswith(bom):
+            try:
+                return data[len(bom) :].decode(encoding.lower())  # strict: a lone surrogate is an error
+            except UnicodeDecodeError:
+                raise InvalidParamsError(
+                    f"input looked like {encoding} but could not be decoded. Convert it to UTF-8 and retry."
+                ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidParamsError(
+            f"input is not valid UTF-8 (invalid byte at offset {exc.start}). Convert it to UTF-8 and retry "
+            "(e.g., `iconv -f <ENC> -t UTF-8 prompt.txt`)."
+        ) from None
+
+
+def _read_stdin(stdin: IO[str]) -> str:
+    """All of ``stdin``, decoded by :func:`decode_prompt_bytes` (its bytes when it has a ``buffer``).
+
+    Raises:
+        InvalidParamsError: "cannot read the prompt from stdin: …" (undecodable, or a read error).
+    """
+    buffer = getattr(stdin, "buffer", None)
+    try:
+        return decode_prompt_bytes(buffer.read()) if buffer is not None else stdin.read()
+    except InvalidParamsError as exc:
+        raise InvalidParamsError(f"cannot read the prompt from stdin: {exc.message}") from None
+    except OSError as exc:
+        raise InvalidParamsError(f"cannot read the prompt from stdin: {exc.strerror or exc}") from None
+
+
+def _check_argument(prompt: str) -> None:
+    """Refuse a prompt argument that is not valid UTF-8 (Python hands such bytes over as lone surrogates).
+
+    Raises:
+        InvalidParamsError: naming the offset of the first bad byte.
+    """
+    try:
+        os.fsencode(prompt).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidParamsError(
+            f"the prompt argument is not valid UTF-8 (invalid byte at offset {exc.start}). "
+            "Convert it to UTF-8 and retry."
+        ) from None
+    except UnicodeEncodeError as exc:  # a surrogate fsencode cannot turn back into a byte
+        raise InvalidParamsError(f"the prompt argument is not valid text (character {exc.start})") from None
+
+
 def read_prompt(
     prompt: str | None, stdin: IO[str] | None, use: PromptStdin = PromptStdin.APPEND, notice: IO[str] | None = None
 ) -> str:
@@ -50,9 +112,11 @@ def read_prompt(
             otherwise look like a hang), e.g. stderr.
 
     Raises:
-        InvalidParamsError: no prompt at all, or one that is empty or only whitespace.
+        InvalidParamsError: no prompt at all, or one that is empty or only whitespace; a prompt argument
+            or stdin that is not valid text (see :func:`decode_prompt_bytes`).
     """
     if prompt is not None and prompt != "-":
+        _check_argument(prompt)
         if not prompt.strip():
             raise InvalidParamsError("the prompt is empty: give the task as an argument, or '-' to read it from stdin")
         if use is PromptStdin.IGNORE or stdin is None or stdin.closed or stdin.isatty():
@@ -60,13 +124,13 @@ def read_prompt(
         if notice is not None and not _ready(stdin):
             notice.write("Reading additional input from stdin...\n")
             notice.flush()
-        extra = stdin.read()
+        extra = _read_stdin(stdin)
         return with_stdin_block(prompt, extra) if extra.strip() else prompt
     if stdin is None or stdin.closed:
         raise InvalidParamsError("no prompt given: pass it as an argument (stdin is closed)")
     if prompt is None and stdin.isatty():
         raise InvalidParamsError("no prompt given: pass it as an argument, or '-' to read it from stdin")
-    text = stdin.read()
+    text = _read_stdin(stdin)
     if not text.strip():
         raise InvalidParamsError("the prompt read from stdin is empty")
     return text

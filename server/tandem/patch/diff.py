@@ -3,7 +3,11 @@
 Format: unified diff as git prints it (``--- a/path`` / ``+++ b/path``, ``/dev/null`` for a
 created or deleted file, ``@@ -l,s +l,s @@`` hunk headers, 3 lines of context,
 ``\\ No newline at end of file`` after a last line without a newline). Paths are relative to the
-cwd when inside it, absolute otherwise (then without the ``a/``/``b/`` prefix).
+cwd when inside it, absolute otherwise (then without the ``a/``/``b/`` prefix). A path that is not
+valid UTF-8 (a name Python decoded with ``surrogateescape``) or holds a control character, ``"`` or
+``\\`` is written as git writes it: in double quotes, with C escapes (``\\t``, ``\\n``, ``\\"``,
+``\\\\``) and octal ``\\ooo`` for the other control characters and each undecodable byte
+(``"b/caf\\351.txt"``).
 """
 
 from __future__ import annotations
@@ -69,13 +73,38 @@ def _body_line(prefix: str, line: str) -> str:
     return f"{prefix}{line}" if line.endswith("\n") else f"{prefix}{line}\n{_NO_NEWLINE}"
 
 
-def _label(path: Path, cwd: Path, prefix: str) -> str:
-    return f"{prefix}/{path.relative_to(cwd).as_posix()}" if path.is_relative_to(cwd) else str(path)
+_C_ESCAPES = {
+    **{"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f", "\r": "\\r"},
+    **{'"': '\\"', "\\": "\\\\"},
+}
+
+
+def _quoted(label: str) -> str:
+    """``label`` as git shows a path (see the module docstring): unchanged unless it needs quoting."""
+    if not any(ch in _C_ESCAPES or ch < " " or ch == "\x7f" or "\udc80" <= ch <= "\udcff" for ch in label):
+        return label
+    out = []
+    for ch in label:
+        if ch in _C_ESCAPES:
+            out.append(_C_ESCAPES[ch])
+        elif "\udc80" <= ch <= "\udcff":  # an undecodable byte (surrogateescape)
+            out.append(f"\\{ord(ch) - 0xDC00:03o}")
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def diff_label(path: Path, cwd: Path, prefix: str) -> str:
+    """``path`` as a diff header shows it: ``{prefix}/relative`` inside ``cwd``, else absolute; quoted
+    as git quotes it when it must be (see the module docstring), so the text is always valid UTF-8."""
+    return _quoted(f"{prefix}/{path.relative_to(cwd).as_posix()}" if path.is_relative_to(cwd) else str(path))
 
 
 def _headers(change: FileChange, cwd: Path) -> str:
-    old = "/dev/null" if change.kind is FileOp.ADD else _label(change.path, cwd, "a")
-    new = "/dev/null" if change.kind is FileOp.DELETE else _label(change.move_path or change.path, cwd, "b")
+    old = "/dev/null" if change.kind is FileOp.ADD else diff_label(change.path, cwd, "a")
+    new = "/dev/null" if change.kind is FileOp.DELETE else diff_label(change.move_path or change.path, cwd, "b")
     return f"--- {old}\n+++ {new}\n"
 
 
@@ -90,7 +119,7 @@ def split_hunks(change: FileChange, cwd: Path) -> list[DiffHunk]:
         One :class:`DiffHunk` per hunk; empty when the text does not change (e.g. a pure move).
     """
     old, new = _lines(change.old_text), _lines(change.new_text)
-    name = _label(change.move_path or change.path, cwd, "b")
+    name = diff_label(change.move_path or change.path, cwd, "b")
     hunks: list[DiffHunk] = []
     for index, group in enumerate(_groups(old, new)):
         i1, i2, j1, j2 = group[0][1], group[-1][2], group[0][3], group[-1][4]

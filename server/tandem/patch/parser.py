@@ -147,6 +147,8 @@ class _Parser:
         path = self.lines[self.i].strip()[len(header) :].strip()
         if not path:
             raise self.error(f"'{header}' needs a path after it, e.g. '{header} src/app.py'")
+        if "\0" in path:
+            raise self.error(f"the path after '{header}' contains a NUL byte (\\0); no file path can contain one")
         return path
 
     def parse_hunks(self) -> tuple[FileHunk, ...]:

@@ -12,7 +12,10 @@ Format (after Codex's rollout files, docs/reference-facts.md §4): each line is
   conversation from here on starts from ``replacement_history``.
 
 Files live at ``<sessions_dir>/YYYY/MM/DD/rollout-<YYYY-MM-DDTHH-MM-SS>-<thread id>.jsonl``.
-A reader skips a torn last line (a crash mid-write) instead of failing.
+A reader skips a torn last line (a crash mid-write) instead of failing, and any other line that is
+not a JSON record (a corrupt line in the middle: bad bytes, a partial write) with a warning naming
+the file and the line, so the rest of the session still lists, shows and resumes. A writer that
+opens a file ending in a torn line starts on a new line, so its first record is not glued to it.
 
 One writer per rollout: :class:`RolloutWriter` holds an exclusive ``flock`` on the file while it is
 open, so a second process resuming the same session gets :class:`~tandem.errors.SessionInUseError`
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +36,8 @@ from typing import IO
 
 from tandem.errors import SessionError, SessionInUseError
 from tandem.protocol import JsonDict
+
+log = logging.getLogger(__name__)
 
 ROLLOUT_VERSION = 1
 
@@ -89,6 +95,27 @@ class RolloutWriter:
                     "wait for it to end, or fork the session instead"
                 ) from exc
             raise SessionError(f"cannot lock the session file {path}: {exc}") from exc
+        self._end_torn_line()
+
+    def _end_torn_line(self) -> None:
+        """If the file ends inside a line (a crash mid-write), end it, so the next record starts a line.
+
+        Raises:
+            SessionError: the file cannot be read or written.
+        """
+        assert self._file is not None
+        try:
+            with self.path.open("rb") as handle:
+                size = handle.seek(0, 2)
+                if size == 0:
+                    return
+                handle.seek(size - 1)
+                torn = handle.read(1) != b"\n"
+            if torn:
+                self._file.write("\n")
+                self._file.flush()
+        except OSError as exc:
+            raise SessionError(f"cannot write the session file {self.path}: {exc}") from exc
 
     def append(self, kind: RecordKind, payload: JsonDict) -> None:
         """Write one record and flush it to the OS (survives a kill -9 of this process)."""
@@ -132,26 +159,36 @@ class Rollout:
 
 
 def iter_records(path: Path) -> Iterator[JsonDict]:
-    """Yield every well-formed record; a torn (unparseable) last line is skipped.
+    """Yield every well-formed record: a torn (unparseable) last line is skipped quietly, any other line
+    that is not UTF-8 JSON is skipped with a warning naming ``path`` and the line number (once per
+    process), and lines that are JSON but not objects are ignored.
 
     Raises:
-        SessionError: unreadable file, or a corrupt line that is not the last one.
+        SessionError: the file cannot be read.
     """
     try:
-        lines = path.read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SessionError(f"cannot read the session file {path}: {exc}") from exc
+        lines = path.read_bytes().split(b"\n")
+    except OSError as exc:
+        raise SessionError(f"cannot read the session file {path}: {exc.strerror or exc}") from exc
+    while lines and not lines[-1].strip():
+        lines.pop()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-        except ValueError as exc:
+            record = json.loads(line.decode("utf-8"))
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
             if number == len(lines):
                 return
-            raise SessionError(f"{path}:{number}: corrupt session record") from exc
+            if (path, number) not in _warned:
+                _warned.add((path, number))
+                log.warning("%s:%d: skipped a corrupt session record (%s); the rest is kept", path, number, exc)
+            continue
         if isinstance(record, dict):
             yield record
+
+
+_warned: set[tuple[Path, int]] = set()  # (file, line) already reported by iter_records
 
 
 def read_rollout(path: Path) -> Rollout:

@@ -191,3 +191,18 @@ def function_spec(name: str, description: str, properties: JsonDict, required: l
             "additionalProperties": False,
         },
     }
+
+
+def path_argument(raw: str, cwd: Path, what: str) -> Path:
+    """A tool's path argument ``raw``, ``~`` expanded, made absolute against ``cwd``.
+
+    Args:
+        what: how the error names the argument, e.g. ``"read_file: 'file_path'"``.
+
+    Raises:
+        ToolError: ``raw`` contains a NUL byte (no file can be named so; the OS calls would raise).
+    """
+    if "\0" in raw:
+        raise ToolError(f"{what} contains a NUL byte (\\0); no file path can contain one")
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else cwd / path

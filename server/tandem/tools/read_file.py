@@ -8,11 +8,9 @@ unsaved editor changes are what the model sees (``cat`` would read the stale dis
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from tandem.errors import ToolError
 from tandem.protocol import JsonDict
-from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec, path_argument
 
 DEFAULT_LIMIT = 2000
 MAX_LINE_CHARS = 500
@@ -59,7 +57,7 @@ class ReadFileTool:
             raise ToolError("read_file: 'file_path' must be a path string")
         offset = _positive(args.get("offset"), 1, "offset")
         limit = _positive(args.get("limit"), DEFAULT_LIMIT, "limit")
-        path = _resolve(raw_path, host.cwd)
+        path = path_argument(raw_path, host.cwd, "read_file: 'file_path'")
         fs = host.workspace.fs
         if fs.is_dir(path):
             raise ToolError(f"read_file: {raw_path} is a directory; use `ls` or `rg --files` to list it")
@@ -77,11 +75,6 @@ class ReadFileTool:
         chosen = lines[offset - 1 : offset - 1 + limit]
         text = "\n".join(f"L{offset + i}: {line[:MAX_LINE_CHARS]}" for i, line in enumerate(chosen))
         return ToolOutput(text)
-
-
-def _resolve(raw: str, cwd: Path) -> Path:
-    path = Path(raw).expanduser()
-    return path if path.is_absolute() else cwd / path
 
 
 def _positive(raw: object, default: int, name: str) -> int:

@@ -23,7 +23,7 @@ from tandem.sandbox.env import build_child_env
 from tandem.sandbox.runner import prepare
 from tandem.tools.apply_patch import apply_patch_call
 from tandem.tools.approvals import SandboxPermissions
-from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec, path_argument
 from tandem.tools.orchestrator import Attempt, CommandRequest, Orchestrator
 from tandem.tools.process import ProcessResult, format_exec_output, run_process, shell_argv
 
@@ -186,8 +186,7 @@ def _resolve_workdir(raw: object, cwd: Path) -> Path:
         return cwd
     if not isinstance(raw, str):
         raise ToolError("shell_command: 'workdir' must be a string path")
-    path = Path(raw).expanduser()
-    path = (path if path.is_absolute() else cwd / path).resolve()
+    path = path_argument(raw, cwd, "shell_command: 'workdir'").resolve()
     if not path.is_dir():
         raise ToolError(f"shell_command: workdir {raw!r} is not a directory")
     return path

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from pathlib import Path
 
 from tandem.errors import ToolError
 from tandem.protocol import JsonDict
-from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec
+from tandem.tools.base import Concurrency, Effect, ToolCall, ToolHost, ToolOutput, function_spec, path_argument
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -45,7 +44,7 @@ class ViewImageTool:
         raw = call.arguments().get("path")
         if not isinstance(raw, str) or not raw:
             raise ToolError("view_image: 'path' must be a file path")
-        path = _resolve(raw, host.cwd)
+        path = path_argument(raw, host.cwd, "view_image: 'path'")
         mime = mimetypes.guess_type(path.name)[0]
         if mime not in IMAGE_TYPES:
             raise ToolError(f"view_image: {raw} is not a PNG, JPEG, GIF or WebP image")
@@ -60,8 +59,3 @@ class ViewImageTool:
         url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
         image = {"type": "message", "role": "user", "content": [{"type": "input_image", "image_url": url}]}
         return ToolOutput(f"Attached image {raw} ({mime}, {len(data):,} bytes).", followups=(image,))
-
-
-def _resolve(raw: str, cwd: Path) -> Path:
-    path = Path(raw).expanduser()
-    return path if path.is_absolute() else cwd / path

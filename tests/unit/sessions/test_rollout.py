@@ -49,13 +49,32 @@ def test_read_back_and_torn_last_line(tmp_path: Path) -> None:
     assert rollout.torn_tail
 
 
-def test_corruption_in_the_middle_is_an_error(tmp_path: Path) -> None:
+def test_a_corrupt_line_in_the_middle_is_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = write_session(tmp_path, THREAD, "/w", "fix it", datetime.now(UTC))
-    lines = path.read_text().splitlines()
-    lines[1] = "{garbage"
-    path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(SessionError, match="corrupt"):
-        read_rollout(path)
+    lines = path.read_bytes().split(b"\n")
+    lines[1] = b"{garbage \xff"
+    path.write_bytes(b"\n".join(lines))
+    rollout = read_rollout(path)
+    assert rollout.thread_id == THREAD and len(rollout.items) == 1
+    assert f"{path}:2: skipped a corrupt session record" in caplog.text
+    assert list_sessions(tmp_path)[0].preview == "fix it"
+
+
+def test_a_line_separator_inside_a_record_is_not_a_line_break(tmp_path: Path) -> None:
+    path = write_session(tmp_path, THREAD, "/w", "one\u2028two\x85three", datetime.now(UTC))
+    assert read_rollout(path).items[0]["content"][0]["text"] == "one\u2028two\x85three"
+
+
+def test_a_writer_ends_a_torn_last_line_first(tmp_path: Path) -> None:
+    path = write_session(tmp_path, THREAD, "/w", "fix it", datetime.now(UTC))
+    with path.open("ab") as handle:
+        handle.write(b'{"timestamp": "x", "type": "ev')
+    writer = RolloutWriter(path)
+    writer.append(RecordKind.EVENT_MSG, {"type": "turn_started", "turn_id": "t2"})
+    writer.close()
+    assert read_rollout(path).turn_starts == {"t1": 0, "t2": 1}
 
 
 def test_newer_version_is_refused(tmp_path: Path) -> None:
