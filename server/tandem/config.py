@@ -69,6 +69,19 @@ class SandboxLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnLimits:
+    """Per-turn guards (``[turn_limits]``; :mod:`tandem.agent.turn_limits`); 0 turns one off.
+
+    ``model_requests``: model requests per turn; ``tool_calls``: tool calls per turn;
+    ``identical_calls``: the same call (name and arguments) this many times in a row is a loop.
+    """
+
+    model_requests: int = 500
+    tool_calls: int = 1000
+    identical_calls: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a thread needs to know, resolved. Paths are absolute."""
 
@@ -96,6 +109,7 @@ class Config:
     tool_output_token_limit: int = 10_000
     shell_default_timeout_ms: int = 10_000
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
+    turn_limits: TurnLimits = field(default_factory=lambda: TurnLimits())
 
     @property
     def sessions_dir(self) -> Path:
@@ -342,6 +356,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         tool_output_token_limit=toml.tool_output_token_limit,
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
         checkpoints=toml.checkpoints,
+        turn_limits=TurnLimits(**toml.turn_limits.model_dump()),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tandem.config_enums import ApplyPatchToolType, AuthScheme, CheckpointMode, WireApi
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
@@ -58,6 +58,21 @@ class SandboxLimitsToml(_Strict):
     max_pids: int = 1024
 
 
+class TurnLimitsToml(_Strict):
+    """Tandem's ``[turn_limits]`` table: per-turn guards (0 = off; see :mod:`tandem.agent.turn_limits`)."""
+
+    model_requests: int = Field(default=500, ge=0)
+    tool_calls: int = Field(default=1000, ge=0)
+    identical_calls: int = Field(default=5, ge=0)
+
+    @field_validator("identical_calls")
+    @classmethod
+    def _not_one(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("must be 0 (off) or at least 2: one call is not a repetition")
+        return value
+
+
 class ShellEnvironmentPolicyToml(_Strict):
     """Codex's ``[shell_environment_policy]``: extra name patterns to drop from commands' environment."""
 
@@ -83,6 +98,7 @@ class ConfigToml(BaseModel):
     sandbox_workspace_write: SandboxWorkspaceWriteToml = SandboxWorkspaceWriteToml()
     sandbox_limits: SandboxLimitsToml = SandboxLimitsToml()
     shell_environment_policy: ShellEnvironmentPolicyToml = ShellEnvironmentPolicyToml()
+    turn_limits: TurnLimitsToml = TurnLimitsToml()
     project_doc_max_bytes: int = 32 * 1024
     project_doc_fallback_filenames: list[str] = []
     model_reasoning_effort: str | None = None

@@ -221,6 +221,11 @@ class CheckpointError(SessionError):
     jsonrpc_code = JsonRpcCode.CHECKPOINT_ERROR
 
 
+class TurnLimitError(TandemError):
+    """A turn guard stopped the turn: too many model requests or tool calls, or the same call repeated in
+    a row (:mod:`tandem.agent.turn_limits`); the message names the limit and its config key."""
+
+
 class ApprovalError(TandemError):
     """The approval round trip failed (client gone, malformed reply)."""
 
