@@ -280,8 +280,10 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
     home = tandem_home(env)
     project_root = find_project_root(cwd)
     sources = [home / "config.toml", project_root / ".tandem" / "config.toml"]
-    raw = _read_toml(sources[0])
-    project = _read_toml(sources[1])
+    from tandem.config_check import check_base_url, known_keys_only, validate_source
+
+    raw = known_keys_only(_read_toml(sources[0]), str(sources[0]))  # unknown keys: a warning, "did you mean"
+    project = known_keys_only(_read_toml(sources[1]), str(sources[1]))
     trusted = _trusted(raw, project_root)
     if not trusted:
         dropped = sorted(set(project) - PROJECT_SAFE_KEYS)
@@ -295,6 +297,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
                 sources[0],
             )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
+    validate_source(raw, str(sources[0]))  # invalid values: an error naming the key and the file
+    validate_source(project, str(sources[1]))
     raw = _deep_merge(raw, project)
     overrides: dict[str, Any] = {}
     for override in cli.config_overrides:
@@ -302,6 +306,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         nested: dict[str, Any] = {keys[-1]: value}
         for key in reversed(keys[:-1]):
             nested = {key: nested}
+        nested = known_keys_only(nested, f"-c {'.'.join(keys)}")
+        validate_source(nested, f"-c {'.'.join(keys)}")
         overrides = _deep_merge(overrides, nested)
     raw = _with_profile(raw, overrides, cli.profile, sources[0])
     toml = _validate(raw, ", ".join(str(p) for p in sources) + ", -c overrides")
@@ -315,6 +321,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
     for key, info in toml.model_providers.items():
         providers[key] = provider_from_table(info, key, providers.get(key))
     provider = select_provider(providers, cli, toml.model_provider, toml.oss_provider)
+    from_env = "OPENAI_BASE_URL" if provider.id == "openai" and not toml.openai_base_url else None
+    check_base_url(provider.id, provider.base_url, from_env if env.get("OPENAI_BASE_URL") else None)
     default_model = (
         DEFAULT_OSS_MODEL
         if cli.oss
