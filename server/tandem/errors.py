@@ -76,6 +76,11 @@ class NotFoundError(TandemError):
     jsonrpc_code = JsonRpcCode.NOT_FOUND
 
 
+class WorkspaceGoneError(NotFoundError):
+    """The folder a session was recorded in, or a checkpoint's changes belong to, no longer exists (deleted
+    or moved): resume and undo say so and change nothing."""
+
+
 class ConflictError(TandemError):
     """An edit or state change that would clobber something newer (e.g. a buffer version)."""
 
