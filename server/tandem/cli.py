@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tandem import __version__
 from tandem.headless.exec_args import (
+    current_folder_gone,
     existing_dir,
     flag_conflict,
     non_negative_float,
@@ -104,6 +105,7 @@ def _cli_overrides(args: argparse.Namespace, default_policy: str | None = None):
 
 def _cmd_exec(args: argparse.Namespace) -> int:
     from tandem.agent.conversation import Persistence
+    from tandem.agent.threads import GoneFolder
     from tandem.headless.exec import ExecOptions, SessionScope, run_exec
     from tandem.headless.exec_args import REFUSED_FLAGS
     from tandem.headless.exec_inputs import PromptStdin
@@ -152,6 +154,7 @@ def _cmd_exec(args: argparse.Namespace) -> int:
         color=ColorMode(args.color),
         resume_scope=SessionScope.ALL if getattr(args, "all", False) else SessionScope.CWD,
         prompt_stdin=PromptStdin.IGNORE if resume else PromptStdin.APPEND,  # as codex exec resume
+        gone_folder=GoneFolder.CONTINUE if args.cwd else GoneFolder.REFUSE,  # -C DIR: go on there
     )
     return asyncio.run(run_exec(options))
 
@@ -500,6 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             sys.stderr.write(f"tandem: cannot open the log file: {exc}\n")
             return 2
+    gone = current_folder_gone(args)
+    if gone is not None:
+        sys.stderr.write(gone + "\n")
+        return 1
     code: int = args.func(args)
     return code
 

@@ -69,6 +69,19 @@ class SandboxLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnLimits:
+    """Per-turn guards (``[turn_limits]``; :mod:`tandem.agent.turn_limits`); 0 turns one off.
+
+    ``model_requests``: model requests per turn; ``tool_calls``: tool calls per turn;
+    ``identical_calls``: the same call (name and arguments) this many times in a row is a loop.
+    """
+
+    model_requests: int = 500
+    tool_calls: int = 1000
+    identical_calls: int = 5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a thread needs to know, resolved. Paths are absolute."""
 
@@ -96,6 +109,7 @@ class Config:
     tool_output_token_limit: int = 10_000
     shell_default_timeout_ms: int = 10_000
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
+    turn_limits: TurnLimits = field(default_factory=lambda: TurnLimits())
 
     @property
     def sessions_dir(self) -> Path:
@@ -268,8 +282,10 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
     home = tandem_home(env)
     project_root = find_project_root(cwd)
     sources = [home / "config.toml", project_root / ".tandem" / "config.toml"]
-    raw = _read_toml(sources[0])
-    project = _read_toml(sources[1])
+    from tandem.config_check import check_base_url, known_keys_only, validate_source
+
+    raw = known_keys_only(_read_toml(sources[0]), str(sources[0]))  # unknown keys: a warning, "did you mean"
+    project = known_keys_only(_read_toml(sources[1]), str(sources[1]))
     trusted = _trusted(raw, project_root)
     if not trusted:
         dropped = sorted(set(project) - PROJECT_SAFE_KEYS)
@@ -283,6 +299,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
                 sources[0],
             )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
+    validate_source(raw, str(sources[0]))  # invalid values: an error naming the key and the file
+    validate_source(project, str(sources[1]))
     raw = _deep_merge(raw, project)
     overrides: dict[str, Any] = {}
     for override in cli.config_overrides:
@@ -290,6 +308,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         nested: dict[str, Any] = {keys[-1]: value}
         for key in reversed(keys[:-1]):
             nested = {key: nested}
+        nested = known_keys_only(nested, f"-c {'.'.join(keys)}")
+        validate_source(nested, f"-c {'.'.join(keys)}")
         overrides = _deep_merge(overrides, nested)
     raw = _with_profile(raw, overrides, cli.profile, sources[0])
     toml = _validate(raw, ", ".join(str(p) for p in sources) + ", -c overrides")
@@ -303,6 +323,8 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
     for key, info in toml.model_providers.items():
         providers[key] = provider_from_table(info, key, providers.get(key))
     provider = select_provider(providers, cli, toml.model_provider, toml.oss_provider)
+    from_env = "OPENAI_BASE_URL" if provider.id == "openai" and not toml.openai_base_url else None
+    check_base_url(provider.id, provider.base_url, from_env if env.get("OPENAI_BASE_URL") else None)
     default_model = (
         DEFAULT_OSS_MODEL
         if cli.oss
@@ -344,6 +366,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         tool_output_token_limit=toml.tool_output_token_limit,
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
         checkpoints=toml.checkpoints,
+        turn_limits=TurnLimits(**toml.turn_limits.model_dump()),
     )
 
 

@@ -6,11 +6,39 @@ Keys follow Codex's ``config.toml`` where the concept is the same.
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tandem.config_enums import ApplyPatchToolType, AuthScheme, CheckpointMode, WireApi
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a provider's ``base_url`` (``None`` when it can): it must be ``http://`` or
+    ``https://`` with a host, a valid port and no spaces or control characters. The reason never quotes
+    the URL (it may hold credentials)."""
+    if not url:
+        return "is empty"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (parsing the port raises ValueError for a bad one)
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    if not parts.hostname:
+        return "has no host"
+    return None
+
+
+def _checked_url(value: str | None) -> str | None:
+    problem = None if value is None else url_problem(value)
+    if problem is not None:
+        raise ValueError(f'not a URL: {problem}, e.g. "https://api.example.com/v1"')
+    return value
 
 
 class _Strict(BaseModel):
@@ -39,6 +67,8 @@ class ProviderToml(_Strict):
     stream_idle_timeout_ms: int | None = Field(default=None, gt=0)
     requires_openai_auth: bool | None = None
 
+    _base_url = field_validator("base_url")(_checked_url)
+
 
 class SandboxWorkspaceWriteToml(_Strict):
     """The ``[sandbox_workspace_write]`` table (Codex keys)."""
@@ -52,10 +82,25 @@ class SandboxWorkspaceWriteToml(_Strict):
 class SandboxLimitsToml(_Strict):
     """Tandem's ``[sandbox_limits]`` table: resource limits of sandboxed commands (0 = no limit)."""
 
-    cpu_seconds: int = 600
-    address_space_mb: int = 8192
-    file_size_mb: int = 2048
-    max_pids: int = 1024
+    cpu_seconds: int = Field(default=600, ge=0)
+    address_space_mb: int = Field(default=8192, ge=0)
+    file_size_mb: int = Field(default=2048, ge=0)
+    max_pids: int = Field(default=1024, ge=0)
+
+
+class TurnLimitsToml(_Strict):
+    """Tandem's ``[turn_limits]`` table: per-turn guards (0 = off; see :mod:`tandem.agent.turn_limits`)."""
+
+    model_requests: int = Field(default=500, ge=0)
+    tool_calls: int = Field(default=1000, ge=0)
+    identical_calls: int = Field(default=5, ge=0)
+
+    @field_validator("identical_calls")
+    @classmethod
+    def _not_one(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("must be 0 (off) or at least 2: one call is not a repetition")
+        return value
 
 
 class ShellEnvironmentPolicyToml(_Strict):
@@ -65,7 +110,8 @@ class ShellEnvironmentPolicyToml(_Strict):
 
 
 class ConfigToml(BaseModel):
-    """The keys Tandem reads from ``config.toml``; unknown keys are ignored (Codex has many more).
+    """The keys Tandem reads from ``config.toml``; unknown keys are warned about and ignored before
+    validation (:mod:`tandem.config_check`); invalid values are errors.
 
     Codex keys the Codex SDK passes as ``-c``: ``openai_base_url`` (the ``openai`` provider's base URL),
     ``web_search`` (only ``"disabled"`` is accepted: Tandem has no web search tool), ``profile`` /
@@ -83,18 +129,21 @@ class ConfigToml(BaseModel):
     sandbox_workspace_write: SandboxWorkspaceWriteToml = SandboxWorkspaceWriteToml()
     sandbox_limits: SandboxLimitsToml = SandboxLimitsToml()
     shell_environment_policy: ShellEnvironmentPolicyToml = ShellEnvironmentPolicyToml()
-    project_doc_max_bytes: int = 32 * 1024
+    turn_limits: TurnLimitsToml = TurnLimitsToml()
+    project_doc_max_bytes: int = Field(default=32 * 1024, ge=0)
     project_doc_fallback_filenames: list[str] = []
     model_reasoning_effort: str | None = None
     model_reasoning_summary: str | None = None
     apply_patch_tool_type: ApplyPatchToolType | None = None
-    tool_output_token_limit: int = 10_000
-    model_context_window: int | None = None
-    model_auto_compact_token_limit: int | None = None
-    auto_compact_fraction: float = 0.9
-    shell_default_timeout_ms: int = 10_000
+    tool_output_token_limit: int = Field(default=10_000, gt=0)
+    model_context_window: int | None = Field(default=None, gt=0)
+    model_auto_compact_token_limit: int | None = Field(default=None, gt=0)
+    auto_compact_fraction: float = Field(default=0.9, gt=0, le=1)
+    shell_default_timeout_ms: int = Field(default=10_000, gt=0)
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
     openai_base_url: str | None = None
     web_search: Literal["disabled", "cached", "live"] | None = None
     profile: str | None = None
     profiles: dict[str, dict[str, Any]] = {}
+
+    _openai_base_url = field_validator("openai_base_url")(_checked_url)

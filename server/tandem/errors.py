@@ -76,6 +76,11 @@ class NotFoundError(TandemError):
     jsonrpc_code = JsonRpcCode.NOT_FOUND
 
 
+class WorkspaceGoneError(NotFoundError):
+    """The folder a session was recorded in, or a checkpoint's changes belong to, no longer exists (deleted
+    or moved): resume and undo say so and change nothing."""
+
+
 class ConflictError(TandemError):
     """An edit or state change that would clobber something newer (e.g. a buffer version)."""
 
@@ -219,6 +224,11 @@ class CheckpointError(SessionError):
     """
 
     jsonrpc_code = JsonRpcCode.CHECKPOINT_ERROR
+
+
+class TurnLimitError(TandemError):
+    """A turn guard stopped the turn: too many model requests or tool calls, or the same call repeated in
+    a row (:mod:`tandem.agent.turn_limits`); the message names the limit and its config key."""
 
 
 class ApprovalError(TandemError):

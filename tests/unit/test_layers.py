@@ -20,6 +20,7 @@ LAYERS: dict[str, float] = {
     "config": 1,
     "config_enums": 0.25,
     "config_toml": 0.5,
+    "config_check": 0.6,
     "providers": 0.75,
     "model": 2,
     "patch": 2,

@@ -10,14 +10,19 @@ Rules kept here rather than in a surface:
 * a thread id is loaded at most once: resuming a loaded thread returns it;
 * no undo or redo while a turn runs in the folder the checkpoint is of (the turn's own changes
   would be mixed up with the undo's) — a turn of this process or of any other Tandem process
-  (their markers, :mod:`tandem.checkpoints.activity`).
+  (their markers, :mod:`tandem.checkpoints.activity`);
+* a session whose folder no longer exists is not resumed (:class:`GoneFolder`), and a checkpoint
+  whose folder is gone is not undone (:func:`tandem.checkpoints.undo.undo`): both say the folder is
+  gone and change nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 
 from tandem.agent.conversation import Persistence
@@ -30,7 +35,7 @@ from tandem.checkpoints.activity import overlaps
 from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
-from tandem.errors import BusyError, NotFoundError, SessionError, SessionInUseError
+from tandem.errors import BusyError, NotFoundError, SessionError, SessionInUseError, WorkspaceGoneError
 from tandem.model.factory import create_client
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
@@ -38,6 +43,16 @@ from tandem.protocol.items import Item, ThreadInfo
 from tandem.sessions.rollout import read_rollout
 from tandem.sessions.store import find_session, latest_session, list_sessions
 from tandem.tools.catalog import default_tools
+
+log = logging.getLogger(__name__)
+
+
+class GoneFolder(Enum):
+    """What resuming a session does when the folder it was recorded in no longer exists."""
+
+    REFUSE = "refuse"  # say the folder is gone and change nothing (the default)
+    CONTINUE = "continue"  # the caller named another folder to go on in (``tandem exec -C DIR resume``)
+
 
 ConfigFor = Callable[[Path | None], Config]
 """The settings of threads in a folder (``None``: the surface's own folder, e.g. the workspace root).
@@ -131,12 +146,17 @@ class ThreadManager:
         )
         return self._adopt(thread)
 
-    def resume(self, target: str | Path, config: Config | None = None) -> Thread:
+    def resume(
+        self, target: str | Path, config: Config | None = None, *, gone_folder: GoneFolder = GoneFolder.REFUSE
+    ) -> Thread:
         """Continue a recorded thread: ``target`` is a thread id, a unique id prefix or a rollout path.
         A thread already loaded is returned as it is. ``config`` defaults to the settings of the
-        folder the thread was recorded in.
+        folder the thread was recorded in. When that folder no longer exists the session is not
+        resumed, unless ``config`` names another folder and ``gone_folder`` is ``CONTINUE`` (a warning
+        is logged then).
 
         Raises:
+            WorkspaceGoneError: the session's folder no longer exists (nothing was changed).
             NotFoundError: no such session (or the prefix is ambiguous).
             SessionError: the rollout is unreadable.
             ConfigError: no usable model configuration.
@@ -144,21 +164,37 @@ class ThreadManager:
         if isinstance(target, str) and target in self._threads:
             return self._threads[target]
         path = target if isinstance(target, Path) else find_session(self.sessions_dir, target)
-        return self._resume(path, config)
+        return self._resume(path, config, gone_folder)
 
-    def resume_latest(self, cwd: Path, config: Config | None = None) -> Thread:
+    def resume_latest(
+        self, cwd: Path, config: Config | None = None, *, gone_folder: GoneFolder = GoneFolder.REFUSE
+    ) -> Thread:
         """Continue the newest thread recorded in ``cwd``.
 
         Raises:
             NotFoundError: there is none; otherwise as :meth:`resume`.
         """
-        return self._resume(latest_session(self.sessions_dir, cwd), config)
+        return self._resume(latest_session(self.sessions_dir, cwd), config, gone_folder)
 
-    def _resume(self, path: Path, config: Config | None) -> Thread:
+    def _resume(self, path: Path, config: Config | None, gone_folder: GoneFolder = GoneFolder.REFUSE) -> Thread:
         recorded = read_rollout(path)
         loaded = self._threads.get(recorded.thread_id)
         if loaded is not None:
             return loaded
+        folder = str(recorded.meta.get("cwd") or "")
+        if folder and not Path(folder).is_dir():
+            if config is None or gone_folder is GoneFolder.REFUSE or config.cwd == Path(folder):
+                raise WorkspaceGoneError(
+                    f"session {recorded.thread_id} was recorded in {folder}, which no longer exists (deleted or "
+                    "moved); nothing was changed. To continue it in another folder: "
+                    f"tandem exec -C DIR resume {recorded.thread_id}"
+                )
+            log.warning(
+                "session %s was recorded in %s, which no longer exists; continuing in %s",
+                recorded.thread_id,
+                folder,
+                config.cwd,
+            )
         folder_settings = config is None
         if config is None:
             cwd = recorded.meta.get("cwd")

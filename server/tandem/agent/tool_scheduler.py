@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from tandem.agent.turn_limits import Refusal, TurnGuard
 from tandem.errors import TandemError
 from tandem.protocol import JsonDict
+from tandem.protocol.items import ErrorItem
 from tandem.tools.base import Concurrency, Effect, Tool, ToolCall, ToolHost, ToolOutput
 from tandem.tools.registry import ToolRegistry
 
@@ -36,12 +38,18 @@ class _Entry:
     recorded: bool = False
 
 
+async def _answer(output: ToolOutput) -> ToolOutput:
+    return output
+
+
 class ToolScheduler:
     """Schedules the tool calls of one model response.
 
     Args:
         host: what the tools see; outputs are recorded through it, in call order.
         tools: the registry calls are looked up in.
+        guard: the turn's guard (:mod:`tandem.agent.turn_limits`); a call it refuses is not run and gets
+            the refusal as its output.
 
     A call whose tool is unknown gets an ``unsupported call`` output; a tool's
     :class:`~tandem.errors.TandemError` becomes its (failed) output. The user's cancel
@@ -49,9 +57,10 @@ class ToolScheduler:
     call's task cancelled, and the calls that wait for it are cancelled too.
     """
 
-    def __init__(self, host: SchedulerHost, tools: ToolRegistry) -> None:
+    def __init__(self, host: SchedulerHost, tools: ToolRegistry, guard: TurnGuard | None = None) -> None:
         self._host = host
         self._tools = tools
+        self._guard = guard
         self._entries: list[_Entry] = []
         self._last_serial: asyncio.Task[ToolOutput] | None = None
         self._since_serial: list[asyncio.Task[ToolOutput]] = []
@@ -62,7 +71,12 @@ class ToolScheduler:
         return bool(self._entries)
 
     def submit(self, call: ToolCall) -> None:
-        """Start ``call`` as soon as the calls it must wait for are done."""
+        """Start ``call`` as soon as the calls it must wait for are done (or answer it at once when the
+        turn's guard refuses it)."""
+        refusal = self._guard.admit(call) if self._guard is not None else None
+        if refusal is not None:
+            self._refuse(call, refusal)
+            return
         tool = self._tools.get(call.name)
         parallel = tool is None or tool.concurrency is Concurrency.PARALLEL
         deps = [self._last_serial] if self._last_serial is not None else []
@@ -73,6 +87,15 @@ class ToolScheduler:
             self._since_serial.append(task)
         else:
             self._last_serial, self._since_serial = task, []
+        self._entries.append(_Entry(call, task))
+
+    def _refuse(self, call: ToolCall, refusal: Refusal) -> None:
+        log.info("tool call %s: %s not run (turn guard)", call.call_id, call.name)
+        if refusal.notice is not None:
+            notice = ErrorItem(id=self._host.new_item_id(), message=refusal.notice)
+            self._host.item_started(notice)
+            self._host.item_completed(notice)
+        task = asyncio.create_task(_answer(ToolOutput(refusal.output, success=False)), name=f"refused {call.call_id}")
         self._entries.append(_Entry(call, task))
 
     async def _run(self, call: ToolCall, tool: Tool | None, deps: list[asyncio.Task[ToolOutput]]) -> ToolOutput:

@@ -6,7 +6,8 @@ Loop rules (after Codex's agent loop, docs/reference-facts.md §1):
   (apply_patch, update_plan) wait for everything before them. Outputs are recorded in call order
   and the next request carries them. A response with no tool call ends the turn.
 * Tool errors are outputs (the model reads them and continues); only model failures that survive
-  the retry policy, and unexpected internal errors, fail the turn.
+  the retry policy, a tripped turn guard (too many requests or tool calls, the same call in a loop:
+  :mod:`tandem.agent.turn_limits`) and unexpected internal errors fail the turn.
 * A failed stream is retried with the same history plus the items that *completed* before the
   failure (and their tool outputs); a half-received message is dropped, never resent.
 * Interrupt (task cancel) or "cancel" at an approval (:class:`~tandem.errors.TurnCancelledError`,
@@ -35,6 +36,7 @@ from tandem.agent.tool_host import TurnToolHost
 from tandem.agent.tool_scheduler import ToolScheduler
 from tandem.agent.turn_context import TurnContext
 from tandem.agent.turn_errors import turn_error_code
+from tandem.agent.turn_limits import TurnGuard
 from tandem.errors import ContextWindowExceededError, ModelError, TandemError
 from tandem.model.types import ResponseCompleted, TokenUsage
 from tandem.protocol.enums import TurnErrorCode, TurnStatus
@@ -88,6 +90,7 @@ class TurnRunner:
         self._usage = TokenUsage()
         self._scheduler: ToolScheduler | None = None
         self._pending: list[list[InputItem]] = []
+        self._guard = TurnGuard(ctx.config.turn_limits)
 
     def steer(self, input_items: list[InputItem]) -> None:
         """Queue input for the turn's next model request."""
@@ -185,6 +188,7 @@ class TurnRunner:
         """One model request with retries; returns whether tool calls were made (so another follows)."""
         while self._pending:
             self._add_user_input(self._pending.pop(0))
+        self._guard.before_request()  # raises TurnLimitError once a turn guard trips
         if self._conversation.needs_compaction():
             await self._compact("auto")
         retry = self._ctx.retry
@@ -225,7 +229,7 @@ class TurnRunner:
         carries them, while held messages are dropped. On an interrupt, what the user saw complete
         stays in the conversation."""
         ctx = self._ctx
-        scheduler = self._scheduler = ToolScheduler(self.host, ctx.tools)
+        scheduler = self._scheduler = ToolScheduler(self.host, ctx.tools, self._guard)
         try:
             request = self._conversation.build_request(ctx.config, ctx.tools, ctx.output_schema)
             async for event in ctx.client.stream(request):

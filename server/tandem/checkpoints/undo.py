@@ -23,7 +23,7 @@ from pathlib import Path
 from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.log import CheckpointEntry, CheckpointLog, EntryKind, FileState, new_entry
 from tandem.checkpoints.store import BlobStore, _io, _read, _text, content_hash
-from tandem.errors import NotFoundError
+from tandem.errors import NotFoundError, WorkspaceGoneError
 from tandem.patch.applier import FileChange, FileOp
 from tandem.patch.diff import split_hunks
 from tandem.patch.fs import DiskFileSystem, FileSystem
@@ -297,6 +297,8 @@ async def undo(home: CheckpointHome, thread_id: str, workspace: Workspace, turn_
 
     Raises:
         NotFoundError: the thread has nothing to undo (or no such turn).
+        WorkspaceGoneError: the folder of the turn's changes no longer exists (nothing changed, the undo
+            stays available).
         ConflictError / PatchApplyError: the workspace refused the edit (nothing changed).
         CheckpointError: the checkpoint store lost the content, or it, the log or a file to write
             cannot be read or written.
@@ -311,16 +313,32 @@ async def redo(home: CheckpointHome, thread_id: str, workspace: Workspace) -> Un
 
     Raises:
         NotFoundError: there is no undo to redo.
-        ConflictError / PatchApplyError / CheckpointError: as for :func:`undo`.
+        WorkspaceGoneError / ConflictError / PatchApplyError / CheckpointError: as for :func:`undo`.
     """
     log_ = home.log(thread_id)
     target = redo_target(log_.entries())
     return await _apply(home, log_, target, workspace, EntryKind.REDO)
 
 
+def _check_folder(target: CheckpointEntry, kind: EntryKind) -> None:
+    """Refuse to revert into a folder that no longer exists (deleted or moved): writing there would
+    recreate a stray tree, and the revert would be used up for nothing.
+
+    Raises:
+        WorkspaceGoneError: the folder is gone.
+    """
+    if not Path(target.cwd).is_dir():
+        verb = "undone" if kind is EntryKind.UNDO else "redone"
+        raise WorkspaceGoneError(
+            f"the folder of turn {target.turn_id}, {target.cwd}, no longer exists (deleted or moved); nothing was "
+            f"{verb}, and the {kind.value} is still there if the folder comes back"
+        )
+
+
 async def _apply(
     home: CheckpointHome, log_: CheckpointLog, target: CheckpointEntry, workspace: Workspace, kind: EntryKind
 ) -> UndoOutcome:
+    _check_folder(target, kind)
     plan = plan_revert(target, home.store, workspace.fs, kind)
     await apply_revert(plan, home.store, workspace)
     log_.append(new_entry(kind, target.turn_id, Path(target.cwd), plan.states, target=target.id))

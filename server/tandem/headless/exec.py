@@ -24,7 +24,7 @@ from typing import IO
 from tandem.agent.conversation import Persistence
 from tandem.agent.events import Event, EventSink, ItemCompleted
 from tandem.agent.thread import Approver, Thread
-from tandem.agent.threads import ThreadManager
+from tandem.agent.threads import GoneFolder, ThreadManager
 from tandem.config import CliOverrides, Config, load_config, no_sandbox_warning
 from tandem.errors import InvalidParamsError, TandemError
 from tandem.headless.approver import ApprovalMode, TerminalApprover, open_terminal
@@ -65,6 +65,8 @@ class ExecOptions:
         color: colours of the human transcript (``--color``).
         resume_scope: where ``--last`` looks (``--all``: every session).
         prompt_stdin: whether piped stdin is appended to a prompt argument.
+        gone_folder: resuming a session whose folder no longer exists: refused, or (``-C DIR`` given)
+            continued in ``cwd``.
     """
 
     prompt: str | None
@@ -80,6 +82,7 @@ class ExecOptions:
     color: ColorMode = ColorMode.AUTO
     resume_scope: SessionScope = SessionScope.CWD
     prompt_stdin: PromptStdin = PromptStdin.APPEND
+    gone_folder: GoneFolder = GoneFolder.REFUSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +165,12 @@ def _open_thread(options: ExecOptions, config: Config, approver: Approver) -> Th
     manager = ThreadManager(lambda _cwd: config, approver=approver, originator="tandem_exec")
     if options.resume is None:
         return manager.create(config, persistence=options.persistence)
+    gone = options.gone_folder
     if options.resume == "--last" and options.resume_scope is SessionScope.ALL:
-        return manager.resume(latest_session(manager.sessions_dir), config)
+        return manager.resume(latest_session(manager.sessions_dir), config, gone_folder=gone)
     if options.resume == "--last":
-        return manager.resume_latest(config.cwd, config)
-    return manager.resume(options.resume, config)
+        return manager.resume_latest(config.cwd, config, gone_folder=gone)
+    return manager.resume(options.resume, config, gone_folder=gone)
 
 
 async def run_exec(

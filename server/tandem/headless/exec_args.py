@@ -14,7 +14,8 @@ TypeScript SDK uses — works. Flags given before and after ``resume`` are merge
 building the parser stays cheap for every ``tandem`` command.
 
 Also here, for every ``tandem`` subcommand: the argparse types that refuse a missing ``-C`` folder
-or an out-of-range number, and :func:`flag_conflict` (contradicting safety and provider flags).
+or an out-of-range number, :func:`flag_conflict` (contradicting safety and provider flags) and
+:func:`current_folder_gone` (started in a deleted folder).
 """
 
 from __future__ import annotations
@@ -119,6 +120,22 @@ def existing_dir(text: str) -> Path:
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"not a directory: {text}")
     return path
+
+
+def current_folder_gone(args: argparse.Namespace) -> str | None:
+    """The message for a command that works in the current folder (it has ``-C``) started in a folder that
+    no longer exists (deleted or moved under the shell); ``None`` when the folder is there or an absolute
+    ``-C`` names another."""
+    if not hasattr(args, "cwd") or (args.cwd is not None and args.cwd.is_absolute()):
+        return None
+    try:
+        Path.cwd()
+    except FileNotFoundError:
+        return (
+            f"tandem {args.command}: the current folder no longer exists (deleted or moved); nothing was done. "
+            "cd to a folder that exists, or pass -C DIR"
+        )
+    return None
 
 
 def positive_int(text: str) -> int:

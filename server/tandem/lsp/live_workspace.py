@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tandem.errors import ConflictError, PatchApplyError
 from tandem.lsp.editor import EditorBridge
-from tandem.patch.applier import FileChange, FileOp, commit_changes
+from tandem.patch.applier import ChangeBasis, FileChange, FileOp, commit_changes
 from tandem.patch.fs import DiskFileSystem, FileSystem
 
 
@@ -52,15 +52,35 @@ class LiveWorkspace:
     def _in_editor(self, change: FileChange) -> bool:
         return self._editor.documents.text(change.path) is not None
 
+    def _refuse_replacing_unsaved(self, in_editor: Sequence[FileChange]) -> None:
+        """An overwrite (``*** Add File`` / ``*** Move to`` onto an existing file) discards the text it read
+        whole: on a buffer with unsaved text that would throw the user's typing away, so it is a conflict.
+
+        Raises:
+            ConflictError: such a buffer is among ``in_editor`` (nothing was changed).
+        """
+        unsaved = [
+            c.path for c in in_editor if c.basis is ChangeBasis.REPLACE and self._editor.documents.is_dirty(c.path)
+        ]
+        if unsaved:
+            names = ", ".join(p.name for p in unsaved)
+            raise ConflictError(
+                f"conflict: {names} {'is' if len(unsaved) == 1 else 'are'} open in the editor with unsaved changes, "
+                "and the patch would replace the whole file (*** Add File or *** Move to onto it); nothing was "
+                "changed. Use *** Update File to edit it, or ask the user to save or revert it first"
+            )
+
     async def commit(self, changes: Sequence[FileChange]) -> str:
         """Apply ``changes``; returns a note for the model about edits left unsaved in the editor.
 
         Raises:
-            ConflictError: the editor refused the edit (nothing was changed).
+            ConflictError: the editor refused the edit, or an overwrite would discard a buffer's unsaved
+                text (nothing was changed).
             PatchApplyError: a disk write failed (nothing was changed).
         """
         in_editor = [c for c in changes if self._in_editor(c)]
         on_disk = [c for c in changes if not self._in_editor(c)]
+        self._refuse_replacing_unsaved(in_editor)
         dirty = [c.path for c in in_editor if self._editor.documents.is_dirty(c.path) or c.kind is FileOp.UPDATE]
         if on_disk:
             await asyncio.to_thread(commit_changes, on_disk, self._disk)

@@ -181,6 +181,10 @@ class SSEStreamingClient:
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             reason = redact(str(exc), self._secrets)
             raise ModelTransportError(f"cannot reach the model provider at {shown}: {reason}") from exc
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # never worth a retry (config checks first)
+            raise ModelError(
+                f"the model provider's base_url is not a usable http(s) URL: {redact(str(exc), self._secrets)}"
+            ) from exc
         except httpx.TransportError as exc:
             reason = redact(str(exc) or type(exc).__name__, self._secrets)
             raise StreamError(f"the connection to the model provider broke: {reason}") from exc

@@ -15,6 +15,7 @@ Format: Codex apply_patch grammar (docs/reference-facts.md §2; ``apply_patch.la
 """
 
 from tandem.patch.applier import (
+    ChangeBasis,
     FileChange,
     FileOp,
     PatchResult,
@@ -34,6 +35,7 @@ from tandem.patch.seek import apply_chunks, seek_sequence
 __all__ = [
     "APPLY_PATCH_LARK_GRAMMAR",
     "AddFile",
+    "ChangeBasis",
     "DeleteFile",
     "DiffHunk",
     "DiskFileSystem",

@@ -30,6 +30,13 @@ from tandem.patch.parser import AddFile, DeleteFile, Patch, UpdateFile, parse_pa
 from tandem.patch.seek import apply_chunks
 
 
+class ChangeBasis(StrEnum):
+    """How a :class:`FileChange`'s new text relates to the text it replaces."""
+
+    EDIT = "edit"  # hunks applied to the text read (or a file created, deleted or moved)
+    REPLACE = "replace"  # the text read is discarded whole: ``*** Add File`` or ``*** Move to`` onto an existing file
+
+
 class FileOp(StrEnum):
     """What a :class:`FileChange` does to its file (a move is UPDATE with ``move_path`` set).
 
@@ -51,6 +58,8 @@ class FileChange:
         old_text: the file's text before the patch, exactly as read.
         new_text: the file's text after the patch.
         move_path: absolute destination of a move (UPDATE only), else None.
+        basis: ``REPLACE`` when the patch overwrote an existing file whole (an editor buffer with unsaved
+            text must then refuse it: :class:`tandem.lsp.live_workspace.LiveWorkspace`).
     """
 
     path: Path
@@ -58,6 +67,7 @@ class FileChange:
     old_text: str | None
     new_text: str | None
     move_path: Path | None = None
+    basis: ChangeBasis = ChangeBasis.EDIT
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -113,6 +123,7 @@ class _Entry:
     original: str | None
     text: str | None  # None once deleted
     path: Path
+    basis: ChangeBasis = ChangeBasis.EDIT
 
 
 class _Planner:
@@ -170,8 +181,22 @@ class _Planner:
         if parent in self.live or (self.exists(parent) and not self.fs.is_dir(parent)):
             raise PatchApplyError(f"cannot {what} {name}: {self.show(parent)} is a file, not a directory")
 
+    def overwritable(self, path: Path) -> bool:
+        """Whether ``path`` holds a file (not a directory) an Add or a Move may overwrite, as Codex does."""
+        return path in self.live or (path not in self.gone and self.fs.exists(path) and not self.fs.is_dir(path))
+
+    def overwrite(self, path: Path, text: str, verb: str) -> None:
+        """Replace the whole text of the file at ``path`` (an update of it, with its old text kept)."""
+        entry = self.existing(path, verb)
+        entry.text = text
+        if entry.origin is not None:
+            entry.basis = ChangeBasis.REPLACE
+
     def add(self, hunk: AddFile) -> None:
         path = self.resolve(hunk.path)
+        if self.overwritable(path):
+            self.overwrite(path, hunk.contents, "overwrite")
+            return
         self.check_creatable(path, "add")
         entry = _Entry(origin=None, original=None, text=hunk.contents, path=path)
         self.entries.append(entry)
@@ -192,6 +217,12 @@ class _Planner:
         new_text = apply_chunks(entry.text, hunk.chunks, self.show(path)) if hunk.chunks else entry.text
         if hunk.move_to is not None:
             target = self.resolve(hunk.move_to)
+            if target != path and self.overwritable(target):  # Codex overwrites: the target is updated,
+                self.overwrite(target, new_text, f"move {self.show(path)} onto")  # the source deleted
+                entry.text = None
+                del self.live[path]
+                self.gone.add(path)
+                return
             if target != path:
                 self.check_creatable(target, f"move {self.show(path)} to")
                 del self.live[path]
@@ -211,7 +242,7 @@ class _Planner:
                 changes.append(FileChange(e.origin, FileOp.DELETE, e.original, None))
             else:
                 move = e.path if e.path != e.origin else None
-                changes.append(FileChange(e.origin, FileOp.UPDATE, e.original, e.text, move))
+                changes.append(FileChange(e.origin, FileOp.UPDATE, e.original, e.text, move, e.basis))
         # a file deleted and then added again is an update of that file
         deleted = {c.path: i for i, c in enumerate(changes) if c.kind is FileOp.DELETE}
         merged: list[FileChange | None] = list(changes)
@@ -243,10 +274,15 @@ def plan_patch(patch: Patch, cwd: Path, fs: FileSystem) -> list[FileChange]:
     Returns:
         The changes, with absolute paths.
 
+    ``*** Add File`` onto an existing file, and ``*** Move to`` onto one, overwrite it as Codex does
+    (codex-rs/apply-patch scenarios 010 and 011): the result is an UPDATE of that file (its old text kept,
+    so the diff, the checkpoint and undo have it) with ``basis`` ``REPLACE``; a move onto a file is that
+    UPDATE plus a DELETE of the source.
+
     Raises:
-        PatchApplyError: adding onto an existing file or directory, updating/deleting a missing file,
-            a directory or a non-UTF-8/binary file, a move onto an existing file, context not found,
-            or an unreadable file. The message names the file.
+        PatchApplyError: adding onto a directory, updating/deleting a missing file, a directory or a
+            non-UTF-8/binary file, overwriting a non-UTF-8/binary file, context not found, or an
+            unreadable file. The message names the file.
     """
     planner = _Planner(_absolute(cwd), fs)
     for hunk in patch.hunks:

@@ -4,7 +4,9 @@ Offered as a freeform ``custom`` tool whose input is constrained by a Lark gramm
 Responses custom tools), or as a JSON function ``{input}`` for endpoints without custom tools.
 Format: Codex apply_patch grammar (docs/reference-facts.md §2). The change is planned against the
 workspace's file system (live editor buffers in `tandem lsp`), shown for approval with per-hunk
-diffs, then committed all-or-nothing.
+diffs, then committed all-or-nothing. ``*** Add File`` and ``*** Move to`` onto an existing file overwrite
+it, as Codex does: the change is an update of that file (its diff shows the old text, the turn's
+checkpoint keeps it, undo restores it), and an editor buffer of it with unsaved text is a conflict.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ from tandem.tools.proposals import ProposedFile, wire_kind
 _DESCRIPTION = (
     "Edit files with a patch. The input must start with `*** Begin Patch` and end with `*** End Patch`; "
     "in between, one or more file operations:\n"
-    "*** Add File: <path> — followed by the new file's lines, each prefixed with +\n"
+    "*** Add File: <path> — followed by the new file's lines, each prefixed with +; an existing file at <path> "
+    "is overwritten\n"
     "*** Delete File: <path>\n"
-    "*** Update File: <path> — optionally followed by `*** Move to: <new path>`, then one or more chunks, each "
+    "*** Update File: <path> — optionally followed by `*** Move to: <new path>` (which overwrites a file already "
+    "there), then one or more chunks, each "
     "starting with `@@` (optionally `@@ <a line such as a def or class that locates the chunk>`) followed by "
     "lines prefixed with ' ' (context), '-' (remove) or '+' (add). Give ~3 lines of context around each change. "
     "Paths are relative to the working directory."

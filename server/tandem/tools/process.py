@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tandem.errors import ToolError
-from tandem.tools.truncation import DEFAULT_MAX_TOKENS, HeadTailBuffer, count_lines, truncate_middle
+from tandem.tools.truncation import DEFAULT_MAX_TOKENS, HeadTailBuffer, count_lines, truncate_gapped, truncate_middle
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,9 @@ class ProcessResult:
             kill sequence on timeout).
         timed_out: the timeout expired and the command was killed.
         truncated_bytes: bytes dropped from the middle of ``output`` by the capture bound.
+        total_lines: lines of the whole output, the dropped middle included (``None``: count ``output``).
+        head, tail: when ``truncated_bytes``, the kept beginning and end of the output (``output`` is
+            them with the ``…N bytes truncated…`` line between).
     """
 
     exit_code: int | None
@@ -80,6 +83,9 @@ class ProcessResult:
     duration_s: float
     timed_out: bool
     truncated_bytes: int
+    total_lines: int | None = None
+    head: str = ""
+    tail: str = ""
 
 
 def kill_running_processes() -> int:
@@ -112,20 +118,25 @@ def format_exec_output(result: ProcessResult, *, max_tokens: int = DEFAULT_MAX_T
     Format: Codex shell tool output (``format_exec_output_for_model_freeform`` in codex-rs):
     ``Exit code: N\\nWall time: X seconds\\n[Total output lines: L\\n]Output:\\n<output>``; the
     ``Total output lines`` line only when the output was truncated (head+tail, see
-    :mod:`tandem.tools.truncation`). Wall time is rounded to 0.1 s and printed as Rust prints an
+    :mod:`tandem.tools.truncation`); it and the ``…N tokens truncated…`` figure count the command's whole
+    output, past the capture bound too. Wall time is rounded to 0.1 s and printed as Rust prints an
     ``f32`` (``3``, ``1.2``). On timeout, as in Codex, the exit code is 124 and the output starts
     with ``command timed out after <wall ms> milliseconds`` (first, so truncation keeps it).
     """
-    content = result.output
-    if result.timed_out:
-        content = f"command timed out after {int(result.duration_s * 1000)} milliseconds\n{content}"
-    body, removed = truncate_middle(content, max_tokens)
+    prefix = f"command timed out after {int(result.duration_s * 1000)} milliseconds\n" if result.timed_out else ""
+    if result.truncated_bytes:  # the capture lost the middle: count what the command really printed
+        body, removed = truncate_gapped(prefix + result.head, result.tail, result.truncated_bytes, max_tokens)
+        total_lines = count_lines(prefix) + (result.total_lines or 0)
+    else:
+        content = prefix + result.output
+        body, removed = truncate_middle(content, max_tokens)
+        total_lines = count_lines(content)
     exit_code = -1 if result.exit_code is None else result.exit_code
     if result.timed_out:
         exit_code = EXEC_TIMEOUT_EXIT_CODE
     lines = [f"Exit code: {exit_code}", f"Wall time: {_wall_time(result.duration_s)} seconds"]
     if removed:
-        lines.append(f"Total output lines: {count_lines(content)}")
+        lines.append(f"Total output lines: {total_lines}")
     lines += ["Output:", body]
     return "\n".join(lines)
 
@@ -247,9 +258,17 @@ class _Run:
         self._emit(self._decoder.decode(b"", True))
         returncode = self._reap()
         output, truncated = self._buffer.text()
+        head, tail, _ = self._buffer.parts() if truncated else ("", "", 0)
         exit_code = None if timed_out or returncode is None else (128 - returncode if returncode < 0 else returncode)
         return ProcessResult(
-            exit_code=exit_code, output=output, duration_s=duration, timed_out=timed_out, truncated_bytes=truncated
+            exit_code=exit_code,
+            output=output,
+            duration_s=duration,
+            timed_out=timed_out,
+            truncated_bytes=truncated,
+            total_lines=self._buffer.total_lines,
+            head=head,
+            tail=tail,
         )
 
     def _on_exit(self) -> None:

@@ -12,7 +12,9 @@ boundary — never inside a UTF-8 sequence.
 
 :class:`HeadTailBuffer` applies the same head+tail idea to raw bytes while they arrive: it bounds
 what :func:`tandem.tools.process.run_process` keeps of a command's output (Codex caps the raw
-capture at 1 MiB).
+capture at 1 MiB) while counting the whole stream's bytes and lines, so the model is told the real
+``Total output lines`` and the real number of tokens left out (:func:`truncate_gapped`), not the
+capture's.
 
 Everything here is pure (no I/O) and works on bytes in one pass: 1 MiB of output takes about a
 millisecond.
@@ -99,6 +101,33 @@ def truncate_output(text: str, max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
     return f"Total output lines: {count_lines(text)}\n\n{body}"
 
 
+def truncate_gapped(head: str, tail: str, gap_bytes: int, max_tokens: int = DEFAULT_MAX_TOKENS) -> tuple[str, int]:
+    """:func:`truncate_middle` for a text of which the middle ``gap_bytes`` bytes were never kept (a bounded
+    capture, :class:`HeadTailBuffer`): the head keeps at most half the budget of ``head``, the tail at
+    most half of ``tail``, and the marker counts *everything* not shown, the gap included.
+
+    Args:
+        head, tail: the kept beginning and end of the text.
+        gap_bytes: UTF-8 bytes of the text between them that are gone (> 0).
+        max_tokens: the budget in estimated tokens.
+
+    Returns:
+        ``(head' + marker line + tail', removed_tokens)``; the marker line is ``…N tokens truncated…``
+        with N = ``ceil(bytes not shown / 4)`` of the whole text.
+    """
+    budget = max(0, max_tokens) * APPROX_BYTES_PER_TOKEN
+    head_data, tail_data = head.encode(_ENCODING, _ERRORS), tail.encode(_ENCODING, _ERRORS)
+    head_budget = budget // 2
+    tail_budget = budget - head_budget
+    head_end = len(head_data) if len(head_data) <= head_budget else _head_cut(head_data, head_budget)
+    tail_start = 0 if len(tail_data) <= tail_budget else _tail_cut(tail_data, len(tail_data) - tail_budget, 0)
+    removed = _tokens_for_bytes(len(head_data) - head_end + gap_bytes + tail_start)
+    kept_head = head_data[:head_end].decode(_ENCODING, _ERRORS)
+    kept_tail = tail_data[tail_start:].decode(_ENCODING, _ERRORS)
+    separator = "" if not kept_head or kept_head.endswith("\n") else "\n"
+    return f"{kept_head}{separator}…{removed} tokens truncated…\n{kept_tail}", removed
+
+
 def _tokens_for_bytes(size: int) -> int:
     return (size + APPROX_BYTES_PER_TOKEN - 1) // APPROX_BYTES_PER_TOKEN
 
@@ -146,7 +175,7 @@ class HeadTailBuffer:
         max_bytes: total bytes kept; negative counts as 0.
     """
 
-    __slots__ = ("_head", "_head_cap", "_tail", "_tail_cap", "_tail_len", "_total")
+    __slots__ = ("_ends_line", "_head", "_head_cap", "_newlines", "_tail", "_tail_cap", "_tail_len", "_total")
 
     def __init__(self, max_bytes: int) -> None:
         max_bytes = max(0, max_bytes)
@@ -156,10 +185,16 @@ class HeadTailBuffer:
         self._tail: deque[bytes] = deque()
         self._tail_len = 0
         self._total = 0
+        self._newlines = 0
+        self._ends_line = True
 
     def write(self, data: bytes) -> None:
-        """Append ``data``; evicts the oldest tail bytes beyond the bound."""
+        """Append ``data``; evicts the oldest tail bytes beyond the bound (lines are counted first)."""
+        if not data:
+            return
         self._total += len(data)
+        self._newlines += data.count(b"\n")
+        self._ends_line = data.endswith(b"\n")
         room = self._head_cap - len(self._head)
         if room > 0:
             self._head += data[:room]
@@ -184,6 +219,11 @@ class HeadTailBuffer:
         return self._total
 
     @property
+    def total_lines(self) -> int:
+        """Lines written so far, counted as :func:`count_lines` counts them (dropped ones included)."""
+        return self._newlines + (0 if self._ends_line else 1)
+
+    @property
     def dropped_bytes(self) -> int:
         """Bytes written but no longer kept (the middle)."""
         return self._total - len(self._head) - self._tail_len
@@ -196,6 +236,24 @@ class HeadTailBuffer:
         """The kept end (follows :meth:`head` directly when nothing was dropped)."""
         return b"".join(self._tail)
 
+    def parts(self) -> tuple[str, str, int]:
+        """The kept bytes decoded (UTF-8, ``errors="replace"``), cut to whole characters.
+
+        Returns:
+            ``(head, tail, dropped_bytes)``: without drops, ``(whole stream, "", 0)``; with drops, the
+            kept beginning and end and the bytes between them that are gone.
+        """
+        head, tail = self.head(), self.tail()
+        if not self.dropped_bytes:
+            return (head + tail).decode("utf-8", "replace"), "", 0
+        head = head[: _char_boundary_end(head)]
+        start = 0
+        while start < min(len(tail), 3) and _is_continuation(tail[start]):
+            start += 1
+        tail = tail[start:]
+        dropped = self._total - len(head) - len(tail)
+        return head.decode("utf-8", "replace"), tail.decode("utf-8", "replace"), dropped
+
     def text(self) -> tuple[str, int]:
         """Decode the kept bytes (UTF-8, ``errors="replace"``).
 
@@ -204,18 +262,11 @@ class HeadTailBuffer:
             ``head + "…N bytes truncated…" line + tail``, both sides cut to whole UTF-8
             characters; ``N`` = truncated_bytes = bytes written minus bytes shown.
         """
-        head, tail = self.head(), self.tail()
-        if not self.dropped_bytes:
-            return (head + tail).decode("utf-8", "replace"), 0
-        head = head[: _char_boundary_end(head)]
-        start = 0
-        while start < min(len(tail), 3) and _is_continuation(tail[start]):
-            start += 1
-        tail = tail[start:]
-        dropped = self._total - len(head) - len(tail)
-        head_text = head.decode("utf-8", "replace")
+        head_text, tail_text, dropped = self.parts()
+        if not dropped:
+            return head_text, 0
         separator = "" if not head_text or head_text.endswith("\n") else "\n"
-        return f"{head_text}{separator}…{dropped} bytes truncated…\n{tail.decode('utf-8', 'replace')}", dropped
+        return f"{head_text}{separator}…{dropped} bytes truncated…\n{tail_text}", dropped
 
 
 def _char_boundary_end(data: bytes) -> int:

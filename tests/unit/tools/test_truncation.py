@@ -12,6 +12,7 @@ from tandem.tools.truncation import (
     HeadTailBuffer,
     approx_tokens,
     count_lines,
+    truncate_gapped,
     truncate_middle,
     truncate_output,
 )
@@ -146,3 +147,34 @@ def test_head_tail_buffer_text_cuts_at_character_boundaries() -> None:
     assert buffer.head() == "ab€".encode() + b"\xe2"
     assert buffer.tail() == b"\xac" + "cd€".encode()
     assert buffer.text() == ("ab€\n…9 bytes truncated…\ncd€", 9)  # 19 - 5 shown - 5 shown
+
+
+def test_head_tail_buffer_counts_every_line_written_not_only_the_kept_ones() -> None:
+    rng = random.Random(7)
+    text = "".join(f"line {n}\n" if rng.random() < 0.9 else "\n" for n in range(50_000)) + "no newline at the end"
+    data = text.encode()
+    buffer = HeadTailBuffer(1000)
+    position = 0
+    while position < len(data):
+        step = rng.randint(1, 5000)
+        buffer.write(data[position : position + step])
+        position += step
+    assert buffer.dropped_bytes > 0
+    assert buffer.total_lines == count_lines(text) == 50_001
+    empty = HeadTailBuffer(10)
+    assert empty.total_lines == 0
+    empty.write(b"")
+    assert empty.total_lines == 0
+
+
+def test_truncate_gapped_counts_the_gap_in_the_marker() -> None:
+    head, tail = "".join(f"h{n}\n" for n in range(1000)), "".join(f"t{n}\n" for n in range(1000))
+    gap = 1_000_000
+    body, removed = truncate_gapped(head, tail, gap, max_tokens=100)
+    kept_head, kept_tail = body.split(f"…{removed} tokens truncated…\n")
+    assert head.startswith(kept_head) and tail.endswith(kept_tail) and kept_head.endswith("\n")
+    not_shown = len(head) + gap + len(tail) - len(kept_head) - len(kept_tail)
+    assert removed == -(-not_shown // 4)
+    # A budget larger than what was kept still reports the gap.
+    body, removed = truncate_gapped(head, tail, gap, max_tokens=1_000_000)
+    assert body == f"{head}…{removed} tokens truncated…\n{tail}" and removed == gap // 4
