@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tandem.config_enums import ApplyPatchToolType, CheckpointMode, WireApi
+from tandem.config_mcp import McpServerConfig, parse_servers
 from tandem.errors import ConfigError
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
 from tandem.providers import (
@@ -96,6 +97,7 @@ class Config:
     tool_output_token_limit: int = 10_000
     shell_default_timeout_ms: int = 10_000
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
+    mcp_servers: tuple[McpServerConfig, ...] = ()
 
     @property
     def sessions_dir(self) -> Path:
@@ -202,6 +204,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def _tables(value: object) -> list[str]:
+    """The keys of a TOML table (none when ``value`` is not one)."""
+    return [str(key) for key in value] if isinstance(value, Mapping) else []
+
+
 def _validate(raw: dict[str, Any], sources: str) -> ConfigToml:
     from pydantic import ValidationError
 
@@ -281,6 +288,10 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
                 sources[0],
             )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
+    mcp_sources = {
+        **{str(name): sources[0] for name in _tables(raw.get("mcp_servers"))},
+        **{str(name): sources[1] for name in _tables(project.get("mcp_servers"))},
+    }
     raw = _deep_merge(raw, project)
     overrides: dict[str, Any] = {}
     for override in cli.config_overrides:
@@ -342,6 +353,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         tool_output_token_limit=toml.tool_output_token_limit,
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
         checkpoints=toml.checkpoints,
+        mcp_servers=parse_servers(raw.get("mcp_servers"), mcp_sources),
     )
 
 
