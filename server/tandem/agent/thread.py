@@ -21,23 +21,25 @@ from pathlib import Path
 from tandem.agent.compaction import Budget
 from tandem.agent.context import initial_context
 from tandem.agent.conversation import Conversation, Persistence
-from tandem.agent.events import Event, EventSink, ThreadStarted
+from tandem.agent.events import Event, EventSink, McpStartupCompleted, ThreadStarted
 from tandem.agent.input import check_input_size
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
 from tandem.config import Config
 from tandem.config_enums import CheckpointMode
-from tandem.errors import BusyError, SessionError
+from tandem.errors import BusyError, ConfigError, SessionError
+from tandem.mcp.manager import McpManager
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
 from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalDecision, SandboxMode
-from tandem.protocol.items import InputItem, ThreadInfo, Turn
+from tandem.protocol.items import ErrorItem, InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
+from tandem.tools.catalog import mcp_tools
 from tandem.tools.registry import ToolRegistry
 
 __all__ = ["Approver", "Persistence", "Thread", "decline_all"]
@@ -71,6 +73,8 @@ class Thread:
         workspace: where file changes are read and written.
         approver: asks the user; defaults to declining everything.
         conversation: the thread's durable state.
+        mcp: the thread's MCP servers (``None``: none configured); their tools join ``tools`` once
+            they started (:meth:`prepare_tools`).
     """
 
     def __init__(
@@ -82,10 +86,14 @@ class Thread:
         workspace: Workspace,
         approver: Approver | None,
         conversation: Conversation,
+        mcp: McpManager | None = None,
     ) -> None:
         self.config = config
         self.client = client
         self.tools = tools
+        self.base_tools = tools
+        self.mcp = mcp
+        self._mcp_reported = False
         self.workspace = workspace
         self.approver: Approver = approver or decline_all
         self.conversation = conversation
@@ -111,6 +119,7 @@ class Thread:
         originator: str = "tandem_exec",
         persistence: Persistence = Persistence.ROLLOUT,
         initial_items: list[JsonDict] | None = None,
+        mcp: McpManager | None = None,
     ) -> Thread:
         """Start a new thread: records ``session_meta`` and the initial context (or ``initial_items``).
 
@@ -133,6 +142,7 @@ class Thread:
             workspace=workspace or DiskWorkspace(),
             approver=approver,
             conversation=conversation,
+            mcp=mcp,
         )
 
     @classmethod
@@ -146,6 +156,7 @@ class Thread:
         workspace: Workspace | None = None,
         approver: Approver | None = None,
         persistence: Persistence = Persistence.ROLLOUT,
+        mcp: McpManager | None = None,
     ) -> Thread:
         """Continue the thread recorded in ``path`` with the same history.
 
@@ -178,6 +189,7 @@ class Thread:
             workspace=workspace or DiskWorkspace(),
             approver=approver,
             conversation=conversation,
+            mcp=mcp,
         )
 
     @classmethod
@@ -188,6 +200,7 @@ class Thread:
         *,
         approver: Approver | None = None,
         persistence: Persistence = Persistence.ROLLOUT,
+        mcp: McpManager | None = None,
     ) -> Thread:
         """A new thread whose history is ``source``'s up to and including turn ``turn_id`` (default: all).
 
@@ -199,12 +212,13 @@ class Thread:
         thread = cls.create(
             source.config,
             source.client,
-            source.tools,
+            source.base_tools,
             workspace=source.workspace,
             approver=approver or source.approver,
             originator="tandem_fork",
             persistence=persistence,
             initial_items=source.conversation.history[:end],
+            mcp=mcp,
         )
         thread.conversation.adopt_fork(source.conversation, turn_id, end)
         return thread
@@ -308,7 +322,47 @@ class Thread:
             ),
             emit=self.emit,
             output_schema=output_schema,
+            tool_source=self.prepare_tools if self.mcp is not None else None,
         )
+
+    def start_mcp(self) -> None:
+        """Begin starting the thread's MCP servers in the background (no-op without any), so they are
+        up by the first turn."""
+        if self.mcp is not None:
+            self.mcp.start_soon()
+
+    async def prepare_tools(self) -> ToolRegistry:
+        """The tools to offer: the built-in ones plus, once the MCP servers started (each within its
+        ``startup_timeout_sec``), theirs — fixed for the rest of the thread. The first call emits
+        :class:`McpStartupCompleted`.
+
+        Raises:
+            ConfigError: a ``required = true`` server failed to start ("required MCP servers failed
+                to initialize: <name>: <reason>", Codex's message); raised on every call.
+        """
+        if self.mcp is None:
+            return self.tools
+        await self.mcp.start()
+        if not self._mcp_reported:
+            self._mcp_reported = True
+            self.tools = self.base_tools.extended(mcp_tools(self.mcp))
+            statuses = self.mcp.statuses()
+            errors = [
+                ErrorItem(id=self.conversation.next_item_id(), message=status.error or "failed to start")
+                for status in statuses
+                if status.error
+            ]
+            self.emit(McpStartupCompleted(self.info.id, statuses, errors))
+        failures = self.mcp.required_failures()
+        if failures:
+            details = "; ".join(f"{status.name}: {status.error}" for status in failures)
+            raise ConfigError(f"required MCP servers failed to initialize: {details}")
+        return self.tools
+
+    async def close_mcp(self) -> None:
+        """Stop the thread's MCP servers (bounded waits; no-op without any)."""
+        if self.mcp is not None:
+            await self.mcp.aclose()
 
     async def run_turn(self, input_items: list[InputItem], *, output_schema: JsonDict | None = None) -> Turn:
         """Run one turn to its end (completed, interrupted or failed) and return it."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
 from tandem.errors import BusyError, NotFoundError, SessionError, SessionInUseError
+from tandem.mcp.manager import McpManager
 from tandem.model.factory import create_client
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
@@ -60,6 +62,14 @@ def connect(config: Config) -> ModelClient:
         ConfigError: no usable model configuration.
     """
     return create_client(config, require_credentials(config))
+
+
+def mcp_servers(config: Config) -> McpManager | None:
+    """The MCP servers of a new thread with ``config`` (``None`` when it configures none): each thread
+    starts its own, as each Codex session does."""
+    if not config.mcp_servers:
+        return None
+    return McpManager(config.mcp_servers, config.cwd, os.environ)
 
 
 def transcript(thread: Thread) -> list[Item]:
@@ -130,6 +140,7 @@ class ThreadManager:
             approver=self._approver,
             originator=self._originator,
             persistence=persistence,
+            mcp=mcp_servers(config),
         )
         return self._adopt(thread)
 
@@ -171,6 +182,7 @@ class ThreadManager:
             default_tools(config),
             workspace=self._workspace,
             approver=self._approver,
+            mcp=mcp_servers(config),
         )
         return self._adopt(thread)
 
@@ -189,7 +201,10 @@ class ThreadManager:
                 source = self.resume(thread_id)
             except SessionInUseError:
                 source = self._read_only(find_session(self.sessions_dir, thread_id))
-        return self._adopt(Thread.fork(source, turn_id, approver=self._approver, persistence=persistence))
+        fork = Thread.fork(
+            source, turn_id, approver=self._approver, persistence=persistence, mcp=mcp_servers(source.config)
+        )
+        return self._adopt(fork)
 
     def _read_only(self, path: Path) -> Thread:
         """A copy of the thread recorded in ``path`` that writes nothing (the source of a fork)."""
@@ -210,6 +225,11 @@ class ThreadManager:
             thread.subscribe(self._on_event)
         self._threads[thread.info.id] = thread
         return thread
+
+    def start_mcp(self, thread: Thread) -> None:
+        """Start ``thread``'s MCP servers in the background (call once the surface listens to it)."""
+        with contextlib.suppress(RuntimeError):  # no running loop: the first turn starts them
+            thread.start_mcp()
 
     # --- finding threads ------------------------------------------------------------------
 
@@ -342,3 +362,4 @@ class ThreadManager:
             await asyncio.wait(tasks, timeout=timeout_s)
         for thread in self._threads.values():
             thread.close()
+        await asyncio.gather(*(thread.close_mcp() for thread in self._threads.values()), return_exceptions=True)
