@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from mcp_helpers import WIRE_PATHS, call, items, our_server, outputs, provider, time_server, tool_names, tool_specs
 from tandem.testing import ScriptedModelServer
 
 from helpers import jsonl, message, respond, run_tandem
-from mcp_helpers import WIRE_PATHS, call, items, outputs, provider, our_server, time_server, tool_names, tool_specs
 
 BUILT_IN = ["shell_command", "apply_patch", "update_plan", "read_file", "view_image"]
 RESOURCE_TOOLS = ["list_mcp_resources", "list_mcp_resource_templates", "read_mcp_resource"]
