@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from mcp_helpers import GIT_SERVER, call, items, our_server, outputs, provider
 from tandem.config import CliOverrides
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, SandboxMode
 from tandem.protocol.items import TextInput
@@ -21,7 +22,6 @@ from tandem.testing import ScriptedModelServer
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse
 
 from helpers import jsonl, message, respond, run_tandem, thread_manager
-from mcp_helpers import GIT_SERVER, call, items, outputs, our_server, provider
 
 
 class Answers:
