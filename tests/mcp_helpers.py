@@ -38,9 +38,9 @@ def provider(base_url: str, wire: str = "responses") -> str:
     )
 
 
-def call(name: str, **arguments: Any) -> dict[str, Any]:
-    """A scripted function call to tool ``name``."""
-    return {"type": "function_call", "name": name, "arguments": arguments}
+def call(tool_name: str, /, **arguments: Any) -> dict[str, Any]:
+    """A scripted function call to tool ``tool_name``."""
+    return {"type": "function_call", "name": tool_name, "arguments": arguments}
 
 
 def tool_names(body: dict[str, Any], wire: str = "responses") -> list[str]:
