@@ -94,6 +94,7 @@ class Thread:
         self.base_tools = tools
         self.mcp = mcp
         self._mcp_reported = False
+        self._mcp_announcing: asyncio.Task[None] | None = None
         self.workspace = workspace
         self.approver: Approver = approver or decline_all
         self.conversation = conversation
@@ -327,14 +328,32 @@ class Thread:
 
     def start_mcp(self) -> None:
         """Begin starting the thread's MCP servers in the background (no-op without any), so they are
-        up by the first turn."""
-        if self.mcp is not None:
-            self.mcp.start_soon()
+        up by the first turn; :class:`McpStartupCompleted` is emitted as soon as they are.
+
+        Raises:
+            RuntimeError: no event loop is running.
+        """
+        if self.mcp is not None and self._mcp_announcing is None:
+            self._mcp_announcing = asyncio.create_task(self._announce_mcp(), name=f"mcp startup {self.info.id}")
+
+    async def _announce_mcp(self) -> None:
+        """Wait for the MCP servers, fix the tool list and emit :class:`McpStartupCompleted` (once)."""
+        assert self.mcp is not None
+        await self.mcp.start()
+        if self._mcp_reported:
+            return
+        self._mcp_reported = True
+        self.tools = self.base_tools.extended(mcp_tools(self.mcp))
+        statuses = self.mcp.statuses()
+        errors = [
+            ErrorItem(id=self.conversation.next_item_id(), message=status.error) for status in statuses if status.error
+        ]
+        self.emit(McpStartupCompleted(self.info.id, statuses, errors))
 
     async def prepare_tools(self) -> ToolRegistry:
         """The tools to offer: the built-in ones plus, once the MCP servers started (each within its
         ``startup_timeout_sec``), theirs — fixed for the rest of the thread. The first call emits
-        :class:`McpStartupCompleted`.
+        :class:`McpStartupCompleted` (unless :meth:`start_mcp` did).
 
         Raises:
             ConfigError: a ``required = true`` server failed to start ("required MCP servers failed
@@ -342,17 +361,9 @@ class Thread:
         """
         if self.mcp is None:
             return self.tools
-        await self.mcp.start()
-        if not self._mcp_reported:
-            self._mcp_reported = True
-            self.tools = self.base_tools.extended(mcp_tools(self.mcp))
-            statuses = self.mcp.statuses()
-            errors = [
-                ErrorItem(id=self.conversation.next_item_id(), message=status.error or "failed to start")
-                for status in statuses
-                if status.error
-            ]
-            self.emit(McpStartupCompleted(self.info.id, statuses, errors))
+        self.start_mcp()
+        assert self._mcp_announcing is not None
+        await asyncio.shield(self._mcp_announcing)
         failures = self.mcp.required_failures()
         if failures:
             details = "; ".join(f"{status.name}: {status.error}" for status in failures)

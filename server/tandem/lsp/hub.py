@@ -237,13 +237,9 @@ class ThreadHub:
             self.tracker.record(event.thread_id, event.turn_id, event.item_id, event.changes, event.cwd, event.state)
             self.refresh_code_lenses()
             return
-        if self.editor.tandem_client:
-            notification = to_notification(event)
-            if notification is not None:
-                self.editor.notify(*notification)
         if isinstance(event, McpStartupCompleted):
             for status in event.servers:
-                if status.error:  # every client sees it; a Tandem client also gets tandem/mcp/status
+                if status.error:  # every client sees it; a Tandem client also gets tandem/mcp/status (next)
                     log.warning("MCP server %s failed to start: %s", status.name, status.error)
                     self._server.window_show_message(
                         types.ShowMessageParams(
@@ -251,7 +247,11 @@ class ThreadHub:
                             message=f"Tandem: MCP server {status.name} failed to start: {status.error}",
                         )
                     )
-        elif isinstance(event, ItemStarted) and isinstance(event.item, CommandExecutionItem):
+        if self.editor.tandem_client:
+            notification = to_notification(event)
+            if notification is not None:
+                self.editor.notify(*notification)
+        if isinstance(event, ItemStarted) and isinstance(event.item, CommandExecutionItem):
             self._report(event.turn_id, f"$ {event.item.command}")
         elif isinstance(event, TurnCompleted):
             self._activity.pop(event.turn.id, None)
