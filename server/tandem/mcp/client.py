@@ -141,6 +141,7 @@ class McpConnection:
         self._closed = False
         self._stderr: IO[str] | None = None
         self._stderr_tail = ""
+        self._http_error: str | None = None
 
     @property
     def alive(self) -> bool:
@@ -248,11 +249,15 @@ class McpConnection:
         from mcp.shared._httpx_utils import create_mcp_http_client
 
         headers = http_headers(self.config.name, server, self._environ)
-        async with (
-            create_mcp_http_client(headers=headers) as client,
-            streamable_http_client(server.url, http_client=client) as streams,
-        ):
+        client = create_mcp_http_client(headers=headers)
+        client.event_hooks = {"request": [], "response": [self._on_response]}
+        async with client, streamable_http_client(server.url, http_client=client) as streams:
             yield streams
+
+    async def _on_response(self, response: Any) -> None:
+        """Keep the last HTTP error status: the SDK reports it only as "an error response"."""
+        if response.status_code >= 400:
+            self._http_error = f"HTTP {response.status_code} from {response.request.url}"
 
     async def _list_tools(self, session: ClientSession) -> tuple[McpToolInfo, ...]:
         from mcp_types import PaginatedRequestParams
@@ -294,7 +299,11 @@ class McpConnection:
         if isinstance(exc, McpStartupError):
             return exc
         reason = _reason(exc)
-        if self._closed or "Connection closed" in reason:
+        if self._http_error is not None:
+            reason = self._http_error + (
+                " (check bearer_token_env_var and the token)" if "401" in self._http_error else ""
+            )
+        elif isinstance(self.config.transport, StdioServer) and (self._closed or "Connection closed" in reason):
             reason = "the server closed the connection (it exited)"
         tail = self.stderr_tail()
         detail = f"; its stderr ends with: {tail}" if tail else ""
