@@ -8,6 +8,7 @@ import type {
   ContextCompactionItem,
   ErrorItem,
   FileChangeItem,
+  McpToolCallItem,
   PlanItem,
   ReasoningItem,
   UserMessageItem,
@@ -24,6 +25,8 @@ export type {
   FileChangeItem,
   HunkInfo,
   ItemNotification,
+  McpApprovalDetails,
+  McpToolCallItem,
   PlanItem,
   PlanStep,
   PlanUpdatedNotification,
@@ -44,6 +47,7 @@ export type Item =
   | ReasoningItem
   | CommandExecutionItem
   | FileChangeItem
+  | McpToolCallItem
   | PlanItem
   | ContextCompactionItem
   | ErrorItem;
