@@ -3,10 +3,15 @@
  * result, the error of a failed call), an MCP approval with the decisions the server offers, and a
  * notice for a server that failed to start (tandem/mcp/status).
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { feed, type Session, startSession, waitForPosted } from "./browser";
 import { item, n, setup, THREAD_ID, TURN_ID } from "./fixtures";
+
+const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/webview", import.meta.url));
 
 let session: Session;
 const pages: Page[] = [];
@@ -57,6 +62,8 @@ describe("MCP in the chat page", () => {
     expect(await failed.locator(".badge").innerText()).toBe("Failed");
     expect(await failed.locator(".mcp-error").innerText()).toBe("MCP server `test`: tools/call hang timed out after 2 s");
     expect(session.problems).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.locator(".mcp-tool-call").first().screenshot({ path: join(ARTIFACTS, "dark-mcp-card.png") });
   });
 
   it("asks about an MCP tool with the server, tool, title and arguments, and offers only what the server offers", async () => {
