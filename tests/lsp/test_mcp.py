@@ -82,3 +82,16 @@ async def test_plain_lsp_clients_get_a_message_request_with_the_mcp_choices(
         await asyncio.sleep(0.01)
     assert last_outputs(server.requests[1].body) == ["user rejected MCP tool call"]
     assert not (workspace / "note.txt").exists()
+
+
+async def test_a_required_server_that_fails_fails_the_threads_turns(lsp, tandem_home: Path, workspace: Path) -> None:
+    (tandem_home / "config.toml").write_text(
+        '[mcp_servers.needed]\ncommand = "tandem-no-such-mcp-server"\nrequired = true\n'
+    )
+    editor, server = await lsp([respond(message("never sent"))])
+    thread = (await editor.request(methods.THREAD_START, {}))["thread"]["id"]
+    await editor.request(methods.TURN_START, {"threadId": thread, "input": text("go")})
+    done = await editor.wait_for(methods.TURN_COMPLETED, timeout=60)
+    assert done["turn"]["status"] == "failed"
+    assert done["turn"]["error"]["message"].startswith("required MCP servers failed to initialize: needed: ")
+    assert [r for r in server.requests if r.method == "POST"] == []
