@@ -30,6 +30,14 @@ export const ANSWER_APPROVAL_COMMAND = "tandem.answerApproval";
  * `window/showMessageRequest` fallback, server/tandem/lsp/editor.py).
  */
 export function approvalButtons(params: RequestApprovalParams): { title: string; decision: ApprovalDecision }[] {
+  if (params.mcp) {  // an MCP tool: only what the server offers ("Always allow" writes approval_mode = "approve")
+    const titles: Partial<Record<ApprovalDecision, string>> = {
+      accept: "Accept", acceptForSession: "Accept for session", acceptAlways: "Always allow this tool",
+      decline: "Decline", cancel: "Cancel turn",
+    };
+    return (params.mcp.decisions ?? ["accept", "decline", "cancel"])
+      .flatMap((decision) => (titles[decision] ? [{ title: titles[decision] ?? decision, decision }] : []));
+  }
   const buttons: { title: string; decision: ApprovalDecision }[] = [
     { title: "Accept", decision: "accept" },
     { title: "Accept for session", decision: "acceptForSession" },
@@ -43,6 +51,10 @@ export function approvalButtons(params: RequestApprovalParams): { title: string;
 
 /** The notification's message and detail for a request (`command`/`network` kinds). */
 export function approvalText(params: RequestApprovalParams): { message: string; detail: string } {
+  if (params.mcp) {
+    const reason = params.reason ?? `Run ${params.mcp.server}/${params.mcp.tool}?`;
+    return { message: `Tandem: ${reason}`, detail: `${params.mcp.server}/${params.mcp.tool} ${JSON.stringify(params.mcp.arguments ?? {})}` };
+  }
   const what = params.kind === "network" ? "needs network access" : "wants to run";
   const message = `Tandem ${what}: ${params.command ?? "(no command)"}`;
   const detail = [params.reason ? `Reason: ${params.reason}` : "", params.cwd ? `In: ${params.cwd}` : ""]

@@ -1,6 +1,6 @@
 /** The transcript's entries: one per item, approval, turn end or host notice (see state.ts). */
 import type { ItemStatus, TurnErrorCode, TurnStatus, Usage } from "../src/protocol/generated";
-import type { FileChangeItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
+import type { FileChangeItem, McpToolCallItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
 import type { ApprovalMessage, HunkDecision } from "../src/shared/webviewMessages";
 import type { CappedText } from "./capped";
 import type { FileReview, TurnReview } from "./reviewState";
@@ -21,6 +21,8 @@ export interface FileChangeEntry {
   kind: "fileChange"; id: string; turnId: string | null; changes: FileChangeItem["changes"]; status: ItemStatus;
   review?: FileReview[];
 }
+/** A call to an MCP server's tool (the item as the server sent it). */
+export interface McpToolCallEntry { kind: "mcpToolCall"; id: string; turnId: string | null; item: McpToolCallItem }
 export interface PlanEntry {
   kind: "plan"; id: string; turnId: string | null; steps: PlanStep[]; explanation: string | null; done: boolean;
 }
@@ -42,5 +44,5 @@ export interface TurnEntry {
 export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }
 
 export type Entry =
-  | UserEntry | AgentEntry | ReasoningEntry | CommandEntry | FileChangeEntry | PlanEntry | CompactionEntry
+  | UserEntry | AgentEntry | ReasoningEntry | CommandEntry | FileChangeEntry | McpToolCallEntry | PlanEntry | CompactionEntry
   | ErrorEntry | ApprovalEntry | TurnEntry | NoticeEntry;

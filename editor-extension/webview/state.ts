@@ -16,8 +16,8 @@ import type { TurnOptionsView } from "../src/shared/turnOptions";
 import type { Usage } from "../src/shared/protocolTypes";
 
 export type {
-  AgentEntry, ApprovalEntry, CommandEntry, CompactionEntry, Entry, ErrorEntry, FileChangeEntry, NoticeEntry, PlanEntry,
-  ReasoningEntry, TurnEntry, UserEntry,
+  AgentEntry, ApprovalEntry, CommandEntry, CompactionEntry, Entry, ErrorEntry, FileChangeEntry, McpToolCallEntry,
+  NoticeEntry, PlanEntry, ReasoningEntry, TurnEntry, UserEntry,
 } from "./entries";
 
 export interface StatusView {
@@ -348,6 +348,16 @@ class Draft {
         this.refreshReview(null, [...new Set([...before, ...this.s.review.undone, p.turnId])]);
         break;
       }
+      case "tandem/mcp/status": {
+        // The panel's MCP status: a notice per server that failed to start (the others are silent).
+        const p = params as unknown as Params<"tandem/mcp/status">;
+        for (const server of p.servers) {
+          if (server.state !== "failed") continue;
+          this.put({ kind: "notice", id: `mcp:${p.threadId}:${server.name}`, turnId: null,
+            message: `MCP server ${server.name} failed to start: ${server.error ?? "unknown error"}` });
+        }
+        break;
+      }
       default:
         break; // requests and unknown notifications are not for the transcript
     }
@@ -448,6 +458,9 @@ class Draft {
           kind: "fileChange", id: item.id, turnId, changes: item.changes, status: item.status ?? "inProgress",
           review: fileReview(this.s.review, item.id),
         });
+        break;
+      case "mcpToolCall":
+        this.put({ kind: "mcpToolCall", id: item.id, turnId, item });
         break;
       case "plan":
         this.putPlan(turnId, item.id, item.steps, item.explanation ?? null, final);

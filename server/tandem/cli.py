@@ -300,7 +300,10 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
         return 1
     result = asyncio.run(probe_provider(config.provider, config.model, timeout_s=args.timeout))
     render(result, sys.stdout)
-    return code if result.ok else 1
+    from tandem.headless.mcp_cmd import doctor_report
+
+    mcp_code = doctor_report(config, sys.stdout)  # starts each MCP server: its tools or its error
+    return max(code if result.ok else 1, mcp_code)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -377,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Report which sandbox mechanisms this machine has, then check the configured model provider "
         "(GET {base_url}/models with its credentials, then an empty POST to its wire API's endpoint). "
         "Exits 1 when the sandbox is incomplete or the provider is unreachable, refuses the request "
-        "or lacks the endpoint.",
+        "or lacks the endpoint. Then starts each configured MCP server and lists its tools or its error "
+        "(exit 1 when one fails).",
     )
     doctor.add_argument("-m", "--model", help="model to look for in the provider's list")
     _add_provider_flags(doctor)
@@ -461,6 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     patch.set_defaults(func=_cmd_apply_patch)
 
+    from tandem.headless.mcp_cmd import register as register_mcp
+
+    register_mcp(sub)
+
     demo = sub.add_parser("demo", allow_abbrev=False, help="watch the agent fix a bug in the bundled example project")
     demo.add_argument("--keep", action="store_true", help="keep the temporary copy of the project")
     demo.add_argument("--workdir", type=Path, default=None, help="copy the example project here")
@@ -487,7 +495,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(rewritten, str):
         sys.stderr.write(rewritten + "\n")
         return 2
+    from tandem.headless.mcp_cmd import split_server_command
+
+    rewritten, server_command = split_server_command(rewritten)  # `mcp add NAME -- CMD ARGS...`
     args = parser.parse_args(rewritten)
+    if server_command:
+        args.server_command = server_command
     conflict = flag_conflict(args)
     if conflict is not None:
         _subparser(parser, rewritten[0]).error(conflict)

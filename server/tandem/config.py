@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tandem.config_enums import ApplyPatchToolType, CheckpointMode, WireApi
+from tandem.config_mcp import McpServerConfig, parse_servers
 from tandem.errors import ConfigError
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
 from tandem.providers import (
@@ -110,6 +111,7 @@ class Config:
     shell_default_timeout_ms: int = 10_000
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
     turn_limits: TurnLimits = field(default_factory=lambda: TurnLimits())
+    mcp_servers: tuple[McpServerConfig, ...] = ()
 
     @property
     def sessions_dir(self) -> Path:
@@ -218,6 +220,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
+def _tables(value: object) -> list[str]:
+    """The keys of a TOML table (none when ``value`` is not one)."""
+    return [str(key) for key in value] if isinstance(value, Mapping) else []
+
+
 def _validate(raw: dict[str, Any], sources: str) -> ConfigToml:
     from pydantic import ValidationError
 
@@ -301,6 +308,10 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
     validate_source(raw, str(sources[0]))  # invalid values: an error naming the key and the file
     validate_source(project, str(sources[1]))
+    mcp_sources = {
+        **{str(name): sources[0] for name in _tables(raw.get("mcp_servers"))},
+        **{str(name): sources[1] for name in _tables(project.get("mcp_servers"))},
+    }
     raw = _deep_merge(raw, project)
     overrides: dict[str, Any] = {}
     for override in cli.config_overrides:
@@ -367,6 +378,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
         checkpoints=toml.checkpoints,
         turn_limits=TurnLimits(**toml.turn_limits.model_dump()),
+        mcp_servers=parse_servers(raw.get("mcp_servers"), mcp_sources),
     )
 
 

@@ -231,6 +231,20 @@ class TurnLimitError(TandemError):
     a row (:mod:`tandem.agent.turn_limits`); the message names the limit and its config key."""
 
 
+class McpError(TandemError):
+    """An MCP server failed: it did not start, its connection closed, a request timed out or it answered
+    with a protocol error. The message names the server and the reason (:mod:`tandem.mcp` wraps the
+    SDK's and the operating system's exceptions in it)."""
+
+
+class McpStartupError(McpError):
+    """An MCP server could not be started and initialised within its ``startup_timeout_sec``."""
+
+
+class McpConnectionClosedError(McpError):
+    """An MCP server's connection closed (a stdio server exited) while Tandem needed it."""
+
+
 class ApprovalError(TandemError):
     """The approval round trip failed (client gone, malformed reply)."""
 

@@ -31,6 +31,7 @@ ABBREVIATED = {
     "apply-patch": [["--c", "."]],
     "protocol": [["schema", "--ou", "x.json"]],
     "demo": [["--ke"], ["--work", "x"]],
+    "mcp": [["list", "--js"], ["add", "x", "--ur", "http://a"], ["add", "x", "--bearer", "V", "--url", "http://a"]],
 }
 MISTYPED = {"exec": ["--modle", "x", "hi"], "sandbox": ["--sandox", "read-only", "--", "true"]}
 

@@ -37,6 +37,7 @@ NOTIFICATIONS = [
     methods.STREAM_RETRY,
     methods.CHANGE_UPDATED,
     methods.TURN_UNDONE,
+    methods.MCP_STATUS,
 ]
 
 

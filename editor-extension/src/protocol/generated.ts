@@ -6,14 +6,14 @@
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ApprovalDecision".
  */
-export type ApprovalDecision = ("accept" | "acceptForSession" | "acceptWithPrefixRule" | "decline" | "cancel")
+export type ApprovalDecision = ("accept" | "acceptForSession" | "acceptWithPrefixRule" | "acceptAlways" | "decline" | "cancel")
 /**
  * What an approval request is about.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ApprovalKind".
  */
-export type ApprovalKind = ("command" | "fileChange" | "network")
+export type ApprovalKind = ("command" | "fileChange" | "network" | "mcpToolCall")
 /**
  * When the user is asked before a tool call runs (Codex's ``approval_policy``).
  * 
@@ -53,6 +53,10 @@ export type ItemStatus = ("inProgress" | "completed" | "failed" | "declined")
  */
 export type ItemStatus1 = ("inProgress" | "completed" | "failed" | "declined")
 /**
+ * Lifecycle of a tool item (command, file change, MCP call).
+ */
+export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
+/**
  * Status of one ``update_plan`` step (Codex's values).
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -65,7 +69,16 @@ export type PlanStepStatus = ("pending" | "in_progress" | "completed")
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
  * via the `definition` "ItemStatus".
  */
-export type ItemStatus2 = ("inProgress" | "completed" | "failed" | "declined")
+export type ItemStatus3 = ("inProgress" | "completed" | "failed" | "declined")
+/**
+ * Where one configured MCP server stands (``tandem/mcp/status``): ``starting`` until it answered
+ * ``initialize`` and listed its tools (``ready``) or could not (``failed``, with the reason);
+ * ``disabled`` when its config says ``enabled = false``.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpServerState".
+ */
+export type McpServerState = ("starting" | "ready" | "failed" | "disabled")
 /**
  * How hard a reasoning model thinks (Codex's ``model_reasoning_effort`` values).
  * 
@@ -163,9 +176,16 @@ HunkSpan?: HunkSpan
 HunkSpanStatus?: HunkSpanStatus
 ImageInput?: ImageInput
 ItemNotification?: ItemNotification
-ItemStatus?: ItemStatus2
+ItemStatus?: ItemStatus3
 KeptFile?: KeptFile
 LocatedHunk?: LocatedHunk
+McpApprovalDetails?: McpApprovalDetails
+McpServerState?: McpServerState
+McpServerStatus?: McpServerStatus
+McpStatusNotification?: McpStatusNotification
+McpToolCallError?: McpToolCallError
+McpToolCallItem?: McpToolCallItem
+McpToolCallResult?: McpToolCallResult
 ModelInfo?: ModelInfo
 ModelListParams?: ModelListParams
 ModelListResult?: ModelListResult
@@ -626,7 +646,7 @@ dataUrl?: (string | null)
 export interface ItemNotification {
 threadId: string
 turnId: string
-item: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem | PlanItem | ContextCompactionItem | ErrorItem)
+item: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem | McpToolCallItem | PlanItem | ContextCompactionItem | ErrorItem)
 }
 /**
  * What the user sent to start (or steer) a turn.
@@ -673,6 +693,46 @@ summary?: string[]
 text?: string
 }
 /**
+ * A call to a tool of an MCP server (Codex's ``mcpToolCall`` item: ``server``, the raw ``tool``
+ * name, ``arguments``, then ``result`` or ``error``); ``duration_ms`` once it ended.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpToolCallItem".
+ */
+export interface McpToolCallItem {
+type?: "mcpToolCall"
+id: string
+server: string
+tool: string
+arguments?: unknown
+result?: (McpToolCallResult | null)
+error?: (McpToolCallError | null)
+status?: ItemStatus2
+durationMs?: (number | null)
+}
+/**
+ * What an MCP tool returned: its ``content`` blocks (MCP JSON: ``{type: "text", text}``,
+ * ``{type: "image", data, mimeType}``...) and its ``structuredContent``.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpToolCallResult".
+ */
+export interface McpToolCallResult {
+content?: {
+[k: string]: unknown | undefined
+}[]
+structuredContent?: unknown
+}
+/**
+ * Why an MCP tool call failed (the server's error, a timeout, a refusal).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpToolCallError".
+ */
+export interface McpToolCallError {
+message: string
+}
+/**
  * The agent's plan as of its last ``update_plan`` call.
  * 
  * This interface was referenced by `TandemProtocol`'s JSON-Schema
@@ -704,6 +764,46 @@ status: PlanStepStatus
 export interface KeptFile {
 path: string
 reason: string
+}
+/**
+ * What an ``mcpToolCall`` approval is about: the ``server``, the raw ``tool`` name, its ``title``
+ * (when the server gives one), the ``arguments``, and the ``decisions`` the client may offer:
+ * ``accept``, ``acceptForSession`` ("Allow for this session"), ``acceptAlways`` ("Always allow":
+ * writes ``approval_mode = "approve"`` for the tool), ``decline``, ``cancel`` (Codex:
+ * codex-rs/core/src/mcp_tool_call.rs; a tool with ``approval_mode = "prompt"`` offers no remembering).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpApprovalDetails".
+ */
+export interface McpApprovalDetails {
+server: string
+tool: string
+title?: (string | null)
+arguments?: unknown
+decisions?: ApprovalDecision[]
+}
+/**
+ * One configured MCP server: its ``state``, the reason when it ``failed``, the model-visible names
+ * of its tools when ``ready``.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpServerStatus".
+ */
+export interface McpServerStatus {
+name: string
+state: McpServerState
+error?: (string | null)
+tools?: string[]
+}
+/**
+ * ``tandem/mcp/status``: the MCP servers of a thread, after they started (or failed to).
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "McpStatusNotification".
+ */
+export interface McpStatusNotification {
+threadId: string
+servers: McpServerStatus[]
 }
 /**
  * One model of the catalogue (``server/tandem/model/catalog.py``): ``efforts`` lists the
@@ -879,6 +979,7 @@ cwd?: (string | null)
 reason?: (string | null)
 changes?: (ChangeProposal[] | null)
 prefixRule?: (string[] | null)
+mcp?: (McpApprovalDetails | null)
 }
 /**
  * The client's answer; ``accepted_hunk_ids`` narrows a file-change accept to some hunks.
@@ -1073,7 +1174,7 @@ threadId: string
  */
 export interface ThreadResumeResult {
 thread: ThreadInfo
-items: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem | PlanItem | ContextCompactionItem | ErrorItem)[]
+items: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem | FileChangeItem | McpToolCallItem | PlanItem | ContextCompactionItem | ErrorItem)[]
 turns?: ResumedTurn[]
 tokenUsage?: (TokenUsageNotification | null)
 }
@@ -1280,6 +1381,7 @@ export interface TandemMethods {
   "tandem/serverRequest/resolved": { direction: "serverToClient"; params: ServerRequestResolvedNotification; result: void };
   "tandem/change/updated": { direction: "serverToClient"; params: ChangeUpdatedNotification; result: void };
   "tandem/turn/undone": { direction: "serverToClient"; params: TurnUndoneNotification; result: void };
+  "tandem/mcp/status": { direction: "serverToClient"; params: McpStatusNotification; result: void };
 }
 
 export const METHOD_NAMES = [
@@ -1319,5 +1421,6 @@ export const METHOD_NAMES = [
   "tandem/thread/tokenUsage",
   "tandem/serverRequest/resolved",
   "tandem/change/updated",
-  "tandem/turn/undone"
+  "tandem/turn/undone",
+  "tandem/mcp/status"
 ] as const;

@@ -83,6 +83,7 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/serverRequest/resolved": "serverNotification",
   "tandem/change/updated": "serverNotification",
   "tandem/turn/undone": "serverNotification",
+  "tandem/mcp/status": "serverNotification",
 };
 
 const ofKind = (kind: Kind): string[] => METHOD_NAMES.filter((m) => KINDS[m] === kind);

@@ -8,6 +8,7 @@ import type {
   ContextCompactionItem,
   ErrorItem,
   FileChangeItem,
+  McpToolCallItem,
   PlanItem,
   ReasoningItem,
   UserMessageItem,
@@ -24,6 +25,8 @@ export type {
   FileChangeItem,
   HunkInfo,
   ItemNotification,
+  McpApprovalDetails,
+  McpToolCallItem,
   ModelInfo,
   PlanItem,
   PlanStep,
@@ -47,6 +50,7 @@ export type Item =
   | ReasoningItem
   | CommandExecutionItem
   | FileChangeItem
+  | McpToolCallItem
   | PlanItem
   | ContextCompactionItem
   | ErrorItem;

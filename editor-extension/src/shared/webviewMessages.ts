@@ -11,6 +11,7 @@ import type {
   ChangeProposal,
   Item,
   ApprovalDecision,
+  McpApprovalDetails,
   ResumedTurn,
   ThreadInfo,
   TokenUsageNotification,
@@ -67,6 +68,8 @@ export interface ApprovalMessage {
   changes?: ChangeProposal[] | null;
   /** A command prefix the user may always allow (decision `acceptWithPrefixRule`); from `tandem/requestApproval`. */
   prefixRule?: string[] | null;
+  /** For an `mcpToolCall` approval: the server, tool, title, arguments and the decisions to offer. */
+  mcp?: McpApprovalDetails | null;
 }
 
 /** What the user does with an applied change: keep it (marked reviewed) or undo it (reverted). */

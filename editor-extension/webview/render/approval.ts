@@ -21,11 +21,28 @@ const TITLES: Record<ApprovalMessage["kind"], string> = {
   command: "Run this command?",
   fileChange: "Review changes",
   network: "Allow network access?",
+  mcpToolCall: "Run this MCP tool?",
+};
+
+/** The buttons of an MCP tool approval, in Codex's words, for the decisions the server offers. */
+const MCP_LABELS: Partial<Record<ApprovalDecision, [string, string]>> = {
+  accept: ["Allow", "primary"],
+  acceptForSession: ["Allow for this session", "secondary"],
+  acceptAlways: ["Always allow", "secondary"],
+  decline: ["Decline", "secondary"],
+  cancel: ["Cancel turn", "secondary danger"],
 };
 
 interface DecisionButton { decision: ApprovalDecision; label: string; cls: string; needsHunks: boolean; title?: string }
 
 function decisions(r: ApprovalMessage): DecisionButton[] {
+  if (r.mcp) {
+    return (r.mcp.decisions ?? ["accept", "decline", "cancel"]).flatMap((decision) => {
+      const label = MCP_LABELS[decision];
+      return label ? [{ decision, label: label[0], cls: label[1], needsHunks: false,
+        title: decision === "acceptAlways" ? "Writes approval_mode = \"approve\" for this tool in config.toml" : undefined }] : [];
+    });
+  }
   const files = r.kind === "fileChange";
   const list: DecisionButton[] = [
     { decision: "accept", label: "Accept", cls: "primary", needsHunks: true, title: files ? "Apply the hunks the diff shows" : undefined },
@@ -49,6 +66,7 @@ const ANSWERED: Record<ApprovalDecision, string> = {
   accept: "Accepted",
   acceptForSession: "Accepted for this session",
   acceptWithPrefixRule: "Accepted, and remembered",
+  acceptAlways: "Always allowed",
   decline: "Declined",
   cancel: "Cancelling the turn",
 };
@@ -68,6 +86,10 @@ export function approvalCard(entry: ApprovalEntry, ctx: RenderContext): Card<App
     h("span", { class: "card-icon", "aria-hidden": "true" }, r.kind === "fileChange" ? "✎" : "?"),
     h("span", { class: "title", id: titleId }, reviewTitle(r))));
   if (r.reason) el.append(h("p", { class: "reason" }, r.reason));
+  if (r.mcp) {
+    el.append(h("div", { class: "mcp-target" }, h("code", {}, `${r.mcp.server} › ${r.mcp.tool}`), r.mcp.title ? ` — ${r.mcp.title}` : ""));
+    el.append(h("pre", { class: "mcp-arguments", tabindex: 0, "aria-label": "Arguments" }, JSON.stringify(r.mcp.arguments ?? {}, null, 2)));
+  }
   if (r.command) {
     el.append(h("pre", { class: "approval-command" }, h("span", { class: "prompt", "aria-hidden": "true" }, "$ "), r.command));
   }

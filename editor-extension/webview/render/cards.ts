@@ -4,6 +4,7 @@ import { approvalCard } from "./approval";
 import { commandCard } from "./command";
 import type { Card, RenderContext } from "./common";
 import { fileChangeCard } from "./fileChange";
+import { mcpToolCallCard } from "./mcpToolCall";
 import { agentCard, compactionCard, errorCard, reasoningCard, userCard } from "./messages";
 import { planCard } from "./plan";
 import { turnCard } from "./turn";
@@ -22,6 +23,7 @@ function build(entry: Entry, ctx: RenderContext): Card<never> {
     case "reasoning": return reasoningCard(entry, ctx);
     case "command": return commandCard(entry, ctx);
     case "fileChange": return fileChangeCard(entry, ctx);
+    case "mcpToolCall": return mcpToolCallCard(entry);
     case "plan": return planCard(entry);
     case "compaction": return compactionCard(entry);
     case "error":

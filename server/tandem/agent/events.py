@@ -13,7 +13,8 @@ from pathlib import Path
 
 from tandem.patch.applier import FileChange
 from tandem.protocol.enums import TurnErrorCode
-from tandem.protocol.items import Item, PlanStep, ThreadInfo, Turn, Usage
+from tandem.protocol.items import ErrorItem, Item, PlanStep, ThreadInfo, Turn, Usage
+from tandem.protocol.messages import McpServerStatus
 from tandem.tools.approvals import HunkState
 
 
@@ -22,6 +23,16 @@ class ThreadStarted:
     """A thread was created or resumed."""
 
     thread: ThreadInfo
+
+
+@dataclass(frozen=True, slots=True)
+class McpStartupCompleted:
+    """A thread's MCP servers started (or failed to): every server's status, and one error item per
+    server that failed (``tandem exec --json`` shows those as ``error`` items)."""
+
+    thread_id: str
+    servers: list[McpServerStatus]
+    errors: list[ErrorItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +187,7 @@ Event = (
     | TokenUsageUpdated
     | StreamRetrying
     | TurnCompleted
+    | McpStartupCompleted
 )
 
 EventSink = Callable[[Event], None]

@@ -23,24 +23,26 @@ from pathlib import Path
 from tandem.agent.compaction import Budget
 from tandem.agent.context import initial_context, message, permissions_text
 from tandem.agent.conversation import Conversation, Persistence
-from tandem.agent.events import Event, EventSink, ThreadStarted
+from tandem.agent.events import Event, EventSink, McpStartupCompleted, ThreadStarted
 from tandem.agent.input import check_input_size, preview_text
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
 from tandem.config import Config
 from tandem.config_enums import CheckpointMode
-from tandem.errors import BusyError, SessionError
+from tandem.errors import BusyError, ConfigError, SessionError
+from tandem.mcp.manager import McpManager
 from tandem.model.catalog import catalog_model
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
 from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalDecision, ApprovalPolicy, SandboxMode
-from tandem.protocol.items import InputItem, ThreadInfo, Turn
+from tandem.protocol.items import ErrorItem, InputItem, ThreadInfo, Turn
 from tandem.sandbox.policy import SandboxPolicy, policy_for
 from tandem.sessions.rollout import RolloutWriter, read_rollout, rollout_path
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals, load_rules, store_rules
+from tandem.tools.catalog import mcp_tools
 from tandem.tools.registry import ToolRegistry
 
 __all__ = ["Approver", "Persistence", "Thread", "TurnOverrides", "decline_all"]
@@ -100,6 +102,8 @@ class Thread:
         workspace: where file changes are read and written.
         approver: asks the user; defaults to declining everything.
         conversation: the thread's durable state.
+        mcp: the thread's MCP servers (``None``: none configured); their tools join ``tools`` once
+            they started (:meth:`prepare_tools`).
     """
 
     def __init__(
@@ -111,10 +115,15 @@ class Thread:
         workspace: Workspace,
         approver: Approver | None,
         conversation: Conversation,
+        mcp: McpManager | None = None,
     ) -> None:
         self.config = config
         self.client = client
         self.tools = tools
+        self.base_tools = tools
+        self.mcp = mcp
+        self._mcp_reported = False
+        self._mcp_announcing: asyncio.Task[None] | None = None
         self.workspace = workspace
         self.approver: Approver = approver or decline_all
         self.conversation = conversation
@@ -140,6 +149,7 @@ class Thread:
         originator: str = "tandem_exec",
         persistence: Persistence = Persistence.ROLLOUT,
         initial_items: list[JsonDict] | None = None,
+        mcp: McpManager | None = None,
     ) -> Thread:
         """Start a new thread: records ``session_meta`` and the initial context (or ``initial_items``).
 
@@ -162,6 +172,7 @@ class Thread:
             workspace=workspace or DiskWorkspace(),
             approver=approver,
             conversation=conversation,
+            mcp=mcp,
         )
 
     @classmethod
@@ -175,6 +186,7 @@ class Thread:
         workspace: Workspace | None = None,
         approver: Approver | None = None,
         persistence: Persistence = Persistence.ROLLOUT,
+        mcp: McpManager | None = None,
     ) -> Thread:
         """Continue the thread recorded in ``path`` with the same history.
 
@@ -211,6 +223,7 @@ class Thread:
             workspace=workspace or DiskWorkspace(),
             approver=approver,
             conversation=conversation,
+            mcp=mcp,
         )
 
     @classmethod
@@ -221,6 +234,7 @@ class Thread:
         *,
         approver: Approver | None = None,
         persistence: Persistence = Persistence.ROLLOUT,
+        mcp: McpManager | None = None,
     ) -> Thread:
         """A new thread whose history is ``source``'s up to and including turn ``turn_id`` (default: all).
 
@@ -232,12 +246,13 @@ class Thread:
         thread = cls.create(
             source.config,
             source.client,
-            source.tools,
+            source.base_tools,
             workspace=source.workspace,
             approver=approver or source.approver,
             originator="tandem_fork",
             persistence=persistence,
             initial_items=source.conversation.history[:end],
+            mcp=mcp,
         )
         thread.conversation.adopt_fork(source.conversation, turn_id, end)
         if source.info.preview:  # a fork is named as its source: its history starts with the same prompt
@@ -419,7 +434,57 @@ class Thread:
             ),
             emit=self.emit,
             output_schema=output_schema,
+            tool_source=self.prepare_tools if self.mcp is not None else None,
         )
+
+    def start_mcp(self) -> None:
+        """Begin starting the thread's MCP servers in the background (no-op without any), so they are
+        up by the first turn; :class:`McpStartupCompleted` is emitted as soon as they are.
+
+        Raises:
+            RuntimeError: no event loop is running.
+        """
+        if self.mcp is not None and self._mcp_announcing is None:
+            self._mcp_announcing = asyncio.create_task(self._announce_mcp(), name=f"mcp startup {self.info.id}")
+
+    async def _announce_mcp(self) -> None:
+        """Wait for the MCP servers, fix the tool list and emit :class:`McpStartupCompleted` (once)."""
+        assert self.mcp is not None
+        await self.mcp.start()
+        if self._mcp_reported:
+            return
+        self._mcp_reported = True
+        self.tools = self.base_tools.extended(mcp_tools(self.mcp))
+        statuses = self.mcp.statuses()
+        errors = [
+            ErrorItem(id=self.conversation.next_item_id(), message=status.error) for status in statuses if status.error
+        ]
+        self.emit(McpStartupCompleted(self.info.id, statuses, errors))
+
+    async def prepare_tools(self) -> ToolRegistry:
+        """The tools to offer: the built-in ones plus, once the MCP servers started (each within its
+        ``startup_timeout_sec``), theirs — fixed for the rest of the thread. The first call emits
+        :class:`McpStartupCompleted` (unless :meth:`start_mcp` did).
+
+        Raises:
+            ConfigError: a ``required = true`` server failed to start ("required MCP servers failed
+                to initialize: <name>: <reason>", Codex's message); raised on every call.
+        """
+        if self.mcp is None:
+            return self.tools
+        self.start_mcp()
+        assert self._mcp_announcing is not None
+        await asyncio.shield(self._mcp_announcing)
+        failures = self.mcp.required_failures()
+        if failures:
+            details = "; ".join(f"{status.name}: {status.error}" for status in failures)
+            raise ConfigError(f"required MCP servers failed to initialize: {details}")
+        return self.tools
+
+    async def close_mcp(self) -> None:
+        """Stop the thread's MCP servers (bounded waits; no-op without any)."""
+        if self.mcp is not None:
+            await self.mcp.aclose()
 
     async def run_turn(self, input_items: list[InputItem], *, output_schema: JsonDict | None = None) -> Turn:
         """Run one turn to its end (completed, interrupted or failed) and return it."""

@@ -19,7 +19,9 @@ Rules kept here rather than in a surface:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
@@ -36,6 +38,7 @@ from tandem.checkpoints.home import CheckpointHome
 from tandem.checkpoints.undo import UndoOutcome
 from tandem.config import Config, require_credentials
 from tandem.errors import BusyError, NotFoundError, SessionError, SessionInUseError, WorkspaceGoneError
+from tandem.mcp.manager import McpManager
 from tandem.model.factory import create_client
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import DiskWorkspace, Workspace
@@ -72,6 +75,14 @@ def connect(config: Config) -> ModelClient:
         ConfigError: no usable model configuration.
     """
     return create_client(config, require_credentials(config))
+
+
+def mcp_servers(config: Config) -> McpManager | None:
+    """The MCP servers of a new thread with ``config`` (``None`` when it configures none): each thread
+    starts its own, as each Codex session does."""
+    if not config.mcp_servers:
+        return None
+    return McpManager(config.mcp_servers, config.cwd, os.environ)
 
 
 def transcript(thread: Thread) -> list[Item]:
@@ -143,6 +154,7 @@ class ThreadManager:
             approver=self._approver,
             originator=self._originator,
             persistence=persistence,
+            mcp=mcp_servers(config),
         )
         return self._adopt(thread)
 
@@ -206,6 +218,7 @@ class ThreadManager:
             default_tools(config),
             workspace=self._workspace,
             approver=self._approver,
+            mcp=mcp_servers(config),
         )
         if folder_settings and recorded.turn_contexts:  # the settings its turns last ran with win over the folder's
             thread.restore_settings(TurnOverrides.from_record(recorded.turn_contexts[-1]))
@@ -226,7 +239,10 @@ class ThreadManager:
                 source = self.resume(thread_id)
             except SessionInUseError:
                 source = self._read_only(find_session(self.sessions_dir, thread_id))
-        return self._adopt(Thread.fork(source, turn_id, approver=self._approver, persistence=persistence))
+        fork = Thread.fork(
+            source, turn_id, approver=self._approver, persistence=persistence, mcp=mcp_servers(source.config)
+        )
+        return self._adopt(fork)
 
     def _read_only(self, path: Path) -> Thread:
         """A copy of the thread recorded in ``path`` that writes nothing (the source of a fork)."""
@@ -247,6 +263,11 @@ class ThreadManager:
             thread.subscribe(self._on_event)
         self._threads[thread.info.id] = thread
         return thread
+
+    def start_mcp(self, thread: Thread) -> None:
+        """Start ``thread``'s MCP servers in the background (call once the surface listens to it)."""
+        with contextlib.suppress(RuntimeError):  # no running loop: the first turn starts them
+            thread.start_mcp()
 
     # --- finding threads ------------------------------------------------------------------
 
@@ -382,3 +403,4 @@ class ThreadManager:
             await asyncio.wait(tasks, timeout=timeout_s)
         for thread in self._threads.values():
             thread.close()
+        await asyncio.gather(*(thread.close_mcp() for thread in self._threads.values()), return_exceptions=True)

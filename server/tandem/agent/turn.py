@@ -91,6 +91,7 @@ class TurnRunner:
         self._scheduler: ToolScheduler | None = None
         self._pending: list[list[InputItem]] = []
         self._guard = TurnGuard(ctx.config.turn_limits)
+        self._tools = ctx.tools
 
     def steer(self, input_items: list[InputItem]) -> None:
         """Queue input for the turn's next model request."""
@@ -108,6 +109,8 @@ class TurnRunner:
     async def _run(self) -> Turn:
         status, error, code = TurnStatus.COMPLETED, None, None
         try:
+            if self._ctx.tool_source is not None:
+                self._tools = await self._ctx.tool_source()  # waits for the thread's MCP servers
             if self._mode is TurnMode.COMPACT:
                 await self._compact("manual")
             else:
@@ -175,7 +178,7 @@ class TurnRunner:
         ctx, conversation = self._ctx, self._conversation
         item = ContextCompactionItem(id=self.host.new_item_id())
         self.host.item_started(item)
-        summary = await summarize(ctx.client, conversation.build_request(ctx.config, ctx.tools), ctx.retry)
+        summary = await summarize(ctx.client, conversation.build_request(ctx.config, self._tools), ctx.retry)
         conversation.replace_history(
             replacement_history(ctx.config, conversation.history, summary), "compaction", summary
         )
@@ -229,9 +232,9 @@ class TurnRunner:
         carries them, while held messages are dropped. On an interrupt, what the user saw complete
         stays in the conversation."""
         ctx = self._ctx
-        scheduler = self._scheduler = ToolScheduler(self.host, ctx.tools, self._guard)
+        scheduler = self._scheduler = ToolScheduler(self.host, self._tools, self._guard)
         try:
-            request = self._conversation.build_request(ctx.config, ctx.tools, ctx.output_schema)
+            request = self._conversation.build_request(ctx.config, self._tools, ctx.output_schema)
             async for event in ctx.client.stream(request):
                 if isinstance(event, ResponseCompleted):
                     self._on_usage(event.usage)

@@ -24,6 +24,9 @@ from tandem.sandbox.policy import SandboxPolicy
 from tandem.tools.approvals import ApprovalRequest, ApprovalResponse, SessionApprovals
 from tandem.tools.registry import ToolRegistry
 
+ToolSource = Callable[[], Awaitable[ToolRegistry]]
+"""The thread's full tool list, once its MCP servers started (waits for them the first time)."""
+
 Approver = Callable[[ApprovalRequest], Awaitable[ApprovalResponse]]
 """Asks the user about one approval request and returns their answer."""
 
@@ -50,6 +53,8 @@ class TurnContext:
         emit: delivers an event to the thread's listeners.
         output_schema: the JSON Schema the turn's final answer must follow (every model request of
             the turn carries it, as in Codex), or ``None``.
+        tool_source: when the thread has MCP servers, what the turn awaits before its first request
+            for the tools to offer (``tools`` plus the servers'); ``None``: ``tools`` is the list.
     """
 
     thread_id: str
@@ -66,6 +71,7 @@ class TurnContext:
     retry: RetryPolicy
     emit: EventSink
     output_schema: JsonDict | None = None
+    tool_source: ToolSource | None = None
 
     @property
     def cwd(self) -> Path:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import IO
 
@@ -80,6 +81,13 @@ class TerminalApprover:
             lines.append(s.bold(s.cyan("approval needed")) + " — run this command?")
             command, cwd = printable(request.command or ""), printable(request.cwd or "")
             lines.append(s.bold(f"  $ {command}") + (s.dim(f"   (in {cwd})") if cwd else ""))
+        elif request.kind is ApprovalKind.MCP_TOOL_CALL and request.mcp is not None:
+            mcp = request.mcp
+            title = f" — {printable(mcp.title)}" if mcp.title else ""
+            lines.append(s.bold(s.cyan("approval needed")) + " — run this MCP tool?")
+            lines.append(s.bold(f"  {printable(mcp.server)}/{printable(mcp.tool)}") + title)
+            arguments = json.dumps(mcp.arguments, ensure_ascii=False, indent=2) if mcp.arguments else "{}"
+            lines.extend(f"    {line}" for line in printable(arguments).splitlines())
         else:
             lines.append(s.bold(s.cyan("approval needed")) + " — apply these changes?")
             for change in request.changes or []:
@@ -89,19 +97,27 @@ class TerminalApprover:
         self._err.write("\n".join(lines) + "\n")
         self._err.flush()
 
-    def _ask(self, prefix_rule: Sequence[str] | None) -> ApprovalDecision:
+    def _ask(self, request: RequestApprovalParams) -> ApprovalDecision:
         assert self._terminal is not None
+        prefix_rule = request.prefix_rule
+        offered = request.mcp.decisions if request.mcp is not None else None
         always = f"  [p] always allow `{printable(' '.join(prefix_rule))} …`" if prefix_rule else ""
+        session = "  [a] yes, for this session"
+        if offered is not None:  # an MCP tool: "always" writes approval_mode = "approve" for it
+            always = "  [p] always allow this tool" if ApprovalDecision.ACCEPT_ALWAYS in offered else ""
+            session = session if ApprovalDecision.ACCEPT_FOR_SESSION in offered else ""
         while True:
-            self._err.write(
-                f"  [y] yes  [a] yes, for this session{always}  [n] no, tell the model  [c] cancel the turn > "
-            )
+            self._err.write(f"  [y] yes{session}{always}  [n] no, tell the model  [c] cancel the turn > ")
             self._err.flush()
             line = self._terminal.readline()
             if not line:
                 return ApprovalDecision.CANCEL
             answer = _ANSWERS.get(line.strip().lower())
+            if offered is not None and answer is ApprovalDecision.ACCEPT_WITH_PREFIX_RULE:
+                answer = ApprovalDecision.ACCEPT_ALWAYS
             if answer is ApprovalDecision.ACCEPT_WITH_PREFIX_RULE and not prefix_rule:
+                continue
+            if offered is not None and answer is not None and answer not in offered:
                 continue
             if answer is not None:
                 return answer
@@ -121,11 +137,11 @@ class TerminalApprover:
                     + "\n"
                 )
                 return ApprovalResponse(ApprovalDecision.DECLINE)
-            return ApprovalResponse(await _in_daemon_thread(self._ask, request.params.prefix_rule))
+            return ApprovalResponse(await _in_daemon_thread(self._ask, request.params))
 
 
 def _in_daemon_thread(
-    ask: Callable[[Sequence[str] | None], ApprovalDecision], rule: Sequence[str] | None
+    ask: Callable[[RequestApprovalParams], ApprovalDecision], rule: RequestApprovalParams
 ) -> Awaitable[ApprovalDecision]:
     """Run the blocking terminal read in a daemon thread: when a signal ends the turn meanwhile, the
     process can exit without waiting for a key press (``asyncio.to_thread``'s pool would wait)."""

@@ -173,6 +173,24 @@ def _open_thread(options: ExecOptions, config: Config, approver: Approver) -> Th
     return manager.resume(options.resume, config, gone_folder=gone)
 
 
+async def _start_mcp(thread: Thread, err: IO[str]) -> None:
+    """Start the thread's MCP servers before the turn; each one that fails is a stderr line (and, with
+    ``--json``, an ``error`` item).
+
+    Raises:
+        ConfigError: a ``required = true`` server failed (exec exits 1, as ``codex exec`` does).
+    """
+    if thread.mcp is None:
+        return
+    try:
+        await thread.prepare_tools()
+    finally:
+        for status in thread.mcp.statuses():
+            if status.error:
+                err.write(f"tandem exec: warning: MCP server {status.name} failed to start: {status.error}\n")
+                err.flush()
+
+
 async def run_exec(
     options: ExecOptions, out: IO[str] | None = None, err: IO[str] | None = None, stdin: IO[str] | None = None
 ) -> int:
@@ -208,6 +226,7 @@ async def run_exec(
     stop.install(loop)
     try:
         thread.announce()
+        await _start_mcp(thread, err)
         turn = await thread.run_turn(turn_input.items, output_schema=turn_input.output_schema)
     except TandemError as exc:  # refused before it started (e.g. an input too large)
         if jsonl is not None:
@@ -218,6 +237,7 @@ async def run_exec(
         stop.remove(loop)
         kill_running_processes()  # nothing a turn started outlives it (no-op when the turn ended cleanly)
         thread.close()
+        await thread.close_mcp()
         await thread.client.aclose()
     if options.output_last_message is not None:
         try:

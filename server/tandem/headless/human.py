@@ -33,6 +33,7 @@ from tandem.protocol.items import (
     ContextCompactionItem,
     ErrorItem,
     FileChangeItem,
+    McpToolCallItem,
     ReasoningItem,
 )
 from tandem.protocol.printable import printable
@@ -192,6 +193,8 @@ class HumanRenderer:
         if isinstance(item, CommandExecutionItem):
             command, cwd = printable(item.command), printable(item.cwd or "")
             self._print(s.bold(f"$ {command}") + (s.dim(f"  (in {cwd})") if cwd else ""))
+        elif isinstance(item, McpToolCallItem):  # Codex's "mcp: server/tool started"
+            self._print(s.bold("mcp:") + " " + s.cyan(printable(f"{item.server}/{item.tool}")) + s.dim(" started"))
 
     def _completed(self, event: ItemCompleted) -> None:
         item, s = event.item, self._style
@@ -227,6 +230,15 @@ class HumanRenderer:
                 ItemStatus.FAILED: s.red("failed"),
             }.get(item.status, item.status.value)
             self._print(s.bold("apply_patch") + f" {status}: {names}")
+        elif isinstance(item, McpToolCallItem):
+            marks: dict[ItemStatus, str] = {
+                ItemStatus.COMPLETED: s.green("completed"),
+                ItemStatus.FAILED: s.red("failed"),
+            }
+            mark = marks.get(item.status, s.dim(item.status.value))
+            self._print(s.bold("mcp:") + " " + s.cyan(printable(f"{item.server}/{item.tool}")) + f" ({mark})")
+            if item.error is not None:
+                self._print(s.red(printable(item.error.message)))
         elif isinstance(item, ErrorItem):
             self._print(s.red(f"error: {item.message}"))
         elif isinstance(item, ContextCompactionItem):

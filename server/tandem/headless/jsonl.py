@@ -4,9 +4,12 @@ Format: Codex exec JSONL (docs/reference-facts.md §5): ``thread.started{thread_
 ``item.started|updated|completed{item}``, ``turn.completed{usage}``, ``turn.failed{error}``,
 ``error{message}``. Item types: ``agent_message{text}``, ``reasoning{text}``,
 ``command_execution{command, aggregated_output, exit_code, status}``,
-``file_change{changes[{path, kind}], status}``, ``todo_list{items[{text, completed}]}``,
-``error{message}``. As in Codex, messages and reasoning appear only when completed, and user
-messages are not echoed. ``usage`` has every field of the Codex SDK's ``Usage`` type:
+``file_change{changes[{path, kind}], status}``, ``mcp_tool_call{server, tool, arguments,
+result{content, structured_content} | null, error{message} | null, status}`` (Codex:
+codex-rs/exec/src/exec_events.rs; ``status`` ``in_progress|completed|failed``),
+``todo_list{items[{text, completed}]}``, ``error{message}`` (also one per MCP server that failed
+to start). As in Codex, messages and reasoning appear only when completed, and user messages are
+not echoed. ``usage`` has every field of the Codex SDK's ``Usage`` type:
 ``input_tokens``, ``cached_input_tokens``, ``cache_write_input_tokens`` (always 0: cache writes are
 counted in ``input_tokens``, and only Anthropic reports them), ``output_tokens``,
 ``reasoning_output_tokens``.
@@ -22,6 +25,7 @@ from tandem.agent.events import (
     ItemCompleted,
     ItemStarted,
     ItemUpdated,
+    McpStartupCompleted,
     StreamRetrying,
     ThreadStarted,
     TurnCompleted,
@@ -34,6 +38,7 @@ from tandem.protocol.items import (
     ErrorItem,
     FileChangeItem,
     Item,
+    McpToolCallItem,
     PlanItem,
     ReasoningItem,
 )
@@ -43,6 +48,14 @@ _STATUS = {
     ItemStatus.COMPLETED: "completed",
     ItemStatus.FAILED: "failed",
     ItemStatus.DECLINED: "declined",
+}
+
+
+_MCP_STATUS = {
+    ItemStatus.IN_PROGRESS: "in_progress",
+    ItemStatus.COMPLETED: "completed",
+    ItemStatus.FAILED: "failed",
+    ItemStatus.DECLINED: "failed",
 }
 
 
@@ -69,6 +82,21 @@ def exec_item(item: Item) -> dict[str, Any] | None:
                 {"path": change.move_path or change.path, "kind": change.kind.value} for change in item.changes
             ],
             "status": _STATUS[item.status],
+        }
+    if isinstance(item, McpToolCallItem):
+        return {
+            "id": item.id,
+            "type": "mcp_tool_call",
+            "server": item.server,
+            "tool": item.tool,
+            "arguments": item.arguments,
+            "result": (
+                {"content": item.result.content, "structured_content": item.result.structured_content}
+                if item.result is not None
+                else None
+            ),
+            "error": {"message": item.error.message} if item.error is not None else None,
+            "status": _MCP_STATUS[item.status],
         }
     if isinstance(item, PlanItem):
         return {
@@ -117,6 +145,14 @@ def exec_event(event: Event) -> dict[str, Any] | None:
     return None
 
 
+def exec_records(event: Event) -> list[dict[str, Any]]:
+    """Every JSONL record for ``event`` (MCP startup failures give one ``error`` item each)."""
+    if isinstance(event, McpStartupCompleted):
+        return [{"type": "item.completed", "item": exec_item(error)} for error in event.errors]
+    record = exec_event(event)
+    return [record] if record is not None else []
+
+
 class JsonlWriter:
     """An event sink writing one JSON object per line to ``stream``, flushed per line."""
 
@@ -124,8 +160,7 @@ class JsonlWriter:
         self._stream = stream
 
     def __call__(self, event: Event) -> None:
-        record = exec_event(event)
-        if record is not None:
+        for record in exec_records(event):
             self.write(record)
 
     def write(self, record: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -230,14 +231,22 @@ class EditorBridge:
 
     async def _ask_message(self, params: RequestApprovalParams) -> ApprovalResponse:
         changes = params.changes or []
+        mcp = params.mcp
         if params.kind is ApprovalKind.COMMAND:
             text = f"Tandem wants to run: {params.command}" + (f"\n({params.reason})" if params.reason else "")
+        elif mcp is not None:
+            arguments = json.dumps(mcp.arguments, ensure_ascii=False) if mcp.arguments else "{}"
+            text = f"{params.reason or 'Run an MCP tool?'}\n{mcp.server}/{mcp.tool} {arguments}"[:4000]
         else:
             files = ", ".join(c.path for c in changes)
             text = f"Tandem wants to change {files}:\n" + "\n".join(c.diff for c in changes)[:4000]
         text = printable(text)  # no control character reaches the editor's prompt raw
         actions = dict(_FALLBACK_ACTIONS)
-        if params.prefix_rule:
+        if mcp is not None:  # only what the request offers; "Always allow" writes approval_mode = "approve"
+            offered = {**_FALLBACK_ACTIONS, "Always allow this tool": ApprovalDecision.ACCEPT_ALWAYS}
+            order = ["Accept", "Accept for session", "Always allow this tool", "Decline", "Cancel turn"]
+            actions = {title: offered[title] for title in order if offered[title] in mcp.decisions}
+        elif params.prefix_rule:
             rule = printable(" ".join(params.prefix_rule))
             actions = {
                 **dict(list(actions.items())[:2]),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from tandem.agent.events import Event, FilesChanged, ItemStarted, TurnCompleted
+from tandem.agent.events import Event, FilesChanged, ItemStarted, McpStartupCompleted, TurnCompleted
 from tandem.agent.review import ChangeSet, ChangeTracker, HunkState
 from tandem.agent.thread import Thread, TurnOverrides
 from tandem.agent.threads import ThreadManager
@@ -126,7 +126,9 @@ class ThreadHub:
             ConfigError: no usable model configuration.
             InvalidParamsError: a bad cwd.
         """
-        return self.manager.create(self._config(params))
+        thread = self.manager.create(self._config(params))
+        self.manager.start_mcp(thread)  # the servers start while the user types the first prompt
+        return thread
 
     def get(self, thread_id: str) -> Thread:
         """A loaded thread.
@@ -143,6 +145,7 @@ class ThreadHub:
             NotFoundError / SessionError: no such session, or an unreadable one.
         """
         thread = self.manager.resume(thread_id)
+        self.manager.start_mcp(thread)
         return thread, read_transcript(thread)
 
     async def undo(self, thread_id: str, turn_id: str | None) -> UndoOutcome:
@@ -184,7 +187,9 @@ class ThreadHub:
     def fork(self, thread_id: str, turn_id: str | None) -> Thread:
         """A new thread with ``thread_id``'s history (and transcript) up to ``turn_id``; a recorded thread
         that is not loaded is resumed first."""
-        return self.manager.fork(thread_id, turn_id)
+        thread = self.manager.fork(thread_id, turn_id)
+        self.manager.start_mcp(thread)
+        return thread
 
     def list_threads(self, limit: int) -> list[ThreadInfo]:
         """Loaded threads first, then recorded ones, newest first."""
@@ -242,6 +247,16 @@ class ThreadHub:
             self.tracker.record(event.thread_id, event.turn_id, event.item_id, event.changes, event.cwd, event.state)
             self.refresh_code_lenses()
             return
+        if isinstance(event, McpStartupCompleted):
+            for status in event.servers:
+                if status.error:  # every client sees it; a Tandem client also gets tandem/mcp/status (next)
+                    log.warning("MCP server %s failed to start: %s", status.name, status.error)
+                    self._server.window_show_message(
+                        types.ShowMessageParams(
+                            type=types.MessageType.Warning,
+                            message=f"Tandem: MCP server {status.name} failed to start: {status.error}",
+                        )
+                    )
         if self.editor.tandem_client:
             notification = to_notification(event)
             if notification is not None:

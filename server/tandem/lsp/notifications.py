@@ -10,6 +10,7 @@ from tandem.agent.events import (
     ItemCompleted,
     ItemStarted,
     ItemUpdated,
+    McpStartupCompleted,
     PlanUpdated,
     ReasoningDelta,
     StreamRetrying,
@@ -23,6 +24,7 @@ from tandem.protocol.messages import (
     DeltaNotification,
     DiffUpdatedNotification,
     ItemNotification,
+    McpStatusNotification,
     PlanUpdatedNotification,
     StreamRetryNotification,
     TokenUsageNotification,
@@ -54,6 +56,8 @@ def to_notification(event: Event) -> tuple[str, WireModel] | None:
     if isinstance(event, TurnStarted | TurnCompleted):
         method = methods.TURN_STARTED if isinstance(event, TurnStarted) else methods.TURN_COMPLETED
         return method, TurnNotification(thread_id=event.thread_id, turn=event.turn)
+    if isinstance(event, McpStartupCompleted):
+        return methods.MCP_STATUS, McpStatusNotification(thread_id=event.thread_id, servers=event.servers)
     if isinstance(event, PlanUpdated):
         return methods.PLAN_UPDATED, PlanUpdatedNotification(
             thread_id=event.thread_id, turn_id=event.turn_id, plan=event.steps, explanation=event.explanation

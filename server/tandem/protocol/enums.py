@@ -42,6 +42,7 @@ class ApprovalDecision(StrEnum):
     ACCEPT = "accept"
     ACCEPT_FOR_SESSION = "acceptForSession"
     ACCEPT_WITH_PREFIX_RULE = "acceptWithPrefixRule"
+    ACCEPT_ALWAYS = "acceptAlways"
     DECLINE = "decline"
     CANCEL = "cancel"
 
@@ -76,6 +77,7 @@ class ApprovalKind(StrEnum):
     COMMAND = "command"
     FILE_CHANGE = "fileChange"
     NETWORK = "network"
+    MCP_TOOL_CALL = "mcpToolCall"
 
 
 class ItemStatus(StrEnum):
@@ -85,6 +87,17 @@ class ItemStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     DECLINED = "declined"
+
+
+class McpServerState(StrEnum):
+    """Where one configured MCP server stands (``tandem/mcp/status``): ``starting`` until it answered
+    ``initialize`` and listed its tools (``ready``) or could not (``failed``, with the reason);
+    ``disabled`` when its config says ``enabled = false``."""
+
+    STARTING = "starting"
+    READY = "ready"
+    FAILED = "failed"
+    DISABLED = "disabled"
 
 
 class TurnStatus(StrEnum):

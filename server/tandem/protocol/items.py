@@ -3,7 +3,7 @@
 Wire form: JSON with camelCase keys (``exitCode``, ``cachedInputTokens``); Python attributes are
 snake_case. Serialise with :func:`dump`. Every item has ``id`` and ``type``; ``type`` is the
 discriminator (``userMessage``, ``agentMessage``, ``reasoning``, ``commandExecution``,
-``fileChange``, ``plan``, ``contextCompaction``, ``error``).
+``fileChange``, ``mcpToolCall``, ``plan``, ``contextCompaction``, ``error``).
 """
 
 from __future__ import annotations
@@ -142,6 +142,35 @@ class FileChangeItem(WireModel):
     status: ItemStatus = ItemStatus.IN_PROGRESS
 
 
+class McpToolCallResult(WireModel):
+    """What an MCP tool returned: its ``content`` blocks (MCP JSON: ``{type: "text", text}``,
+    ``{type: "image", data, mimeType}``...) and its ``structuredContent``."""
+
+    content: list[dict[str, Any]] = []
+    structured_content: Any | None = None
+
+
+class McpToolCallError(WireModel):
+    """Why an MCP tool call failed (the server's error, a timeout, a refusal)."""
+
+    message: str
+
+
+class McpToolCallItem(WireModel):
+    """A call to a tool of an MCP server (Codex's ``mcpToolCall`` item: ``server``, the raw ``tool``
+    name, ``arguments``, then ``result`` or ``error``); ``duration_ms`` once it ended."""
+
+    type: Literal["mcpToolCall"] = "mcpToolCall"
+    id: str
+    server: str
+    tool: str
+    arguments: Any | None = None
+    result: McpToolCallResult | None = None
+    error: McpToolCallError | None = None
+    status: ItemStatus = ItemStatus.IN_PROGRESS
+    duration_ms: int | None = None
+
+
 class PlanStep(WireModel):
     """One step of the agent's plan."""
 
@@ -180,6 +209,7 @@ Item = Annotated[
     | ReasoningItem
     | CommandExecutionItem
     | FileChangeItem
+    | McpToolCallItem
     | PlanItem
     | ContextCompactionItem
     | ErrorItem,

@@ -16,6 +16,7 @@ from tandem.protocol.enums import (
     ApprovalPolicy,
     ChangeKind,
     HunkSpanStatus,
+    McpServerState,
     ProviderState,
     ReasoningEffort,
     SandboxMode,
@@ -432,6 +433,20 @@ class ChangeReadResult(WireModel):
     files: list[ChangedFile]
 
 
+class McpApprovalDetails(WireModel):
+    """What an ``mcpToolCall`` approval is about: the ``server``, the raw ``tool`` name, its ``title``
+    (when the server gives one), the ``arguments``, and the ``decisions`` the client may offer:
+    ``accept``, ``acceptForSession`` ("Allow for this session"), ``acceptAlways`` ("Always allow":
+    writes ``approval_mode = "approve"`` for the tool), ``decline``, ``cancel`` (Codex:
+    codex-rs/core/src/mcp_tool_call.rs; a tool with ``approval_mode = "prompt"`` offers no remembering)."""
+
+    server: str
+    tool: str
+    title: str | None = None
+    arguments: Any | None = None
+    decisions: list[ApprovalDecision] = Field(default_factory=list)
+
+
 class RequestApprovalParams(WireModel):
     """``tandem/requestApproval`` (server -> client request); ``request_id`` is its JSON-RPC id, the one
     ``tandem/serverRequest/resolved`` names later."""
@@ -446,6 +461,7 @@ class RequestApprovalParams(WireModel):
     reason: str | None = None
     changes: list[ChangeProposal] | None = None
     prefix_rule: list[str] | None = None
+    mcp: McpApprovalDetails | None = None
 
 
 class RequestApprovalResult(WireModel):
@@ -538,3 +554,20 @@ class TandemServerCapabilities(WireModel):
 
     version: int
     slash_commands: list[str]
+
+
+class McpServerStatus(WireModel):
+    """One configured MCP server: its ``state``, the reason when it ``failed``, the model-visible names
+    of its tools when ``ready``."""
+
+    name: str
+    state: McpServerState
+    error: str | None = None
+    tools: list[str] = Field(default_factory=list)
+
+
+class McpStatusNotification(WireModel):
+    """``tandem/mcp/status``: the MCP servers of a thread, after they started (or failed to)."""
+
+    thread_id: str
+    servers: list[McpServerStatus]

@@ -21,6 +21,7 @@ from tandem.protocol.items import (
     ContextCompactionItem,
     ErrorItem,
     FileChangeItem,
+    McpToolCallItem,
     PlanItem,
     ReasoningItem,
     UserMessageItem,
@@ -35,6 +36,7 @@ from tandem.protocol.messages import (
     DiffUpdatedNotification,
     EmptyResult,
     ItemNotification,
+    McpStatusNotification,
     ModelListParams,
     ModelListResult,
     PlanUpdatedNotification,
@@ -117,6 +119,7 @@ METHODS: dict[str, tuple[str, type[BaseModel], type[BaseModel] | None]] = {
     m.SERVER_REQUEST_RESOLVED: ("serverToClient", ServerRequestResolvedNotification, None),
     m.CHANGE_UPDATED: ("serverToClient", ChangeUpdatedNotification, None),
     m.TURN_UNDONE: ("serverToClient", TurnUndoneNotification, None),
+    m.MCP_STATUS: ("serverToClient", McpStatusNotification, None),
 }
 
 _EXTRA_MODELS: tuple[type[BaseModel], ...] = (
@@ -125,6 +128,7 @@ _EXTRA_MODELS: tuple[type[BaseModel], ...] = (
     ReasoningItem,
     CommandExecutionItem,
     FileChangeItem,
+    McpToolCallItem,
     PlanItem,
     ContextCompactionItem,
     ErrorItem,

@@ -18,6 +18,14 @@ remembered per thread — for commands per normalised segment (``FOO=1 cmd`` and
 match ``cmd``; a chain is approved segment by segment), for file changes per file path;
 ``acceptWithPrefixRule`` persists the prefix the model proposed (``prefix_rule``, e.g.
 ``["git", "pull"]``) in ``$TANDEM_HOME/rules/prefix_rules.json`` for every later thread.
+
+MCP tool calls (:func:`mcp_requirement`, Codex: codex-rs/core/src/mcp_tool_call.rs,
+``requires_mcp_tool_approval`` and ``mcp_permission_prompt_is_auto_approved``): under ``never``
+with ``danger-full-access`` everything runs; ``approval_mode = "approve"`` runs without asking,
+``"prompt"`` always asks; otherwise a tool annotated ``readOnlyHint: true`` (and not
+``destructiveHint: true``) runs without asking, as does one that says it is neither destructive nor
+open-world; every other tool is asked (under ``never``: refused, the model is told).
+``acceptForSession`` is remembered per (server, tool) for the thread.
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 
-from tandem.protocol.enums import ApprovalDecision, ApprovalPolicy
+from tandem.config_mcp import ToolApprovalMode
+from tandem.protocol.enums import ApprovalDecision, ApprovalPolicy, SandboxMode
 from tandem.protocol.messages import RequestApprovalParams
 from tandem.sandbox.command_rules import ApprovalRules
 from tandem.tools.proposals import ProposedFile
@@ -151,6 +160,37 @@ def patch_requirement(
     return Requirement.SKIP if inside else Requirement.ASK
 
 
+@dataclass(frozen=True, slots=True)
+class ToolHints:
+    """An MCP tool's annotations (``None``: not given)."""
+
+    read_only: bool | None = None
+    destructive: bool | None = None
+    open_world: bool | None = None
+
+    def need_approval(self) -> bool:
+        """Codex's rule: destructive -> yes; read-only -> no; else unless it says it is neither
+        destructive nor open-world (both default to true)."""
+        if self.destructive is True:
+            return True
+        if self.read_only is True:
+            return False
+        return self.destructive is not False or self.open_world is not False
+
+
+def mcp_requirement(
+    policy: ApprovalPolicy, sandbox: SandboxMode, mode: ToolApprovalMode, hints: ToolHints
+) -> Requirement:
+    """Whether a call to an MCP tool needs the user (see the module docstring)."""
+    if policy is ApprovalPolicy.NEVER and sandbox is SandboxMode.DANGER_FULL_ACCESS:
+        return Requirement.SKIP
+    if mode is ToolApprovalMode.APPROVE:
+        return Requirement.SKIP
+    if mode is ToolApprovalMode.AUTO and not hints.need_approval():
+        return Requirement.SKIP
+    return Requirement.FORBID if policy is ApprovalPolicy.NEVER else Requirement.ASK
+
+
 class SessionApprovals:
     """What the user accepted in one thread: commands "for this session" (matched per normalised
     segment, see :mod:`tandem.sandbox.command_rules`), persisted prefix rules, and files of patches.
@@ -166,6 +206,7 @@ class SessionApprovals:
         self._rules = rules if rules is not None else ApprovalRules()
         self._on_prefix_rule = on_prefix_rule
         self._paths: set[Path] = set()
+        self._mcp_tools: set[tuple[str, str]] = set()
 
     def remember_command(self, command: str) -> None:
         """Accept ``command`` (each of its segments) for the rest of the thread."""
@@ -190,6 +231,14 @@ class SessionApprovals:
     def remember_paths(self, paths: Iterable[Path]) -> None:
         """Accept further changes to these files for the rest of the thread."""
         self._paths.update(path.resolve() for path in paths)
+
+    def remember_mcp_tool(self, server: str, tool: str) -> None:
+        """Run raw tool ``tool`` of MCP server ``server`` without asking for the rest of the thread."""
+        self._mcp_tools.add((server, tool))
+
+    def mcp_tool_approved(self, server: str, tool: str) -> bool:
+        """Whether the user allowed ``server``'s ``tool`` for this thread."""
+        return (server, tool) in self._mcp_tools
 
     def paths_approved(self, paths: Iterable[Path]) -> bool:
         """Whether every path was accepted for the session (an empty set is not approved)."""

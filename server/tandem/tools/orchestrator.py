@@ -26,10 +26,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tandem.errors import TurnCancelledError
+from tandem.config_mcp import McpServerConfig, ToolApprovalMode
+from tandem.errors import ConfigError, TurnCancelledError
+from tandem.mcp.config_edit import set_tool_approval
 from tandem.patch.applier import FileChange
+from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalDecision, ApprovalKind, ApprovalPolicy, SandboxMode
-from tandem.protocol.messages import RequestApprovalParams
+from tandem.protocol.messages import McpApprovalDetails, RequestApprovalParams
 from tandem.protocol.printable import printable
 from tandem.sandbox.denials import denial_note, looks_denied
 from tandem.sandbox.policy import PROTECTED_NAMES
@@ -43,7 +46,9 @@ from tandem.tools.approvals import (
     Requirement,
     SandboxAvailability,
     SandboxPermissions,
+    ToolHints,
     command_requirement,
+    mcp_requirement,
     new_request_id,
     patch_requirement,
 )
@@ -66,6 +71,11 @@ PATCH_OUTSIDE_REFUSAL = (
     "patch rejected: it writes outside the workspace and the approval policy (never) does not allow asking the user"
 )
 PATCH_USER_REFUSAL = "patch rejected by user"
+MCP_USER_REFUSAL = "user rejected MCP tool call"
+MCP_POLICY_REFUSAL = (
+    "MCP tool call rejected: the approval policy (never) does not allow asking the user; the user can allow "
+    'this tool with approval_mode = "approve" in [mcp_servers.{server}.tools.{tool}]'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +167,19 @@ class PatchVerdict:
     changes: list[FileChange]
     note: str
     state: HunkState
+
+
+@dataclass(frozen=True, slots=True)
+class McpRequest:
+    """What an MCP tool call needs: the item, the server's settings, the raw tool, its title, its
+    annotations and the arguments (shown to the user)."""
+
+    item_id: str
+    server: McpServerConfig
+    tool: str
+    title: str | None
+    hints: ToolHints
+    arguments: JsonDict | None
 
 
 Attempter = Callable[[SandboxMode | None], Awaitable[Attempt]]
@@ -312,6 +335,54 @@ class Orchestrator:
         if response.accepted_hunk_ids is None:
             return PatchVerdict(changes, "", HunkState.ACCEPTED)
         return _narrow(request.files, set(response.accepted_hunk_ids))
+
+    # --- MCP tool calls ---------------------------------------------------------------------
+
+    async def approve_mcp(self, request: McpRequest) -> str | None:
+        """Decide, ask when needed, remember: ``None`` to run the call, else the refusal for the model.
+
+        ``acceptAlways`` writes ``approval_mode = "approve"`` for the tool in the config file that
+        defines the server (Codex: codex-rs/core/src/mcp_tool_call.rs) and remembers it for the
+        thread; a file that cannot be written is logged and the choice kept for the thread only.
+
+        Raises:
+            TurnCancelledError: the user chose "cancel".
+            ApprovalError: the surface failed to ask.
+        """
+        host, server, tool = self._host, request.server, request.tool
+        mode = server.approval_mode(tool)
+        requirement = mcp_requirement(host.config.approval_policy, host.config.sandbox_mode, mode, request.hints)
+        if requirement is Requirement.SKIP:
+            return None
+        remembering = mode is ToolApprovalMode.AUTO
+        if remembering and host.session_approvals.mcp_tool_approved(server.name, tool):
+            return None
+        if requirement is Requirement.FORBID:
+            return MCP_POLICY_REFUSAL.format(server=server.name, tool=tool)
+        decisions = [
+            ApprovalDecision.ACCEPT,
+            *([ApprovalDecision.ACCEPT_FOR_SESSION] if remembering else []),
+            *([ApprovalDecision.ACCEPT_ALWAYS] if remembering and server.source is not None else []),
+            ApprovalDecision.DECLINE,
+            ApprovalDecision.CANCEL,
+        ]
+        details = McpApprovalDetails(
+            server=server.name, tool=tool, title=request.title, arguments=request.arguments, decisions=decisions
+        )
+        reason = f'Allow the {server.name} MCP server to run tool "{request.title or tool}"?'
+        params = self._params(request.item_id, ApprovalKind.MCP_TOOL_CALL, reason=reason, mcp=details)
+        response = await self._ask(ApprovalRequest(params))
+        decision = response.decision if response.decision in decisions else ApprovalDecision.ACCEPT
+        if response.decision is ApprovalDecision.DECLINE:
+            return MCP_USER_REFUSAL
+        if decision is ApprovalDecision.ACCEPT_ALWAYS and server.source is not None:
+            try:
+                set_tool_approval(server.source, server.name, tool, ToolApprovalMode.APPROVE.value)
+            except ConfigError as exc:
+                log.warning("could not persist the approval of %s/%s: %s", server.name, tool, exc.message)
+        if decision in (ApprovalDecision.ACCEPT_FOR_SESSION, ApprovalDecision.ACCEPT_ALWAYS):
+            host.session_approvals.remember_mcp_tool(server.name, tool)
+        return None
 
     # --- asking -----------------------------------------------------------------------------
 

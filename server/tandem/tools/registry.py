@@ -1,4 +1,8 @@
-"""The tools offered to the model, in a fixed order (a stable tool list keeps prompt caches warm)."""
+"""The tools offered to the model, in a fixed order (a stable tool list keeps prompt caches warm).
+
+The registry is the one place a turn looks tools up (:class:`~tandem.agent.tool_scheduler.ToolScheduler`),
+built-in and MCP tools alike: whatever must happen around every tool call can wrap what it returns.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,14 @@ class ToolRegistry:
     def names(self) -> list[str]:
         """Tool names in offer order."""
         return list(self._tools)
+
+    def extended(self, tools: Iterable[Tool]) -> ToolRegistry:
+        """A registry with these tools after the current ones (the order they are offered in).
+
+        Raises:
+            ValueError: a name is taken twice.
+        """
+        return ToolRegistry([*self._tools.values(), *tools])
 
     def specs(self) -> list[JsonDict]:
         """Tool definitions in offer order (the same list object content every call)."""
