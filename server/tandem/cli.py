@@ -193,6 +193,15 @@ def _cmd_sessions(args: argparse.Namespace) -> int:
     return list_command(limit=args.limit, as_json=args.json)
 
 
+def _cmd_skills(args: argparse.Namespace) -> int:
+    from tandem.headless.skills_cmd import list_command, validate_command
+
+    cwd = (args.cwd or Path.cwd()).resolve()
+    if args.action == "validate":
+        return validate_command(args.path, cwd)
+    return list_command(cwd, as_json=args.json)
+
+
 def _cmd_apply_patch(args: argparse.Namespace) -> int:
     from tandem.errors import PatchError
     from tandem.patch import apply_patch
@@ -458,6 +467,15 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=positive_int, default=20, help="how many sessions to list (default 20)")
     sessions.add_argument("--json", action="store_true")
     sessions.set_defaults(func=_cmd_sessions)
+
+    skills = sub.add_parser(
+        "skills", allow_abbrev=False, help="list the skills the agent sees, or validate SKILL.md files"
+    )
+    skills.add_argument("action", choices=["list", "validate"], nargs="?", default="list")
+    skills.add_argument("path", nargs="?", type=Path, default=None, help="for `validate`: a SKILL.md or a folder")
+    skills.add_argument("--json", action="store_true", help="for `list`: JSON output")
+    skills.add_argument("-C", "--cd", dest="cwd", type=existing_dir, default=None, help="the folder to list skills for")
+    skills.set_defaults(func=_cmd_skills)
 
     patch = sub.add_parser("apply-patch", allow_abbrev=False, help="apply an apply_patch-format patch from stdin")
     patch.add_argument(

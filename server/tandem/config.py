@@ -83,6 +83,24 @@ class TurnLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class SkillRule:
+    """One ``[[skills.config]]`` rule: a ``SKILL.md`` ``path`` or a skill ``name``, switched on or off."""
+
+    enabled: bool
+    path: Path | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SkillsSettings:
+    """The ``[skills]`` table (:mod:`tandem.skills.discovery`): read ``.claude/skills`` folders too
+    (``include_claude``), and the ``[[skills.config]]`` rules in file order."""
+
+    include_claude: bool = True
+    rules: tuple[SkillRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything a thread needs to know, resolved. Paths are absolute."""
 
@@ -112,6 +130,7 @@ class Config:
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
     turn_limits: TurnLimits = field(default_factory=lambda: TurnLimits())
     mcp_servers: tuple[McpServerConfig, ...] = ()
+    skills: SkillsSettings = field(default_factory=lambda: SkillsSettings())
 
     @property
     def sessions_dir(self) -> Path:
@@ -379,6 +398,13 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         checkpoints=toml.checkpoints,
         turn_limits=TurnLimits(**toml.turn_limits.model_dump()),
         mcp_servers=parse_servers(raw.get("mcp_servers"), mcp_sources),
+        skills=SkillsSettings(
+            include_claude=toml.skills.include_claude,
+            rules=tuple(
+                SkillRule(rule.enabled, Path(rule.path).expanduser() if rule.path else None, rule.name)
+                for rule in toml.skills.config
+            ),
+        ),
     )
 
 

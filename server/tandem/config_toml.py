@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tandem.config_enums import ApplyPatchToolType, AuthScheme, CheckpointMode, WireApi
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
@@ -109,6 +109,28 @@ class ShellEnvironmentPolicyToml(_Strict):
     exclude: list[str] = []
 
 
+class SkillConfigToml(_Strict):
+    """One ``[[skills.config]]`` entry (Codex's): a ``path`` (of a SKILL.md) or a ``name``, and ``enabled``."""
+
+    path: str | None = None
+    name: str | None = None
+    enabled: bool
+
+    @model_validator(mode="after")
+    def _one_selector(self) -> SkillConfigToml:
+        if (self.path is None) == (self.name is None) or (self.name is not None and not self.name.strip()):
+            raise ValueError("give exactly one of `path` or `name`")
+        return self
+
+
+class SkillsToml(_Strict):
+    """The ``[skills]`` table: ``include_claude`` (read ``.claude/skills`` too; default on) and the
+    ``[[skills.config]]`` rules (see :mod:`tandem.skills.discovery`)."""
+
+    include_claude: bool = True
+    config: list[SkillConfigToml] = []
+
+
 class ConfigToml(BaseModel):
     """The keys Tandem reads from ``config.toml``; unknown keys are warned about and ignored before
     validation (:mod:`tandem.config_check`); invalid values are errors.
@@ -130,6 +152,7 @@ class ConfigToml(BaseModel):
     sandbox_limits: SandboxLimitsToml = SandboxLimitsToml()
     shell_environment_policy: ShellEnvironmentPolicyToml = ShellEnvironmentPolicyToml()
     turn_limits: TurnLimitsToml = TurnLimitsToml()
+    skills: SkillsToml = SkillsToml()
     project_doc_max_bytes: int = Field(default=32 * 1024, ge=0)
     project_doc_fallback_filenames: list[str] = []
     model_reasoning_effort: str | None = None

@@ -23,6 +23,7 @@ LAYERS: dict[str, float] = {
     "config_check": 0.6,
     "config_mcp": 0.5,
     "providers": 0.75,
+    "skills": 1.5,  # over config (the [skills] settings), under agent (catalog and injection) and the surfaces
     "model": 2,
     "patch": 2,
     "sessions": 2,

@@ -211,6 +211,11 @@ ReviewResult?: ReviewResult
 SandboxMode?: SandboxMode
 SelectionInput?: SelectionInput
 ServerRequestResolvedNotification?: ServerRequestResolvedNotification
+SkillErrorInfo?: SkillErrorInfo
+SkillInfo?: SkillInfo
+SkillInput?: SkillInput
+SkillsListParams?: SkillsListParams
+SkillsListResult?: SkillsListResult
 StreamRetryNotification?: StreamRetryNotification
 TandemServerCapabilities?: TandemServerCapabilities
 TextInput?: TextInput
@@ -657,7 +662,7 @@ item: (UserMessageItem | AgentMessageItem | ReasoningItem | CommandExecutionItem
 export interface UserMessageItem {
 type?: "userMessage"
 id: string
-content: (TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput)[]
+content: (TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput | SkillInput)[]
 }
 /**
  * Plain text typed by the user.
@@ -679,6 +684,18 @@ export interface SelectionInput {
 type?: "selection"
 uri: string
 range: Range
+}
+/**
+ * A skill the user picked (the panel's ``$`` completion): its name and its ``SKILL.md`` path, as
+ * Codex's ``UserInput::Skill``; the server injects that file's text once per thread.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "SkillInput".
+ */
+export interface SkillInput {
+type?: "skill"
+name: string
+path: string
 }
 /**
  * The model's reasoning: ``summary`` parts and raw ``text`` when the model sends it.
@@ -1055,6 +1072,52 @@ threadId: string
 requestId: string
 }
 /**
+ * A ``SKILL.md`` that could not be loaded, and why.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "SkillErrorInfo".
+ */
+export interface SkillErrorInfo {
+path: string
+message: string
+}
+/**
+ * One discovered skill (``server/tandem/skills/discovery.py``): ``path`` is its ``SKILL.md``;
+ * ``scope`` ``repo`` or ``user``; ``implicit_invocation`` false when only the user may start it;
+ * ``user_invocable`` false when the ``$`` completion should not offer it.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "SkillInfo".
+ */
+export interface SkillInfo {
+name: string
+description: string
+path: string
+scope: string
+enabled: boolean
+implicitInvocation: boolean
+userInvocable: boolean
+}
+/**
+ * ``tandem/skills/list``: the skills a thread started in ``cwd`` (default: the workspace root) sees.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "SkillsListParams".
+ */
+export interface SkillsListParams {
+cwd?: (string | null)
+}
+/**
+ * The skills in catalog order, and the files that failed to load.
+ * 
+ * This interface was referenced by `TandemProtocol`'s JSON-Schema
+ * via the `definition` "SkillsListResult".
+ */
+export interface SkillsListResult {
+skills: SkillInfo[]
+errors: SkillErrorInfo[]
+}
+/**
  * ``tandem/turn/streamRetry``: a model request failed and will be retried; ``code`` says what kind
  * of failure (``server`` for an HTTP 5xx, ``connection`` for a broken stream or an unreachable
  * provider, ``rateLimit`` for HTTP 429, ...).
@@ -1280,7 +1343,7 @@ threadId: string
 /**
  * @minItems 1
  */
-input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput))[]]
+input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput | SkillInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput | SkillInput))[]]
 model?: (string | null)
 effort?: (ReasoningEffort | null)
 approvalPolicy?: (ApprovalPolicy | null)
@@ -1297,7 +1360,7 @@ threadId: string
 /**
  * @minItems 1
  */
-input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput))[]]
+input: [(TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput | SkillInput), ...((TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput | SkillInput))[]]
 }
 /**
  * ``tandem/turn/undone``: a checkpoint ``undo`` (the turn's changes reverted) or ``redo`` (they
@@ -1365,6 +1428,7 @@ export interface TandemMethods {
   "tandem/provider/status": { direction: "clientToServer"; params: ProviderStatusParams; result: ProviderStatusResult };
   "tandem/provider/test": { direction: "clientToServer"; params: ProviderTestParams; result: ProviderTestResult };
   "tandem/model/list": { direction: "clientToServer"; params: ModelListParams; result: ModelListResult };
+  "tandem/skills/list": { direction: "clientToServer"; params: SkillsListParams; result: SkillsListResult };
   "tandem/requestApproval": { direction: "serverToClient"; params: RequestApprovalParams; result: RequestApprovalResult };
   "tandem/turn/started": { direction: "serverToClient"; params: TurnNotification; result: void };
   "tandem/turn/completed": { direction: "serverToClient"; params: TurnNotification; result: void };
@@ -1406,6 +1470,7 @@ export const METHOD_NAMES = [
   "tandem/provider/status",
   "tandem/provider/test",
   "tandem/model/list",
+  "tandem/skills/list",
   "tandem/requestApproval",
   "tandem/turn/started",
   "tandem/turn/completed",

@@ -67,6 +67,7 @@ const KINDS: { [M in MethodName]: KindOf<M> } = {
   "tandem/provider/status": "clientRequest",
   "tandem/provider/test": "clientRequest",
   "tandem/model/list": "clientRequest",
+  "tandem/skills/list": "clientRequest",
   "tandem/requestApproval": "serverRequest",
   "tandem/turn/started": "serverNotification",
   "tandem/turn/completed": "serverNotification",

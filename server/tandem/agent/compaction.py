@@ -32,6 +32,8 @@ from tandem.model.catalog import context_window
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient, ModelRequest, OutputItemDone, OutputTextDelta
 from tandem.protocol import JsonDict
+from tandem.skills.inject import OPEN_TAG as SKILL_OPEN_TAG
+from tandem.skills.inject import active_skill_blocks
 from tandem.tools.truncation import truncate_middle
 
 USER_MESSAGE_BUDGET = 20_000  # tokens of recent user messages kept verbatim
@@ -47,6 +49,7 @@ _CONTEXT_PREFIXES = (
     "<environment_context>",
     TURN_ABORTED_MARKER,
     SUMMARY_PREFIX,
+    SKILL_OPEN_TAG + "\n",
 )
 
 
@@ -145,6 +148,7 @@ def replacement_history(config: Config, history: Sequence[JsonDict], summary: st
     """What the conversation becomes: fresh initial context, recent user messages, the summary."""
     return [
         *initial_context(config),
+        *active_skill_blocks(history),  # skills in use before the compaction stay injected
         *recent_user_messages(history),
         message("user", SUMMARY_PREFIX + summary.strip() + SUMMARY_SUFFIX),
     ]

@@ -4,7 +4,8 @@ Layout of a thread's first request (after Codex, docs/reference-facts.md §1 and
 
 1. ``instructions``: Tandem's base instructions (``prompts/base_instructions.md``), identical for
    every request of every thread;
-2. a ``developer`` message describing the approval policy and sandbox mode;
+2. a ``developer`` message describing the approval policy and sandbox mode, then (when any skill is
+   listed) a ``developer`` message with ``<skills_instructions>`` (:mod:`tandem.agent.skill_context`);
 3. a ``user`` message ``# AGENTS.md instructions for <cwd>`` + ``<INSTRUCTIONS>...</INSTRUCTIONS>``
    (only when any AGENTS.md exists);
 4. a ``user`` message holding ``<environment_context>`` (cwd, approval policy, sandbox mode,
@@ -24,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from tandem.agent.skill_context import catalog_messages
 from tandem.config import Config, find_project_root
 from tandem.protocol import JsonDict
 from tandem.protocol.enums import ApprovalPolicy, SandboxMode
@@ -176,6 +178,7 @@ def permissions_text(config: Config) -> str:
 def initial_context(config: Config) -> list[JsonDict]:
     """The items recorded at the start of every thread, before the first user message."""
     items = [message("developer", permissions_text(config))]
+    items.extend(catalog_messages(config))  # <skills_instructions> (tandem.skills.catalog)
     agents = collect_agents_md(config)
     if agents:
         items.append(agents_md_message(config.cwd, agents))

@@ -22,6 +22,7 @@ from tandem.protocol.items import (
     InputItem,
     Range,
     SelectionInput,
+    SkillInput,
     TextInput,
 )
 
@@ -105,6 +106,8 @@ def content_part(item: InputItem, cwd: Path, fs: FileSystem) -> JsonDict:
         return {"type": "input_text", "text": item.text}
     if isinstance(item, ImageInput):
         return {"type": "input_image", "image_url": item.data_url or _image_data_url(item.path, cwd)}
+    if isinstance(item, SkillInput):
+        return {"type": "input_text", "text": f"${item.name}"}
     path = uri_to_path(item.uri, cwd)
     shown = _display(path, cwd)
     text, first = _slice(_read(fs, path), item.range)
@@ -145,7 +148,13 @@ def user_message(items: list[InputItem], cwd: Path, fs: FileSystem) -> JsonDict:
     """
     if not items:
         raise InvalidParamsError("input: a turn needs at least one input item")
-    return {"type": "message", "role": "user", "content": [content_part(item, cwd, fs) for item in items]}
+    # A skill item is not content: its SKILL.md is injected after this message (tandem.skills.inject).
+    content = [content_part(item, cwd, fs) for item in items if not isinstance(item, SkillInput)]
+    if not content:
+        content = [
+            {"type": "input_text", "text": " ".join(f"${item.name}" for item in items if isinstance(item, SkillInput))}
+        ]
+    return {"type": "message", "role": "user", "content": content}
 
 
 def preview_text(items: list[InputItem]) -> str:

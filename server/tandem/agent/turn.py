@@ -32,6 +32,7 @@ from tandem.agent.conversation import Conversation
 from tandem.agent.events import StreamRetrying, TokenUsageUpdated, TurnCompleted, TurnStarted
 from tandem.agent.input import preview_text, user_message
 from tandem.agent.response_stream import ResponseAssembler
+from tandem.agent.skill_context import skill_injections
 from tandem.agent.tool_host import TurnToolHost
 from tandem.agent.tool_scheduler import ToolScheduler
 from tandem.agent.turn_context import TurnContext
@@ -150,6 +151,8 @@ class TurnRunner:
             self._conversation.begin_turn(self.turn.id, item, text)
         else:
             self._conversation.record_user_input(self.turn.id, item, text)
+        for injected in skill_injections(self._ctx.config, input_items, self._conversation.history):
+            self._conversation.record(injected)  # <skill> blocks, once per thread (tandem.skills.inject)
         user_item = UserMessageItem(id=self.host.new_item_id(), content=input_items)
         self.host.item_started(user_item)
         self.host.item_completed(user_item)

@@ -56,6 +56,7 @@ FEATURES: list[tuple[str, Any, str]] = [
     (methods.PROVIDER_STATUS, None, f"{_H}.provider:provider_status"),
     (methods.PROVIDER_TEST, None, f"{_H}.provider:provider_test"),
     (methods.MODEL_LIST, None, f"{_H}.models:model_list"),
+    (methods.SKILLS_LIST, None, f"{_H}.skills:skills_list"),
     (
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
@@ -151,14 +152,17 @@ class App:
         @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
         def did_open(params: types.DidOpenTextDocumentParams) -> None:
             self._document_changed(params.text_document.uri)
+            self._check_skill(params.text_document.uri)
 
         @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
         def did_change(params: types.DidChangeTextDocumentParams) -> None:
             self._document_changed(params.text_document.uri)
+            self._check_skill(params.text_document.uri)
 
         @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
         def did_close(params: types.DidCloseTextDocumentParams) -> None:
             self._document_changed(params.text_document.uri)
+            self._check_skill(params.text_document.uri, closed=True)
 
         @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
         def did_save(params: types.DidSaveTextDocumentParams) -> None:
@@ -169,6 +173,14 @@ class App:
         """pygls already updated its copy; an edit Tandem is waiting on may now be confirmed."""
         if self._hub is not None:
             self._hub.editor.documents.client_changed(uri)
+
+    def _check_skill(self, uri: str, *, closed: bool = False) -> None:
+        """An open ``SKILL.md`` gets ``tandem skills validate``'s findings as diagnostics."""
+        if not uri.endswith("/SKILL.md"):
+            return
+        from tandem.lsp.skill_diagnostics import publish_skill_diagnostics
+
+        publish_skill_diagnostics(self.server, uri, closed=closed)
 
     def handle_stop_signals(self) -> None:
         """Install the SIGTERM/SIGHUP handlers (see the module docstring); call from the main thread."""

@@ -109,6 +109,14 @@ class ThreadHub:
             types.ShowMessageParams(type=types.MessageType.Warning, message=f"Tandem is {warning} ({config.cwd})")
         )
 
+    def config_for(self, params: ThreadStartParams) -> Config:
+        """The settings a thread started with ``params`` gets (its ``cwd``, model, permissions).
+
+        Raises:
+            InvalidParamsError: ``cwd`` is not a folder. ConfigError: the configuration is unusable.
+        """
+        return self._config(params)
+
     def settings(self) -> Config:
         """The settings a new thread in the workspace root gets (the command line over config.toml).
 

@@ -55,6 +55,7 @@ CLIENT_REQUESTS = frozenset(
         methods.PROVIDER_STATUS,
         methods.PROVIDER_TEST,
         methods.MODEL_LIST,
+        methods.SKILLS_LIST,
     }
 )
 

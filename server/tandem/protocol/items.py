@@ -81,8 +81,17 @@ class ImageInput(WireModel):
     data_url: str | None = None
 
 
+class SkillInput(WireModel):
+    """A skill the user picked (the panel's ``$`` completion): its name and its ``SKILL.md`` path, as
+    Codex's ``UserInput::Skill``; the server injects that file's text once per thread."""
+
+    type: Literal["skill"] = "skill"
+    name: str
+    path: str
+
+
 InputItem = Annotated[
-    TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput, Field(discriminator="type")
+    TextInput | FileInput | SelectionInput | DiagnosticInput | ImageInput | SkillInput, Field(discriminator="type")
 ]
 
 

@@ -571,3 +571,37 @@ class McpStatusNotification(WireModel):
 
     thread_id: str
     servers: list[McpServerStatus]
+
+
+class SkillsListParams(WireModel):
+    """``tandem/skills/list``: the skills a thread started in ``cwd`` (default: the workspace root) sees."""
+
+    cwd: str | None = None
+
+
+class SkillInfo(WireModel):
+    """One discovered skill (``server/tandem/skills/discovery.py``): ``path`` is its ``SKILL.md``;
+    ``scope`` ``repo`` or ``user``; ``implicit_invocation`` false when only the user may start it;
+    ``user_invocable`` false when the ``$`` completion should not offer it."""
+
+    name: str
+    description: str
+    path: str
+    scope: str
+    enabled: bool
+    implicit_invocation: bool
+    user_invocable: bool
+
+
+class SkillErrorInfo(WireModel):
+    """A ``SKILL.md`` that could not be loaded, and why."""
+
+    path: str
+    message: str
+
+
+class SkillsListResult(WireModel):
+    """The skills in catalog order, and the files that failed to load."""
+
+    skills: list[SkillInfo]
+    errors: list[SkillErrorInfo]

@@ -26,6 +26,7 @@ CHANGE_REJECT_FILES: Final = "tandem/change/rejectFiles"
 PROVIDER_STATUS: Final = "tandem/provider/status"
 PROVIDER_TEST: Final = "tandem/provider/test"
 MODEL_LIST: Final = "tandem/model/list"
+SKILLS_LIST: Final = "tandem/skills/list"
 
 # server -> client request
 REQUEST_APPROVAL: Final = "tandem/requestApproval"

@@ -1,0 +1,1 @@
+"""Agent Skills: discovery, SKILL.md front matter, the prompt catalog, explicit injection."""
