@@ -110,6 +110,9 @@ class Config:
     shell_default_timeout_ms: int = 10_000
     checkpoints: CheckpointMode = CheckpointMode.WORKSPACE
     turn_limits: TurnLimits = field(default_factory=lambda: TurnLimits())
+    hooks_inline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    """Inline ``[hooks]`` tables by layer: ``home`` (``$TANDEM_HOME/config.toml``) and ``project`` (a trusted
+    project's ``.tandem/config.toml``), read by :func:`tandem.hooks.config.discover_hooks`."""
 
     @property
     def sessions_dir(self) -> Path:
@@ -299,6 +302,11 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
                 sources[0],
             )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
+    hooks_inline = {
+        layer: table
+        for layer, table in (("home", raw.get("hooks")), ("project", project.get("hooks")))
+        if isinstance(table, Mapping)
+    }
     validate_source(raw, str(sources[0]))  # invalid values: an error naming the key and the file
     validate_source(project, str(sources[1]))
     raw = _deep_merge(raw, project)
@@ -367,6 +375,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
         shell_default_timeout_ms=toml.shell_default_timeout_ms,
         checkpoints=toml.checkpoints,
         turn_limits=TurnLimits(**toml.turn_limits.model_dump()),
+        hooks_inline=hooks_inline,
     )
 
 
