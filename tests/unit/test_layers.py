@@ -29,6 +29,7 @@ LAYERS: dict[str, float] = {
     "sandbox": 2,
     "testing": 2,
     "tools": 3,
+    "hooks": 3.5,  # over tools (ToolCall, the hook permission the orchestrator reads), under agent
     "agent": 4,
     "headless": 5,
     "lsp": 5,

@@ -28,9 +28,12 @@ from tandem.agent.input import check_input_size, preview_text
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
-from tandem.config import Config
+from tandem.config import Config, find_project_root
 from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError, SessionError
+from tandem.hooks.config import discover_hooks
+from tandem.hooks.dispatch import HookEngine
+from tandem.hooks.events import SessionFacts
 from tandem.model.catalog import catalog_model
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
@@ -125,6 +128,8 @@ class Thread:
         self._runner: TurnRunner | None = None
         self._private_tmp: Path | None = None
         self._checkpoint_home = CheckpointHome.under(config.tandem_home)
+        self.hooks = HookEngine(discover_hooks(config), self._hook_facts(), find_project_root(config.cwd))
+        self.hooks.session_start_source = "startup"  # "resume" after Thread.resume; fired by the first turn
 
     # --- construction ---------------------------------------------------------------------
 
@@ -204,7 +209,7 @@ class Thread:
             if writer is not None:
                 writer.close()
             raise
-        return cls(
+        thread = cls(
             config=config,
             client=client,
             tools=tools,
@@ -212,6 +217,8 @@ class Thread:
             approver=approver,
             conversation=conversation,
         )
+        thread.hooks.session_start_source = "resume"
+        return thread
 
     @classmethod
     def fork(
@@ -399,6 +406,7 @@ class Thread:
     def turn_context(self, turn_id: str, output_schema: JsonDict | None = None) -> TurnContext:
         """What turn ``turn_id`` reads: this thread's client, tools, policies and listeners, fixed now."""
         config = self.config
+        self.hooks.facts = self._hook_facts()  # the model and policy may have changed (configure)
         return TurnContext(
             thread_id=self.info.id,
             turn_id=turn_id,
@@ -419,6 +427,18 @@ class Thread:
             ),
             emit=self.emit,
             output_schema=output_schema,
+            hooks=self.hooks,
+        )
+
+    def _hook_facts(self) -> SessionFacts:
+        """What every hook event says about this thread (:mod:`tandem.hooks.events`)."""
+        path = self.conversation.info.path
+        return SessionFacts(
+            self.conversation.info.id,
+            self.config.cwd,
+            Path(path) if path else None,
+            self.config.model,
+            self.config.approval_policy,
         )
 
     async def run_turn(self, input_items: list[InputItem], *, output_schema: JsonDict | None = None) -> Turn:

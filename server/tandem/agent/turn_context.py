@@ -15,6 +15,7 @@ from tandem.agent.events import EventSink
 from tandem.checkpoints.home import CheckpointHome
 from tandem.config import ApprovalPolicy, Config
 from tandem.config_enums import CheckpointMode
+from tandem.hooks.dispatch import HookEngine
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import Workspace
@@ -50,6 +51,7 @@ class TurnContext:
         emit: delivers an event to the thread's listeners.
         output_schema: the JSON Schema the turn's final answer must follow (every model request of
             the turn carries it, as in Codex), or ``None``.
+        hooks: the thread's hooks (:mod:`tandem.hooks`), or ``None``.
     """
 
     thread_id: str
@@ -66,6 +68,7 @@ class TurnContext:
     retry: RetryPolicy
     emit: EventSink
     output_schema: JsonDict | None = None
+    hooks: HookEngine | None = None
 
     @property
     def cwd(self) -> Path:

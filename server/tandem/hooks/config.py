@@ -107,10 +107,10 @@ def parse_hooks(raw: object, source: str) -> tuple[list[HookHandler], list[str]]
     handlers: list[HookHandler] = []
     warnings: list[str] = []
     if not isinstance(raw, Mapping):
-        return handlers, [f"{source}: hooks must be a JSON object with a \"hooks\" table"]
+        return handlers, [f'{source}: hooks must be a JSON object with a "hooks" table']
     table = raw.get("hooks", raw) if "hooks" in raw else raw
     if not isinstance(table, Mapping):
-        return handlers, [f"{source}: \"hooks\" must be an object of event names"]
+        return handlers, [f'{source}: "hooks" must be an object of event names']
     by_name = {event.value: event for event in HookEvent}
     for name, groups in table.items():
         event = by_name.get(str(name))
@@ -128,7 +128,7 @@ def parse_hooks(raw: object, source: str) -> tuple[list[HookHandler], list[str]]
 
 def _group(event: HookEvent, group: object, source: str, warnings: list[str]) -> list[HookHandler]:
     if not isinstance(group, Mapping):
-        warnings.append(f"{source}: a {event.value} entry must be an object with \"hooks\"")
+        warnings.append(f'{source}: a {event.value} entry must be an object with "hooks"')
         return []
     matcher = group.get("matcher")
     if matcher is not None and not isinstance(matcher, str):
@@ -142,7 +142,7 @@ def _group(event: HookEvent, group: object, source: str, warnings: list[str]) ->
             return []
     entries = group.get("hooks", [])
     if not isinstance(entries, list):
-        warnings.append(f"{source}: {event.value} \"hooks\" must be a list")
+        warnings.append(f'{source}: {event.value} "hooks" must be a list')
         return []
     found = []
     for entry in entries:
@@ -160,7 +160,7 @@ def _handler(
         return None
     kind = entry.get("type", "command")
     if kind != "command":
-        warnings.append(f"{source}: skipping {kind!r} hook for {event.value} (only \"command\" hooks are supported)")
+        warnings.append(f'{source}: skipping {kind!r} hook for {event.value} (only "command" hooks are supported)')
         return None
     if entry.get("async"):
         warnings.append(f"{source}: skipping async hook for {event.value} (async hooks are not supported)")
@@ -185,7 +185,8 @@ def _read_json(path: Path, warnings: list[str]) -> object | None:
         warnings.append(f"failed to read hooks config {path}: {exc}")
         return None
     try:
-        return json.loads(text)
+        value: object = json.loads(text)
+        return value
     except ValueError as exc:
         warnings.append(f"failed to parse hooks config {path}: {exc}")
         return None
@@ -203,7 +204,7 @@ def discover_hooks(config: Config) -> HookSet:
         layers.append((root / ".tandem", config.hooks_inline.get("project")))
     elif project_file.is_file():
         warnings.append(
-            f"{project_file}: not run (the project is not trusted; set [projects.\"{root}\"] "
+            f'{project_file}: not run (the project is not trusted; set [projects."{root}"] '
             f'trust_level = "trusted" in {config.tandem_home / "config.toml"} to run its hooks)'
         )
     for folder, inline in layers:
