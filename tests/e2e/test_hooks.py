@@ -200,3 +200,23 @@ def test_hooks_list_and_debug_hooks(model_server, tandem_home: Path, workspace: 
     assert result.returncode == 0, result.stderr
     lines = [line for line in result.stderr.splitlines() if "tandem.hooks.firing" in line]
     assert len(lines) == 1 and "hook PreToolUse[Bash] `true`" in lines[0] and "exit 0" in lines[0]
+
+
+def test_pre_tool_use_ask_goes_to_the_approver_and_allow_skips_it(
+    model_server, tandem_home: Path, workspace: Path
+) -> None:
+    ask = json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "ask"}})
+    _hooks_json(tandem_home, {"PreToolUse": _group(f"echo {ask!r}", "Bash")})
+    server = model_server([respond(shell("echo ran > ran.txt")), respond(message("ok"))])
+    # -a never would run it unasked; the hook's ask reaches the approver (no terminal: declined).
+    asked = run_tandem("exec", "--json", "-a", "never", "go", cwd=workspace)
+    assert asked.returncode == 0, asked.stderr
+    assert not (workspace / "ran.txt").exists()
+    assert "rejected by user" in json.dumps(server.requests[1].body["input"])
+    allow = json.dumps({"decision": "approve"})  # Codex's and Claude Code's legacy form
+    _hooks_json(tandem_home, {"PreToolUse": _group(f"echo {allow!r}", "Bash")})
+    model_server([respond(shell("echo ran > ran.txt")), respond(message("ok"))])
+    # untrusted would ask (and, without a terminal, decline); the hook's allow skips the question.
+    allowed = run_tandem("exec", "--json", "-a", "untrusted", "go", cwd=workspace)
+    assert allowed.returncode == 0, allowed.stderr
+    assert (workspace / "ran.txt").read_text() == "ran\n"
