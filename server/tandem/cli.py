@@ -326,6 +326,7 @@ def _add_logging_flags(parser: argparse.ArgumentParser) -> None:
         "-v", "--verbose", action="count", default=0, help="debug logs (-vv: the libraries' too); see tandem.logs"
     )
     parser.add_argument("--log-file", help="append logs to this file instead of stderr (never stdout)")
+    parser.add_argument("--debug-hooks", action="store_true", help="log one line per hook run (tandem.hooks)")
 
 
 def _add_exec_flags(parser: argparse.ArgumentParser, *, resume: bool = False) -> None:
@@ -335,6 +336,12 @@ def _add_exec_flags(parser: argparse.ArgumentParser, *, resume: bool = False) ->
     _add_model_flags(parser, headless=True)
     _add_logging_flags(parser)
     parser.set_defaults(func=_cmd_exec)
+
+
+def _cmd_hooks(args: argparse.Namespace) -> int:
+    from tandem.headless.hooks_cmd import hooks_list
+
+    return hooks_list(Path.cwd(), args.json)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -370,6 +377,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_flags(lsp)
     _add_logging_flags(lsp)
     lsp.set_defaults(func=_cmd_lsp)
+
+    hooks = sub.add_parser("hooks", allow_abbrev=False, help="list the hooks a session here would run")
+    hooks_sub = hooks.add_subparsers(dest="action", required=True)
+    hooks_list = hooks_sub.add_parser(
+        "list", allow_abbrev=False, help="the hooks of every config layer, in firing order"
+    )
+    hooks_list.add_argument("--json", action="store_true", help="print them as JSON")
+    hooks.set_defaults(func=_cmd_hooks)
 
     sandbox = sub.add_parser(
         "sandbox",
@@ -534,6 +549,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             sys.stderr.write(f"tandem: cannot open the log file: {exc}\n")
             return 2
+        if getattr(args, "debug_hooks", False):
+            import logging
+
+            logging.getLogger("tandem.hooks.firing").setLevel(logging.DEBUG)
     gone = current_folder_gone(args)
     if gone is not None:
         sys.stderr.write(gone + "\n")

@@ -131,6 +131,9 @@ class Config:
     turn_limits: TurnLimits = field(default_factory=lambda: TurnLimits())
     mcp_servers: tuple[McpServerConfig, ...] = ()
     skills: SkillsSettings = field(default_factory=lambda: SkillsSettings())
+    hooks_inline: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    """Inline ``[hooks]`` tables by layer: ``home`` (``$TANDEM_HOME/config.toml``) and ``project`` (a trusted
+    project's ``.tandem/config.toml``), read by :func:`tandem.hooks.config.discover_hooks`."""
 
     @property
     def sessions_dir(self) -> Path:
@@ -325,6 +328,11 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
                 sources[0],
             )
         project = {key: value for key, value in project.items() if key in PROJECT_SAFE_KEYS}
+    hooks_inline = {
+        layer: table
+        for layer, table in (("home", raw.get("hooks")), ("project", project.get("hooks")))
+        if isinstance(table, Mapping)
+    }
     validate_source(raw, str(sources[0]))  # invalid values: an error naming the key and the file
     validate_source(project, str(sources[1]))
     mcp_sources = {
@@ -405,6 +413,7 @@ def load_config(cwd: Path, cli: CliOverrides | None = None, environ: Mapping[str
                 for rule in toml.skills.config
             ),
         ),
+        hooks_inline=hooks_inline,
     )
 
 

@@ -33,9 +33,9 @@ from tandem.errors import ConfigError
 
 log = logging.getLogger("tandem.config")
 
-EXTRA_TOP_LEVEL = frozenset({"projects"})
+EXTRA_TOP_LEVEL = frozenset({"projects", "hooks"})
 """Top-level keys Tandem reads outside :class:`~tandem.config_toml.ConfigToml` (``[projects."<path>"]``
-``trust_level``, read from the raw user config)."""
+``trust_level``, read from the raw user config; ``[hooks]``, read per layer by :mod:`tandem.hooks.config`)."""
 
 CODEX_ONLY_KEYS: Mapping[type[BaseModel], frozenset[str]] = {
     ConfigToml: frozenset(

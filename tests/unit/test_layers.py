@@ -32,6 +32,7 @@ LAYERS: dict[str, float] = {
     "mcp": 2,
     "testing": 2,
     "tools": 3,
+    "hooks": 3.5,  # over tools (ToolCall, the hook permission the orchestrator reads), under agent
     "agent": 4,
     "headless": 5,
     "lsp": 5,

@@ -290,6 +290,14 @@ class Conversation:
         self._history.append(item)
         self._persist(RecordKind.RESPONSE_ITEM, item)
 
+    def last_assistant_text(self) -> str | None:
+        """The text of the newest assistant message in the history (for the Stop hook), or ``None``."""
+        for item in reversed(self._history):
+            if item.get("type") == "message" and item.get("role") == "assistant":
+                parts = item.get("content") or []
+                return "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+        return None
+
     def record_event(self, payload: dict[str, Any]) -> None:
         """Append a user-visible event to the rollout (never sent to the model)."""
         self._persist(RecordKind.EVENT_MSG, payload)

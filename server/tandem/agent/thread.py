@@ -28,9 +28,12 @@ from tandem.agent.input import check_input_size, preview_text
 from tandem.agent.turn import TurnMode, TurnRunner
 from tandem.agent.turn_context import Approver, TurnContext
 from tandem.checkpoints.home import CheckpointHome
-from tandem.config import Config
+from tandem.config import Config, find_project_root
 from tandem.config_enums import CheckpointMode
 from tandem.errors import BusyError, ConfigError, SessionError
+from tandem.hooks.config import discover_hooks
+from tandem.hooks.dispatch import HookEngine
+from tandem.hooks.events import SessionFacts
 from tandem.mcp.manager import McpManager
 from tandem.model.catalog import catalog_model
 from tandem.model.retry import RetryPolicy
@@ -134,6 +137,8 @@ class Thread:
         self._runner: TurnRunner | None = None
         self._private_tmp: Path | None = None
         self._checkpoint_home = CheckpointHome.under(config.tandem_home)
+        self.hooks = HookEngine(discover_hooks(config), self._hook_facts(), find_project_root(config.cwd))
+        self.hooks.session_start_source = "startup"  # "resume" after Thread.resume; fired by the first turn
 
     # --- construction ---------------------------------------------------------------------
 
@@ -216,7 +221,7 @@ class Thread:
             if writer is not None:
                 writer.close()
             raise
-        return cls(
+        thread = cls(
             config=config,
             client=client,
             tools=tools,
@@ -225,6 +230,8 @@ class Thread:
             conversation=conversation,
             mcp=mcp,
         )
+        thread.hooks.session_start_source = "resume"
+        return thread
 
     @classmethod
     def fork(
@@ -414,6 +421,7 @@ class Thread:
     def turn_context(self, turn_id: str, output_schema: JsonDict | None = None) -> TurnContext:
         """What turn ``turn_id`` reads: this thread's client, tools, policies and listeners, fixed now."""
         config = self.config
+        self.hooks.facts = self._hook_facts()  # the model and policy may have changed (configure)
         return TurnContext(
             thread_id=self.info.id,
             turn_id=turn_id,
@@ -435,6 +443,18 @@ class Thread:
             emit=self.emit,
             output_schema=output_schema,
             tool_source=self.prepare_tools if self.mcp is not None else None,
+            hooks=self.hooks,
+        )
+
+    def _hook_facts(self) -> SessionFacts:
+        """What every hook event says about this thread (:mod:`tandem.hooks.events`)."""
+        path = self.conversation.info.path
+        return SessionFacts(
+            self.conversation.info.id,
+            self.config.cwd,
+            Path(path) if path else None,
+            self.config.model,
+            self.config.approval_policy,
         )
 
     def start_mcp(self) -> None:

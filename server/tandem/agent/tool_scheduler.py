@@ -13,8 +13,10 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from tandem.agent.hook_calls import run_tool
 from tandem.agent.turn_limits import Refusal, TurnGuard
 from tandem.errors import TandemError
+from tandem.hooks.dispatch import HookEngine
 from tandem.protocol import JsonDict
 from tandem.protocol.items import ErrorItem
 from tandem.tools.base import Concurrency, Effect, Tool, ToolCall, ToolHost, ToolOutput
@@ -50,6 +52,8 @@ class ToolScheduler:
         tools: the registry calls are looked up in.
         guard: the turn's guard (:mod:`tandem.agent.turn_limits`); a call it refuses is not run and gets
             the refusal as its output.
+        hooks: the thread's hooks: every call of a known tool runs through PreToolUse and PostToolUse
+            here, the one dispatch point of every tool (:mod:`tandem.agent.hook_calls`).
 
     A call whose tool is unknown gets an ``unsupported call`` output; a tool's
     :class:`~tandem.errors.TandemError` becomes its (failed) output. The user's cancel
@@ -57,8 +61,15 @@ class ToolScheduler:
     call's task cancelled, and the calls that wait for it are cancelled too.
     """
 
-    def __init__(self, host: SchedulerHost, tools: ToolRegistry, guard: TurnGuard | None = None) -> None:
+    def __init__(
+        self,
+        host: SchedulerHost,
+        tools: ToolRegistry,
+        guard: TurnGuard | None = None,
+        hooks: HookEngine | None = None,
+    ) -> None:
         self._host = host
+        self._hooks = hooks
         self._tools = tools
         self._guard = guard
         self._entries: list[_Entry] = []
@@ -108,12 +119,7 @@ class ToolScheduler:
             return ToolOutput(f"unsupported call: {call.name}", success=False)
         started = time.monotonic()
         log.debug("tool call %s: %s started", call.call_id, call.name)
-        try:
-            if tool.effect is Effect.MUTATING:
-                await self._host.before_mutation()
-            output = await tool.run(call, self._host)
-        except TandemError as exc:
-            output = ToolOutput(exc.message, success=False)
+        output = await run_tool(self._hooks, self._host, call, lambda: self._call(tool, call))
         log.debug(
             "tool call %s: %s %s in %.0f ms",
             call.call_id,
@@ -122,6 +128,14 @@ class ToolScheduler:
             (time.monotonic() - started) * 1000,
         )
         return output
+
+    async def _call(self, tool: Tool, call: ToolCall) -> ToolOutput:
+        try:
+            if tool.effect is Effect.MUTATING:
+                await self._host.before_mutation()
+            return await tool.run(call, self._host)
+        except TandemError as exc:
+            return ToolOutput(exc.message, success=False)
 
     async def finish_and_record(self) -> None:
         """Wait for every call in order and record its output.

@@ -26,6 +26,7 @@ import asyncio
 import logging
 from enum import Enum
 
+from tandem.agent import hook_calls
 from tandem.agent.compaction import replacement_history, summarize
 from tandem.agent.context import TURN_ABORTED_MARKER, message
 from tandem.agent.conversation import Conversation
@@ -93,6 +94,7 @@ class TurnRunner:
         self._pending: list[list[InputItem]] = []
         self._guard = TurnGuard(ctx.config.turn_limits)
         self._tools = ctx.tools
+        self._stop_continued = False
 
     def steer(self, input_items: list[InputItem]) -> None:
         """Queue input for the turn's next model request."""
@@ -114,10 +116,12 @@ class TurnRunner:
                 self._tools = await self._ctx.tool_source()  # waits for the thread's MCP servers
             if self._mode is TurnMode.COMPACT:
                 await self._compact("manual")
-            else:
-                self._add_user_input(self._input, first=True)
+            elif await self._before_prompt():
                 while await self._sample() or self._pending:
                     pass  # tool calls (or steered input) need another model request
+                while await self._stop_hook_continues():
+                    while await self._sample() or self._pending:
+                        pass
         except asyncio.CancelledError:  # an interrupt, or the user's cancel at an approval
             status = TurnStatus.INTERRUPTED
             await self._abort()
@@ -129,6 +133,35 @@ class TurnRunner:
             code = TurnErrorCode.OTHER
         await self.host.sync_checkpoint(final=True)
         return self._finish(status, error, code)
+
+    async def _before_prompt(self) -> bool:
+        """SessionStart (a thread's first turn) and UserPromptSubmit hooks, then the prompt is recorded with
+        the hooks' additional context after it (developer messages, as Codex records them). Returns
+        ``False`` when a UserPromptSubmit hook blocked the prompt: it is not recorded, the user is told the
+        reason and the turn ends without a model request (:mod:`tandem.agent.hook_calls`)."""
+        hooks = self._ctx.hooks
+        start = await hook_calls.session_start(hooks, self.host)
+        prompt = await hook_calls.user_prompt_submit(hooks, self.host, preview_text(self._input))
+        if prompt is not None and prompt.blocked:
+            hook_calls.reporter(self.host)(f"prompt blocked by a UserPromptSubmit hook: {prompt.reason}")
+            return False
+        self._add_user_input(self._input, first=True)
+        for outcome in (start, prompt):
+            for item in hook_calls.context_items(outcome) if outcome is not None else ():
+                self._conversation.record(item)
+        return True
+
+    async def _stop_hook_continues(self) -> bool:
+        """Stop hooks, when the model answered without a tool call: a block records its reason as the next
+        user message and the turn samples again (``stop_hook_active`` is then true)."""
+        outcome = await hook_calls.stop(
+            self._ctx.hooks, self.host, self._stop_continued, self._conversation.last_assistant_text()
+        )
+        if outcome is None or not outcome.blocked or not outcome.reason:
+            return False
+        self._stop_continued = True
+        self._conversation.record(message("user", outcome.reason))
+        return True
 
     def _announce_start(self) -> None:
         self._started = True
@@ -235,7 +268,7 @@ class TurnRunner:
         carries them, while held messages are dropped. On an interrupt, what the user saw complete
         stays in the conversation."""
         ctx = self._ctx
-        scheduler = self._scheduler = ToolScheduler(self.host, self._tools, self._guard)
+        scheduler = self._scheduler = ToolScheduler(self.host, self._tools, self._guard, ctx.hooks)
         try:
             request = self._conversation.build_request(ctx.config, self._tools, ctx.output_schema)
             async for event in ctx.client.stream(request):

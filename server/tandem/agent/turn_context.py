@@ -15,6 +15,7 @@ from tandem.agent.events import EventSink
 from tandem.checkpoints.home import CheckpointHome
 from tandem.config import ApprovalPolicy, Config
 from tandem.config_enums import CheckpointMode
+from tandem.hooks.dispatch import HookEngine
 from tandem.model.retry import RetryPolicy
 from tandem.model.types import ModelClient
 from tandem.patch.workspace import Workspace
@@ -55,6 +56,7 @@ class TurnContext:
             the turn carries it, as in Codex), or ``None``.
         tool_source: when the thread has MCP servers, what the turn awaits before its first request
             for the tools to offer (``tools`` plus the servers'); ``None``: ``tools`` is the list.
+        hooks: the thread's hooks (:mod:`tandem.hooks`), or ``None``.
     """
 
     thread_id: str
@@ -72,6 +74,7 @@ class TurnContext:
     emit: EventSink
     output_schema: JsonDict | None = None
     tool_source: ToolSource | None = None
+    hooks: HookEngine | None = None
 
     @property
     def cwd(self) -> Path:

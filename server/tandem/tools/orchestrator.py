@@ -53,6 +53,7 @@ from tandem.tools.approvals import (
     patch_requirement,
 )
 from tandem.tools.base import ToolHost
+from tandem.tools.hook_permission import HookPermission, current
 from tandem.tools.process import ProcessResult
 from tandem.tools.proposals import ProposedFile
 
@@ -224,6 +225,11 @@ class Orchestrator:
         requirement = command_requirement(policy, safety=safety, permissions=permissions)
         if missing and policy is ApprovalPolicy.NEVER:
             return CommandDecision(Requirement.FORBID, CommandVerdict(NO_SANDBOX_REFUSAL))
+        hook = current()  # a PreToolUse hook's "ask" or "allow" (tools/hook_permission.py)
+        if hook is not None and hook.permission is HookPermission.ASK:
+            return CommandDecision(Requirement.ASK, run, hook.reason or "A PreToolUse hook asks you to approve this.")
+        if hook is not None and hook.permission is HookPermission.ALLOW:
+            return CommandDecision(Requirement.SKIP, run)
         if requirement is Requirement.SKIP or self._host.session_approvals.command_approved(
             request.command, permissions=permissions
         ):
@@ -307,6 +313,12 @@ class Orchestrator:
             ]
         )
         requirement = patch_requirement(host.config.approval_policy, paths, roots, protected)
+        hook = current()  # a PreToolUse hook's "ask" or "allow" (tools/hook_permission.py)
+        if hook is not None and requirement is not Requirement.FORBID:
+            if hook.permission is HookPermission.ASK:
+                return Requirement.ASK
+            if hook.permission is HookPermission.ALLOW:
+                return Requirement.SKIP
         if requirement is Requirement.SKIP or host.session_approvals.paths_approved(paths):
             return Requirement.SKIP
         return requirement
