@@ -6,7 +6,7 @@ are merged, so every message names the key and where it came from.
   known key is close, e.g. ``~/.tandem/config.toml: unknown key 'sandbox_mod' (ignored); did you mean
   'sandbox_mode'?``. Codex does the same at run time: its ``ConfigToml`` (codex-rs/config/src/config_toml.rs)
   is read with serde's default, which skips unknown keys (only its JSON Schema forbids them). Keys of
-  Codex's own config that Tandem does not read (``notify``, ``mcp_servers``, ``tui``...) get one line per
+  Codex's own config that Tandem does not read (``notify``, ``tui``, ``plugins``...) get one line per
   source saying so, never a "did you mean".
 * **Invalid values are errors** (:class:`~tandem.errors.ConfigError`) naming the key and the source:
   ``invalid configuration in ~/.tandem/config.toml: shell_default_timeout_ms = -5: Input should be greater
@@ -33,9 +33,10 @@ from tandem.errors import ConfigError
 
 log = logging.getLogger("tandem.config")
 
-EXTRA_TOP_LEVEL = frozenset({"projects", "hooks"})
+EXTRA_TOP_LEVEL = frozenset({"projects", "hooks", "mcp_servers"})
 """Top-level keys Tandem reads outside :class:`~tandem.config_toml.ConfigToml` (``[projects."<path>"]``
-``trust_level``, read from the raw user config; ``[hooks]``, read per layer by :mod:`tandem.hooks.config`)."""
+``trust_level``, read from the raw user config; ``[hooks]``, read per layer by :mod:`tandem.hooks.config`;
+``[mcp_servers.<name>]``, validated by :mod:`tandem.config_mcp`)."""
 
 CODEX_ONLY_KEYS: Mapping[type[BaseModel], frozenset[str]] = {
     ConfigToml: frozenset(
@@ -57,7 +58,6 @@ CODEX_ONLY_KEYS: Mapping[type[BaseModel], frozenset[str]] = {
             "forced_chatgpt_workspace_id",
             "forced_login_method",
             "cli_auth_credentials_store",
-            "mcp_servers",
             "mcp_oauth_credentials_store",
             "mcp_oauth_callback_port",
             "mcp_oauth_callback_url",
@@ -91,7 +91,6 @@ CODEX_ONLY_KEYS: Mapping[type[BaseModel], frozenset[str]] = {
             "tool_suggest",
             "agents",
             "memories",
-            "skills",
             "plugins",
             "marketplaces",
             "features",

@@ -32,6 +32,8 @@ ABBREVIATED = {
     "protocol": [["schema", "--ou", "x.json"]],
     "demo": [["--ke"], ["--work", "x"]],
     "mcp": [["list", "--js"], ["add", "x", "--ur", "http://a"], ["add", "x", "--bearer", "V", "--url", "http://a"]],
+    "skills": [["list", "--js"], ["list", "--c", "."]],
+    "hooks": [["list", "--js"]],
 }
 MISTYPED = {"exec": ["--modle", "x", "hi"], "sandbox": ["--sandox", "read-only", "--", "true"]}
 

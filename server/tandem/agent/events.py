@@ -13,8 +13,8 @@ from pathlib import Path
 
 from tandem.patch.applier import FileChange
 from tandem.protocol.enums import TurnErrorCode
+from tandem.protocol.extensions import McpServerStatus
 from tandem.protocol.items import ErrorItem, Item, PlanStep, ThreadInfo, Turn, Usage
-from tandem.protocol.messages import McpServerStatus
 from tandem.tools.approvals import HunkState
 
 

@@ -19,12 +19,12 @@ from tandem.agent.events import (
     TurnStarted,
 )
 from tandem.protocol import methods
+from tandem.protocol.extensions import McpStatusNotification
 from tandem.protocol.items import WireModel
 from tandem.protocol.messages import (
     DeltaNotification,
     DiffUpdatedNotification,
     ItemNotification,
-    McpStatusNotification,
     PlanUpdatedNotification,
     StreamRetryNotification,
     TokenUsageNotification,

@@ -32,7 +32,7 @@ from tandem.mcp.client import CallResult, McpConnection, McpToolInfo
 from tandem.mcp.names import qualify
 from tandem.protocol import JsonDict
 from tandem.protocol.enums import McpServerState
-from tandem.protocol.messages import McpServerStatus
+from tandem.protocol.extensions import McpServerStatus
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from tandem.protocol.enums import (
     ApprovalPolicy,
     ChangeKind,
     HunkSpanStatus,
-    McpServerState,
     ProviderState,
     ReasoningEffort,
     SandboxMode,
@@ -554,54 +553,3 @@ class TandemServerCapabilities(WireModel):
 
     version: int
     slash_commands: list[str]
-
-
-class McpServerStatus(WireModel):
-    """One configured MCP server: its ``state``, the reason when it ``failed``, the model-visible names
-    of its tools when ``ready``."""
-
-    name: str
-    state: McpServerState
-    error: str | None = None
-    tools: list[str] = Field(default_factory=list)
-
-
-class McpStatusNotification(WireModel):
-    """``tandem/mcp/status``: the MCP servers of a thread, after they started (or failed to)."""
-
-    thread_id: str
-    servers: list[McpServerStatus]
-
-
-class SkillsListParams(WireModel):
-    """``tandem/skills/list``: the skills a thread started in ``cwd`` (default: the workspace root) sees."""
-
-    cwd: str | None = None
-
-
-class SkillInfo(WireModel):
-    """One discovered skill (``server/tandem/skills/discovery.py``): ``path`` is its ``SKILL.md``;
-    ``scope`` ``repo`` or ``user``; ``implicit_invocation`` false when only the user may start it;
-    ``user_invocable`` false when the ``$`` completion should not offer it."""
-
-    name: str
-    description: str
-    path: str
-    scope: str
-    enabled: bool
-    implicit_invocation: bool
-    user_invocable: bool
-
-
-class SkillErrorInfo(WireModel):
-    """A ``SKILL.md`` that could not be loaded, and why."""
-
-    path: str
-    message: str
-
-
-class SkillsListResult(WireModel):
-    """The skills in catalog order, and the files that failed to load."""
-
-    skills: list[SkillInfo]
-    errors: list[SkillErrorInfo]

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from tandem.protocol import methods as m
+from tandem.protocol.extensions import McpStatusNotification, SkillsListParams, SkillsListResult
 from tandem.protocol.items import (
     AgentMessageItem,
     CommandExecutionItem,
@@ -36,7 +37,6 @@ from tandem.protocol.messages import (
     DiffUpdatedNotification,
     EmptyResult,
     ItemNotification,
-    McpStatusNotification,
     ModelListParams,
     ModelListResult,
     PlanUpdatedNotification,
@@ -49,8 +49,6 @@ from tandem.protocol.messages import (
     RequestApprovalResult,
     ReviewResult,
     ServerRequestResolvedNotification,
-    SkillsListParams,
-    SkillsListResult,
     StreamRetryNotification,
     TandemServerCapabilities,
     ThreadCompactParams,

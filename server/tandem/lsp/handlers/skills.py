@@ -6,8 +6,9 @@ from typing import Any
 
 from tandem.lsp.hub import ThreadHub
 from tandem.lsp.rpc import parse_params
+from tandem.protocol.extensions import SkillErrorInfo, SkillInfo, SkillsListParams, SkillsListResult
 from tandem.protocol.items import dump
-from tandem.protocol.messages import SkillErrorInfo, SkillInfo, SkillsListParams, SkillsListResult, ThreadStartParams
+from tandem.protocol.messages import ThreadStartParams
 from tandem.skills.discovery import Invocation, load_for_config
 
 
