@@ -10,7 +10,7 @@
  *   chat shows, and its link answers; a failed command shows its tail;
  * - Esc in the chat stops the turn; Ctrl+L starts a new thread; Ctrl+Alt+I opens the chat;
  * - a scripted HTTP 500 is a server error (not a connection problem) and Retry re-sends the turn; a
- *   429 quota error advises checking billing; Open settings opens Tandem's settings;
+ *   429 quota error advises checking billing; Open settings opens the provider setup view;
  * - inline ask (Ctrl+I) is a widget at the cursor with the proposal as a diff and Accept / Discard;
  * - small things: relative paths, a long message collapsed, never "no model", the status line on
  *   one line at 300 px, no /review.
@@ -348,7 +348,7 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     expect(last).toContain("Log line 24: span() raised");
   });
 
-  step("a 429 quota error advises checking billing; Open settings opens Tandem's settings", async () => {
+  step("a 429 quota error advises checking billing; Open settings opens the provider setup", async () => {
     await send("One more thing.");
     const failure = chat().locator(".turn-failure[data-code='quota']");
     await failure.waitFor({ timeout: 60_000 });
@@ -356,9 +356,17 @@ describe.skipIf(skip)(skip ? `feedback user path (skipped: ${skip})` : "feedback
     expect(await failure.innerText()).toContain("Check your plan and billing");
     expect(await failure.getByRole("button", { name: "Check billing" }).isVisible()).toBe(true);
     await snapBoth("quota-advice");
+    // Open settings leads to the setup view (provider, key, model), on the provider in use; Back to chat returns.
     await failure.getByRole("button", { name: "Open settings" }).click();
-    await page.locator(".settings-editor").waitFor({ timeout: 30_000 });
-    await page.keyboard.press("Control+w");
+    const setup = chat().getByRole("region", { name: "Set up a model provider" });
+    await setup.waitFor({ timeout: 30_000 });
+    expect(await chat().getByLabel("Provider", { exact: true }).inputValue()).toBe("openai");
+    await setup.getByRole("button", { name: "Test connection" }).waitFor();
+    await snap("quota-open-settings");
+    await setup.getByRole("button", { name: "Back to chat" }).click();
+    await setup.waitFor({ state: "hidden", timeout: 15_000 });
+    await composer().waitFor({ timeout: 15_000 });
+    expect(await chat().locator(".turn-failure[data-code='quota']").count()).toBe(1);
   });
 
   step("at a 300 px panel the status line stays on one line", async () => {

@@ -196,7 +196,8 @@ describe.skipIf(skip)(skip ? `first run in Chromium (skipped: ${skip})` : "first
       await chat.getByLabel("Provider", { exact: true }).selectOption({ label: "OpenAI-compatible URL" });
       await chat.getByLabel("Base URL", { exact: true }).fill(baseUrl);
       await chat.getByLabel("API key (OPENAI_API_KEY)").fill(FIRSTRUN_KEY);
-      await chat.getByLabel("Model", { exact: true }).fill(FIRSTRUN_MODEL);
+      // The setup form's Model field (the composer, hidden during setup, has a Model picker too).
+      await chat.getByLabel("Model", { exact: true }).and(chat.locator("input")).fill(FIRSTRUN_MODEL);
       await chat.getByRole("button", { name: "Test connection" }).click();
       const result = chat.locator(".setup-result.ok");
       await result.waitFor({ timeout: 60_000 });

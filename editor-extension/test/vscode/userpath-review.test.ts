@@ -14,7 +14,8 @@
  * 3. undoing a hunk from its lens saves the file; the chat's summary and change card update;
  * 4. the summary's Undo of one file, Keep All; Restore checkpoint marks the turn undone, Redo
  *    un-marks it;
- * 5. agent edits, the undo and an accepted inline ask are saved (the tab is never left dirty).
+ * 5. agent edits, the undo and an inline ask's proposal accepted in its widget are saved (the tab is
+ *    never left dirty).
  *
  * Screenshots: test-artifacts/vscode/review/NN-step-{dark,light}.png at 1440x900; the chat at a
  * 300 px side bar in NN-chat-300-{dark,light}.png.
@@ -39,6 +40,8 @@ const HERE = path.dirname(new URL(import.meta.url).pathname);
 const OUT = path.join(ARTIFACTS, "review");
 const CORE = "intervals/core.py";
 const INIT = "intervals/__init__.py";
+
+const squash = (s: string | null | undefined): string => (s ?? "").replace(/\s+/g, " ").trim();
 
 interface DocState { open: boolean; isDirty?: boolean; text?: string }
 interface TabState { label: string; kind: "diff" | "text" | "other"; uri: string; active: boolean; dirty: boolean }
@@ -293,13 +296,19 @@ describe.skipIf(skip)(skip ? `review user path (skipped: ${skip})` : "review use
     const line = onDisk(CORE).split("\n").findIndex((l) => l.startsWith("def total_length"));
     await call({ op: "open", path: CORE, line });
     await call({ op: "exec", command: "tandem.inlineAsk", args: [{ prompt: "Add a doctest" }], detach: true }); // it ends with the proposal's answer
-    await waitFor("the inline ask's proposal", async () => (await tabs()).some((t) => t.active && t.uri.startsWith("tandem-proposal:")), 60_000);
-    await waitFor("its lens", async () => (await lens(/Accept hunk/).count()) === 1, 30_000);
-    await call({ op: "exec", command: "tandem.keepAll" }); // in a proposal: apply it as the diff shows it
+    // The proposal is reviewed in the inline-ask widget at the cursor (no proposal diff tab): Accept there.
+    const box = page.locator(".review-widget").filter({ visible: true }).filter({ hasText: "Proposed change" }).last();
+    await box.waitFor({ timeout: 60_000 });
+    expect(squash(await box.innerText())).toContain(squash(`+${DOCTEST}`));
+    expect((await tabs()).some((t) => t.uri.startsWith("tandem-proposal:"))).toBe(false);
+    await snap("inline-ask-proposal");
+    await box.getByRole("link", { name: "Accept", exact: true }).click();
     await waitFor("the doctest on disk", () => onDisk(CORE).includes(DOCTEST), 60_000);
     // The save writes the file before VS Code clears the buffer's dirty mark.
     await waitFor("the buffer saved", async () => (await doc(CORE)).isDirty === false, 15_000);
     expect((await tabs()).filter((t) => t.dirty)).toEqual([]);
+    await waitFor("the widget's proposal to go", async () =>
+      (await page.locator(".review-widget").filter({ hasText: "Proposed change" }).count()) === 0, 30_000);
   });
 
   step("the chat at a 300 px side bar", async () => {

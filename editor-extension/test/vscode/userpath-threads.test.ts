@@ -10,7 +10,9 @@
  * 14. the token meter shows the context used of the window, turns amber then red, offers Compact
  *     there (which compacts), and carries the totals in its tooltip;
  * 10. after a window reload the chat reopens the thread with the same transcript (turn-end lines,
- *     the failed turn's error, the per-turn diff summary) and the same meter;
+ *     the failed turn's error, the per-turn diff summary) and the same meter; the Keep / Undo of a
+ *     change still under review belong to the server process that applied it and are not offered
+ *     by the new one;
  * 11. an inline ask's thread is in the thread picker (a searchable QuickPick with relative times)
  *     under its prompt; picking it opens it, and the meter follows the switch (and back).
  *
@@ -74,6 +76,21 @@ describe.skipIf(skip)(skip ? `threads user path (skipped: ${skip})` : "threads u
   const threadButton = (): Locator => chat().getByRole("button", { name: /^Thread: / });
   const meter = (): Locator => chat().getByRole("meter");
   const turnEnds = (): Locator => chat().locator("section.turn-end");
+  /**
+   * The transcript's text as a user reads it, without the Keep / Undo buttons of a change still
+   * under review: that review lives in the language server process that applied the change, and a
+   * window reload starts a new one (the resumed summary lists the same files and counts, with
+   * Restore checkpoint, but no review buttons the new server could not act on).
+   */
+  const transcriptText = async (): Promise<string> => squash(await chat().locator(".transcript-list").evaluate((list) => {
+    const review = [...list.querySelectorAll<HTMLElement>(".turn-diff-actions, .file-actions")];
+    const display = review.map((el) => el.style.display);
+    for (const el of review) el.style.display = "none";
+    const text = (list as HTMLElement).innerText;
+    review.forEach((el, i) => { el.style.display = display[i]!; });
+    return text;
+  }));
+  const reviewButtons = (): Locator => turnEnds().locator(".turn-diff-actions button, .file-actions button");
   const quickPick = (): Locator => page.locator(".quick-input-widget");
   const pickRows = (): Locator => page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
 
@@ -278,8 +295,10 @@ describe.skipIf(skip)(skip ? `threads user path (skipped: ${skip})` : "threads u
     await send(FAILING_PROMPT);
     await turnsEnded(5, "failed");
     expect(squash(await turnEnds().nth(4).innerText())).toContain(FAILURE_MESSAGE);
+    // The first turn's change is still under review: Keep All / Undo All and Keep / Undo of its file.
+    expect(await reviewButtons().allInnerTexts()).toEqual(["Keep All", "Undo All", "Keep", "Undo"]);
     beforeReload = {
-      transcript: squash(await chat().locator(".transcript-list").innerText()),
+      transcript: await transcriptText(),
       meter: (await meterState()).text,
       level: (await meterState()).level,
     };
@@ -299,7 +318,10 @@ describe.skipIf(skip)(skip ? `threads user path (skipped: ${skip})` : "threads u
     expect((await turnEnds().evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset["status"])))).toEqual(
       ["completed", "completed", "completed", "completed", "failed"]);
     expect(squash(await turnEnds().first().locator(".turn-diff-head").innerText())).toMatch(/^1 file changed/);
-    expect(squash(await chat().locator(".transcript-list").innerText())).toBe(beforeReload!.transcript);
+    expect(await transcriptText()).toBe(beforeReload!.transcript);
+    // The new server process does not know the earlier one's review: no Keep / Undo that would fail.
+    expect(await reviewButtons().count()).toBe(0);
+    expect(await turnEnds().first().getByRole("button", { name: "Restore checkpoint" }).count()).toBe(1);
     await waitFor("the meter", async () => !(await meter().isHidden()), 15_000);
     expect((await meterState()).level).toBe(beforeReload!.level);
     expect(Math.abs((await percent()) - Number(/(\d+)%/.exec(beforeReload!.meter)?.[1]))).toBeLessThanOrEqual(1);

@@ -270,7 +270,8 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     // changes get them).
     await page.locator(".tab.active").filter({ hasText: "core.py" }).waitFor({ timeout: 30_000 });
     await waitFor("the edit saved", () => fs.readFileSync(session.file("intervals/core.py"), "utf8").includes(DOCTEST_LINE), 15_000);
-    expect(await page.locator(".tab.dirty").count()).toBe(0);
+    // (the save writes the file before VS Code clears the tab's dirty mark)
+    await waitFor("no dirty tab", async () => (await page.locator(".tab.dirty").count()) === 0, 15_000);
     await waitFor("no review lenses for the reviewed change", async () => (await lens(/Keep \(Tandem\)/).count()) === 0,
       15_000);
     await snap("inline-ask-in-place");
