@@ -12,7 +12,7 @@ import type { ResumedTurn, ThreadInfo, TokenUsageNotification, TurnStartParams }
 import type { ApprovalDecision, Item } from "./shared/protocolTypes";
 import { reviewFiles } from "./chatReview";
 import type {
-  CapabilitiesMessage, HostToWebview, Mention, PastedImage, StatusMessage, WebviewToHost,
+  CapabilitiesMessage, HostToWebview, Mention, PastedImage, SkillRef, SkillsMessage, StatusMessage, WebviewToHost,
 } from "./shared/webviewMessages";
 import { buildTurnInput, type TurnInput } from "./mentions";
 import { threadStartParams, type TandemSettings } from "./settings";
@@ -237,8 +237,10 @@ export class ChatController {
    * otherwise `turn/start` (resuming the thread once if the server no longer has it loaded, e.g.
    * after a restart).
    */
-  async send(text: string, mentions: readonly Mention[] = [], images: readonly PastedImage[] = []): Promise<void> {
-    const input = buildTurnInput({ text, mentions, images }, (p) => this.deps.host.toUri(p));
+  async send(
+    text: string, mentions: readonly Mention[] = [], images: readonly PastedImage[] = [], skills: readonly SkillRef[] = [],
+  ): Promise<void> {
+    const input = buildTurnInput({ text, mentions, images, skills }, (p) => this.deps.host.toUri(p));
     if (input.length === 0) return;
     const { store, rpc } = this.deps;
     const threadId = store.activeThreadId ?? (await this.newThread()).id;
@@ -289,7 +291,7 @@ export class ChatController {
         return this.ready();
       case "send":
         // A prompt is never dropped: if it cannot be sent, it goes back into the composer.
-        return this.send(message.text, message.mentions, message.images).catch((error: unknown) => {
+        return this.send(message.text, message.mentions, message.images, message.skills).catch((error: unknown) => {
           host.post({ type: "restoreDraft", text: message.text, mentions: message.mentions });
           throw error;
         });
@@ -342,6 +344,9 @@ export class ChatController {
         host.post({ type: "mentionResults", query: message.query, files });
         return;
       }
+      case "listSkills":
+        await this.postSkills(false);
+        return;
       case "pickThread":
         await this.deps.pickThread?.();
         return;
@@ -378,11 +383,25 @@ export class ChatController {
         return;
       }
       await this.loaded(threadId, () => this.deps.rpc.request("tandem/thread/compact", { threadId }));
+    } else if (command === "skills") {
+      await this.postSkills(true);
     } else if (UNSUPPORTED_SLASH.has(command)) {
       this.deps.host.post({ type: "error", message: `/${command} is not supported by this server version.` });
     } else {
       this.deps.host.post({ type: "error", message: `Unknown command /${command}.` });
     }
+  }
+
+  /**
+   * The skills a thread in the workspace sees (`tandem/skills/list {cwd}`), posted as a `skills`
+   * message: for the `$` completion, or (`show`) listed in the transcript for `/skills`.
+   */
+  async postSkills(show: boolean): Promise<SkillsMessage> {
+    const cwd = this.deps.store.activeThread()?.info?.cwd || this.deps.host.cwd();
+    const { skills, errors } = await this.deps.rpc.request("tandem/skills/list", cwd ? { cwd } : {});
+    const message: SkillsMessage = show ? { type: "skills", skills, errors, show } : { type: "skills", skills, errors };
+    this.deps.host.post(message);
+    return message;
   }
 
   private startTurn(threadId: string, input: TurnInput) {

@@ -21,7 +21,7 @@ export const CHAT_VIEW_ID = "tandem.chat";
 
 const INTENTS = new Set<WebviewToHost["type"]>([
   "ready", "send", "interrupt", "newThread", "selectThread", "forkThread", "listThreads", "approve",
-  "decideHunk", "openFile", "openDiff", "slash", "searchMentions",
+  "decideHunk", "openFile", "openDiff", "slash", "searchMentions", "listSkills",
   "reviewFiles", "restoreCheckpoint", "redoCheckpoint",
   "setupTest", "setupSave", "setupClose", "openSetup", "openSettings", "restartServer", "showLogs",
   "pickThread", "setTurnOption",

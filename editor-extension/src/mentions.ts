@@ -6,11 +6,11 @@
  * `data:` URLs. The server takes `InputItem[]` (generated protocol types): `text{text}`,
  * `file{uri, range?}` (LSP range: 0-based lines, `end` exclusive), `image{dataUrl}`.
  */
-import type { FileInput, ImageInput, Range, TextInput } from "./protocol/generated";
-import type { Mention, PastedImage } from "./shared/webviewMessages";
+import type { FileInput, ImageInput, Range, SkillInput, TextInput } from "./protocol/generated";
+import type { Mention, PastedImage, SkillRef } from "./shared/webviewMessages";
 
 export type InputItem = TurnInput[number];
-export type TurnInput = (TextInput | FileInput | ImageInput)[];
+export type TurnInput = (TextInput | FileInput | ImageInput | SkillInput)[];
 
 /**
  * The LSP range of a mention's lines: `startLine..endLine` (1-based, inclusive) becomes
@@ -37,12 +37,13 @@ export function mentionToInput(mention: Mention, toUri: (path: string) => string
 
 /**
  * The `input` of `tandem/turn/start` for one message: the text first, then one `file` item per
- * mention (duplicates dropped), then one `image` item per pasted image.
+ * mention (duplicates dropped), then one `image` item per pasted image, then one `skill` item per
+ * skill chosen in the `$` completion (by path, duplicates dropped).
  *
  * @returns the items; empty when there is nothing to send.
  */
 export function buildTurnInput(
-  message: { text: string; mentions?: readonly Mention[]; images?: readonly PastedImage[] },
+  message: { text: string; mentions?: readonly Mention[]; images?: readonly PastedImage[]; skills?: readonly SkillRef[] },
   toUri: (path: string) => string,
 ): TurnInput {
   const input: TurnInput = [];
@@ -58,6 +59,12 @@ export function buildTurnInput(
   }
   for (const image of message.images ?? []) {
     if (image.dataUrl.startsWith("data:")) input.push({ type: "image", dataUrl: image.dataUrl });
+  }
+  const skillPaths = new Set<string>();
+  for (const skill of message.skills ?? []) {
+    if (!skill.name || !skill.path || skillPaths.has(skill.path)) continue;
+    skillPaths.add(skill.path);
+    input.push({ type: "skill", name: skill.name, path: skill.path });
   }
   return input;
 }

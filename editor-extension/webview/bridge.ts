@@ -30,7 +30,7 @@ export interface Bridge {
 /** Every host message type (a Record, so the compiler flags a type missing here). */
 const HOST_TYPE_TABLE: Record<HostToWebview["type"], true> = {
   notification: true, threads: true, threadOpened: true, approval: true, approvalResolved: true, hunkDecisions: true,
-  status: true, insert: true, mentionResults: true, error: true,
+  status: true, insert: true, mentionResults: true, skills: true, error: true,
   setup: true, setupResult: true, connection: true, restoreDraft: true,
   turnOptions: true,
   capabilities: true,

@@ -1,9 +1,10 @@
 /**
  * The composer: a growing textarea (Enter sends, Shift+Enter is a new line), @-mentions with
- * host-side file search, slash commands, pasted images, attachment chips, Send and Stop.
+ * host-side file search, `$` skills (webview/skills.ts; the list comes from the host's
+ * `tandem/skills/list`), slash commands, pasted images, attachment chips, Send and Stop.
  */
 import type {
-  InsertMessage, Mention, MentionResultsMessage, PastedImage, RestoreDraftMessage, WebviewToHost,
+  InsertMessage, Mention, MentionResultsMessage, PastedImage, RestoreDraftMessage, SkillsMessage, WebviewToHost,
 } from "../src/shared/webviewMessages";
 import { h, uid } from "./dom";
 import {
@@ -11,11 +12,14 @@ import {
   slashMatches, type SlashName,
 } from "./mentions";
 import { type MenuItem, PopupMenu } from "./menu";
+import { applySkill, findSkillQuery, type SkillEntry, skillInputs, skillMatches, type SkillQuery } from "./skills";
 
 /** What the composer keeps across reloads of the page. */
 export interface Draft {
   text: string;
   mentions: Mention[];
+  /** Skills chosen in the `$` completion (sent as `skill` items while the text names them). */
+  skills?: SkillEntry[];
 }
 
 const SEARCH_DELAY_MS = 60;
@@ -32,6 +36,10 @@ export class Composer {
   private mentions: Mention[] = [];
   private images: PastedImage[] = [];
   private mention: MentionQuery | null = null;
+  /** The `$query` being completed, the skills the host last listed (null: not yet), those chosen. */
+  private skillQuery: SkillQuery | null = null;
+  private skills: SkillEntry[] | null = null;
+  private chosenSkills: SkillEntry[] = [];
   private requested: string | null = null;
   private results: MentionResultsMessage | null = null;
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +66,7 @@ export class Composer {
       rows: 1,
       "aria-label": "Message to Tandem",
       "aria-describedby": hintId,
-      placeholder: "Ask Tandem… (@ to add a file, / for commands)",
+      placeholder: "Ask Tandem… (@ to add a file, $ for a skill, / for commands)",
       spellcheck: "true",
     });
     this.menu = new PopupMenu(this.textarea, "Suggestions");
@@ -127,6 +135,7 @@ export class Composer {
   restore(draft: Draft): void {
     this.textarea.value = draft.text;
     this.mentions = [...draft.mentions];
+    this.chosenSkills = [...(draft.skills ?? [])];
     this.renderChips();
     this.autosize();
   }
@@ -135,6 +144,14 @@ export class Composer {
   mentionResults(msg: MentionResultsMessage): void {
     this.results = msg;
     if (this.mention && msg.query === this.mention.query) this.showMentionMenu();
+  }
+
+  /** The host's `tandem/skills/list` answer (for `listSkills` or `/skills`): the `$` completion's list. */
+  skillsResults(msg: SkillsMessage): void {
+    this.skills = msg.skills.map((s) => ({
+      name: s.name, description: s.description, path: s.path, enabled: s.enabled, userInvocable: s.userInvocable,
+    }));
+    if (this.skillQuery) this.showSkillMenu();
   }
 
   /** Host-provided text and/or mention (e.g. "Add selection to chat"). */
@@ -183,6 +200,16 @@ export class Composer {
       this.menu.show(slash.map((c) => this.slashItem(c)), "Commands");
       return;
     }
+    const sq = findSkillQuery(ta.value, ta.selectionStart);
+    if (sq) {
+      this.mention = null;
+      // A new `$` asks the host again (skills may have been added since); typing narrows the list.
+      if (!this.skillQuery) this.post({ type: "listSkills" });
+      this.skillQuery = sq;
+      this.showSkillMenu();
+      return;
+    }
+    this.skillQuery = null;
     const q = findMentionQuery(ta.value, ta.selectionStart);
     if (!q) {
       this.closeMenus();
@@ -201,6 +228,7 @@ export class Composer {
 
   private closeMenus(): void {
     this.mention = null;
+    this.skillQuery = null;
     clearTimeout(this.searchTimer);
     this.menu.hide();
   }
@@ -227,6 +255,35 @@ export class Composer {
       });
     }
     this.menu.show(items, "Files");
+  }
+
+  private showSkillMenu(): void {
+    const q = this.skillQuery;
+    if (!q) return;
+    let items: MenuItem[];
+    if (this.skills === null) {
+      items = [{ label: "Loading skills…", inert: true }];
+    } else {
+      const matches = skillMatches(q.query, this.skills);
+      items = matches.length === 0
+        ? [{ label: q.query ? `No skills match “${q.query}”` : "No skills to use (see /skills)", inert: true }]
+        : matches.slice(0, MAX_RESULTS).map((skill) => ({
+          label: `$${skill.name}`, detail: skill.description, choose: () => this.chooseSkill(skill),
+        }));
+    }
+    this.menu.show(items, "Skills");
+  }
+
+  private chooseSkill(skill: SkillEntry): void {
+    const q = this.skillQuery;
+    if (!q) return;
+    const next = applySkill(this.textarea.value, q, skill.name);
+    this.textarea.value = next.text;
+    this.textarea.setSelectionRange(next.caret, next.caret);
+    this.skillQuery = null;
+    if (!this.chosenSkills.some((s) => s.path === skill.path)) this.chosenSkills.push(skill);
+    this.autosize();
+    this.saveDraft();
   }
 
   private slashItem(c: SlashCommand): MenuItem {
@@ -329,7 +386,10 @@ export class Composer {
     // A typed command the server lacks still goes to the host, which says so (it is not sent to the model).
     const slash = this.mentions.length === 0 && this.images.length === 0 ? parseSlashCommand(text) : null;
     if (slash) this.post({ type: "slash", ...slash });
-    else this.post({ type: "send", text, mentions: [...this.mentions], images: [...this.images] });
+    else {
+      const skills = skillInputs(text, this.chosenSkills).map(({ name, path }) => ({ name, path }));
+      this.post({ type: "send", text, mentions: [...this.mentions], images: [...this.images], ...(skills.length ? { skills } : {}) });
+    }
     this.clear();
     this.onSent();
   }
@@ -338,6 +398,7 @@ export class Composer {
     this.textarea.value = "";
     this.mentions = [];
     this.images = [];
+    this.chosenSkills = [];
     this.dismissed = null;
     this.closeMenus();
     this.renderChips();
@@ -353,6 +414,9 @@ export class Composer {
   }
 
   private saveDraft(): void {
-    this.onDraft({ text: this.textarea.value, mentions: [...this.mentions] });
+    this.onDraft({
+      text: this.textarea.value, mentions: [...this.mentions],
+      ...(this.chosenSkills.length ? { skills: [...this.chosenSkills] } : {}),
+    });
   }
 }

@@ -1,5 +1,6 @@
 /** The transcript's entries: one per item, approval, turn end or host notice (see state.ts). */
 import type { ItemStatus, TurnErrorCode, TurnStatus, Usage } from "../src/protocol/generated";
+import type { SkillErrorInfo, SkillInfo } from "../src/protocol/generated";
 import type { FileChangeItem, McpToolCallItem, PlanStep, UserMessageItem } from "../src/shared/protocolTypes";
 import type { ApprovalMessage, HunkDecision } from "../src/shared/webviewMessages";
 import type { CappedText } from "./capped";
@@ -43,6 +44,9 @@ export interface TurnEntry {
 /** A problem reported by the host (`error` message). */
 export interface NoticeEntry { kind: "notice"; id: string; turnId: null; message: string }
 
+/** The `/skills` listing: the skills the server sees and the SKILL.md files it could not load. */
+export interface SkillsEntry { kind: "skills"; id: string; turnId: null; skills: SkillInfo[]; errors: SkillErrorInfo[] }
+
 export type Entry =
   | UserEntry | AgentEntry | ReasoningEntry | CommandEntry | FileChangeEntry | McpToolCallEntry | PlanEntry | CompactionEntry
-  | ErrorEntry | ApprovalEntry | TurnEntry | NoticeEntry;
+  | ErrorEntry | ApprovalEntry | TurnEntry | NoticeEntry | SkillsEntry;

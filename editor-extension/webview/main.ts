@@ -109,6 +109,7 @@ function start(): void {
     queue.push(message);
     if (message.type === "insert") composer.insert(message);
     else if (message.type === "mentionResults") composer.mentionResults(message);
+    else if (message.type === "skills") composer.skillsResults(message);
     else if (message.type === "restoreDraft") composer.restoreDraft(message);
     else if (message.type === "status") statusSeen = true;
     else if (message.type === "setup") {

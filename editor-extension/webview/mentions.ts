@@ -1,7 +1,7 @@
 /** Pure helpers of the composer: @-mention queries, slash commands, labels. No DOM. */
 import type { Mention } from "../src/shared/webviewMessages";
 
-export type SlashName = "new" | "compact" | "undo" | "redo" | "review";
+export type SlashName = "new" | "compact" | "undo" | "redo" | "review" | "skills";
 
 export interface SlashCommand {
   name: SlashName;
@@ -16,6 +16,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   { name: "undo", description: "Revert the agent's last turn (its edits and its commands' changes)", takesArgs: false },
   { name: "redo", description: "Bring back what the last /undo reverted", takesArgs: false },
   { name: "review", description: "Review the current changes (optional focus)", takesArgs: true },
+  { name: "skills", description: "List the skills Tandem sees ($name to use one)", takesArgs: false },
 ];
 
 export interface MentionQuery {

@@ -18,5 +18,5 @@ export function offeredSlashCommands(announced: readonly string[] | null): Slash
 /** The empty transcript's hint, naming the commands offered. */
 export function emptyHintText(offered: readonly SlashName[]): string {
   const commands = offered.length ? ` (${offered.map((n) => `/${n}`).join(", ")})` : "";
-  return `Type @ to attach a file, / for commands${commands}. Paste images with Ctrl+V.`;
+  return `Type @ to attach a file, $ for a skill, / for commands${commands}. Paste images with Ctrl+V.`;
 }

@@ -17,7 +17,7 @@ import type { Usage } from "../src/shared/protocolTypes";
 
 export type {
   AgentEntry, ApprovalEntry, CommandEntry, CompactionEntry, Entry, ErrorEntry, FileChangeEntry, McpToolCallEntry,
-  NoticeEntry, PlanEntry, ReasoningEntry, TurnEntry, UserEntry,
+  NoticeEntry, PlanEntry, ReasoningEntry, SkillsEntry, TurnEntry, UserEntry,
 } from "./entries";
 
 export interface StatusView {
@@ -241,6 +241,13 @@ class Draft {
       case "error":
         this.s.seq += 1;
         this.put({ kind: "notice", id: `notice:${this.s.seq}`, turnId: null, message: message.message });
+        break;
+      case "skills":
+        // The composer keeps the list for its `$` completion; `/skills` also lists it in the transcript.
+        if (message.show) {
+          this.s.seq += 1;
+          this.put({ kind: "skills", id: `skills:${this.s.seq}`, turnId: null, skills: message.skills, errors: message.errors });
+        }
         break;
       case "insert":
         break; // the composer handles it; nothing to show in the transcript

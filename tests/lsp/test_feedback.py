@@ -90,7 +90,7 @@ async def test_initialize_announces_the_supported_slash_commands(workspace: Path
         )
         announced = TandemServerCapabilities.model_validate(result.capabilities.experimental["tandem"])
         assert announced.version == 1
-        assert announced.slash_commands == ["new", "compact", "undo", "redo"]
+        assert announced.slash_commands == ["new", "compact", "undo", "redo", "skills"]
         assert "review" not in announced.slash_commands  # not offered until the server has it
         assert result.capabilities.execute_command_provider is not None  # pygls' own capabilities stay
     finally:

@@ -20,7 +20,7 @@ import type {
 } from "./protocolTypes";
 import type { TurnOptionKind, TurnOptionsView } from "./turnOptions";
 
-import type { ProviderStatusResult, ProviderTestResult } from "../protocol/generated";
+import type { ProviderStatusResult, ProviderTestResult, SkillErrorInfo, SkillInfo } from "../protocol/generated";
 import type { ConnectionState } from "../serverFailure";
 import type { ProviderSettings, SetupValues } from "./setup";
 
@@ -127,6 +127,23 @@ export interface MentionResultsMessage {
   files: string[];
 }
 
+/**
+ * The skills the server sees (`tandem/skills/list`), for the composer's `$` completion; `show`: the
+ * answer to `/skills`, listed in the transcript (with the SKILL.md files that failed to load).
+ */
+export interface SkillsMessage {
+  type: "skills";
+  skills: SkillInfo[];
+  errors: SkillErrorInfo[];
+  show?: boolean;
+}
+
+/** A skill chosen in the `$` completion: sent with the turn as a `skill {name, path}` input item. */
+export interface SkillRef {
+  name: string;
+  path: string;
+}
+
 /** Something went wrong that the user should see in the panel. */
 export interface ErrorMessage {
   type: "error";
@@ -192,6 +209,7 @@ export type HostToWebview =
   | StatusMessage
   | InsertMessage
   | MentionResultsMessage
+  | SkillsMessage
   | ErrorMessage
   | SetupMessage
   | SetupResultMessage
@@ -223,7 +241,8 @@ export interface PastedImage {
 
 export type WebviewToHost =
   | { type: "ready" }
-  | { type: "send"; text: string; mentions: Mention[]; images: PastedImage[] }
+  /** `skills`: the skills chosen in the `$` completion that the text still names. */
+  | { type: "send"; text: string; mentions: Mention[]; images: PastedImage[]; skills?: SkillRef[] }
   | { type: "interrupt" }
   | { type: "newThread" }
   | { type: "selectThread"; threadId: string }
@@ -236,7 +255,7 @@ export type WebviewToHost =
   | { type: "openFile"; path: string; line?: number }
   /** `path`: one file of the item (a file-change card has a button per file); absent = the whole item. */
   | { type: "openDiff"; itemId: string; path?: string }
-  | { type: "slash"; command: "new" | "compact" | "undo" | "redo" | "review"; args?: string }
+  | { type: "slash"; command: "new" | "compact" | "undo" | "redo" | "review" | "skills"; args?: string }
   /** Keep or undo a turn's applied changes in `paths` (every file of the turn when absent): `tandem/change/acceptFiles|rejectFiles`. */
   | { type: "reviewFiles"; threadId: string; turnId: string; action: ReviewAction; paths?: string[] }
   /** "Restore checkpoint": undo what turn `turnId` changed (`tandem/undo {threadId, turnId}`). */
@@ -244,6 +263,8 @@ export type WebviewToHost =
   /** Bring back what the thread's newest checkpoint undo reverted (`tandem/redo`). */
   | { type: "redoCheckpoint"; threadId: string }
   | { type: "searchMentions"; query: string }
+  /** The composer wants the skills for its `$` completion (answered by a `skills` message). */
+  | { type: "listSkills" }
   /** The setup view's buttons (src/setup.ts). */
   | { type: "setupTest"; values: SetupValues }
   | { type: "setupSave"; values: SetupValues }

@@ -7,6 +7,7 @@ import { fileChangeCard } from "./fileChange";
 import { mcpToolCallCard } from "./mcpToolCall";
 import { agentCard, compactionCard, errorCard, reasoningCard, userCard } from "./messages";
 import { planCard } from "./plan";
+import { skillsCard } from "./skills";
 import { turnCard } from "./turn";
 
 export function createCard(entry: Entry, ctx: RenderContext): Card<Entry> {
@@ -30,5 +31,6 @@ function build(entry: Entry, ctx: RenderContext): Card<never> {
     case "notice": return errorCard(entry);
     case "approval": return approvalCard(entry, ctx);
     case "turn": return turnCard(entry, ctx);
+    case "skills": return skillsCard(entry, ctx);
   }
 }

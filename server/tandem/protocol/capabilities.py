@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-SLASH_COMMANDS: Final = ("new", "compact", "undo", "redo")
+SLASH_COMMANDS: Final = ("new", "compact", "undo", "redo", "skills")
 """Chat slash commands the server supports, without the slash: ``new`` starts a thread
 (``tandem/thread/start``), ``compact`` is ``tandem/thread/compact``, ``undo`` / ``redo`` are
-``tandem/undo`` / ``tandem/redo``. ``review`` is not offered yet, so clients hide it."""
+``tandem/undo`` / ``tandem/redo``, ``skills`` lists the skills (``tandem/skills/list``). ``review``
+is not offered yet, so clients hide it."""
+
 
 CAPABILITIES_VERSION: Final = 1
 

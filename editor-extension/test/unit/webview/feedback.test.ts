@@ -117,7 +117,7 @@ describe("small things", () => {
     expect(offeredSlashCommands(null)).toEqual(["new", "compact", "undo", "redo"]);
     expect(offeredSlashCommands(["new", "compact", "undo", "redo"])).not.toContain("review");
     expect(offeredSlashCommands(["review", "new"])).toEqual(["new", "review"]);
-    expect(emptyHintText(["new", "undo"])).toBe("Type @ to attach a file, / for commands (/new, /undo). Paste images with Ctrl+V.");
+    expect(emptyHintText(["new", "undo"])).toBe("Type @ to attach a file, $ for a skill, / for commands (/new, /undo). Paste images with Ctrl+V.");
     const s = run([{ type: "capabilities", slashCommands: ["new"] }]);
     expect(s.slashCommands).toEqual(["new"]);
   });

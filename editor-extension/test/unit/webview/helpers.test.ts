@@ -49,7 +49,7 @@ describe("slash commands", () => {
   });
 
   it("matches the menu while the name is typed", () => {
-    expect(slashMatches("/")?.map((c) => c.name)).toEqual(["new", "compact", "undo", "redo", "review"]);
+    expect(slashMatches("/")?.map((c) => c.name)).toEqual(["new", "compact", "undo", "redo", "review", "skills"]);
     expect(slashMatches("/re")?.map((c) => c.name)).toEqual(["redo", "review"]);
     expect(slashMatches("/review x")).toBeNull();
     expect(slashMatches("hello")).toBeNull();
