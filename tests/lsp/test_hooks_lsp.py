@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
+
 from tandem.protocol import methods
 
 from helpers import message, respond, shell
