@@ -116,12 +116,9 @@ class TurnRunner:
                 self._tools = await self._ctx.tool_source()  # waits for the thread's MCP servers
             if self._mode is TurnMode.COMPACT:
                 await self._compact("manual")
-            elif await self._before_prompt():
-                while await self._sample() or self._pending:
-                    pass  # tool calls (or steered input) need another model request
-                while await self._stop_hook_continues():
-                    while await self._sample() or self._pending:
-                        pass
+            elif await self._before_prompt() and await self._sample_until_done():
+                while await self._stop_hook_continues() and await self._sample_until_done():
+                    pass
         except asyncio.CancelledError:  # an interrupt, or the user's cancel at an approval
             status = TurnStatus.INTERRUPTED
             await self._abort()
@@ -150,6 +147,33 @@ class TurnRunner:
             for item in hook_calls.context_items(outcome) if outcome is not None else ():
                 self._conversation.record(item)
         return True
+
+    async def _sample_until_done(self) -> bool:
+        """Model requests while tool calls or steered input need another; ``False`` when UserPromptSubmit
+        hooks blocked all the steered input waiting for the next request (the turn then ends, as Codex's)."""
+        while await self._take_steered():
+            if not (await self._sample() or self._pending):
+                return True
+        return False
+
+    async def _take_steered(self) -> bool:
+        """Record the steered input waiting for the next request, each after its UserPromptSubmit hooks
+        (Codex's ``inspect_pending_input``): an accepted one is recorded with the hooks' context after it; a
+        blocked one is not, the user is told the reason and its context is still recorded. Returns
+        ``False`` when some was blocked and none accepted."""
+        accepted = blocked = False
+        while self._pending:
+            items = self._pending.pop(0)
+            outcome = await hook_calls.user_prompt_submit(self._ctx.hooks, self.host, preview_text(items))
+            if outcome is not None and outcome.blocked:
+                blocked = True
+                hook_calls.reporter(self.host)(f"steered input blocked by a UserPromptSubmit hook: {outcome.reason}")
+            else:
+                accepted = True
+                self._add_user_input(items)
+            for item in hook_calls.context_items(outcome) if outcome is not None else ():
+                self._conversation.record(item)
+        return accepted or not blocked
 
     async def _stop_hook_continues(self) -> bool:
         """Stop hooks, when the model answered without a tool call: a block records its reason as the next
@@ -225,8 +249,6 @@ class TurnRunner:
 
     async def _sample(self) -> bool:
         """One model request with retries; returns whether tool calls were made (so another follows)."""
-        while self._pending:
-            self._add_user_input(self._pending.pop(0))
         self._guard.before_request()  # raises TurnLimitError once a turn guard trips
         if self._conversation.needs_compaction():
             await self._compact("auto")

@@ -15,6 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from tandem.agent.events import Event, FilesChanged, ItemStarted, McpStartupCompleted, TurnCompleted
+from tandem.agent.hook_calls import HOOK_ERROR_PREFIX
 from tandem.agent.review import ChangeSet, ChangeTracker, HunkState
 from tandem.agent.thread import Thread, TurnOverrides
 from tandem.agent.threads import ThreadManager
@@ -29,7 +30,7 @@ from tandem.lsp.notifications import to_notification
 from tandem.lsp.server import TandemLanguageServer, workspace_root
 from tandem.protocol import methods
 from tandem.protocol.enums import TurnStatus
-from tandem.protocol.items import CommandExecutionItem, InputItem, ThreadInfo, Turn
+from tandem.protocol.items import CommandExecutionItem, ErrorItem, InputItem, ThreadInfo, Turn
 from tandem.protocol.messages import ThreadStartParams
 
 log = logging.getLogger(__name__)
@@ -265,6 +266,8 @@ class ThreadHub:
                             message=f"Tandem: MCP server {status.name} failed to start: {status.error}",
                         )
                     )
+        if isinstance(event, ItemStarted) and isinstance(event.item, ErrorItem):
+            self._warn_hook_problem(event.item.message)
         if self.editor.tandem_client:
             notification = to_notification(event)
             if notification is not None:
@@ -277,6 +280,16 @@ class ThreadHub:
             if token is not None:
                 self._server.work_done_progress.end(token, types.WorkDoneProgressEnd(message=event.turn.status.value))
                 self._server.work_done_progress.tokens.pop(token, None)
+
+    def _warn_hook_problem(self, text: str) -> None:
+        """A hook that failed, timed out or blocked a prompt (:func:`tandem.agent.hook_calls.reporter`, which
+        logged it): every client sees it as a warning message naming the hook command and the reason; a Tandem
+        client also gets the ``error`` item."""
+        if text.startswith(HOOK_ERROR_PREFIX):
+            text = text.removeprefix(HOOK_ERROR_PREFIX)
+            self._server.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=f"Tandem: {text}")
+            )
 
     def _report(self, turn_id: str, message: str) -> None:
         self._activity[turn_id] = message
