@@ -4,7 +4,7 @@ are merged, so every message names the key and where it came from.
 * **Unknown keys warn and are ignored**, at every depth (top level, ``[sandbox_workspace_write]``,
   ``[model_providers.<id>]``, ``[profiles.<name>]``...), with a "did you mean" from :mod:`difflib` when a
   known key is close, e.g. ``~/.tandem/config.toml: unknown key 'sandbox_mod' (ignored); did you mean
-  'sandbox_mode'?``. Codex does the same at run time: its ``ConfigToml`` (codex-rs/config/src/config_toml.rs)
+  'sandbox_mode'?``. Codex does the same at run time: its ``ConfigToml`` (docs/reference-facts.md §1)
   is read with serde's default, which skips unknown keys (only its JSON Schema forbids them). Keys of
   Codex's own config that Tandem does not read (``notify``, ``tui``, ``plugins``...) get one line per
   source saying so, never a "did you mean".
@@ -121,8 +121,7 @@ CODEX_ONLY_KEYS: Mapping[type[BaseModel], frozenset[str]] = {
         {"inherit", "ignore_default_excludes", "set", "include_only", "experimental_use_profile"}
     ),
 }
-"""Keys of Codex's config (codex-rs/config/src/config_toml.rs, profile_toml.rs, types.rs and
-codex-rs/model-provider-info) that Tandem does not read, per table."""
+"""Keys of Codex's config (docs/reference-facts.md §1) that Tandem does not read, per table."""
 
 
 def _warn(text: str) -> None:

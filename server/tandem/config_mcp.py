@@ -1,6 +1,6 @@
 """The ``[mcp_servers.<name>]`` tables of ``config.toml``: their schema, validation and resolved form.
 
-Keys are Codex's (Codex: codex-rs/config/src/mcp_types.rs, ``RawMcpServerConfig``):
+Keys are Codex's (docs/reference-facts.md §12):
 
 * stdio: ``command``, ``args``, ``env`` (values given), ``env_vars`` (names passed on from our
   environment), ``cwd``;
@@ -16,8 +16,8 @@ Keys are Codex's (Codex: codex-rs/config/src/mcp_types.rs, ``RawMcpServerConfig`
 A key of the other transport is refused as in Codex ("url is not supported for stdio"); so is a
 ``bearer_token`` written in the file, with a message pointing at ``bearer_token_env_var`` (a
 secret in config.toml ends up in backups and dotfile repositories). Unknown keys are refused
-(Codex's ``deny_unknown_fields``). A server name must match ``^[A-Za-z0-9_-]+$`` (Codex:
-codex-rs/codex-mcp/src/mcp_connection_manager.rs, ``validate_mcp_server_name``).
+(Codex's ``deny_unknown_fields``). A server name must match ``^[A-Za-z0-9_-]+$``, as in Codex
+(docs/reference-facts.md §12).
 """
 
 from __future__ import annotations

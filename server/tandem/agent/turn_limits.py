@@ -1,7 +1,7 @@
 """Guards against a turn that never ends: a per-turn limit on model requests and on tool calls, and
 detection of the same tool call repeated in a row.
 
-Codex has no such guard (its turn loop in codex-rs/core samples again for as long as the model makes
+Codex has no such guard (its turn loop samples again for as long as the model makes
 tool calls; docs/reference-facts.md §1), so this design is Tandem's own. Its limits come from the
 ``[turn_limits]`` table of ``config.toml`` (:class:`tandem.config.TurnLimits`; 0 turns a guard off):
 

@@ -5,8 +5,8 @@ Format: Codex exec JSONL (docs/reference-facts.md §5): ``thread.started{thread_
 ``error{message}``. Item types: ``agent_message{text}``, ``reasoning{text}``,
 ``command_execution{command, aggregated_output, exit_code, status}``,
 ``file_change{changes[{path, kind}], status}``, ``mcp_tool_call{server, tool, arguments,
-result{content, structured_content} | null, error{message} | null, status}`` (Codex:
-codex-rs/exec/src/exec_events.rs; ``status`` ``in_progress|completed|failed``),
+result{content, structured_content} | null, error{message} | null, status}`` (docs/reference-facts.md
+§12; ``status`` ``in_progress|completed|failed``),
 ``todo_list{items[{text, completed}]}``, ``error{message}`` (also one per MCP server that failed
 to start). As in Codex, messages and reasoning appear only when completed, and user messages are
 not echoed. ``usage`` has every field of the Codex SDK's ``Usage`` type:

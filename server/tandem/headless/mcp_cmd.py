@@ -1,7 +1,7 @@
 """``tandem mcp list [--json] | get NAME [--json] | add NAME … | remove NAME`` and the MCP part of
 ``tandem doctor``.
 
-Output and messages follow Codex's ``codex mcp`` (Codex: codex-rs/cli/src/mcp_cmd.rs): ``list`` prints
+Output and messages follow Codex's ``codex mcp`` (docs/reference-facts.md §12): ``list`` prints
 a table per transport (``Name Command Args Env Cwd Status Auth`` / ``Name Url Bearer Token Env Var
 Status Auth``; ``env`` values masked as ``KEY=*****``) or, with ``--json``, one object per server
 (``name, enabled, disabled_reason, transport{type, …}, startup_timeout_sec, tool_timeout_sec,

@@ -1,8 +1,8 @@
 """Edits of ``config.toml``'s ``[mcp_servers]`` that keep the rest of the file — comments, order,
 spacing — as the user wrote it (tomlkit), for ``tandem mcp add|remove`` and "Always allow".
 
-Shapes written are Codex's (Codex: codex-rs/cli/src/mcp_cmd.rs ``run_add`` / ``run_remove``;
-codex-rs/core/src/mcp_tool_call.rs ``persist_custom_mcp_tool_approval``): a stdio server as
+Shapes written are Codex's (docs/reference-facts.md §12: ``codex mcp add|remove`` and "Always
+allow"): a stdio server as
 ``command``, ``args`` and an ``env`` table; an HTTP one as ``url`` and ``bearer_token_env_var``; an
 approval as ``[mcp_servers.<server>.tools.<tool>] approval_mode = "approve"``. The file is
 replaced atomically (written beside it, then renamed).

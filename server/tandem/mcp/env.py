@@ -1,14 +1,14 @@
 """What a server is started with: the environment of a stdio server, the headers of an HTTP one.
 
-A stdio server gets only a safe environment — Codex's list of variables (Codex:
-codex-rs/rmcp-client/src/utils.rs, ``DEFAULT_ENV_VARS``: ``HOME``, ``LOGNAME``, ``PATH``, ``SHELL``,
+A stdio server gets only a safe environment — Codex's list of variables (docs/reference-facts.md
+§12: ``HOME``, ``LOGNAME``, ``PATH``, ``SHELL``,
 ``USER``, ``__CF_USER_TEXT_ENCODING``, ``LANG``, ``LC_ALL``, ``TERM``, ``TMPDIR``, ``TZ``) taken from
 Tandem's environment, plus the variables the server's ``env_vars`` names, plus its ``env`` values
 (which win). Nothing else of Tandem's environment reaches it: API keys and tokens stay ours.
 
 An HTTP server gets ``Authorization: Bearer <$bearer_token_env_var>``, its ``http_headers`` and its
-``env_http_headers`` (a header whose variable is unset or blank is left out, as in Codex:
-codex-rs/rmcp-client/src/utils.rs, ``build_default_headers``).
+``env_http_headers`` (a header whose variable is unset or blank is left out, as in Codex,
+docs/reference-facts.md §12).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The MCP servers of one thread: started together, their tools named once, a dead server restarted once.
 
-After Codex's connection manager (Codex: codex-rs/codex-mcp/src/mcp_connection_manager.rs), with
+After Codex's connection manager (docs/reference-facts.md §12), with
 one difference on purpose: :meth:`McpManager.start` waits for every enabled server up to its own
 ``startup_timeout_sec`` (they start concurrently), and the tool list is fixed from then on — every
 request of every turn offers the same tools, byte for byte (prompt cache), where Codex's list

@@ -1,7 +1,6 @@
 """Model-visible names of MCP tools: ``mcp__<server>__<tool>``, sanitised, unique and at most 64 bytes.
 
-The rules are Codex's (Codex: codex-rs/codex-mcp/src/mcp_tool_names.rs, ``qualify_tools``, and
-codex-rs/codex-mcp/src/mcp/mod.rs, ``sanitize_responses_api_tool_name``):
+The rules are Codex's (docs/reference-facts.md §12):
 
 * the namespace ``mcp__<server>__`` and the tool name are each sanitised: every character outside
   ``[A-Za-z0-9_]`` becomes ``_`` (an empty name becomes ``_``);

@@ -275,7 +275,7 @@ def plan_patch(patch: Patch, cwd: Path, fs: FileSystem) -> list[FileChange]:
         The changes, with absolute paths.
 
     ``*** Add File`` onto an existing file, and ``*** Move to`` onto one, overwrite it as Codex does
-    (codex-rs/apply-patch scenarios 010 and 011): the result is an UPDATE of that file (its old text kept,
+    (docs/reference-facts.md §2): the result is an UPDATE of that file (its old text kept,
     so the diff, the checkpoint and undo have it) with ``basis`` ``REPLACE``; a move onto a file is that
     UPDATE plus a DELETE of the source.
 

@@ -436,8 +436,8 @@ class McpApprovalDetails(WireModel):
     """What an ``mcpToolCall`` approval is about: the ``server``, the raw ``tool`` name, its ``title``
     (when the server gives one), the ``arguments``, and the ``decisions`` the client may offer:
     ``accept``, ``acceptForSession`` ("Allow for this session"), ``acceptAlways`` ("Always allow":
-    writes ``approval_mode = "approve"`` for the tool), ``decline``, ``cancel`` (Codex:
-    codex-rs/core/src/mcp_tool_call.rs; a tool with ``approval_mode = "prompt"`` offers no remembering)."""
+    writes ``approval_mode = "approve"`` for the tool), ``decline``, ``cancel`` (Codex's;
+    docs/reference-facts.md §12; a tool with ``approval_mode = "prompt"`` offers no remembering)."""
 
     server: str
     tool: str

@@ -1,7 +1,6 @@
 """The ``<skills_instructions>`` section of the prompt: the skills the model may open on its own.
 
-The text is Codex's (docs/reference-facts.md §10; Codex: ``codex-rs/core-skills/src/render.rs``
-``render_skills_section``): a ``## Skills`` heading, one line per skill
+The text is Codex's (docs/reference-facts.md §10): a ``## Skills`` heading, one line per skill
 ``- name: description (file: /abs/path/SKILL.md)`` under ``### Available skills``, then
 ``### How to use skills`` with Codex's rules on when to open a skill and how. It goes in a
 ``developer`` message of the thread's initial context, like Codex's developer sections.

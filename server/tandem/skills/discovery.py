@@ -1,6 +1,6 @@
 """Finding skills: the roots, the bounded folder walk, and each skill's metadata.
 
-Roots (docs/reference-facts.md §10; Codex: ``codex-rs/core-skills/src/loader.rs`` ``skill_roots``),
+Roots (Codex's and Claude Code's, docs/reference-facts.md §10),
 highest scope first:
 
 - ``repo``: ``.agents/skills`` and ``.tandem/skills`` in every folder from the repository root (the
@@ -16,7 +16,7 @@ naming the file (a warning), never an exception.
 ``agents/openai.yaml`` beside a ``SKILL.md`` may say ``policy: {allow_implicit_invocation: false}``
 (Codex); Claude's ``disable-model-invocation: true`` says the same: the skill is used only when the
 user names it. ``[[skills.config]]`` rules (``path`` or ``name``, ``enabled``) switch skills off or on,
-later rules winning (Codex: ``codex-rs/core-skills/src/config_rules.rs``).
+later rules winning (Codex; docs/reference-facts.md §10).
 """
 
 from __future__ import annotations

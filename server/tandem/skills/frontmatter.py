@@ -4,7 +4,7 @@ The format is the open Agent Skills format (agentskills.io specification, as Cod
 read it; docs/reference-facts.md §10):
 
 - the file starts with a line ``---``, then YAML, then a line ``---``, then the Markdown body
-  (Codex: ``codex-rs/core-skills/src/loader.rs`` ``extract_frontmatter`` — an empty front matter or a
+  (Codex's loader, docs/reference-facts.md §10 — an empty front matter or a
   missing closing line is "missing YAML frontmatter delimited by ---");
 - ``name`` (≤ 64 characters; the spec: lowercase letters, digits and hyphens, no leading, trailing or
   doubled hyphen, the same as the skill's folder), ``description`` (≤ 1024), ``license``,

@@ -1,8 +1,6 @@
 """Explicit skill use: ``$name`` mentions, ``skill`` input items, and the injected ``<skill>`` block.
 
-Codex's rules (docs/reference-facts.md §10; Codex: ``codex-rs/core-skills/src/injection.rs``
-``collect_explicit_skill_mentions`` and ``extract_tool_mentions``, the block from
-``codex-rs/instructions/src/user_instructions.rs`` ``SkillInstructions``):
+Codex's rules (docs/reference-facts.md §10):
 
 - a mention is ``$`` followed by name characters ``[A-Za-z0-9_:-]``; ``$PATH``, ``$HOME`` and the
   other common environment variables are not mentions; ``[$name](/abs/path/SKILL.md)`` names a skill

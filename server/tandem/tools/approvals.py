@@ -19,8 +19,7 @@ match ``cmd``; a chain is approved segment by segment), for file changes per fil
 ``acceptWithPrefixRule`` persists the prefix the model proposed (``prefix_rule``, e.g.
 ``["git", "pull"]``) in ``$TANDEM_HOME/rules/prefix_rules.json`` for every later thread.
 
-MCP tool calls (:func:`mcp_requirement`, Codex: codex-rs/core/src/mcp_tool_call.rs,
-``requires_mcp_tool_approval`` and ``mcp_permission_prompt_is_auto_approved``): under ``never``
+MCP tool calls (:func:`mcp_requirement`, Codex's rules, docs/reference-facts.md §12): under ``never``
 with ``danger-full-access`` everything runs; ``approval_mode = "approve"`` runs without asking,
 ``"prompt"`` always asks; otherwise a tool annotated ``readOnlyHint: true`` (and not
 ``destructiveHint: true``) runs without asking, as does one that says it is neither destructive nor

@@ -1,6 +1,5 @@
 """``list_mcp_resources``, ``list_mcp_resource_templates`` and ``read_mcp_resource``: the resources of
-the thread's MCP servers, as Codex offers them (Codex: codex-rs/tools/src/mcp_resource_tool.rs for
-the specs, codex-rs/core/src/tools/handlers/mcp_resource.rs for the behaviour).
+the thread's MCP servers, as Codex offers them (docs/reference-facts.md §12).
 
 * ``list_mcp_resources {server?, cursor?}``: without ``server``, every ready server's resources,
   servers in name order, each resource with its ``server``; ``cursor`` needs a ``server``. With one:

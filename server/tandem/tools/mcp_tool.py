@@ -1,7 +1,6 @@
 """A tool of an MCP server, offered to the model as ``mcp__<server>__<tool>``.
 
-Behaviour (Codex: codex-rs/core/src/mcp_tool_call.rs and codex-rs/protocol/src/models.rs,
-``CallToolResult::as_function_call_output_payload``):
+Behaviour (Codex's, docs/reference-facts.md §12):
 
 * spec: a function tool with the server's description and its input schema as the parameters
   (``type: "object"`` and ``properties`` filled in when the server leaves them out, as Codex does);

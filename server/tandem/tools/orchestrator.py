@@ -354,7 +354,7 @@ class Orchestrator:
         """Decide, ask when needed, remember: ``None`` to run the call, else the refusal for the model.
 
         ``acceptAlways`` writes ``approval_mode = "approve"`` for the tool in the config file that
-        defines the server (Codex: codex-rs/core/src/mcp_tool_call.rs) and remembers it for the
+        defines the server (as Codex does, docs/reference-facts.md §12) and remembers it for the
         thread; a file that cannot be written is logged and the choice kept for the thread only.
 
         Raises:

@@ -115,7 +115,7 @@ def shell_argv(command: str, *, login: bool = False) -> list[str]:
 def format_exec_output(result: ProcessResult, *, max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
     """The text the model sees for a command, truncated to ``max_tokens`` (estimated tokens).
 
-    Format: Codex shell tool output (``format_exec_output_for_model_freeform`` in codex-rs):
+    Format: Codex shell tool output (docs/reference-facts.md §2):
     ``Exit code: N\\nWall time: X seconds\\n[Total output lines: L\\n]Output:\\n<output>``; the
     ``Total output lines`` line only when the output was truncated (head+tail, see
     :mod:`tandem.tools.truncation`); it and the ``…N tokens truncated…`` figure count the command's whole
