@@ -247,7 +247,7 @@ describe.skipIf(skip)(skip ? `review user path (skipped: ${skip})` : "review use
   step("3: undoing a hunk from its lens saves the file; the chat's summary and change card update; Keep from the navigator", async () => {
     await (await lowest(/Undo/)).click(); // the lower hunk: the two deleted lines
     await waitFor("the deleted lines back on disk", () => onDisk(CORE).includes(DELETED.join("\n")), 30_000);
-    expect(await doc(CORE)).toMatchObject({ isDirty: false });
+    await waitFor("core.py saved", async () => (await doc(CORE)).isDirty === false, 15_000); // the save writes the file before VS Code clears the dirty mark
     const change = chat().locator("section.file-change").last();
     await waitFor("the change card to say it is partly undone", async () => (await change.locator(".card-head .badge").innerText()) === "Partly undone", 15_000);
     const row = turnEnds().last().locator(".file-row").filter({ hasText: CORE });
@@ -273,7 +273,7 @@ describe.skipIf(skip)(skip ? `review user path (skipped: ${skip})` : "review use
     await send("Note that intervals never wrap around.");
     await answered(ANSWER_C, 2);
     expect(onDisk(CORE)).toContain(MODULE_NOTE);
-    expect(await doc(CORE)).toMatchObject({ isDirty: false });
+    await waitFor("core.py saved", async () => (await doc(CORE)).isDirty === false, 15_000); // the save writes the file before VS Code clears the dirty mark
     const last = turnEnds().last();
     await last.getByRole("button", { name: "Keep all changes of this turn" }).click();
     await waitFor("nothing left to review in the turn", async () => (await last.getByRole("button", { name: /^(Keep|Undo) / }).count()) === 0, 15_000);
@@ -282,7 +282,7 @@ describe.skipIf(skip)(skip ? `review user path (skipped: ${skip})` : "review use
     await waitFor("the checkpoint restored on disk", () => !onDisk(CORE).includes(MODULE_NOTE), 30_000);
     await waitFor("the turn marked undone", async () => (await last.getAttribute("data-undone")) === "true", 15_000);
     expect(await last.locator(".undone-badge").innerText()).toBe("Undone");
-    expect(await doc(CORE)).toMatchObject({ isDirty: false }); // 5: the undo is saved too
+    await waitFor("core.py saved", async () => (await doc(CORE)).isDirty === false, 15_000); // 5: the undo is saved too
     await snap("turn-undone");
     await last.getByRole("button", { name: "Redo" }).click();
     await waitFor("the redo on disk", () => onDisk(CORE).includes(MODULE_NOTE), 30_000);

@@ -188,6 +188,9 @@ describe.skipIf(skip)(skip ? `user path in Chromium (skipped: ${skip})` : "user 
     // The proposal opens as a diff editor (tandem-proposal:) with per-hunk lenses.
     await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 60_000 });
     await page.locator(".tab").filter({ hasText: "Tandem proposal" }).first().waitFor();
+    // The user looks at the diff: a click into its right-hand side (code-server sometimes draws no
+    // lenses in a diff editor opened while the chat has the focus, until the editor is focused).
+    await page.locator(".monaco-diff-editor .editor.modified .view-lines").first().click();
     await waitFor("two 'Accept hunk' lenses", async () => (await lens(/Accept hunk/).count()) === 2, 30_000);
     await chat().locator("section.approval").filter({ hasText: "Review 1 file" }).waitFor();
     await snap("proposal-diff");
