@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -158,3 +160,38 @@ def checkpointed_paths(tandem_home: Path, turn_id: object) -> list[str]:
             if entry.get("turn_id") == turn_id:
                 paths += [f["path"] for f in entry["files"]]
     return paths
+
+
+NPM_FLAGS = ("--no-audit", "--no-fund", "--no-save", "--omit=optional", "--ignore-scripts", "--loglevel=error")
+"""``--omit=optional``: e.g. @openai/codex-sdk's optional @openai/codex would fetch Codex's own 400 MB binary."""
+
+
+def npm_package(package: str, version: str, entry: str) -> Path:
+    """``package@version`` installed from npm into ``$XDG_CACHE_HOME/tandem-tests`` on first use (one
+    install at a time across processes, into a staging folder renamed when complete); returns the
+    path of ``entry`` inside the package (e.g. ``dist/index.js``). Skips the test without node/npm."""
+    import pytest
+
+    npm, node = shutil.which("npm"), shutil.which("node")
+    if npm is None or node is None:
+        pytest.skip(f"node and npm are needed to run {package} (install nodejs and npm)")
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "tandem-tests"
+    slug = package.rsplit("/", 1)[-1]
+    root = cache / f"{slug}-{version}"
+    path = root / "node_modules" / package / entry
+    cache.mkdir(parents=True, exist_ok=True)
+    with (cache / f".{slug}-{version}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.is_file():
+            staging = root.with_name(root.name + ".partial")
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            subprocess.run(
+                [npm, "install", "--prefix", str(staging), *NPM_FLAGS, f"{package}@{version}"],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+            shutil.rmtree(root, ignore_errors=True)
+            staging.rename(root)
+    return path

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import fcntl
 import json
 import os
 import queue
-import shutil
 import subprocess
 import sys
 import threading
@@ -27,14 +25,13 @@ import pytest
 from tandem.testing import ScriptedModelServer
 from tandem.testing.recording import RecordedRequest
 
-from helpers import message, respond, shell
+from helpers import message, npm_package, respond, shell
 
 SDK_VERSION = "0.163.0"
 API_KEY = "sk-codex-sdk-0123456789-SECRET"
 TANDEM = Path(sys.executable).with_name("tandem")
 RUN_TIMEOUT_S = 90
 GATE_TIMEOUT_S = 30
-NPM_FLAGS = ("--no-audit", "--no-fund", "--no-save", "--omit=optional", "--ignore-scripts", "--loglevel=error")
 
 DRIVER = """
 import { pathToFileURL } from "node:url";
@@ -60,36 +57,10 @@ try {
 """
 
 
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tandem-tests"
-
-
 @pytest.fixture(scope="session")
 def codex_sdk() -> Path:
     """The SDK's entry module (`dist/index.js`), installed from npm on first use."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.skip("node and npm are needed to run @openai/codex-sdk (install nodejs and npm)")
-    root = _cache_root() / f"codex-sdk-{SDK_VERSION}"
-    entry = root / "node_modules" / "@openai" / "codex-sdk" / "dist" / "index.js"
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with (root.parent / f".codex-sdk-{SDK_VERSION}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one install at a time, whoever runs the suite
-        if not entry.is_file():
-            staging = root.with_name(root.name + ".partial")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            # --omit=optional: the SDK's dependency @openai/codex would fetch Codex's own 400 MB binary.
-            subprocess.run(
-                [npm, "install", "--prefix", str(staging), *NPM_FLAGS, f"@openai/codex-sdk@{SDK_VERSION}"],
-                check=True,
-                capture_output=True,
-                timeout=300,
-            )
-            shutil.rmtree(root, ignore_errors=True)
-            staging.rename(root)
-    return entry
+    return npm_package("@openai/codex-sdk", SDK_VERSION, "dist/index.js")
 
 
 class Gate:

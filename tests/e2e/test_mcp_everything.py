@@ -9,11 +9,9 @@ server to 127.0.0.1 and answers 401 unless `Authorization: Bearer $MCP_GATE_TOKE
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import queue
-import shutil
 import socket
 import subprocess
 import threading
@@ -25,44 +23,18 @@ import pytest
 from mcp_helpers import call, items, outputs, provider, tool_names
 from tandem.testing import ScriptedModelServer
 
-from helpers import jsonl, message, respond, run_tandem
+from helpers import jsonl, message, npm_package, respond, run_tandem
 
 VERSION = "2026.8.31"
 PACKAGE = "@modelcontextprotocol/server-everything"
 GATE = Path(__file__).parents[1] / "fixtures" / "mcp_http_gate.cjs"
 TOKEN = "tok-everything-0123456789-SECRET"
-NPM_FLAGS = ("--no-audit", "--no-fund", "--no-save", "--omit=optional", "--ignore-scripts", "--loglevel=error")
-
-
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tandem-tests"
 
 
 @pytest.fixture(scope="session")
 def everything() -> Path:
     """The server's entry script (`dist/index.js`), installed from npm on first use."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.skip("node and npm are needed to run @modelcontextprotocol/server-everything")
-    root = _cache_root() / f"server-everything-{VERSION}"
-    entry = root / "node_modules" / "@modelcontextprotocol" / "server-everything" / "dist" / "index.js"
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with (root.parent / f".server-everything-{VERSION}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one install at a time, whoever runs the suite
-        if not entry.is_file():
-            staging = root.with_name(root.name + ".partial")
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            subprocess.run(
-                [npm, "install", "--prefix", str(staging), *NPM_FLAGS, f"{PACKAGE}@{VERSION}"],
-                check=True,
-                capture_output=True,
-                timeout=300,
-            )
-            shutil.rmtree(root, ignore_errors=True)
-            staging.rename(root)
-    return entry
+    return npm_package(PACKAGE, VERSION, "dist/index.js")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { HostToWebview, WebviewToHost } from "../../src/shared/webviewMessages";
 import { type Harness, startHarness } from "./harness";
 import type { ThemeName } from "./themes";
@@ -106,4 +107,37 @@ export async function clearOutbox(page: Page): Promise<void> {
     const w = window as unknown as { __tandemOutbox?: unknown[] };
     w.__tandemOutbox?.splice(0);
   });
+}
+
+/**
+ * For one test file: a browser session started before its tests and closed after them, and `open`
+ * (a page of the chat in `theme`, default dark), whose pages are closed after each test.
+ */
+export function pagesPerTest(): {
+  open: (theme?: ThemeName, viewport?: { width: number; height: number }) => Promise<Page>;
+  session: () => Session;
+} {
+  let current: Session | undefined;
+  const pages: Page[] = [];
+  const session = (): Session => {
+    if (!current) throw new Error("the browser session has not started (pagesPerTest: use it inside tests)");
+    return current;
+  };
+  beforeAll(async () => {
+    current = await startSession();
+  });
+  afterEach(async () => {
+    for (const p of pages.splice(0)) await p.close();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return {
+    session,
+    open: async (theme = "dark", viewport) => {
+      const page = await session().open(theme, viewport);
+      pages.push(page);
+      return page;
+    },
+  };
 }

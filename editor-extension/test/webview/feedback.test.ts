@@ -11,34 +11,18 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { HostToWebview } from "../../src/shared/webviewMessages";
 import type { Item } from "../../src/shared/protocolTypes";
-import { clearOutbox, feed, outbox, type Session, startSession, waitForPosted } from "./browser";
+import { clearOutbox, feed, outbox, pagesPerTest, waitForPosted } from "./browser";
 import { CWD, delta, item, n, secondTurnPendingCommand, setup, THREAD, THREAD_ID, TURN2_ID, TURN_ID } from "./fixtures";
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/webview/feedback", import.meta.url));
 
-let session: Session;
-const pages: Page[] = [];
+const { open } = pagesPerTest();
 
-async function open(theme: "light" | "dark" = "dark", viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await session.open(theme, viewport);
-  pages.push(page);
-  return page;
-}
-
-beforeAll(async () => {
-  session = await startSession();
+beforeAll(() => {
   mkdirSync(ARTIFACTS, { recursive: true });
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
-});
-
-afterAll(async () => {
-  await session?.close();
 });
 
 const user = (id: string, text: string, turnId = TURN_ID): HostToWebview[] => {

@@ -7,10 +7,10 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ProviderStatusResult } from "../../src/protocol/generated";
 import type { HostToWebview, SetupMessage } from "../../src/shared/webviewMessages";
-import { clearOutbox, feed, outbox, type Session, startSession, waitForPosted } from "./browser";
+import { clearOutbox, feed, outbox, pagesPerTest, waitForPosted } from "./browser";
 import { setup as chatSetup } from "./fixtures";
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/webview", import.meta.url));
@@ -33,27 +33,7 @@ const required = (extra: Partial<SetupMessage> = {}): SetupMessage => ({
   type: "setup", mode: "required", status: STATUS, settings: { provider: "", model: "", baseUrl: "", wireApi: "" }, storedKeys: [], ...extra,
 });
 
-let session: Session;
-const pages: Page[] = [];
-
-async function open(theme: "light" | "dark" = "dark", viewport?: { width: number; height: number }): Promise<Page> {
-  const page = await session.open(theme, viewport);
-  pages.push(page);
-  return page;
-}
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
-});
-
-afterAll(async () => {
-  await session?.close();
-});
-
+const { open, session } = pagesPerTest();
 
 /** The setup form's Model field (the composer has a Model picker too). */
 const setupModel = (page: Page) => page.getByLabel("Model", { exact: true }).and(page.locator("input"));
@@ -156,7 +136,7 @@ describe("first run: the setup view", () => {
         await page.screenshot({ path: join(ARTIFACTS, `${theme}-setup-${width}.png`) });
       }
     }
-    expect(session.problems).toEqual([]);
+    expect(session().problems).toEqual([]);
   });
 });
 

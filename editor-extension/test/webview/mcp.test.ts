@@ -6,33 +6,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { feed, type Session, startSession, waitForPosted } from "./browser";
+import { describe, expect, it } from "vitest";
+import { feed, pagesPerTest, waitForPosted } from "./browser";
 import { item, n, setup, THREAD_ID, TURN_ID } from "./fixtures";
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/webview", import.meta.url));
 
-let session: Session;
-const pages: Page[] = [];
-
-async function open(): Promise<Page> {
-  const page = await session.open("dark");
-  pages.push(page);
-  return page;
-}
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
-});
-
-afterAll(async () => {
-  await session?.close();
-});
+const { open, session } = pagesPerTest();
 
 const CALL = { type: "mcpToolCall", id: "m1", server: "time", tool: "get_current_time", arguments: { timezone: "UTC" } } as const;
 
@@ -61,7 +41,7 @@ describe("MCP in the chat page", () => {
     const failed = page.getByRole("region", { name: "MCP tool: test › hang" });
     expect(await failed.locator(".badge").innerText()).toBe("Failed");
     expect(await failed.locator(".mcp-error").innerText()).toBe("MCP server `test`: tools/call hang timed out after 2 s");
-    expect(session.problems).toEqual([]);
+    expect(session().problems).toEqual([]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.locator(".mcp-tool-call").first().screenshot({ path: join(ARTIFACTS, "dark-mcp-card.png") });
   });

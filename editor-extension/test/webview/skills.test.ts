@@ -7,34 +7,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SkillInfo } from "../../src/protocol/generated";
-import { clearOutbox, feed, outbox, type Session, startSession, waitForPosted } from "./browser";
+import { clearOutbox, feed, outbox, pagesPerTest, waitForPosted } from "./browser";
 import { CWD, setup } from "./fixtures";
 
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/webview", import.meta.url));
 
-let session: Session;
-const pages: Page[] = [];
-
-async function open(): Promise<Page> {
-  const page = await session.open("dark");
-  pages.push(page);
-  return page;
-}
-
-beforeAll(async () => {
-  session = await startSession();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.close();
-});
-
-afterAll(async () => {
-  await session?.close();
-});
+const { open } = pagesPerTest();
 
 const skill = (name: string, description: string, path: string, extra: Partial<SkillInfo> = {}): SkillInfo => ({
   name, description, path, scope: "repo", enabled: true, implicitInvocation: true, userInvocable: true, ...extra,

@@ -22,10 +22,11 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from tandem.agent.conversation import Persistence
 from tandem.agent.events import EventSink
@@ -209,17 +210,8 @@ class ThreadManager:
             )
         folder_settings = config is None
         if config is None:
-            cwd = recorded.meta.get("cwd")
-            config = self._configure(Path(str(cwd)) if cwd else None)
-        thread = Thread.resume(
-            path,
-            config,
-            self._connect(config),
-            default_tools(config),
-            workspace=self._workspace,
-            approver=self._approver,
-            mcp=mcp_servers(config),
-        )
+            config = self._recorded_folder_config(recorded.meta)
+        thread = self._open_recorded(path, config, Persistence.ROLLOUT, mcp_servers(config))
         if folder_settings and recorded.turn_contexts:  # the settings its turns last ran with win over the folder's
             thread.restore_settings(TurnOverrides.from_record(recorded.turn_contexts[-1]))
         return self._adopt(thread)
@@ -246,8 +238,16 @@ class ThreadManager:
 
     def _read_only(self, path: Path) -> Thread:
         """A copy of the thread recorded in ``path`` that writes nothing (the source of a fork)."""
-        cwd = read_rollout(path).meta.get("cwd")
-        config = self._configure(Path(str(cwd)) if cwd else None)
+        config = self._recorded_folder_config(read_rollout(path).meta)
+        return self._open_recorded(path, config, Persistence.EPHEMERAL, None)
+
+    def _recorded_folder_config(self, meta: Mapping[str, Any]) -> Config:
+        """The configuration of the folder a rollout's ``meta`` says it was recorded in."""
+        cwd = meta.get("cwd")
+        return self._configure(Path(str(cwd)) if cwd else None)
+
+    def _open_recorded(self, path: Path, config: Config, persistence: Persistence, mcp: McpManager | None) -> Thread:
+        """The thread recorded in ``path``, with this manager's client, tools, workspace and approver."""
         return Thread.resume(
             path,
             config,
@@ -255,7 +255,8 @@ class ThreadManager:
             default_tools(config),
             workspace=self._workspace,
             approver=self._approver,
-            persistence=Persistence.EPHEMERAL,
+            persistence=persistence,
+            mcp=mcp,
         )
 
     def _adopt(self, thread: Thread) -> Thread:
